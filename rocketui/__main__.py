@@ -1,0 +1,3 @@
+from rocketui.cli import main
+
+raise SystemExit(main())

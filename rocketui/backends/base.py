@@ -1,0 +1,180 @@
+"""The one async interface rocketui needs from a host.
+
+Everything that touches a host's processes, files and sockets goes through a
+`Backend`; `local.py` implements it with the OS of this machine, `ssh.py` over
+one pooled asyncssh connection.  Commands are argv lists (`Command`), never
+pre-joined strings, so the same command can be executed without a shell
+locally, quoted once for a remote shell, and shown verbatim to the operator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+class BackendError(Exception):
+    """A host operation failed; the message says which host and what."""
+
+
+class HostUnreachable(BackendError):
+    """The host cannot be reached at all (connect refused, auth failed, timeout)."""
+
+
+class FileChanged(BackendError):
+    """A file changed on disk since it was read; the write was refused."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command as argv plus environment and working directory."""
+
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    cwd: str | None = None
+
+    @classmethod
+    def of(cls, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None) -> Command:
+        return cls(tuple(argv), tuple((env or {}).items()), cwd)
+
+    def shell(self) -> str:
+        """The command as one POSIX shell line; every value is quoted."""
+        parts: list[str] = []
+        if self.cwd:
+            parts.append(f"cd {shlex.quote(self.cwd)} &&")
+        parts.extend(f"{k}={shlex.quote(v)}" for k, v in self.env)
+        parts.append(shlex.join(self.argv))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: Command
+    exit_status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    """A process on a host, identified by (pid, start_ticks) to survive pid reuse."""
+
+    pid: int
+    ppid: int
+    pgid: int
+    start_ticks: int
+    started_at: float  # epoch seconds
+    argv: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileStat:
+    size: int
+    mtime_ns: int
+    inode: int
+    mode: int
+
+    def same_version(self, other: FileStat | None) -> bool:
+        return other is not None and (self.size, self.mtime_ns, self.inode) == (other.size, other.mtime_ns, other.inode)
+
+
+@dataclass(frozen=True)
+class FollowEvent:
+    """One item of `Backend.follow`: data appended, or a notice (rotated, truncated, missing)."""
+
+    data: bytes = b""
+    offset: int = 0  # file offset of data[0]
+    notice: str = ""  # "rotated" | "truncated" | "missing" | "appeared" | ""
+    inode: int = 0
+
+
+@dataclass
+class BackendStats:
+    """Counters for tests and benchmarks (connections opened, commands run)."""
+
+    connections: int = 0
+    commands: list[str] = field(default_factory=list)
+
+
+class Backend(ABC):
+    """What rocketui needs from one host.  All methods are coroutines."""
+
+    name: str
+    address: str
+    stats: BackendStats
+
+    @abstractmethod
+    async def run(self, command: Command, *, timeout: float = 30.0, input: bytes | None = None) -> CommandResult:
+        """Run a command to completion and capture its output."""
+
+    @abstractmethod
+    async def start_detached(self, command: Command, *, output: str) -> int:
+        """Start a daemon in its own session, stdin from /dev/null, stdout+stderr appended to
+        `output`; it outlives rocketui and the connection.  Returns the session leader pid
+        (which is also its process group id)."""
+
+    @abstractmethod
+    async def processes(self, name: str = "java") -> list[ProcessInfo]:
+        """All processes whose executable basename is `name`, in one round trip."""
+
+    @abstractmethod
+    async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
+        """Send `sig` to `pid` (only if its start time still equals `start_ticks`).  False when
+        the process no longer exists."""
+
+    @abstractmethod
+    async def read_file(self, path: str) -> bytes:
+        """Whole file; raises FileNotFoundError."""
+
+    @abstractmethod
+    async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset` without reading the rest of the file."""
+
+    @abstractmethod
+    async def write_file(self, path: str, data: bytes, *, expect: FileStat | None = None,
+                         backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+        """Atomically replace `path` (temp file in the same directory, fsync, rename), keeping
+        the mode; when `expect` is given and the file's current stat differs, raise
+        FileChanged; when `backup_suffix` is given keep the old content at path+suffix."""
+
+    @abstractmethod
+    async def stat(self, path: str) -> FileStat | None:
+        """None when the file does not exist."""
+
+    @abstractmethod
+    async def listdir(self, path: str) -> list[str]:
+        """Names in a directory ([] when it does not exist)."""
+
+    @abstractmethod
+    async def makedirs(self, path: str) -> None: ...
+
+    @abstractmethod
+    async def expand_path(self, path: str) -> str:
+        """Expand a leading ~ on that host and make the path absolute."""
+
+    @abstractmethod
+    async def port_open(self, host: str, port: int, *, timeout: float = 1.0) -> bool:
+        """Does host:port accept a TCP connection, seen from that host?"""
+
+    @abstractmethod
+    async def open_connection(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | tuple[object, object]:
+        """A TCP stream to host:port as seen from that host (tunnelled for SSH)."""
+
+    @abstractmethod
+    def follow(self, path: str, *, start: int | None = None, poll: float = 0.1) -> AsyncIterator[FollowEvent]:
+        """Follow a growing file by name (like `tail -F`): from byte `start` (default: the
+        current end), surviving rename-rotation, truncation, and a file that does not exist yet."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    def describe(self, command: Command) -> str:
+        """How this backend shows a command to the operator (for confirmations and the journal)."""
+        return f"{self.name}: {command.shell()}"

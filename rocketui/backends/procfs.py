@@ -1,0 +1,67 @@
+"""Reading processes from Linux /proc (local backend) and parsing the same data from a remote
+host (the SSH backend prints /proc contents in one round trip and parses them here)."""
+
+from __future__ import annotations
+
+import os
+
+from rocketui.backends.base import ProcessInfo
+
+CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def boot_time(stat_text: str | None = None) -> float:
+    if stat_text is None:
+        with open("/proc/stat") as f:
+            stat_text = f.read()
+    for line in stat_text.splitlines():
+        if line.startswith("btime "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def parse_stat(text: str) -> tuple[int, int, int]:
+    """(ppid, pgid, start_ticks) from /proc/<pid>/stat (the comm field may contain spaces)."""
+    rest = text[text.rindex(")") + 2:].split()
+    # rest[0] is state (field 3); ppid=4, pgrp=5, starttime=22
+    return int(rest[1]), int(rest[2]), int(rest[19])
+
+
+def make_info(pid: int, stat_text: str, cmdline: bytes, btime: float, clk_tck: int = CLK_TCK) -> ProcessInfo | None:
+    argv = tuple(a.decode(errors="replace") for a in cmdline.split(b"\0") if a)
+    if not argv:
+        return None
+    ppid, pgid, ticks = parse_stat(stat_text)
+    return ProcessInfo(pid, ppid, pgid, ticks, btime + ticks / clk_tck, argv)
+
+
+def start_ticks(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return parse_stat(f.read())[2]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def list_processes(name: str) -> list[ProcessInfo]:
+    btime = boot_time()
+    found: list[ProcessInfo] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+            if not cmdline:
+                continue
+            exe = cmdline.split(b"\0", 1)[0].rsplit(b"/", 1)[-1].decode(errors="replace")
+            if exe != name:
+                continue
+            with open(f"/proc/{entry}/stat") as f:
+                stat_text = f.read()
+        except OSError:
+            continue  # process vanished while we looked
+        info = make_info(int(entry), stat_text, cmdline, btime)
+        if info:
+            found.append(info)
+    return found

@@ -1,0 +1,186 @@
+"""The cluster definition: typed, immutable model objects (no I/O here).
+
+`rocketui.cluster_loader` builds these from YAML and validates them; everything
+else in rocketui reads them.  Paths are strings as written for the node's host
+(a leading `~` is expanded on that host by its backend), except that relative
+paths of `local` hosts are resolved against the cluster file's directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class NodeKind(StrEnum):
+    NAMESRV = "namesrv"
+    BROKER = "broker"
+
+
+class BrokerRole(StrEnum):
+    ASYNC_MASTER = "ASYNC_MASTER"
+    SYNC_MASTER = "SYNC_MASTER"
+    SLAVE = "SLAVE"
+
+
+class BackendKind(StrEnum):
+    LOCAL = "local"
+    SSH = "ssh"
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where something was written: file and 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class JvmMemory:
+    """Per-node JVM options, passed through JAVA_OPT_EXT (the last occurrence of a flag wins,
+    and the scripts append JAVA_OPT_EXT after their own defaults)."""
+
+    xms: str | None = None
+    xmx: str | None = None
+    xmn: str | None = None
+    max_direct: str | None = None
+    extra: tuple[str, ...] = ()
+
+    def java_opt_ext(self) -> str:
+        opts: list[str] = []
+        if self.xms:
+            opts.append(f"-Xms{self.xms}")
+        if self.xmx:
+            opts.append(f"-Xmx{self.xmx}")
+        if self.xmn:
+            opts.append(f"-Xmn{self.xmn}")
+        if self.max_direct:
+            opts.append(f"-XX:MaxDirectMemorySize={self.max_direct}")
+        opts.extend(self.extra)
+        return " ".join(opts)
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    backend: BackendKind
+    address: str
+    pos: Pos
+    port: int = 22
+    user: str | None = None
+    identity_file: str | None = None
+    known_hosts: str | None = None
+    trust_on_first_use: bool = False
+    jump_host: str | None = None
+    password_env: str | None = None
+    connect_timeout: float = 5.0
+    rocketmq_home: str | None = None  # overrides the cluster's rocketmq.home on this host
+    work_dir: str | None = None  # overrides the cluster's work_dir on this host
+    java_home: str | None = None
+
+
+@dataclass(frozen=True)
+class RocketMQ:
+    home: str
+    version: str
+    java_home: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    kind: NodeKind
+    host: str
+    port: int
+    pos: Pos
+    jvm: JvmMemory = field(default_factory=JvmMemory)
+    # namesrv: extra keys for the generated namesrv properties file
+    properties: tuple[tuple[str, str], ...] = ()
+    listen_address: str | None = None
+    # broker only
+    config: str | None = None
+    broker_name: str | None = None
+    broker_id: int = 0
+    role: BrokerRole | None = None
+    # where the JVM's user.home points (logs under <user_home>/logs/rocketmqlogs,
+    # default store under <user_home>/store); None = <work_dir>/<node name>
+    user_home: str | None = None
+
+    @property
+    def is_master(self) -> bool:
+        return self.kind is NodeKind.BROKER and self.broker_id == 0
+
+    @property
+    def is_slave(self) -> bool:
+        return self.kind is NodeKind.BROKER and self.broker_id > 0
+
+    def ports(self) -> tuple[int, ...]:
+        """Every TCP port this node listens on (broker: fast port -2, HA port +1)."""
+        if self.kind is NodeKind.BROKER:
+            return (self.port - 2, self.port, self.port + 1)
+        return (self.port,)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    source: str  # path of the cluster file
+    rocketmq: RocketMQ
+    work_dir: str
+    hosts: tuple[Host, ...]
+    nodes: tuple[Node, ...]
+    read_only: bool = False
+    warnings: tuple[str, ...] = ()
+
+    def host(self, name: str) -> Host:
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise KeyError(name)
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    @property
+    def namesrvs(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.kind is NodeKind.NAMESRV)
+
+    @property
+    def brokers(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes if n.kind is NodeKind.BROKER)
+
+    def namesrv_addr(self) -> str:
+        """`host:port;host:port` of every namesrv, as brokers and clients want it."""
+        return ";".join(f"{self.advertised_address(n)}:{n.port}" for n in self.namesrvs)
+
+    def advertised_address(self, node: Node) -> str:
+        """The address others use to reach the node."""
+        if node.listen_address and node.listen_address not in ("0.0.0.0", "::"):
+            return node.listen_address
+        return self.host(node.host).address
+
+    def rocketmq_home(self, host: Host) -> str:
+        return host.rocketmq_home or self.rocketmq.home
+
+    def java_home(self, host: Host) -> str | None:
+        return host.java_home or self.rocketmq.java_home
+
+    def host_work_dir(self, host: Host) -> str:
+        return host.work_dir or self.work_dir
+
+    def run_dir(self, node: Node) -> str:
+        """Directory rocketui owns for a node: captured stdout, pid file, generated config."""
+        return f"{self.host_work_dir(self.host(node.host)).rstrip('/')}/{node.name}"
+
+    def user_home(self, node: Node) -> str:
+        return node.user_home or self.run_dir(node)
+
+    def log_dir(self, node: Node) -> str:
+        return f"{self.user_home(node).rstrip('/')}/logs/rocketmqlogs"

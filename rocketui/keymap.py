@@ -1,0 +1,47 @@
+"""Every key binding of rocketui as data: one table, from which screens take their BINDINGS
+and the help screen is generated.  Users override keys by action id (see config)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    scope: str  # "global" | "main" | screen name
+    action: str  # Textual action name on that scope's screen/app
+    keys: str  # comma-separated Textual key names
+    description: str
+    show: bool = True  # in the footer
+    mutating: bool = False  # refused in read-only mode
+
+    @property
+    def id(self) -> str:
+        return f"{self.scope}.{self.action}"
+
+
+KEYMAP: list[Key] = [
+    Key("global", "help", "question_mark", "Help"),
+    Key("global", "quit", "q", "Quit"),
+    Key("main", "start", "s", "Start", mutating=True),
+    Key("main", "stop", "x", "Stop", mutating=True),
+    Key("main", "restart", "r", "Restart", mutating=True),
+    Key("main", "start_all", "S", "Start all", mutating=True),
+    Key("main", "stop_all", "X", "Stop all", mutating=True),
+    Key("main", "refresh", "ctrl+r", "Refresh", show=False),
+]
+
+
+def bindings(scope: str) -> list[Binding]:
+    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in KEYMAP if k.scope == scope]
+
+
+def keys_for(scope: str) -> list[Key]:
+    return [k for k in KEYMAP if k.scope == scope]
+
+
+def display_key(keys: str) -> str:
+    names = {"question_mark": "?", "ctrl+r": "Ctrl+R", "escape": "Esc", "slash": "/", "colon": ":"}
+    return ", ".join(names.get(k, k) for k in keys.split(","))

@@ -1,0 +1,163 @@
+"""The main screen: every node of the cluster with its live state, and the lifecycle keys."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from rocketui.cluster import Node
+from rocketui.keymap import bindings
+from rocketui.messages import ActionFinished, ActionProgress, StatusUpdated
+from rocketui.services.node_status import NodeState
+from rocketui.services.nodes import NodeError, NodeService
+from rocketui.widgets.confirm import ConfirmModal
+from rocketui.widgets.node_table import NodeTable
+
+
+class MainScreen(Screen):
+    BINDINGS = bindings("main")
+
+    def __init__(self, service: NodeService, *, poll_interval: float = 1.0) -> None:
+        super().__init__()
+        self.service = service
+        self.cluster = service.cluster
+        self.poll_interval = poll_interval
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(self._banner(), id="cluster-banner")
+        yield NodeTable(self.cluster, id="nodes")
+        yield Static("", id="status-line")
+        yield Footer()
+
+    def _banner(self) -> str:
+        mode = "  [b red]READ-ONLY[/]" if self.service.read_only else ""
+        warn = "".join(f"\n[yellow]warning:[/] {w}" for w in self.cluster.warnings)
+        return (f"cluster [b]{self.cluster.name}[/]  ·  {self.cluster.source}  ·  "
+                f"RocketMQ {self.cluster.rocketmq.version}  ·  namesrv {self.cluster.namesrv_addr() or '-'}{mode}{warn}")
+
+    def on_mount(self) -> None:
+        self.query_one(NodeTable).focus()
+        self.poll()
+
+    # ------------------------------------------------------------ polling
+    @work(exclusive=True, group="poll", exit_on_error=False)
+    async def poll(self) -> None:
+        """One status poll; the next is armed only after this one finished, so polls never pile up."""
+        try:
+            statuses = await self.service.status_all()
+            self.post_message(StatusUpdated(statuses))
+        except Exception as exc:  # a host error must never stop the polling
+            self.set_status(f"[red]status poll failed:[/] {exc}")
+        finally:
+            if self.poll_interval > 0:
+                self.set_timer(self.poll_interval, self.poll)
+
+    def on_status_updated(self, message: StatusUpdated) -> None:
+        self.query_one(NodeTable).update_statuses(message.statuses)
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status-line", Static).update(text)
+
+    def on_action_progress(self, message: ActionProgress) -> None:
+        self.set_status(f"[b]{message.node}[/]: {message.text}")
+
+    def on_action_finished(self, message: ActionFinished) -> None:
+        who = f"{message.node}: " if message.node else ""
+        if message.ok:
+            self.set_status(f"[green]{who}{message.text}[/]")
+            self.notify(f"{who}{message.text}", title=message.action)
+        else:
+            self.set_status(f"[red]{who}{message.text}[/]")
+            self.notify(f"{who}{message.text}", title=f"{message.action} failed", severity="error", timeout=10)
+        self.poll()
+
+    # ------------------------------------------------------------ actions
+    def _selected(self) -> Node | None:
+        node = self.query_one(NodeTable).selected_node
+        if node is None:
+            self.notify("no node selected", severity="warning")
+        return node
+
+    def _refuse_read_only(self, what: str) -> bool:
+        if self.service.read_only:
+            self.notify(f"read-only mode: {what} is disabled", severity="error")
+            return True
+        return False
+
+    def action_refresh(self) -> None:
+        self.poll()
+
+    def action_start(self) -> None:
+        node = self._selected()
+        if node and not self._refuse_read_only("start"):
+            self.run_action("start", node)
+
+    def action_stop(self) -> None:
+        node = self._selected()
+        if node is None or self._refuse_read_only("stop"):
+            return
+        status = self.query_one(NodeTable).statuses.get(node.name)
+        pid = status.pid if status else None
+        body = (f"Stop {node.kind.value} '{node.name}' on host '{node.host}'?\n"
+                + (f"SIGTERM to its JVM (pid {pid}) only; other nodes on the host keep running."
+                   if pid else "It does not look like it is running."))
+        self.confirm("Stop node", body, lambda: self.run_action("stop", node), label="Stop")
+
+    def action_restart(self) -> None:
+        node = self._selected()
+        if node is None or self._refuse_read_only("restart"):
+            return
+        self.confirm("Restart node", f"Restart {node.kind.value} '{node.name}' on host '{node.host}'?",
+                     lambda: self.run_action("restart", node), label="Restart")
+
+    def action_start_all(self) -> None:
+        if not self._refuse_read_only("start all"):
+            self.run_action("start_all", None)
+
+    def action_stop_all(self) -> None:
+        if self._refuse_read_only("stop all"):
+            return
+        names = ", ".join(n.name for n in self.cluster.nodes)
+        self.confirm("Stop every node", f"Stop every node of cluster '{self.cluster.name}' "
+                     f"(brokers first, then namesrvs)?\n{names}", lambda: self.run_action("stop_all", None),
+                     label="Stop all")
+
+    def confirm(self, title: str, body: str, then, *, label: str) -> None:
+        def done(ok: bool | None) -> None:
+            if ok:
+                then()
+        self.app.push_screen(ConfirmModal(title, body, confirm_label=label), done)
+
+    @work(group="actions", exit_on_error=False)
+    async def run_action(self, action: str, node: Node | None) -> None:
+        def progress(name: str, text: str) -> None:
+            self.post_message(ActionProgress(name, text))
+
+        service = self.service
+        try:
+            if action == "start_all":
+                results = await service.start_all(progress=progress)
+                bad = [s for s in results.values() if s.state is not NodeState.RUNNING]
+                ok = not bad and len(results) == len(self.cluster.nodes)
+                text = "every node is running" if ok else "; ".join(f"{s.node}: {s.message or s.state}" for s in bad)
+            elif action == "stop_all":
+                results = await service.stop_all(progress=progress)
+                bad = [s for s in results.values() if s.state is not NodeState.STOPPED]
+                ok = not bad
+                text = "every node is stopped" if ok else "; ".join(f"{s.node}: {s.message or s.state}" for s in bad)
+            else:
+                assert node is not None
+                method = {"start": service.start, "stop": service.stop, "restart": service.restart}[action]
+                status = await method(node, progress=progress)
+                want = NodeState.STOPPED if action == "stop" else NodeState.RUNNING
+                ok = status.state is want
+                text = status.state.value if ok else (status.message or status.state.value)
+        except NodeError as exc:
+            ok, text = False, str(exc)
+        except Exception as exc:  # shown, never a traceback
+            ok, text = False, f"{type(exc).__name__}: {exc}"
+        self.post_message(ActionFinished(action.replace("_", " "), node.name if node else None, ok, text))
+        self.poll()

@@ -1,0 +1,56 @@
+"""Plain-text renderings shared by the TUI and the CLI (no Textual here)."""
+
+from __future__ import annotations
+
+import time
+
+from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.services.node_status import NodeStatus
+
+
+def uptime(started_at: float | None, now: float | None = None) -> str:
+    if not started_at:
+        return ""
+    secs = max(0, int((now or time.time()) - started_at))
+    days, rem = divmod(secs, 86400)
+    hours, rem = divmod(rem, 3600)
+    mins, secs = divmod(rem, 60)
+    if days:
+        return f"{days}d{hours:02d}h"
+    if hours:
+        return f"{hours}h{mins:02d}m"
+    return f"{mins}m{secs:02d}s"
+
+
+def role(node: Node) -> str:
+    if node.kind is NodeKind.NAMESRV:
+        return "namesrv"
+    return f"{node.role.value if node.role else 'ASYNC_MASTER'} #{node.broker_id}"
+
+
+def registered(status: NodeStatus | None) -> str:
+    if status is None or status.registered_at is None:
+        return ""
+    return f"{len(status.registered_at)}/{status.namesrv_count}"
+
+
+def address(cluster: Cluster, node: Node) -> str:
+    return f"{cluster.advertised_address(node)}:{node.port}"
+
+
+COLUMNS = ("node", "kind", "host", "address", "role", "state", "pid", "uptime", "registered")
+
+
+def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: float | None = None) -> tuple[str, ...]:
+    return (node.name, node.kind.value, node.host, address(cluster, node), role(node),
+            status.state.value if status else "unknown",
+            str(status.pid) if status and status.pid else "",
+            uptime(status.started_at if status else None, now), registered(status))
+
+
+def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
+    rows = [COLUMNS] + [status_row(cluster, n, statuses.get(n.name)) for n in cluster.nodes]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    notes = [f"{s.node}: {s.message}" for s in statuses.values() if s.message]
+    return "\n".join(lines + notes)

@@ -1,0 +1,51 @@
+"""What rocketui knows about a node at one moment (plain data, shared by TUI and CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class NodeState(StrEnum):
+    STOPPED = "stopped"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    FAILED = "failed"
+    UNKNOWN = "unknown"  # host unreachable or not yet polled
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    node: str
+    state: NodeState
+    pid: int | None = None
+    started_at: float | None = None
+    port_open: bool = False
+    # brokers: namesrv addresses where this broker is registered (None = not checked)
+    registered_at: tuple[str, ...] | None = None
+    namesrv_count: int = 0
+    message: str = ""
+    host_state: str = ""
+
+    @property
+    def registered(self) -> bool | None:
+        if self.registered_at is None:
+            return None
+        return len(self.registered_at) == self.namesrv_count and self.namesrv_count > 0
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["state"] = self.state.value
+        data["registered"] = self.registered
+        return data
+
+
+@dataclass(frozen=True)
+class JvmIdentity:
+    """The pid file rocketui keeps per node: enough to re-find and safely signal the JVM."""
+
+    pid: int
+    start_ticks: int
+    leader: int = 0
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,417 @@
+"""Start, stop and observe the nodes of a cluster through their hosts' backends.
+
+This is the one place that decides *how* a node is started and stopped:
+- start runs the distribution's own scripts (`sh bin/mqnamesrv -c …`, `sh bin/mqbroker -c … -n …`)
+  detached in their own session, with ROCKETMQ_HOME / JAVA_HOME and the node's JVM options in
+  JAVA_OPT_EXT (which the scripts append after their defaults, so ours win), stdout+stderr
+  captured to `<run_dir>/stdout.log`;
+- stop signals exactly that node's JVM (never `mqshutdown`, which kills every broker of the host):
+  SIGTERM, wait for exit and closed port, SIGKILL after a timeout with a warning.
+Every mutating call goes through `_act`, which refuses in read-only mode and reports each
+action (with the exact commands) to the registered listeners (journal, UI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from rocketui.backends.base import Backend, BackendError, Command, ProcessInfo
+from rocketui.backends.factory import BackendPool
+from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
+from rocketui.services.broker_config_check import check_broker_config
+from rocketui.services.node_match import find_jvm, node_config_path
+from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.services.registration import RegistrationProbe
+
+from rocketui.backends.local import EXIT_MARKER
+Progress = Callable[[str, str], None]  # (node name, message)
+
+
+class NodeError(Exception):
+    """An operation on a node failed; the message says which node, on which host, and why."""
+
+
+class ReadOnlyError(NodeError):
+    pass
+
+
+@dataclass
+class ActionRecord:
+    """One mutating action, as the journal and the UI see it."""
+
+    action: str
+    node: str | None
+    host: str | None
+    commands: list[str] = field(default_factory=list)
+    outcome: str = "ok"
+    error: str = ""
+    started: float = field(default_factory=time.time)
+    duration: float = 0.0
+
+
+def _noop(node: str, message: str) -> None:
+    return None
+
+
+class NodeService:
+    def __init__(self, cluster: Cluster, pool: BackendPool, *, read_only: bool | None = None) -> None:
+        self.cluster = cluster
+        self.pool = pool
+        self.read_only = cluster.read_only if read_only is None else read_only
+        self.listeners: list[Callable[[ActionRecord], None]] = []
+        self.registration = RegistrationProbe(cluster, pool)
+        self._transient: dict[str, tuple[NodeState, str]] = {}
+        self._expanded: dict[str, str] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # ----------------------------------------------------------------- helpers
+    def backend(self, node: Node) -> Backend:
+        return self.pool.get(node.host)
+
+    async def _expand(self, node: Node, path: str) -> str:
+        key = f"{node.host}\0{path}"
+        if key not in self._expanded:
+            self._expanded[key] = await self.backend(node).expand_path(path)
+        return self._expanded[key]
+
+    async def config_path(self, node: Node) -> str:
+        return await self._expand(node, node_config_path(self.cluster, node))
+
+    async def run_dir(self, node: Node) -> str:
+        return await self._expand(node, self.cluster.run_dir(node))
+
+    def _lock(self, node: Node) -> asyncio.Lock:
+        return self._locks.setdefault(node.name, asyncio.Lock())
+
+    async def _act(self, action: str, node: Node | None,
+                   body: Callable[[ActionRecord], Awaitable[NodeStatus | None]]) -> NodeStatus | None:
+        """Run one mutating action: refuse in read-only mode, record commands and outcome."""
+        where = f"node '{node.name}'" if node else f"cluster '{self.cluster.name}'"
+        if self.read_only:
+            raise ReadOnlyError(f"read-only mode: refusing to {action} {where}")
+        record = ActionRecord(action, node.name if node else None, node.host if node else None)
+        backend = self.backend(node) if node else None
+        mark = len(backend.stats.commands) if backend else 0
+        t0 = time.monotonic()
+        try:
+            result = await body(record)
+            if result is not None and result.state is NodeState.FAILED:
+                record.outcome, record.error = "failed", result.message
+            return result
+        except Exception as exc:
+            record.outcome, record.error = "error", str(exc)
+            raise
+        finally:
+            record.duration = time.monotonic() - t0
+            if backend:
+                record.commands = [f"{backend.name}: {c}" for c in backend.stats.commands[mark:]]
+            for listener in self.listeners:
+                listener(record)
+
+    # ----------------------------------------------------------------- commands
+    def start_command(self, node: Node, *, home: str, config: str, user_home: str, run_dir: str) -> Command:
+        """The exact command that starts `node` (paths already expanded on its host)."""
+        host = self.cluster.host(node.host)
+        env = {"ROCKETMQ_HOME": home,
+               "JAVA_OPT_EXT": " ".join(filter(None, [node.jvm.java_opt_ext(), f"-Duser.home={user_home}"]))}
+        java_home = self.cluster.java_home(host)
+        if java_home:
+            env["JAVA_HOME"] = java_home
+        argv = ["sh", f"{home}/{START_SCRIPT[node.kind]}", "-c", config]
+        if node.kind is NodeKind.BROKER:
+            argv += ["-n", self.cluster.namesrv_addr()]
+        return Command.of(argv, env, run_dir)
+
+    async def planned_start(self, node: Node) -> Command:
+        host = self.cluster.host(node.host)
+        home = await self._expand(node, self.cluster.rocketmq_home(host))
+        user_home = await self._expand(node, self.cluster.user_home(node))
+        return self.start_command(node, home=home, config=await self.config_path(node),
+                                  user_home=user_home, run_dir=await self.run_dir(node))
+
+    # ----------------------------------------------------------------- status
+    async def _jvms(self, host_name: str) -> list[ProcessInfo]:
+        return await self.pool.get(host_name).processes("java")
+
+    async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
+        if processes is None:
+            processes = await self._jvms(node.host)
+        leader = await self._leader(node)
+        return find_jvm(node, await self.config_path(node), processes, leader=leader)
+
+    async def _leader(self, node: Node) -> int | None:
+        try:
+            data = json.loads(await self.backend(node).read_file(f"{await self.run_dir(node)}/rocketui.pid"))
+            return int(data["leader"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError, BackendError, OSError):
+            return None
+
+    async def status_all(self) -> dict[str, NodeStatus]:
+        """Status of every node: one process listing per host, one cluster query per namesrv."""
+        hosts = sorted({n.host for n in self.cluster.nodes})
+        listings = await asyncio.gather(*(self._jvms(h) for h in hosts), return_exceptions=True)
+        by_host = dict(zip(hosts, listings))
+        registered = await self.registration.registered_addresses()
+        results = await asyncio.gather(*(self._status(n, by_host[n.host], registered) for n in self.cluster.nodes))
+        return {s.node: s for s in results}
+
+    async def status(self, node: Node) -> NodeStatus:
+        try:
+            procs: list[ProcessInfo] | BaseException = await self._jvms(node.host)
+        except BackendError as exc:
+            procs = exc
+        registered = await self.registration.registered_addresses() if node.kind is NodeKind.BROKER else None
+        return await self._status(node, procs, registered)
+
+    async def _status(self, node: Node, procs: list[ProcessInfo] | BaseException,
+                      registered: dict[str, set[str]] | None) -> NodeStatus:
+        host_state = self.pool.connection_state(node.host)
+        transient = self._transient.get(node.name)
+        if isinstance(procs, BaseException):
+            return NodeStatus(node.name, NodeState.UNKNOWN, message=str(procs), host_state=f"unreachable: {procs}")
+        try:
+            jvm = await self.find(node, procs)
+        except BackendError as exc:
+            return NodeStatus(node.name, NodeState.UNKNOWN, message=str(exc), host_state=f"unreachable: {exc}")
+        address = self.cluster.advertised_address(node)
+        port_open = await self.backend(node).port_open(address, node.port, timeout=0.5) if jvm else False
+        reg: tuple[str, ...] | None = None
+        if node.kind is NodeKind.BROKER and registered is not None and jvm:
+            me = f"{address}:{node.port}"
+            reg = tuple(sorted(ns for ns, addrs in registered.items() if me in addrs))
+        if jvm is None:
+            state = NodeState.STOPPED
+        elif port_open:
+            state = NodeState.RUNNING
+        else:
+            state = NodeState.STARTING
+        message = ""
+        if transient:
+            t_state, t_msg = transient
+            if t_state in (NodeState.STARTING, NodeState.STOPPING):
+                state, message = t_state, t_msg
+            elif t_state is NodeState.FAILED and jvm is None:
+                state, message = t_state, t_msg
+        return NodeStatus(node.name, state, pid=jvm.pid if jvm else None, started_at=jvm.started_at if jvm else None,
+                          port_open=port_open, registered_at=reg, namesrv_count=len(self.cluster.namesrvs),
+                          message=message, host_state=host_state)
+
+    # ----------------------------------------------------------------- start
+    async def start(self, node: Node, *, wait: bool = True, timeout: float = 90.0,
+                    progress: Progress = _noop) -> NodeStatus:
+        async def body(record: ActionRecord) -> NodeStatus:
+            async with self._lock(node):
+                return await self._start(node, wait=wait, timeout=timeout, progress=progress)
+
+        result = await self._act("start", node, body)
+        assert result is not None
+        return result
+
+    async def _start(self, node: Node, *, wait: bool, timeout: float, progress: Progress) -> NodeStatus:
+        backend = self.backend(node)
+        running = await self.find(node)
+        if running:
+            progress(node.name, f"already running (pid {running.pid}); nothing to do")
+            return await self.status(node)
+        command = await self.planned_start(node)
+        home = dict(command.env)["ROCKETMQ_HOME"]
+        script = command.argv[1]
+        if await backend.stat(script) is None:
+            raise NodeError(f"node '{node.name}': RocketMQ is not installed at {home} on host '{node.host}' "
+                            f"({script} is missing); run: rocketui install --cluster {self.cluster.source}")
+        run_dir = await self.run_dir(node)
+        await backend.makedirs(run_dir)
+        config = await self.config_path(node)
+        if node.kind is NodeKind.BROKER:
+            try:
+                text = await backend.read_file(config)
+            except FileNotFoundError:
+                raise NodeError(f"node '{node.name}': broker config {config} does not exist on host '{node.host}' "
+                                f"(cluster file {node.pos})") from None
+            problems = check_broker_config(self.cluster, node, config, text)
+            if problems:
+                raise NodeError("\n".join(problems))
+        else:
+            await backend.write_file(config, self._namesrv_properties(node).encode("latin-1"))
+        address = self.cluster.advertised_address(node)
+        if await backend.port_open(address, node.port, timeout=0.5):
+            raise NodeError(f"node '{node.name}': port {address}:{node.port} on host '{node.host}' is already in use "
+                            "by another process; stop it or change the port")
+        out_path = f"{run_dir}/stdout.log"
+        out_stat = await backend.stat(out_path)
+        offset = out_stat.size if out_stat else 0
+        self._transient[node.name] = (NodeState.STARTING, "starting")
+        progress(node.name, f"starting: {command.shell()}")
+        leader = await backend.start_detached(command, output=out_path)
+        await backend.write_file(f"{run_dir}/rocketui.pid",
+                                 json.dumps({"leader": leader, "started": time.time()}).encode())
+        if not wait:
+            return await self.status(node)
+        try:
+            return await self._wait_ready(node, leader, out_path, offset, timeout, progress)
+        finally:
+            if self._transient.get(node.name, (None,))[0] is NodeState.STARTING:
+                del self._transient[node.name]
+
+    def _namesrv_properties(self, node: Node) -> str:
+        lines = ["# Generated by rocketui from the cluster file; edit the cluster file instead.",
+                 f"listenPort={node.port}"]
+        if node.listen_address:
+            lines.append(f"bindAddress={node.listen_address}")
+        lines += [f"{k}={v}" for k, v in node.properties]
+        return "\n".join(lines) + "\n"
+
+    async def _wait_ready(self, node: Node, leader: int, out_path: str, offset: int, timeout: float,
+                          progress: Progress) -> NodeStatus:
+        backend = self.backend(node)
+        deadline = time.monotonic() + timeout
+        boot_seen = False
+        announced: set[str] = set()
+        while True:
+            procs = await self._jvms(node.host)
+            jvm = find_jvm(node, await self.config_path(node), procs, leader=leader)
+            out = await self._output_since(backend, out_path, offset)
+            boot_seen = boot_seen or bool(BOOT_LINE[node.kind].search(out))
+            if jvm and "jvm" not in announced:
+                announced.add("jvm")
+                progress(node.name, f"JVM running (pid {jvm.pid}), waiting for port {node.port}")
+            if EXIT_MARKER in out or (jvm is None and not await self._leader_alive(backend, leader)):
+                return self._failed(node, out)
+            port_open = bool(jvm) and await backend.port_open(self.cluster.advertised_address(node), node.port, timeout=0.5)
+            if jvm and port_open and boot_seen:
+                if node.kind is NodeKind.BROKER:
+                    if await self._registered_everywhere(node):
+                        progress(node.name, f"running (pid {jvm.pid}), registered at every namesrv")
+                        break
+                    if "reg" not in announced:
+                        announced.add("reg")
+                        progress(node.name, "boot line seen, waiting for registration at the namesrv")
+                else:
+                    progress(node.name, f"running (pid {jvm.pid}), accepting connections on port {node.port}")
+                    break
+            if time.monotonic() > deadline:
+                what = ("the JVM did not appear" if not jvm else "the port did not open" if not port_open
+                        else "no boot line in its output" if not boot_seen else "not registered at every namesrv")
+                self._transient[node.name] = (NodeState.FAILED, f"not ready after {timeout:g}s: {what}")
+                return NodeStatus(node.name, NodeState.FAILED, pid=jvm.pid if jvm else None,
+                                  message=f"node '{node.name}' not ready after {timeout:g}s: {what} (see {out_path})")
+            await asyncio.sleep(0.25)
+        self._transient.pop(node.name, None)
+        return await self.status(node)
+
+    async def _registered_everywhere(self, node: Node) -> bool:
+        registered = await self.registration.registered_addresses()
+        if registered is None:
+            return True  # no namesrv client available: port + boot line are the best we know
+        me = f"{self.cluster.advertised_address(node)}:{node.port}"
+        return all(me in addrs for addrs in registered.values()) and bool(registered)
+
+    @staticmethod
+    async def _output_since(backend: Backend, path: str, offset: int) -> str:
+        try:
+            data = await backend.read_range(path, offset, 4 * 1024 * 1024)
+        except FileNotFoundError:
+            return ""
+        return data.decode(errors="replace")
+
+    @staticmethod
+    async def _leader_alive(backend: Backend, leader: int) -> bool:
+        procs = await backend.processes("sh")
+        return any(p.pid == leader for p in procs)
+
+    def _failed(self, node: Node, output: str) -> NodeStatus:
+        status = ""
+        if EXIT_MARKER in output:
+            status = output.split(EXIT_MARKER)[-1].split()[0] if output.split(EXIT_MARKER)[-1].split() else "?"
+        reasons = explain_failure(output)
+        tail = [line for line in output.strip().splitlines() if EXIT_MARKER not in line][-5:]
+        detail = "; ".join(reasons) if reasons else (" | ".join(tail) if tail else "no output")
+        message = f"node '{node.name}' failed to start" + (f" (exit status {status})" if status else "") + f": {detail}"
+        self._transient[node.name] = (NodeState.FAILED, message)
+        return NodeStatus(node.name, NodeState.FAILED, message=message)
+
+    # ----------------------------------------------------------------- stop
+    async def stop(self, node: Node, *, timeout: float = 30.0, progress: Progress = _noop) -> NodeStatus:
+        async def body(record: ActionRecord) -> NodeStatus:
+            async with self._lock(node):
+                return await self._stop(node, timeout=timeout, progress=progress)
+
+        result = await self._act("stop", node, body)
+        assert result is not None
+        return result
+
+    async def _stop(self, node: Node, *, timeout: float, progress: Progress) -> NodeStatus:
+        backend = self.backend(node)
+        jvm = await self.find(node)
+        self._transient.pop(node.name, None)
+        if jvm is None:
+            progress(node.name, "not running; nothing to do")
+            return await self.status(node)
+        self._transient[node.name] = (NodeState.STOPPING, f"SIGTERM sent to pid {jvm.pid}")
+        try:
+            progress(node.name, f"stopping: SIGTERM to JVM pid {jvm.pid}")
+            await backend.signal(jvm.pid, signal.SIGTERM, start_ticks=jvm.start_ticks)
+            address = self.cluster.advertised_address(node)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if not await self._alive(node, jvm) and not await backend.port_open(address, node.port, timeout=0.3):
+                    progress(node.name, "stopped")
+                    break
+                await asyncio.sleep(0.25)
+            else:
+                progress(node.name, f"WARNING: pid {jvm.pid} did not exit within {timeout:g}s; sending SIGKILL "
+                                    "(the store will recover abnormally on next start)")
+                await backend.signal(jvm.pid, signal.SIGKILL, start_ticks=jvm.start_ticks)
+                for _ in range(40):
+                    if not await self._alive(node, jvm):
+                        break
+                    await asyncio.sleep(0.25)
+        finally:
+            self._transient.pop(node.name, None)
+        return await self.status(node)
+
+    async def _alive(self, node: Node, jvm: ProcessInfo) -> bool:
+        return any(p.pid == jvm.pid and p.start_ticks == jvm.start_ticks for p in await self._jvms(node.host))
+
+    async def restart(self, node: Node, *, progress: Progress = _noop) -> NodeStatus:
+        await self.stop(node, progress=progress)
+        return await self.start(node, progress=progress)
+
+    # ----------------------------------------------------------------- all
+    def start_levels(self) -> list[list[Node]]:
+        """Start order: namesrvs, then masters, then slaves (each level waits for the previous)."""
+        levels = [list(self.cluster.namesrvs),
+                  [b for b in self.cluster.brokers if b.broker_id == 0],
+                  [b for b in self.cluster.brokers if b.broker_id > 0]]
+        return [level for level in levels if level]
+
+    async def start_all(self, *, progress: Progress = _noop, timeout: float = 90.0) -> dict[str, NodeStatus]:
+        results: dict[str, NodeStatus] = {}
+        for level in self.start_levels():
+            statuses = await asyncio.gather(*(self.start(n, progress=progress, timeout=timeout) for n in level),
+                                            return_exceptions=True)
+            for node, st in zip(level, statuses):
+                if isinstance(st, BaseException):
+                    st = NodeStatus(node.name, NodeState.FAILED, message=str(st))
+                results[node.name] = st
+            failed = [s for s in results.values() if s.state is not NodeState.RUNNING]
+            if failed:
+                progress(failed[0].node, "start-all stopped: " + "; ".join(f"{s.node}: {s.message or s.state}" for s in failed))
+                break
+        return results
+
+    async def stop_all(self, *, progress: Progress = _noop) -> dict[str, NodeStatus]:
+        results: dict[str, NodeStatus] = {}
+        for level in reversed(self.start_levels()):
+            statuses = await asyncio.gather(*(self.stop(n, progress=progress) for n in level), return_exceptions=True)
+            for node, st in zip(level, statuses):
+                if isinstance(st, BaseException):
+                    st = NodeStatus(node.name, NodeState.UNKNOWN, message=str(st))
+                results[node.name] = st
+        return results

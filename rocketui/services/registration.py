@@ -1,0 +1,63 @@
+"""Which brokers each namesrv knows, asked over RocketMQ's own protocol (not read from logs).
+
+One GET_BROKER_CLUSTER_INFO per namesrv per poll, through the backend of the namesrv's
+host (so an SSH host's namesrv is reached through its tunnel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from rocketui.backends.factory import BackendPool
+from rocketui.cluster import Cluster
+
+
+class RegistrationProbe:
+    def __init__(self, cluster: Cluster, pool: BackendPool, *, cache_seconds: float = 0.5) -> None:
+        self.cluster = cluster
+        self.pool = pool
+        self.cache_seconds = cache_seconds
+        self.errors: dict[str, str] = {}
+        self._cached: tuple[float, dict[str, set[str]] | None] = (0.0, None)
+        self._lock = asyncio.Lock()
+
+    async def registered_addresses(self) -> dict[str, set[str]] | None:
+        """namesrv address → broker addresses registered there (only namesrvs that answered);
+        None when there is no namesrv to ask."""
+        if not self.cluster.namesrvs:
+            return None
+        async with self._lock:
+            at, value = self._cached
+            if value is not None and time.monotonic() - at < self.cache_seconds:
+                return value
+            results = await asyncio.gather(*(self._ask(ns) for ns in self.cluster.namesrvs))
+            value = {addr: brokers for addr, brokers in results if brokers is not None}
+            self._cached = (time.monotonic(), value)
+            return value
+
+    def invalidate(self) -> None:
+        self._cached = (0.0, None)
+
+    async def _ask(self, ns) -> tuple[str, set[str] | None]:  # ns: Node
+        from rocketui.rocketmq.remoting.client import RemotingClient
+        from rocketui.rocketmq.remoting.namesrv import NamesrvClient
+
+        address = self.cluster.advertised_address(ns)
+        key = f"{address}:{ns.port}"
+        backend = self.pool.get(ns.host)
+        try:
+            if not await backend.port_open(address, ns.port, timeout=0.5):
+                self.errors[key] = "not accepting connections"
+                return key, None
+            client = RemotingClient(key, connector=backend.open_connection, timeout=2.0)
+            try:
+                info = await NamesrvClient(client).cluster_info()
+            finally:
+                await client.close()
+        except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
+            self.errors[key] = str(exc) or type(exc).__name__
+            return key, None
+        self.errors.pop(key, None)
+        brokers = {addr for data in info.brokers.values() for addr in data.addrs.values()}
+        return key, brokers

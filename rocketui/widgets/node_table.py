@@ -1,0 +1,69 @@
+"""The node table: one row per node, cells updated in place on every poll."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.services.formatting import COLUMNS, status_row
+from rocketui.services.node_status import NodeState, NodeStatus
+
+STATE_STYLE = {
+    NodeState.RUNNING: "bold green",
+    NodeState.STARTING: "bold yellow",
+    NodeState.STOPPING: "bold yellow",
+    NodeState.STOPPED: "dim",
+    NodeState.FAILED: "bold red",
+    NodeState.UNKNOWN: "magenta",
+}
+
+
+def display_order(cluster: Cluster) -> list[Node]:
+    """Namesrvs first, then brokers grouped by brokerName with the master before its slaves."""
+    namesrvs = [n for n in cluster.nodes if n.kind is NodeKind.NAMESRV]
+    brokers = sorted((n for n in cluster.nodes if n.kind is NodeKind.BROKER),
+                     key=lambda n: (n.broker_name or "", n.broker_id))
+    return namesrvs + brokers
+
+
+class NodeTable(DataTable):
+    def __init__(self, cluster: Cluster, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.cluster = cluster
+        self.statuses: dict[str, NodeStatus] = {}
+
+    def on_mount(self) -> None:
+        for col in COLUMNS:
+            self.add_column(col.capitalize(), key=col)
+        for node in display_order(self.cluster):
+            self.add_row(*self._cells(node, None), key=node.name)
+
+    def _cells(self, node: Node, status: NodeStatus | None, now: float | None = None) -> list[str | Text]:
+        row: list[str | Text] = list(status_row(self.cluster, node, status, now))
+        state = status.state if status else NodeState.UNKNOWN
+        label = state.value if not (status and status.host_state.startswith("unreachable")) else "unreachable"
+        row[COLUMNS.index("state")] = Text(label, style=STATE_STYLE[state])
+        reg = row[COLUMNS.index("registered")]
+        if status and status.registered is False and state is NodeState.RUNNING:
+            row[COLUMNS.index("registered")] = Text(str(reg), style="bold red")
+        return row
+
+    def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
+        self.statuses.update(statuses)
+        now = now or time.time()
+        for node in self.cluster.nodes:
+            status = self.statuses.get(node.name)
+            for col, value in zip(COLUMNS, self._cells(node, status, now)):
+                if col in ("node", "kind", "host", "address", "role"):
+                    continue
+                self.update_cell(node.name, col, value)
+
+    @property
+    def selected_node(self) -> Node | None:
+        if self.row_count == 0:
+            return None
+        key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.cluster.node(key) if key else None

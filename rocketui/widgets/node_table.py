@@ -36,8 +36,10 @@ class NodeTable(DataTable):
         self.statuses: dict[str, NodeStatus] = {}
 
     def on_mount(self) -> None:
+        # Live columns get fixed widths so values never get cut when they change.
+        widths = {"state": 11, "pid": 8, "uptime": 8, "registered": 10}
         for col in COLUMNS:
-            self.add_column(col.capitalize(), key=col)
+            self.add_column(col.capitalize(), key=col, width=widths.get(col))
         for node in display_order(self.cluster):
             self.add_row(*self._cells(node, None), key=node.name)
 

@@ -1,0 +1,101 @@
+"""Main screen behaviour with a fixed status table (pure UI; the real thing is in
+tests/screens/test_main_integration.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rocketui.app import RocketUI
+from rocketui.screens.help import HelpScreen
+from rocketui.widgets.confirm import ConfirmModal
+from rocketui.widgets.node_table import NodeTable
+from tests.support.fake_service import DEMO_STATUSES, NOW, TableService, demo_cluster
+
+
+def make_app(read_only: bool = False) -> RocketUI:
+    cluster = demo_cluster()
+    app = RocketUI(cluster, service=TableService(cluster, DEMO_STATUSES, read_only=read_only), poll_interval=0)
+    app.animation_level = "none"
+    return app
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rocketui.services.formatting as fmt
+
+    monkeypatch.setattr(fmt.time, "time", lambda: NOW)
+
+
+async def test_table_rows_grouped_and_coloured(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_clock(monkeypatch)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(NodeTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [r[0] for r in rows] == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
+        assert rows[1][5:] == ["running", "4188", "1h00m", "1/1"]
+        assert rows[3][5] == "stopped"
+
+
+async def test_stop_asks_and_cancel_is_default() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert "broker-a" in app.screen.body and "pid 4188" in app.screen.body
+        assert app.screen.focused is not None and app.screen.focused.id == "cancel"
+        await pilot.press("enter")  # Enter on the default button = Cancel
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal)
+
+
+async def test_read_only_refuses_start() -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert any("read-only mode" in n.message for n in app._notifications)
+
+
+async def test_help_lists_every_key() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+def _snap_app(monkeypatch: pytest.MonkeyPatch) -> RocketUI:
+    freeze_clock(monkeypatch)
+    return make_app()
+
+
+async def _wait(pilot) -> None:
+    await settle(pilot)
+
+
+def test_snapshot_main(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), run_before=_wait)
+
+
+def test_snapshot_help(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 32), press=["question_mark"], run_before=_wait)
+
+
+def test_snapshot_confirm_stop(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), press=["down", "x"], run_before=_wait)

@@ -1,0 +1,116 @@
+"""Test support for real RocketMQ JVMs: locate the assembled distribution, write throwaway
+cluster files with small heaps on loopback, and kill every JVM a test started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+DEFAULT_HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.1"
+
+
+def rocketmq_home() -> Path:
+    """The assembled distribution, or fail (in CI) / skip (elsewhere) with the command to make it."""
+    home = Path(os.environ.get("ROCKETUI_TEST_ROCKETMQ_HOME", DEFAULT_HOME))
+    if not (home / "bin" / "mqbroker").exists() or not (home / "lib").is_dir():
+        message = f"RocketMQ distribution missing at {home}; run: rocketui install --home {home}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return home
+
+
+def java_processes_under(root: str) -> list[int]:
+    """pids of java processes whose command line mentions `root` (config, user.home, ...)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"java") and any(root.encode() in a for a in argv):
+            found.append(int(entry))
+    return found
+
+
+def kill_jvms_under(root: str, *, grace: float = 10.0) -> list[int]:
+    """SIGTERM, then SIGKILL, every JVM started for `root`; returns the pids that were found."""
+    pids = java_processes_under(root)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and java_processes_under(root):
+        time.sleep(0.2)
+    for pid in java_processes_under(root):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return pids
+
+
+def broker_properties(name: str, port: int, *, cluster: str = "TestCluster", broker_id: int = 0,
+                      role: str = "ASYNC_MASTER", extra: str = "") -> str:
+    return textwrap.dedent(f"""\
+        # test broker {name}
+        brokerClusterName={cluster}
+        brokerName={name}
+        brokerId={broker_id}
+        brokerRole={role}
+        flushDiskType=ASYNC_FLUSH
+        listenPort={port}
+        brokerIP1=127.0.0.1
+        brokerIP2=127.0.0.1
+        bindAddress=127.0.0.1
+        autoCreateTopicEnable=true
+        """) + extra
+
+
+def write_cluster(tmp: Path, home: Path, *, namesrv_port: int, brokers: list[tuple[str, int]],
+                  cluster: str = "TestCluster") -> Path:
+    """A local cluster file: one namesrv and the given (broker name, port) masters, heaps 256m."""
+    nodes = [f"""\
+  - name: ns
+    kind: namesrv
+    host: local
+    port: {namesrv_port}
+    listen_address: 127.0.0.1
+    jvm: {{xms: 128m, xmx: 128m, xmn: 64m}}
+"""]
+    for name, port in brokers:
+        (tmp / f"{name}.properties").write_text(broker_properties(name, port, cluster=cluster))
+        nodes.append(f"""\
+  - name: {name}
+    kind: broker
+    host: local
+    port: {port}
+    broker_name: {name}
+    config: {name}.properties
+""")
+    text = f"""\
+cluster: {cluster}
+rocketmq:
+  home: {home}
+  version: "5.5.1"
+work_dir: {tmp / 'work'}
+hosts:
+  local:
+    backend: local
+    address: 127.0.0.1
+defaults:
+  jvm: {{xms: 256m, xmx: 256m, xmn: 128m, max_direct: 256m, extra: ["-XX:-AlwaysPreTouch"]}}
+nodes:
+""" + "".join(nodes)
+    path = tmp / "cluster.yaml"
+    path.write_text(text)
+    return path

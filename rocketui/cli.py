@@ -50,23 +50,30 @@ def _global_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that take no cluster file; every other first word is a cluster file.
+GLOBAL_COMMANDS = ("install", "init")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
-    modules = {m.NAME: m for m in _command_modules()}
     if not args_in or args_in[0] in ("-h", "--help"):
-        _global_parser(modules).print_help()
+        _global_parser({m.NAME: m for m in _command_modules()}).print_help()
         return 0 if args_in else EXIT_USAGE
     head = args_in[0]
-    if head in modules and not modules[head].NEEDS_CLUSTER:
-        module, cluster_file, rest = modules[head], None, args_in[1:]
+    if head in GLOBAL_COMMANDS:
+        module, cluster_file, rest = _load(head), None, args_in[1:]
     else:
+        # Import only the command that runs: start-up time of the TUI matters.
         cluster_file = head
         name = args_in[1] if len(args_in) > 1 and not args_in[1].startswith("-") else "tui"
-        if name not in modules or not modules[name].NEEDS_CLUSTER:
+        try:
+            module = _load(name) if name.isidentifier() and not name.startswith("_") else None
+        except ModuleNotFoundError:
+            module = None
+        if module is None or not getattr(module, "NEEDS_CLUSTER", False):
             print(f"rocketui: unknown command {name!r}; expected one of: "
-                  + ", ".join(m.NAME for m in modules.values() if m.NEEDS_CLUSTER), file=sys.stderr)
+                  + ", ".join(m.NAME for m in _command_modules() if m.NEEDS_CLUSTER), file=sys.stderr)
             return EXIT_USAGE
-        module = modules[name]
         rest = args_in[2:] if len(args_in) > 1 and args_in[1] == name else args_in[1:]
     parser = argparse.ArgumentParser(
         prog=f"rocketui {'CLUSTER.yaml ' if module.NEEDS_CLUSTER else ''}{module.NAME}",

@@ -40,7 +40,8 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(NodeTable).focus()
-        self.poll()
+        # First frame first: the first poll (process scan, namesrv queries) starts after it.
+        self.call_after_refresh(self.poll)
 
     # ------------------------------------------------------------ polling
     @work(exclusive=True, group="poll", exit_on_error=False)

@@ -7,8 +7,6 @@ one rocketui watches.  This catches that before the JVM starts.
 
 from __future__ import annotations
 
-import javaproperties
-
 from rocketui.cluster import BrokerRole, Cluster, Node
 from rocketui.rocketmq.layout import BROKER_DEFAULT_PORT
 
@@ -22,6 +20,8 @@ def _line_of(text: str, key: str) -> int:
 
 
 def check_broker_config(cluster: Cluster, node: Node, path: str, data: bytes) -> list[str]:
+    import javaproperties  # lazy: only needed when a broker starts
+
     text = data.decode("latin-1")
     try:
         props = javaproperties.loads(text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from rocketui.cluster import Node
@@ -24,6 +25,7 @@ class MainScreen(Screen):
         self.service = service
         self.cluster = service.cluster
         self.poll_interval = poll_interval
+        self._poll_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -44,17 +46,25 @@ class MainScreen(Screen):
         self.call_after_refresh(self.poll)
 
     # ------------------------------------------------------------ polling
+    def poll(self) -> None:
+        """Poll now (replacing a poll in flight)."""
+        self._poll_worker()
+
     @work(exclusive=True, group="poll", exit_on_error=False)
-    async def poll(self) -> None:
-        """One status poll; the next is armed only after this one finished, so polls never pile up."""
+    async def _poll_worker(self) -> None:
+        """One status poll; the next is armed only after this one ended, and only one timer
+        exists at a time, so polls never pile up (a replaced worker re-arms the same slot)."""
         try:
             statuses = await self.service.status_all()
             self.post_message(StatusUpdated(statuses))
         except Exception as exc:  # a host error must never stop the polling
             self.set_status(f"[red]status poll failed:[/] {exc}")
         finally:
-            if self.poll_interval > 0:
-                self.set_timer(self.poll_interval, self.poll)
+            if self._poll_timer is not None:
+                self._poll_timer.stop()
+                self._poll_timer = None
+            if self.poll_interval > 0 and self.is_attached:
+                self._poll_timer = self.set_timer(self.poll_interval, self.poll)
 
     def on_status_updated(self, message: StatusUpdated) -> None:
         self.query_one(NodeTable).update_statuses(message.statuses)

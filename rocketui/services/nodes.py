@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from rocketui.backends.base import Backend, BackendError, Command, ProcessInfo
 from rocketui.backends.factory import BackendPool
+from rocketui.backends.local import EXIT_MARKER
 from rocketui.cluster import Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
@@ -29,7 +30,6 @@ from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
 
-from rocketui.backends.local import EXIT_MARKER
 Progress = Callable[[str, str], None]  # (node name, message)
 
 
@@ -69,6 +69,7 @@ class NodeService:
         self._transient: dict[str, tuple[NodeState, str]] = {}
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._leaders: dict[str, tuple[float, int | None]] = {}
 
     # ----------------------------------------------------------------- helpers
     def backend(self, node: Node) -> Backend:
@@ -146,11 +147,18 @@ class NodeService:
         return find_jvm(node, await self.config_path(node), processes, leader=leader)
 
     async def _leader(self, node: Node) -> int | None:
+        """Session leader of the last start (from the pid file; cached so a poll does not read
+        one file per node per second)."""
+        cached = self._leaders.get(node.name)
+        if cached and time.monotonic() - cached[0] < 10.0:
+            return cached[1]
         try:
             data = json.loads(await self.backend(node).read_file(f"{await self.run_dir(node)}/rocketui.pid"))
-            return int(data["leader"])
+            leader: int | None = int(data["leader"])
         except (FileNotFoundError, ValueError, KeyError, TypeError, BackendError, OSError):
-            return None
+            leader = None
+        self._leaders[node.name] = (time.monotonic(), leader)
+        return leader
 
     async def status_all(self) -> dict[str, NodeStatus]:
         """Status of every node: one process listing per host, one cluster query per namesrv."""
@@ -249,6 +257,7 @@ class NodeService:
         self._transient[node.name] = (NodeState.STARTING, "starting")
         progress(node.name, f"starting: {command.shell()}")
         leader = await backend.start_detached(command, output=out_path)
+        self._leaders[node.name] = (time.monotonic(), leader)
         await backend.write_file(f"{run_dir}/rocketui.pid",
                                  json.dumps({"leader": leader, "started": time.time()}).encode())
         if not wait:

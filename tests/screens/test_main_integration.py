@@ -1,0 +1,76 @@
+"""The README path through the real TUI: keys start a real namesrv and broker, the broker
+registers, stopping the broker leaves the namesrv running."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rocketui.app import RocketUI
+from rocketui.cluster_loader import load_cluster
+from rocketui.widgets.confirm import ConfirmModal
+from rocketui.widgets.node_table import NodeTable
+from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
+
+pytestmark = [pytest.mark.rocketmq]
+
+NS_PORT, BROKER_PORT = 17876, 17911
+
+
+@pytest.fixture
+def cluster_file(tmp_path: Path) -> Iterator[Path]:
+    home = rocketmq_home()
+    yield write_cluster(tmp_path, home, namesrv_port=NS_PORT, brokers=[("broker-a", BROKER_PORT)])
+    kill_jvms_under(str(tmp_path))
+
+
+def cell(app: RocketUI, node: str, column: str) -> str:
+    return str(app.screen.query_one(NodeTable).get_cell(node, column))
+
+
+async def wait_for(pilot, predicate, timeout: float = 120.0) -> None:
+    for _ in range(int(timeout / 0.25)):
+        if predicate():
+            return
+        await pilot.pause(0.25)
+    raise AssertionError("condition not reached in time")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def test_start_register_stop_through_keys(cluster_file: Path) -> None:
+    app = RocketUI(load_cluster(str(cluster_file)), poll_interval=0.5)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        assert cell(app, "ns", "state") == "stopped" or cell(app, "ns", "state") == "unknown"
+        seen: set[str] = set()
+
+        await pilot.press("s")  # cursor starts on the namesrv row
+        await wait_for(pilot, lambda: seen.add(cell(app, "ns", "state")) or cell(app, "ns", "state") == "running")
+        assert "starting" in seen
+
+        await pilot.press("down", "s")
+        await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "running"
+                       and cell(app, "broker-a", "registered") == "1/1")
+        pid = int(cell(app, "broker-a", "pid"))
+        assert os.path.exists(f"/proc/{pid}")
+
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "stopped")
+        assert not os.path.exists(f"/proc/{pid}") and not port_open(BROKER_PORT)
+        assert cell(app, "ns", "state") == "running" and port_open(NS_PORT)
+
+        await pilot.press("up", "x", "y")
+        await wait_for(pilot, lambda: cell(app, "ns", "state") == "stopped")
+        assert not port_open(NS_PORT)

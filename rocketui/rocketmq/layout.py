@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rocketui.cluster import NodeKind
 
-DEFAULT_VERSION = "5.5.1"
+DEFAULT_VERSION = "5.5.0"
 
 NAMESRV_MAIN = "org.apache.rocketmq.namesrv.NamesrvStartup"
 BROKER_MAIN = "org.apache.rocketmq.broker.BrokerStartup"

@@ -18,7 +18,7 @@ NOW = 1_700_000_000.0
 
 DEMO = textwrap.dedent("""\
     cluster: DemoCluster
-    rocketmq: {home: /opt/rocketmq, version: "5.5.1"}
+    rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
     work_dir: /tmp/rocketui-demo
     hosts:
       local: {backend: local, address: 127.0.0.1}

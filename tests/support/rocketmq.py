@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-DEFAULT_HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.1"
+DEFAULT_HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 
 
 def rocketmq_home() -> Path:
@@ -101,7 +101,7 @@ def write_cluster(tmp: Path, home: Path, *, namesrv_port: int, brokers: list[tup
 cluster: {cluster}
 rocketmq:
   home: {home}
-  version: "5.5.1"
+  version: "5.5.0"
 work_dir: {tmp / 'work'}
 hosts:
   local:

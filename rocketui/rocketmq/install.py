@@ -1,0 +1,195 @@
+"""Assemble a runnable RocketMQ distribution in the official binary layout.
+
+lib/  every jar of rocketmq-namesrv, -broker, -tools and -example with their runtime
+      dependencies, resolved by Maven from Maven Central;
+conf/ the rmq.*.logback.xml files taken from those jars, broker.conf and the 2m-noslave,
+      2m-2s-async and 2m-2s-sync samples;
+bin/  mqnamesrv, mqbroker, mqshutdown, runserver.sh, runbroker.sh, tools.sh, mqadmin — written by
+      rocketui (templates/bin) to behave like the official scripts.
+Or, with `from_zip`, an official rocketmq-all-*-bin-release.zip unpacked as it is.
+
+The home is assembled next to its final place and renamed into it, so a failed install never
+leaves a half-filled home; a marker file makes a second run a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rocketui.rocketmq.samples import sample_files
+
+MARKER = ".rocketui-install.json"
+ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools", "rocketmq-example")
+SCRIPTS = ("mqnamesrv", "mqbroker", "mqshutdown", "mqadmin", "runserver.sh", "runbroker.sh", "tools.sh")
+LOGBACK_FILES = ("rmq.namesrv.logback.xml", "rmq.broker.logback.xml", "rmq.tools.logback.xml",
+                 "rmq.client.logback.xml", "rmq.controller.logback.xml", "rmq.proxy.logback.xml")
+
+
+class InstallError(Exception):
+    """Installing failed; the message says what and what to do."""
+
+
+@dataclass(frozen=True)
+class InstallResult:
+    home: str
+    version: str
+    source: str
+    already: bool
+    seconds: float
+
+
+def find_installation(home: str) -> str | None:
+    """The version installed at `home` by rocketui, or None."""
+    try:
+        data = json.loads((Path(home).expanduser() / MARKER).read_text())
+        return str(data["version"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def is_installed(home: str, version: str | None = None) -> bool:
+    found = find_installation(home)
+    if found is None or (version is not None and found != version):
+        return False
+    root = Path(home).expanduser()
+    return all((root / "bin" / s).exists() for s in ("mqnamesrv", "mqbroker")) and (root / "lib").is_dir()
+
+
+def render_script(name: str) -> str:
+    base = resources.files("rocketui.rocketmq") / "templates" / "bin"
+    text = (base / name).read_text()
+    shared_java = (base / "_java_home.sh").read_text()
+    shared_home = (base / "_rocketmq_home.sh").read_text()
+    return text.replace("@@JAVA_HOME@@", shared_java.strip()).replace("@@ROCKETMQ_HOME@@", shared_home.strip())
+
+
+def write_scripts(home: Path) -> None:
+    (home / "bin").mkdir(parents=True, exist_ok=True)
+    for name in SCRIPTS:
+        path = home / "bin" / name
+        path.write_text(render_script(name))
+        path.chmod(0o755)
+
+
+def write_conf(home: Path) -> None:
+    conf = home / "conf"
+    for rel, text in sample_files().items():
+        path = conf / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    found = set()
+    for jar in sorted((home / "lib").glob("rocketmq-*.jar")):
+        with zipfile.ZipFile(jar) as zf:
+            for name in LOGBACK_FILES:
+                if name not in found and name in zf.namelist():
+                    (conf / name).write_bytes(zf.read(name))
+                    found.add(name)
+    for needed in ("rmq.namesrv.logback.xml", "rmq.broker.logback.xml"):
+        if needed not in found:
+            raise InstallError(f"{needed} was not found in any rocketmq jar under {home / 'lib'}")
+
+
+def _pom(version: str) -> str:
+    deps = "".join(
+        f"<dependency><groupId>org.apache.rocketmq</groupId><artifactId>{a}</artifactId>"
+        f"<version>{version}</version></dependency>" for a in ARTIFACTS)
+    return ('<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+            "<groupId>local.rocketui</groupId><artifactId>rocketmq-assembly</artifactId><version>1</version>"
+            f"<packaging>pom</packaging><dependencies>{deps}</dependencies></project>")
+
+
+def fetch_jars(version: str, lib: Path, log: Callable[[str], None]) -> None:
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise InstallError("Maven (mvn) is not on PATH; install it (apt-get install maven) or use --from ZIP")
+    with tempfile.TemporaryDirectory(prefix="rocketui-mvn-") as work:
+        Path(work, "pom.xml").write_text(_pom(version))
+        log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
+        proc = subprocess.run([mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+                               "-DincludeScope=runtime"], cwd=work, capture_output=True, text=True)
+        if proc.returncode != 0:
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line][:3]
+            raise InstallError(f"Maven could not resolve RocketMQ {version}: " + " | ".join(errors)
+                               + "\n(check the version exists on Maven Central and that it is reachable)")
+    jars = list(lib.glob("*.jar"))
+    if not any(j.name.startswith("rocketmq-broker-") for j in jars):
+        raise InstallError(f"Maven finished but no rocketmq-broker jar is in {lib}")
+    log(f"{len(jars)} jars in lib/")
+
+
+def _unzip_release(zip_path: Path, dest: Path, log: Callable[[str], None]) -> str:
+    """Unpack an official bin-release zip; returns the version found in lib/."""
+    if not zip_path.is_file():
+        raise InstallError(f"{zip_path}: no such file")
+    try:
+        with zipfile.ZipFile(zip_path) as zf, tempfile.TemporaryDirectory(prefix="rocketui-zip-") as tmp:
+            zf.extractall(tmp)
+            roots = [Path(d) for d, subdirs, _ in os.walk(tmp) if {"bin", "conf", "lib"} <= set(subdirs)]
+            if not roots:
+                raise InstallError(f"{zip_path}: no directory with bin/, conf/ and lib/ inside; "
+                                   "expected an official rocketmq-all-*-bin-release.zip")
+            shutil.copytree(roots[0], dest, dirs_exist_ok=True)
+    except zipfile.BadZipFile as exc:
+        raise InstallError(f"{zip_path}: not a zip file ({exc})") from None
+    for script in (dest / "bin").iterdir():
+        if script.is_file() and (script.suffix in ("", ".sh")):
+            script.chmod(0o755)
+    brokers = sorted((dest / "lib").glob("rocketmq-broker-*.jar"))
+    version = brokers[0].name[len("rocketmq-broker-"):-len(".jar")] if brokers else "unknown"
+    log(f"unpacked {zip_path.name} (RocketMQ {version})")
+    return version
+
+
+def _manifest(home: Path) -> list[dict[str, object]]:
+    return [{"name": p.name, "size": p.stat().st_size} for p in sorted((home / "lib").glob("*.jar"))]
+
+
+def install_distribution(home: str, version: str, *, from_zip: str | None = None, force: bool = False,
+                         log: Callable[[str], None] = print) -> InstallResult:
+    t0 = time.monotonic()
+    root = Path(home).expanduser().resolve()
+    if not force and from_zip is None and is_installed(str(root), version):
+        log(f"RocketMQ {version} is already installed at {root}")
+        return InstallResult(str(root), version, "existing", True, time.monotonic() - t0)
+    if root.exists() and not force and find_installation(str(root)) is None and any(root.iterdir()):
+        raise InstallError(f"{root} exists and was not installed by rocketui; refusing to overwrite it "
+                           "(use --force or another --home)")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
+    try:
+        if from_zip:
+            version = _unzip_release(Path(from_zip).expanduser(), staging, log)
+            source = f"zip:{Path(from_zip).name}"
+        else:
+            (staging / "lib").mkdir()
+            fetch_jars(version, staging / "lib", log)
+            write_conf(staging)
+            write_scripts(staging)
+            source = "maven-central"
+        marker = {"version": version, "source": source, "installed_at": time.time(), "jars": _manifest(staging),
+                  "scripts_sha256": {s: hashlib.sha256((staging / "bin" / s).read_bytes()).hexdigest()
+                                     for s in SCRIPTS if (staging / "bin" / s).exists()}}
+        (staging / MARKER).write_text(json.dumps(marker, indent=1))
+        if root.exists():
+            old = root.with_name(f".{root.name}.old-{int(time.time())}")
+            root.rename(old)
+            staging.rename(root)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log(f"RocketMQ {version} installed at {root}")
+    return InstallResult(str(root), version, source, False, time.monotonic() - t0)

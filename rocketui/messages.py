@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.message import Message
 
 from rocketui.services.node_status import NodeStatus
@@ -20,23 +18,21 @@ class StatusUpdated(Message):
         return isinstance(message, StatusUpdated)
 
 
-@dataclass
 class ActionProgress(Message):
     """A step of a running action (start/stop/...) on a node."""
 
-    node: str
-    text: str
-
-    def __post_init__(self) -> None:
+    def __init__(self, node: str, text: str) -> None:
         super().__init__()
+        self.node = node
+        self.text = text
 
 
-@dataclass
 class ActionFinished(Message):
-    action: str
-    node: str | None
-    ok: bool
-    text: str
+    """An action ended; `ok` says whether it reached what was asked."""
 
-    def __post_init__(self) -> None:
+    def __init__(self, action: str, node: str | None, ok: bool, text: str) -> None:
         super().__init__()
+        self.action = action
+        self.node = node
+        self.ok = ok
+        self.text = text

@@ -6,6 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Header, Static
 
 from rocketui.cluster import Node
@@ -84,6 +85,13 @@ class MainScreen(Screen):
             self.set_status(f"[red]{who}{message.text}[/]")
             self.notify(f"{who}{message.text}", title=f"{message.action} failed", severity="error", timeout=10)
         self.poll()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that died unexpectedly is shown, never swallowed."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.set_status(f"[red]{event.worker.name} failed:[/] {error}")
+            self.notify(f"{type(error).__name__}: {error}", title=f"{event.worker.name} failed", severity="error")
 
     # ------------------------------------------------------------ actions
     def _selected(self) -> Node | None:

@@ -255,15 +255,18 @@ class NodeService:
         out_stat = await backend.stat(out_path)
         offset = out_stat.size if out_stat else 0
         self._transient[node.name] = (NodeState.STARTING, "starting")
-        progress(node.name, f"starting: {command.shell()}")
-        leader = await backend.start_detached(command, output=out_path)
-        self._leaders[node.name] = (time.monotonic(), leader)
-        await backend.write_file(f"{run_dir}/rocketui.pid",
-                                 json.dumps({"leader": leader, "started": time.time()}).encode())
-        if not wait:
-            return await self.status(node)
         try:
+            progress(node.name, f"starting: {command.shell()}")
+            leader = await backend.start_detached(command, output=out_path)
+            self._leaders[node.name] = (time.monotonic(), leader)
+            await backend.write_file(f"{run_dir}/rocketui.pid",
+                                     json.dumps({"leader": leader, "started": time.time()}).encode())
+            if not wait:
+                return await self.status(node)
             return await self._wait_ready(node, leader, out_path, offset, timeout, progress)
+        except Exception as exc:
+            self._transient[node.name] = (NodeState.FAILED, f"start failed: {exc}")
+            raise
         finally:
             if self._transient.get(node.name, (None,))[0] is NodeState.STARTING:
                 del self._transient[node.name]

@@ -40,7 +40,6 @@ class RegistrationProbe:
         self._cached = (0.0, None)
 
     async def _ask(self, ns) -> tuple[str, set[str] | None]:  # ns: Node
-        from rocketui.rocketmq.remoting.client import RemotingClient
         from rocketui.rocketmq.remoting.namesrv import NamesrvClient
 
         address = self.cluster.advertised_address(ns)
@@ -50,11 +49,8 @@ class RegistrationProbe:
             if not await backend.port_open(address, ns.port, timeout=0.5):
                 self.errors[key] = "not accepting connections"
                 return key, None
-            client = RemotingClient(key, connector=backend.open_connection, timeout=2.0)
-            try:
-                info = await NamesrvClient(client).cluster_info()
-            finally:
-                await client.close()
+            async with NamesrvClient(key, connector=backend.open_connection, timeout=2.0) as client:
+                info = await client.cluster_info()
         except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
             self.errors[key] = str(exc) or type(exc).__name__
             return key, None

@@ -45,14 +45,10 @@ async def service(cluster_file: Path) -> AsyncIterator[NodeService]:
 
 async def registered_brokers(port: int = NS_PORT) -> set[str]:
     """Ask the namesrv itself (GET_BROKER_CLUSTER_INFO), not the logs."""
-    from rocketui.rocketmq.remoting.client import RemotingClient
     from rocketui.rocketmq.remoting.namesrv import NamesrvClient
 
-    client = RemotingClient(f"127.0.0.1:{port}", timeout=3.0)
-    try:
-        info = await NamesrvClient(client).cluster_info()
-    finally:
-        await client.close()
+    async with NamesrvClient(f"127.0.0.1:{port}", timeout=3.0) as client:
+        info = await client.cluster_info()
     return {addr for b in info.brokers.values() for addr in b.addrs.values()}
 
 

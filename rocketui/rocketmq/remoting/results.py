@@ -1,0 +1,72 @@
+"""Typed results of broker calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from rocketui.rocketmq.remoting.message import MessageExt
+
+
+class SendStatus(Enum):
+    SEND_OK = "SEND_OK"
+    FLUSH_DISK_TIMEOUT = "FLUSH_DISK_TIMEOUT"
+    FLUSH_SLAVE_TIMEOUT = "FLUSH_SLAVE_TIMEOUT"
+    SLAVE_NOT_AVAILABLE = "SLAVE_NOT_AVAILABLE"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: SendStatus
+    msg_id: str  # client id (UNIQ_KEY)
+    offset_msg_id: str  # broker id: store host + commitlog offset
+    topic: str
+    queue_id: int
+    queue_offset: int
+    transaction_id: str | None = None
+    region_id: str | None = None
+
+
+class PullStatus(Enum):
+    FOUND = "FOUND"
+    NO_NEW_MSG = "NO_NEW_MSG"
+    NO_MATCHED_MSG = "NO_MATCHED_MSG"
+    OFFSET_ILLEGAL = "OFFSET_ILLEGAL"
+
+
+@dataclass(frozen=True)
+class PullResult:
+    status: PullStatus
+    next_begin_offset: int
+    min_offset: int
+    max_offset: int
+    messages: list[MessageExt] = field(default_factory=list)
+    suggest_which_broker_id: int = 0
+
+
+@dataclass(frozen=True)
+class RuntimeInfo(Mapping[str, str]):
+    """GET_BROKER_RUNTIME_INFO table (all values are strings), readable as a mapping."""
+
+    table: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.table[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.table)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def version(self) -> str | None:
+        return self.table.get("brokerVersionDesc")
+
+    def integer(self, key: str) -> int | None:
+        """A numeric entry as int, None when absent or not a number."""
+        try:
+            return int(self.table[key])
+        except (KeyError, ValueError):
+            return None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rocketui.cluster import BrokerRole, Cluster, NodeKind
 
+if TYPE_CHECKING:
+    from rocketui.cluster_loader import Problem
 
-def check_cluster(cluster: Cluster):  # -> tuple[list[Problem], list[str]]
+
+def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
+    """(errors, warnings) about how the nodes fit together."""
     from rocketui.cluster_loader import Problem
 
     problems: list[Problem] = []

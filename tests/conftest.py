@@ -17,3 +17,18 @@ def jvm_reaper(tmp_path: Path) -> Iterator[Path]:
 
     yield tmp_path
     kill_jvms_under(str(tmp_path))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Last line of defence: no JVM started under this run's temp dirs outlives the run."""
+    from tests.support.rocketmq import kill_jvms_under
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        try:
+            base = factory.getbasetemp()
+        except (OSError, ValueError):
+            return
+        leaked = kill_jvms_under(str(base))
+        if leaked:
+            print(f"\nrocketui tests: stopped {len(leaked)} leaked JVM(s) under {base}: {leaked}")

@@ -248,7 +248,8 @@ class RemotingClient:
                 raise ConnectFailed(self.addr, f"connect timed out after {self.connect_timeout:g}s") from None
             except OSError as exc:
                 # errno text beats asyncio's "Connect call failed (...)"; gaierror has errno < 0
-                reason = os.strerror(exc.errno) if (exc.errno or 0) > 0 else exc.strerror or str(exc)
+                errno = exc.errno or 0
+                reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
                 raise ConnectFailed(self.addr, f"cannot connect: {reason}") from exc
             except Exception as exc:  # tunnel connectors raise their own error types
                 raise ConnectFailed(self.addr, f"cannot connect: {exc}") from exc

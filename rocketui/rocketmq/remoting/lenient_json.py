@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
-from json.decoder import scanstring
+from collections.abc import Callable, Iterator, Mapping
+from json import decoder as _json_decoder
 from typing import Any
+
+# The stdlib's (C-accelerated) string scanner: same escapes and errors as json.loads.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = _json_decoder.scanstring  # type: ignore[attr-defined]
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -124,7 +127,7 @@ class _Parser:
 
     def string(self, pos: int) -> tuple[str, int]:
         try:
-            return scanstring(self.text, pos, True)
+            return _scanstring(self.text, pos, True)
         except json.JSONDecodeError as exc:
             raise self.fail(exc.msg, exc.pos) from None
 

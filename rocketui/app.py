@@ -40,4 +40,4 @@ class RocketUI(App[int]):
             self.push_screen(HelpScreen())
 
     async def on_unmount(self) -> None:
-        await self.service.pool.close_all()
+        await self.service.close()

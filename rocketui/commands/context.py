@@ -76,5 +76,7 @@ class CommandContext:
         return [known[n] for n in names]
 
     async def close(self) -> None:
-        if self.pool:
+        if self._nodes is not None:
+            await self._nodes.close()
+        elif self.pool:
             await self.pool.close_all()

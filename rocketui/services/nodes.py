@@ -71,6 +71,11 @@ class NodeService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._leaders: dict[str, tuple[float, int | None]] = {}
 
+    async def close(self) -> None:
+        """Close namesrv connections and every host backend."""
+        await self.registration.close()
+        await self.pool.close_all()
+
     # ----------------------------------------------------------------- helpers
     def backend(self, node: Node) -> Backend:
         return self.pool.get(node.host)

@@ -21,6 +21,7 @@ class RegistrationProbe:
         self.errors: dict[str, str] = {}
         self._cached: tuple[float, dict[str, set[str]] | None] = (0.0, None)
         self._lock = asyncio.Lock()
+        self._clients: dict[str, object] = {}  # one persistent connection per namesrv
 
     async def registered_addresses(self) -> dict[str, set[str]] | None:
         """namesrv address → broker addresses registered there (only namesrvs that answered);
@@ -36,6 +37,18 @@ class RegistrationProbe:
             self._cached = (time.monotonic(), value)
             return value
 
+    async def _drop(self, key: str) -> None:
+        client = self._clients.pop(key, None)
+        if client is not None:
+            try:
+                await client.close()  # type: ignore[attr-defined]
+            except Exception:
+                pass
+
+    async def close(self) -> None:
+        for key in list(self._clients):
+            await self._drop(key)
+
     def invalidate(self) -> None:
         self._cached = (0.0, None)
 
@@ -49,10 +62,13 @@ class RegistrationProbe:
             if not await backend.port_open(address, ns.port, timeout=0.5):
                 self.errors[key] = "not accepting connections"
                 return key, None
-            async with NamesrvClient(key, connector=backend.open_connection, timeout=2.0) as client:
-                info = await client.cluster_info()
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = NamesrvClient(key, connector=backend.open_connection, timeout=2.0)
+            info = await client.cluster_info()  # type: ignore[attr-defined]
         except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
             self.errors[key] = str(exc) or type(exc).__name__
+            await self._drop(key)
             return key, None
         self.errors.pop(key, None)
         brokers = {addr for data in info.brokers.values() for addr in data.addrs.values()}

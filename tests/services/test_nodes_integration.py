@@ -40,7 +40,7 @@ async def service(cluster_file: Path) -> AsyncIterator[NodeService]:
     cluster = load_cluster(str(cluster_file))
     svc = NodeService(cluster, BackendPool(cluster))
     yield svc
-    await svc.pool.close_all()
+    await svc.close()
 
 
 async def registered_brokers(port: int = NS_PORT) -> set[str]:

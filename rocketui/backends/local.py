@@ -19,6 +19,7 @@ from rocketui.backends.base import (
     ProcessInfo,
 )
 from rocketui.backends import procfs
+from rocketui.backends.local_files import stat_path
 
 
 EXIT_MARKER = "[rocketui] exited with status "
@@ -103,7 +104,7 @@ class LocalBackend(Backend):
                                        expect=expect, backup_suffix=backup_suffix, mode=mode)
 
     async def stat(self, path: str) -> FileStat | None:
-        return await asyncio.to_thread(_stat, self._abs(path))
+        return await asyncio.to_thread(stat_path, self._abs(path))
 
     async def listdir(self, path: str) -> list[str]:
         try:
@@ -156,11 +157,3 @@ def _pread(path: str, offset: int, length: int) -> bytes:
         return os.pread(fd, length, offset)
     finally:
         os.close(fd)
-
-
-def _stat(path: str) -> FileStat | None:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode & 0o7777)

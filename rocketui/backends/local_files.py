@@ -14,7 +14,8 @@ import shutil
 from rocketui.backends.base import FileChanged, FileStat
 
 
-def _stat(path: str) -> FileStat | None:
+def stat_path(path: str) -> FileStat | None:
+    """FileStat of a local path, None when it does not exist."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -27,7 +28,7 @@ def atomic_write(path: str, data: bytes, *, expect: FileStat | None = None,
     # Resolve symlinks so we replace the target file, not the link.
     path = os.path.realpath(path)
     directory = os.path.dirname(path) or "."
-    current = _stat(path)
+    current = stat_path(path)
     if expect is not None and not expect.same_version(current):
         raise FileChanged(f"{path} changed on disk since it was loaded; not overwriting it")
     old_st = os.stat(path) if current is not None else None
@@ -60,6 +61,6 @@ def atomic_write(path: str, data: bytes, *, expect: FileStat | None = None,
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    result = _stat(path)
+    result = stat_path(path)
     assert result is not None
     return result

@@ -32,6 +32,7 @@ class MainScreen(Screen):
         yield Header(show_clock=False)
         yield Static(self._banner(), id="cluster-banner")
         yield NodeTable(self.cluster, id="nodes")
+        yield Static("", id="node-detail", markup=False)
         yield Static("", id="status-line")
         yield Footer()
 
@@ -69,6 +70,28 @@ class MainScreen(Screen):
 
     def on_status_updated(self, message: StatusUpdated) -> None:
         self.query_one(NodeTable).update_statuses(message.statuses)
+        self._show_detail()
+
+    def on_data_table_row_highlighted(self, event: NodeTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """Where the highlighted node keeps its files, and why it is in its state."""
+        table = self.query_one(NodeTable)
+        node = table.selected_node
+        if node is None:
+            return
+        c = self.cluster
+        parts = [f"{node.name}: run dir {c.run_dir(node)}", f"logs {c.log_dir(node)}"]
+        if node.config:
+            parts.append(f"config {node.config}")
+        status = table.statuses.get(node.name)
+        text = "  ·  ".join(parts)
+        if status and status.message:
+            text += f"\n{status.state.value}: {status.message}"
+        if status and status.host_state.startswith("unreachable"):
+            text += f"\nhost {node.host}: {status.host_state}"
+        self.query_one("#node-detail", Static).update(text)
 
     def set_status(self, text: str) -> None:
         self.query_one("#status-line", Static).update(text)

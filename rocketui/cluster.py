@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rocketui.topology import Topology
 
 
 class NodeKind(StrEnum):
@@ -135,6 +139,7 @@ class Cluster:
     nodes: tuple[Node, ...]
     read_only: bool = False
     warnings: tuple[str, ...] = ()
+    topology: Topology | None = None  # the `topology:` section the generated nodes came from
 
     def host(self, name: str) -> Host:
         for h in self.hosts:

@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SIZE_RE = re.compile(r"^[1-9][0-9]*[kKmMgGtT]?$")
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
-TOP_KEYS = ("cluster", "rocketmq", "work_dir", "read_only", "hosts", "nodes", "defaults")
+TOP_KEYS = ("cluster", "rocketmq", "work_dir", "read_only", "hosts", "nodes", "defaults", "topology")
 ROCKETMQ_KEYS = ("home", "version", "java_home")
 HOST_KEYS = ("backend", "address", "port", "user", "identity_file", "known_hosts", "trust_on_first_use",
              "jump_host", "password_env", "connect_timeout", "rocketmq_home", "work_dir", "java_home")
@@ -211,7 +211,13 @@ class _Builder:
             if "jvm" in d:
                 default_jvm = self._jvm(d["jvm"][1], "defaults.jvm", JvmMemory())
         hosts = self._hosts(top, root)
-        nodes = self._nodes(top, root, hosts, default_jvm)
+        topology = None
+        items = top["nodes"][1].value if "nodes" in top and isinstance(top["nodes"][1], SequenceNode) else []
+        if "topology" in top:  # generated nodes (overridden by same-named items) come first
+            from rocketui.topology_loader import topology_items
+
+            topology, items = topology_items(r, *top["topology"], hosts, work_dir, self._jvm, default_jvm, items)
+        nodes = self._nodes(top, root, hosts, default_jvm, items, with_topology="topology" in top)
         if r.problems:
             raise ClusterFileError(r.problems)
         local_hosts = {h.name for h in hosts if h.backend is BackendKind.LOCAL}
@@ -223,6 +229,7 @@ class _Builder:
             hosts=tuple(hosts),
             nodes=tuple(nodes),
             read_only=bool(read_only),
+            topology=topology,
         )
         from rocketui.cluster_checks import check_cluster
 
@@ -357,18 +364,18 @@ class _Builder:
         return mem
 
     def _nodes(self, top: dict[str, tuple[YNode, YNode]], root: YNode, hosts: list[Host],
-               default_jvm: JvmMemory) -> list[Node]:
+               default_jvm: JvmMemory, items: list[YNode], *, with_topology: bool = False) -> list[Node]:
         r = self.r
-        if "nodes" not in top:
+        if "nodes" not in top and not with_topology:
             r.error(root, "the cluster file is missing required key 'nodes' (a list of namesrv and broker nodes)")
             return []
-        nnode = top["nodes"][1]
-        if not isinstance(nnode, SequenceNode) or not nnode.value:
+        nnode = top["nodes"][1] if "nodes" in top else None
+        if nnode is not None and (not isinstance(nnode, SequenceNode) or not (nnode.value or with_topology)):
             r.error(nnode, "nodes must be a non-empty list; each item has at least name, kind and host")
             return []
         host_by_name = {h.name: h for h in hosts}
         nodes: list[Node] = []
-        for item in nnode.value:
+        for item in items:
             m = r.mapping(item, "a node", NODE_KEYS)
             if not isinstance(item, MappingNode):
                 continue

@@ -30,6 +30,7 @@ KEYMAP: list[Key] = [
     Key("main", "restart", "r", "Restart", mutating=True),
     Key("main", "start_all", "S", "Start all", mutating=True),
     Key("main", "stop_all", "X", "Stop all", mutating=True),
+    Key("main", "rolling_restart", "R", "Rolling restart", mutating=True),
     Key("main", "refresh", "ctrl+r", "Refresh", show=False),
 ]
 

@@ -85,7 +85,7 @@ def test_slave_gets_slave_role_by_default() -> None:
 CASES: list[tuple[str, str, str, list[str]]] = [
     ("unknown top-level key", "work_dir: /tmp/rocketui-test\n", "work_dir: /tmp/rocketui-test\nworkdir: x\n",
      ["c.yaml:6: unknown key 'workdir' in the cluster file (did you mean 'work_dir'?); expected one of: "
-      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults"]),
+      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]),
     ("unknown node key", "    port: 10911\n", "    prot: 10911\n",
      ["c.yaml:18: unknown key 'prot' in a node (did you mean 'port'?); expected one of: name, kind, host, port, jvm, "
       "properties, listen_address, config, broker_name, broker_id, role, user_home"]),
@@ -146,7 +146,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     ("nodes not a list", "nodes:\n", "nodes: {}\nx_nodes:\n",
      ["c.yaml:10: nodes must be a non-empty list; each item has at least name, kind and host",
       "c.yaml:11: unknown key 'x_nodes' in the cluster file (did you mean 'nodes'?); expected one of: "
-      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults"]),
+      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]),
     ("read_only not bool", "work_dir: /tmp/rocketui-test\n", "work_dir: /tmp/rocketui-test\nread_only: maybe\n",
      ["c.yaml:6: read_only must be true or false, got 'maybe'"]),
     ("duplicate key", "    port: 9876\n", "    port: 9876\n    port: 9877\n",
@@ -185,7 +185,7 @@ def test_malformed(desc: str, old: str, new: str, expected: list[str]) -> None:
 
 def test_empty_file() -> None:
     assert problems("") == ["c.yaml:1: the file is empty; expected a mapping with keys: "
-                            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults"]
+                            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]
 
 
 def test_top_level_list() -> None:

@@ -16,7 +16,13 @@ NEEDS_CLUSTER = True
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_node_arguments(parser)
+    parser.add_argument("--rolling", action="store_true", help="brokers one at a time, slaves before their master, "
+                        "each waited for until registered at every namesrv; stops at the first failure")
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    if args.rolling:
+        from rocketui.commands._rolling import run_rolling
+
+        return await run_rolling(args, ctx)
     return await run_action("restart", args, ctx)

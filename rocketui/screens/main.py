@@ -167,6 +167,20 @@ class MainScreen(Screen):
                      f"(brokers first, then namesrvs)?\n{names}", lambda: self.run_action("stop_all", None),
                      label="Stop all")
 
+    def action_rolling_restart(self) -> None:
+        from rocketui.services.rolling import rolling_order
+
+        if self._refuse_read_only("rolling restart"):
+            return
+        order = rolling_order(self.cluster)
+        if not order:
+            self.notify("no brokers to restart", severity="warning")
+            return
+        steps = "\n".join(f"  {i}. {n.name} ({n.role.value if n.role else ''})" for i, n in enumerate(order, 1))
+        self.confirm("Rolling restart", "Restart the brokers one at a time, slaves before their master; each "
+                     "must be registered at every namesrv again before the next one stops. The first failure "
+                     f"stops the run.\n{steps}", lambda: self.run_action("rolling_restart", None), label="Restart")
+
     def confirm(self, title: str, body: str, then, *, label: str) -> None:
         def done(ok: bool | None) -> None:
             if ok:
@@ -185,6 +199,11 @@ class MainScreen(Screen):
                 bad = [s for s in results.values() if s.state is not NodeState.RUNNING]
                 ok = not bad and len(results) == len(self.cluster.nodes)
                 text = "every node is running" if ok else "; ".join(f"{s.node}: {s.message or s.state}" for s in bad)
+            elif action == "rolling_restart":
+                from rocketui.services.rolling import rolling_restart
+
+                report = await rolling_restart(service, progress=progress)
+                ok, text = report.ok, report.summary()
             elif action == "stop_all":
                 results = await service.stop_all(progress=progress)
                 bad = [s for s in results.values() if s.state is not NodeState.STOPPED]

@@ -38,14 +38,15 @@ def address(cluster: Cluster, node: Node) -> str:
     return f"{cluster.advertised_address(node)}:{node.port}"
 
 
-COLUMNS = ("node", "kind", "host", "address", "role", "state", "pid", "uptime", "registered")
+COLUMNS = ("node", "kind", "host", "address", "role", "state", "pid", "uptime", "registered", "note")
 
 
 def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: float | None = None) -> tuple[str, ...]:
     return (node.name, node.kind.value, node.host, address(cluster, node), role(node),
             status.state.value if status else "unknown",
             str(status.pid) if status and status.pid else "",
-            uptime(status.started_at if status else None, now), registered(status))
+            uptime(status.started_at if status else None, now), registered(status),
+            status.note if status else "")
 
 
 def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:

@@ -27,6 +27,8 @@ class NodeStatus:
     namesrv_count: int = 0
     message: str = ""
     host_state: str = ""
+    # what the namesrvs report that disagrees with the cluster file ("master down", …)
+    note: str = ""
 
     @property
     def registered(self) -> bool | None:

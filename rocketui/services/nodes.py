@@ -29,6 +29,7 @@ from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
+from rocketui.services.topology_check import annotate
 
 Progress = Callable[[str, str], None]  # (node name, message)
 
@@ -172,7 +173,8 @@ class NodeService:
         by_host = dict(zip(hosts, listings))
         registered = await self.registration.registered_addresses()
         results = await asyncio.gather(*(self._status(n, by_host[n.host], registered) for n in self.cluster.nodes))
-        return {s.node: s for s in results}
+        # what the namesrvs say against the cluster file: "master down", wrong id, …
+        return annotate(self.cluster, {s.node: s for s in results}, self.registration.views)  # type: ignore[arg-type]
 
     async def status(self, node: Node) -> NodeStatus:
         try:

@@ -22,6 +22,7 @@ class RegistrationProbe:
         self._cached: tuple[float, dict[str, set[str]] | None] = (0.0, None)
         self._lock = asyncio.Lock()
         self._clients: dict[str, object] = {}  # one persistent connection per namesrv
+        self.views: dict[str, object] = {}  # namesrv address → its last ClusterInfo (answering ones)
 
     async def registered_addresses(self) -> dict[str, set[str]] | None:
         """namesrv address → broker addresses registered there (only namesrvs that answered);
@@ -61,6 +62,7 @@ class RegistrationProbe:
         try:
             if not await backend.port_open(address, ns.port, timeout=0.5):
                 self.errors[key] = "not accepting connections"
+                self.views.pop(key, None)
                 return key, None
             client = self._clients.get(key)
             if client is None:
@@ -68,8 +70,10 @@ class RegistrationProbe:
             info = await client.cluster_info()  # type: ignore[attr-defined]
         except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
             self.errors[key] = str(exc) or type(exc).__name__
+            self.views.pop(key, None)
             await self._drop(key)
             return key, None
         self.errors.pop(key, None)
+        self.views[key] = info
         brokers = {addr for data in info.brokers.values() for addr in data.addrs.values()}
         return key, brokers

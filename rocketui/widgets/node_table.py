@@ -51,6 +51,8 @@ class NodeTable(DataTable):
         reg = row[COLUMNS.index("registered")]
         if status and status.registered is False and state is NodeState.RUNNING:
             row[COLUMNS.index("registered")] = Text(str(reg), style="bold red")
+        if status and status.note:  # the namesrvs disagree with the cluster file
+            row[COLUMNS.index("note")] = Text(status.note, style="bold yellow")
         return row
 
     def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
@@ -61,7 +63,7 @@ class NodeTable(DataTable):
             for col, value in zip(COLUMNS, self._cells(node, status, now)):
                 if col in ("node", "kind", "host", "address", "role"):
                     continue
-                self.update_cell(node.name, col, value)
+                self.update_cell(node.name, col, value, update_width=col == "note")
 
     @property
     def selected_node(self) -> Node | None:

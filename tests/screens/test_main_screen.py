@@ -41,7 +41,7 @@ async def test_table_rows_grouped_and_coloured(monkeypatch: pytest.MonkeyPatch) 
         table = app.screen.query_one(NodeTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [r[0] for r in rows] == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
-        assert rows[1][5:] == ["running", "4188", "1h00m", "1/1"]
+        assert rows[1][5:] == ["running", "4188", "1h00m", "1/1", ""]
         assert rows[3][5] == "stopped"
 
 

@@ -1,0 +1,167 @@
+"""Rolling restart: one broker at a time, slaves before their master, each waited for.
+
+Why this order: while a slave restarts its master keeps serving; when the master goes, its
+slave has just come back and serves reads, and producers fail over to the other masters.  Each
+step is: stop (SIGTERM to that JVM), start (waits until the port accepts, the boot line shows
+and the broker is registered at every namesrv), then confirm that every namesrv lists it under
+its defined broker name and id.  The first step that fails stops the whole run, so a problem
+never spreads to the next broker; the report says where and why, and what was not restarted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rocketui.cluster import Cluster, Node
+from rocketui.services.node_status import NodeState
+from rocketui.services.nodes import NodeError, NodeService, Progress
+
+if TYPE_CHECKING:
+    from rocketui.services.ha_status import HaStatus
+
+HaProbe = Callable[[NodeService, Node], Awaitable["HaStatus"]]
+
+
+def _noop(node: str, message: str) -> None:
+    return None
+
+
+def rolling_order(cluster: Cluster, names: Iterable[str] | None = None) -> list[Node]:
+    """Brokers grouped by broker name (as the table shows them), slaves first, master last."""
+    wanted = set(names) if names is not None else None
+    brokers = [b for b in cluster.brokers if wanted is None or b.name in wanted]
+    return sorted(brokers, key=lambda b: (b.broker_name or "", b.broker_id == 0, b.broker_id))
+
+
+@dataclass
+class RollingStep:
+    node: str
+    ok: bool
+    seconds: float
+    detail: str
+
+
+@dataclass
+class RollingReport:
+    order: list[str]
+    steps: list[RollingStep] = field(default_factory=list)
+    error: str = ""  # why the run stopped early ("" when every step succeeded)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and len(self.steps) == len(self.order) and all(s.ok for s in self.steps)
+
+    @property
+    def not_restarted(self) -> list[str]:
+        done = {s.node for s in self.steps if s.ok}
+        failed = {s.node for s in self.steps if not s.ok}
+        return [n for n in self.order if n not in done and n not in failed]
+
+    def summary(self) -> str:
+        if self.ok:
+            total = sum(s.seconds for s in self.steps)
+            return f"rolling restart done: {', '.join(self.order)} ({total:.0f}s)"
+        left = self.not_restarted
+        return (f"rolling restart aborted: {self.error}"
+                + (f"; restarted: {', '.join(s.node for s in self.steps if s.ok)}" if any(s.ok for s in self.steps) else "")
+                + (f"; not restarted: {', '.join(left)}" if left else ""))
+
+
+async def rolling_restart(service: NodeService, names: Iterable[str] | None = None, *,
+                          progress: Progress = _noop, timeout: float = 120.0,
+                          ha: HaProbe | None = None) -> RollingReport:
+    """`ha` asks a master for its HA status (default: GET_BROKER_HA_STATUS over the network)."""
+    cluster = service.cluster
+    order = rolling_order(cluster, names)
+    report = RollingReport([n.name for n in order])
+    if not order:
+        report.error = "no brokers to restart"
+        return report
+    # Refuse to start from a degraded cluster: taking one more broker away could make it unavailable.
+    statuses = await service.status_all()
+    for node in order:
+        st = statuses.get(node.name)
+        if st is None or st.state is not NodeState.RUNNING or st.registered is False:
+            what = "not registered at every namesrv" if st and st.state is NodeState.RUNNING else (
+                st.state.value if st else "unknown")
+            report.error = (f"{node.name} is {what} before the first step; rolling restart needs every broker "
+                            "running and registered (start it, or restart it alone)")
+            return report
+    for i, node in enumerate(order, 1):
+        step = f"[{i}/{len(order)}]"
+        progress(node.name, f"{step} rolling restart: stopping")
+        t0 = time.monotonic()
+        try:
+            stopped = await service.stop(node, progress=progress)
+            if stopped.state is not NodeState.STOPPED:
+                raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
+            started = await service.start(node, progress=progress, timeout=timeout)
+            if started.state is not NodeState.RUNNING:
+                raise NodeError(f"start ended {started.state.value}: {started.message}")
+            await wait_registered_as_defined(service, node, timeout=timeout)
+            await wait_replicating(service, node, timeout=timeout, ha=ha)
+        except NodeError as exc:
+            report.steps.append(RollingStep(node.name, False, time.monotonic() - t0, str(exc)))
+            report.error = f"{step} {node.name}: {exc}"
+            progress(node.name, report.summary())
+            return report
+        seconds = time.monotonic() - t0
+        report.steps.append(RollingStep(node.name, True, seconds, "restarted and registered"))
+        progress(node.name, f"{step} restarted and registered at every namesrv ({seconds:.1f}s)")
+    return report
+
+
+async def wait_registered_as_defined(service: NodeService, node: Node, *, timeout: float) -> None:
+    """Every namesrv of the cluster answers and lists `node` under its broker name and id."""
+    cluster = service.cluster
+    want = f"{cluster.advertised_address(node)}:{node.port}"
+    deadline = time.monotonic() + timeout
+    problem = "no namesrv answered"
+    while True:
+        service.registration.invalidate()
+        await service.registration.registered_addresses()
+        views = dict(service.registration.views)
+        missing = [f"{cluster.advertised_address(ns)}:{ns.port}" for ns in cluster.namesrvs]
+        missing = [ns for ns in missing if ns not in views]
+        if missing:
+            problem = f"namesrv {', '.join(missing)} does not answer"
+        else:
+            wrong = [ns for ns, info in views.items()  # type: ignore[attr-defined]
+                     if node.broker_name not in info.brokers
+                     or info.brokers[node.broker_name].addrs.get(node.broker_id) != want]
+            if not wrong:
+                return
+            problem = f"not listed as {node.broker_name} id {node.broker_id} at {want} by {', '.join(wrong)}"
+        if time.monotonic() > deadline:
+            raise NodeError(f"{problem} after {timeout:g}s")
+        await asyncio.sleep(0.25)
+
+
+async def wait_replicating(service: NodeService, node: Node, *, timeout: float, ha: HaProbe | None = None) -> None:
+    """After a broker of a master/slave group came back: its master again reports every slave
+    of the group connected and in sync.  Without this the next step could take the other
+    masters' only in-sync slave away while this one still catches up (a SYNC_MASTER answers
+    SLAVE_NOT_AVAILABLE then)."""
+    from rocketui.services.ha_status import ha_status, slaves_of
+
+    ha = ha or ha_status
+    master, slaves = slaves_of(service.cluster, node)
+    if master is None or not slaves:
+        return
+    deadline = time.monotonic() + timeout
+    seen = "no answer"
+    while True:
+        try:
+            status = await ha(service, master)
+            if status.in_sync >= len(slaves):
+                return
+            seen = f"{status.in_sync} of {len(slaves)} slave(s) in sync ({status.connections} connected)"
+        except Exception as exc:  # not answering yet: keep asking until the deadline
+            seen = f"no HA status: {exc}"
+        if time.monotonic() > deadline:
+            raise NodeError(f"master {master.name} reports {seen} after {timeout:g}s")
+        await asyncio.sleep(0.25)

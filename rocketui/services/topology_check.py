@@ -1,0 +1,168 @@
+"""Does what the namesrvs report match the cluster file? (pure)
+
+Each namesrv answers GET_BROKER_CLUSTER_INFO with broker names → {brokerId: address}.  This
+compares every answering namesrv's view with the defined brokers and says, per node, what is
+off: not registered (or only at some namesrvs), registered under another name, id or cluster,
+still registered although stopped, a slave whose master is down (the namesrv then lists the
+broker name without id 0), a master whose slaves are gone.  Registrations nobody defined
+(same cluster or one of our broker names) are reported on the namesrv that holds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from rocketui.cluster import Cluster, Node
+from rocketui.rocketmq.remoting.route import MASTER_ID, ClusterInfo
+from rocketui.services.node_status import NodeState, NodeStatus
+
+
+class Kind(Enum):
+    NOT_REGISTERED = "not registered"
+    PARTIAL = "registered at some namesrvs only"
+    WRONG_ID = "wrong broker id"
+    WRONG_NAME = "wrong broker name"
+    WRONG_CLUSTER = "wrong cluster"
+    STALE = "stopped but still registered"
+    MASTER_DOWN = "master down"
+    MASTER_ELSEWHERE = "another master registered"
+    SLAVE_DOWN = "slave down"
+    UNEXPECTED = "unexpected registration"
+
+
+@dataclass(frozen=True)
+class Finding:
+    node: str  # the defined node it is about (for UNEXPECTED: the namesrv that reports it)
+    kind: Kind
+    text: str
+
+
+@dataclass(frozen=True)
+class TopologyReport:
+    findings: tuple[Finding, ...] = ()
+    answered: tuple[str, ...] = ()  # namesrv addresses whose view was compared
+
+    def for_node(self, name: str) -> list[Finding]:
+        return [f for f in self.findings if f.node == name]
+
+    def notes(self) -> dict[str, str]:
+        out: dict[str, list[str]] = {}
+        for f in self.findings:
+            out.setdefault(f.node, []).append(f.text)
+        return {k: "; ".join(v) for k, v in out.items()}
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+@dataclass
+class _Seen:
+    """Where one address is registered: namesrv → (cluster, broker name, id)."""
+
+    at: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+
+
+_UP = (NodeState.RUNNING, NodeState.STARTING)
+
+
+def check_topology(cluster: Cluster, views: Mapping[str, ClusterInfo],
+                   states: Mapping[str, NodeState] | None = None) -> TopologyReport:
+    """`views`: namesrv address → its cluster info (only namesrvs that answered).  `states`:
+    node name → state, when known (without it, "down" is judged from the namesrvs alone)."""
+    states = states or {}
+    findings: list[Finding] = []
+    seen: dict[str, _Seen] = {}
+    for ns, info in views.items():
+        for data in info.brokers.values():
+            for bid, addr in data.addrs.items():
+                seen.setdefault(addr, _Seen()).at[ns] = (data.cluster, data.broker_name, bid)
+    answered = tuple(views)
+    addr_of = {b.name: f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    masters = {b.broker_name: b for b in cluster.brokers if b.broker_id == 0}
+
+    def short(ns: str) -> str:
+        for n in cluster.namesrvs:
+            if f"{cluster.advertised_address(n)}:{n.port}" == ns:
+                return n.name
+        return ns
+
+    def down(node: Node) -> str | None:
+        """Why `node` counts as down (None when it is up): its state, else the namesrvs."""
+        state = states.get(node.name)
+        if state is not None and state not in _UP:
+            return state.value
+        if views and addr_of[node.name] not in seen:
+            return "not registered at any namesrv"
+        return None
+
+    for b in cluster.brokers:
+        where = seen.get(addr_of[b.name], _Seen()).at
+        state = states.get(b.name)
+        if where and state is not None and state not in _UP:
+            findings.append(Finding(b.name, Kind.STALE, f"{state.value} but still registered at "
+                                    f"{', '.join(short(ns) for ns in where)} (dropped when its connection closes, "
+                                    "at the latest after 120 s)"))
+        elif views and state is NodeState.RUNNING and not where:
+            findings.append(Finding(b.name, Kind.NOT_REGISTERED, "not registered at any namesrv"))
+        elif where and len(where) < len(views):
+            missing = [short(ns) for ns in views if ns not in where]
+            findings.append(Finding(b.name, Kind.PARTIAL, f"not registered at {', '.join(missing)}"))
+        # Identity as registered, grouped so that namesrvs that agree are named together.
+        by_identity: dict[tuple[str, str, int], list[str]] = {}
+        for ns, identity in sorted(where.items()):
+            by_identity.setdefault(identity, []).append(short(ns))
+        for (cname, bname, bid), at in by_identity.items():
+            at_text = ", ".join(at)
+            if bname != b.broker_name:
+                findings.append(Finding(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} "
+                                        f"(defined: {b.broker_name})"))
+            elif bid != b.broker_id:
+                role = "master" if b.broker_id == 0 else "slave"
+                findings.append(Finding(b.name, Kind.WRONG_ID, f"registered as id {bid} at {at_text} "
+                                        f"(defined: id {b.broker_id}, {role})"))
+            if cname != cluster.name:
+                findings.append(Finding(b.name, Kind.WRONG_CLUSTER, f"registered in cluster {cname} at {at_text} "
+                                        f"(defined: {cluster.name})"))
+
+        if b.broker_id > 0:
+            master = masters.get(b.broker_name)
+            if master is None or (state is not None and state not in _UP):
+                continue  # a stopped slave shows as stopped; its master is not its problem now
+            why = down(master)
+            listed = {info.brokers[b.broker_name].addrs.get(MASTER_ID) for info in views.values()
+                      if b.broker_name in info.brokers} - {None, addr_of[master.name]}
+            if why and (states.get(master.name) not in _UP or not listed):
+                findings.append(Finding(b.name, Kind.MASTER_DOWN, f"master down ({master.name}: {why})"))
+            elif listed:
+                findings.append(Finding(b.name, Kind.MASTER_ELSEWHERE,
+                                        f"namesrv lists master {', '.join(sorted(str(x) for x in listed))} "
+                                        f"(defined: {master.name} at {addr_of[master.name]})"))
+        elif not down(b):
+            gone = [s.name for s in cluster.brokers
+                    if s.broker_name == b.broker_name and s.broker_id > 0 and down(s)]
+            if gone:
+                findings.append(Finding(b.name, Kind.SLAVE_DOWN, f"slave down ({', '.join(gone)})"))
+
+    ours = {b.broker_name for b in cluster.brokers}
+    defined = set(addr_of.values())
+    for ns, info in views.items():
+        extra = [f"{d.broker_name}#{bid} {addr}" for d in info.brokers.values()
+                 if d.cluster == cluster.name or d.broker_name in ours
+                 for bid, addr in sorted(d.addrs.items()) if addr not in defined]
+        if extra:
+            holder = short(ns)
+            findings.append(Finding(holder, Kind.UNEXPECTED, f"unexpected broker(s) registered: {', '.join(extra)}"))
+    return TopologyReport(tuple(findings), answered)
+
+
+def annotate(cluster: Cluster, statuses: dict[str, NodeStatus],
+             views: Mapping[str, ClusterInfo] | None) -> dict[str, NodeStatus]:
+    """The statuses with `note` set from the topology check (unchanged when nothing is off)."""
+    if not cluster.brokers:
+        return statuses
+    report = check_topology(cluster, views or {}, {n: s.state for n, s in statuses.items()})
+    notes = report.notes()
+    return {name: replace(s, note=notes[name]) if name in notes else s for name, s in statuses.items()}

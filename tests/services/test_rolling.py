@@ -1,0 +1,132 @@
+"""Rolling restart orchestration: order, one broker at a time, abort on the first failure.
+
+The node operations are replaced by a recorder (real JVMs: tests/services/test_topologies_integration.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rocketui.cluster import Cluster, Node
+from rocketui.cluster_loader import parse_cluster
+from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
+from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.services.ha_status import HaStatus, parse_ha_status
+from rocketui.services.rolling import rolling_order, rolling_restart
+from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
+
+TEXT = """\
+cluster: C
+rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
+work_dir: /tmp/x
+hosts:
+  local: {backend: local, address: 127.0.0.1}
+topology: {masters: 2, slaves_per_master: 1, replication: sync, namesrvs: 2}
+"""
+
+
+def cluster() -> Cluster:
+    return parse_cluster(TEXT, "/c.yaml")
+
+
+class FakeProbe:
+    """Both namesrvs list every broker under its defined name and id."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        brokers: dict[str, dict[int, str]] = {}
+        for b in cluster.brokers:
+            brokers.setdefault(b.broker_name or "", {})[b.broker_id] = f"127.0.0.1:{b.port}"
+        view = ClusterInfo({"C": sorted(brokers)}, {n: BrokerData("C", n, a) for n, a in brokers.items()})
+        self.views = {f"127.0.0.1:{ns.port}": view for ns in cluster.namesrvs}
+
+    def invalidate(self) -> None:
+        pass
+
+    async def registered_addresses(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        pass
+
+
+class Recorder(TableService):
+    """Records stop/start; the HA probe says a master has `in_sync` slaves in sync."""
+
+    def __init__(self, cluster: Cluster, fail_start: str | None = None) -> None:
+        statuses = {n.name: NodeStatus(n.name, NodeState.RUNNING, registered_at=("a", "b"), namesrv_count=2)
+                    for n in cluster.nodes}
+        super().__init__(cluster, statuses)
+        self.registration = FakeProbe(cluster)  # type: ignore[assignment]
+        self.calls: list[str] = []
+        self.fail_start = fail_start
+        self.in_sync = 1
+
+    async def ha(self, service: object, master: Node) -> HaStatus:
+        self.calls.append(f"ha {master.name}")
+        return HaStatus(self.in_sync, self.in_sync)
+
+    async def stop(self, node: Node, **kw: object) -> NodeStatus:
+        self.calls.append(f"stop {node.name}")
+        return NodeStatus(node.name, NodeState.STOPPED)
+
+    async def start(self, node: Node, **kw: object) -> NodeStatus:
+        self.calls.append(f"start {node.name}")
+        if node.name == self.fail_start:
+            return NodeStatus(node.name, NodeState.FAILED, message="port already in use")
+        return NodeStatus(node.name, NodeState.RUNNING)
+
+
+def test_order_slaves_before_their_master() -> None:
+    assert [n.name for n in rolling_order(cluster())] == ["broker-a-s", "broker-a", "broker-b-s", "broker-b"]
+    assert [n.name for n in rolling_order(cluster(), ["broker-b", "namesrv-1", "broker-a-s"])] == ["broker-a-s", "broker-b"]
+
+
+async def test_one_broker_at_a_time() -> None:
+    service = Recorder(cluster())
+    messages: list[tuple[str, str]] = []
+    report = await rolling_restart(service, progress=lambda n, m: messages.append((n, m)), ha=service.ha)
+    assert report.ok, report.summary()
+    # after each step, the group's master must report its slave in sync before the next stop
+    assert service.calls == ["stop broker-a-s", "start broker-a-s", "ha broker-a", "stop broker-a", "start broker-a",
+                             "ha broker-a", "stop broker-b-s", "start broker-b-s", "ha broker-b",
+                             "stop broker-b", "start broker-b", "ha broker-b"]
+    assert report.summary().startswith("rolling restart done: broker-a-s, broker-a, broker-b-s, broker-b (")
+    assert messages[0] == ("broker-a-s", "[1/4] rolling restart: stopping")
+
+
+async def test_aborts_at_the_first_failure() -> None:
+    service = Recorder(cluster(), fail_start="broker-a")
+    report = await rolling_restart(service, ha=service.ha)
+    assert not report.ok
+    assert service.calls == ["stop broker-a-s", "start broker-a-s", "ha broker-a", "stop broker-a", "start broker-a"]
+    assert report.not_restarted == ["broker-b-s", "broker-b"]
+    assert report.summary() == ("rolling restart aborted: [2/4] broker-a: start ended failed: port already in use; "
+                                "restarted: broker-a-s; not restarted: broker-b-s, broker-b")
+
+
+async def test_refuses_to_start_from_a_degraded_cluster() -> None:
+    service = TableService(demo_cluster(), DEMO_STATUSES)
+    report = await rolling_restart(service)
+    assert not report.ok and report.steps == []
+    assert report.summary() == ("rolling restart aborted: broker-a-s is starting before the first step; rolling "
+                                "restart needs every broker running and registered (start it, or restart it alone); "
+                                "not restarted: broker-a-s, broker-a, broker-b")
+
+
+async def test_aborts_when_the_slave_does_not_catch_up() -> None:
+    service = Recorder(cluster())
+    service.in_sync = 0
+    report = await rolling_restart(service, ha=service.ha, timeout=0.3)
+    assert service.calls[:3] == ["stop broker-a-s", "start broker-a-s", "ha broker-a"]
+    assert "stop broker-a" not in service.calls
+    assert report.summary() == ("rolling restart aborted: [1/4] broker-a-s: master broker-a reports 0 of 1 slave(s) "
+                                "in sync (0 connected) after 0.3s; not restarted: broker-a, broker-b-s, broker-b")
+
+
+def test_parse_ha_status() -> None:
+    body = {"haConnectionInfo": [{"addr": "127.0.0.1:33102", "inSync": True}], "inSyncSlaveNums": 1, "master": True}
+    assert parse_ha_status(body) == HaStatus(1, 1)
+    assert parse_ha_status({"haConnectionInfo": [], "inSyncSlaveNums": 0}) == HaStatus(0, 0)
+    for bad, why in (([], "is a list"), ({"haConnectionInfo": {}}, "not an array"),
+                     ({"inSyncSlaveNums": "x"}, "inSyncSlaveNums is 'x'")):
+        with pytest.raises(ValueError, match=why):
+            parse_ha_status(bad)

@@ -29,7 +29,6 @@ from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
-from rocketui.services.topology_check import annotate
 
 Progress = Callable[[str, str], None]  # (node name, message)
 
@@ -174,6 +173,8 @@ class NodeService:
         registered = await self.registration.registered_addresses()
         results = await asyncio.gather(*(self._status(n, by_host[n.host], registered) for n in self.cluster.nodes))
         # what the namesrvs say against the cluster file: "master down", wrong id, …
+        from rocketui.services.topology_check import annotate  # lazy: not needed for the first frame
+
         return annotate(self.cluster, {s.node: s for s in results}, self.registration.views)  # type: ignore[arg-type]
 
     async def status(self, node: Node) -> NodeStatus:
@@ -247,8 +248,10 @@ class NodeService:
             try:
                 text = await backend.read_file(config)
             except FileNotFoundError:
+                hint = (f"; write it with: rocketui {self.cluster.source} generate"
+                        if self.cluster.topology and node.name in self.cluster.topology.generated else "")
                 raise NodeError(f"node '{node.name}': broker config {config} does not exist on host '{node.host}' "
-                                f"(cluster file {node.pos})") from None
+                                f"(cluster file {node.pos}){hint}") from None
             problems = check_broker_config(self.cluster, node, config, text)
             if problems:
                 raise NodeError("\n".join(problems))
@@ -341,8 +344,13 @@ class NodeService:
 
     @staticmethod
     async def _leader_alive(backend: Backend, leader: int) -> bool:
-        procs = await backend.processes("sh")
-        return any(p.pid == leader for p in procs)
+        # The leader execs subshell sh → setsid → env → sh; between those execs its argv[0] is
+        # not "sh", so under load a poll can land there before the JVM exists (seen: a healthy
+        # broker reported as "failed to start: no output").
+        for name in ("sh", "setsid", "env"):
+            if any(p.pid == leader for p in await backend.processes(name)):
+                return True
+        return False
 
     def _failed(self, node: Node, output: str) -> NodeStatus:
         status = ""

@@ -14,9 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
+from typing import TYPE_CHECKING
+
 from rocketui.cluster import Cluster, Node
-from rocketui.rocketmq.remoting.route import MASTER_ID, ClusterInfo
 from rocketui.services.node_status import NodeState, NodeStatus
+
+if TYPE_CHECKING:  # not imported at run time: the remoting package costs ~30 ms to import (TUI start-up)
+    from rocketui.rocketmq.remoting.route import ClusterInfo
+
+MASTER_ID = 0  # brokerId of a master
 
 
 class Kind(Enum):

@@ -14,6 +14,7 @@ Sending and pulling go through rocketui's own remoting client.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import time
@@ -112,7 +113,7 @@ def level_order_ok(events: list[tuple[str, str]], levels: list[list[str]], start
         return next((i for i, (n, m) in enumerate(events) if n == name and text in m), None)
 
     acted = [[n for n in level if first(n, start) is not None] for level in levels]
-    for earlier, later in zip(acted, acted[1:]):
+    for earlier, later in itertools.pairwise(acted):
         if not earlier or not later:
             continue
         finished = max(first(n, done) or len(events) for n in earlier)
@@ -121,8 +122,10 @@ def level_order_ok(events: list[tuple[str, str]], levels: list[list[str]], start
 
 
 async def create_topic(cluster: Cluster, topic: str) -> None:
-    for master in (b for b in cluster.brokers if b.broker_id == 0):
-        async with BrokerClient(addr(cluster, master.name)) as client:
+    """On every broker: a slave copies topic configs from its master only about once a minute,
+    and refuses pulls of a topic it does not know."""
+    for broker in cluster.brokers:
+        async with BrokerClient(addr(cluster, broker.name)) as client:
             await client.create_topic(topic, read_queue_nums=QUEUES, write_queue_nums=QUEUES)
 
 
@@ -137,7 +140,7 @@ async def wait_in_sync(service: NodeService, master: Node) -> None:
 
 
 async def wait_topic_on(broker: str, topic: str) -> None:
-    """A slave copies topic configs from its master every 10 s; until then it refuses pulls."""
+    """The slave knows the topic (else it answers pulls with TOPIC_NOT_EXIST)."""
     async with BrokerClient(broker) as client:
         async def known() -> bool:
             try:

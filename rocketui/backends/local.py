@@ -82,8 +82,8 @@ class LocalBackend(Backend):
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         if start_ticks is not None and procfs.start_ticks(pid) != start_ticks:
             return False
-        name = signal_mod.Signals(sig).name.removeprefix("SIG") if sig else "0"
-        self.stats.commands.append(f"kill -{name} {pid}")
+        if sig:  # signal 0 only probes; it changes nothing, so it is not recorded as a command
+            self.stats.commands.append(f"kill -{signal_mod.Signals(sig).name.removeprefix('SIG')} {pid}")
         try:
             os.kill(pid, sig)
         except ProcessLookupError:

@@ -294,6 +294,7 @@ class NodeService:
         backend = self.backend(node)
         deadline = time.monotonic() + timeout
         boot_seen = False
+        dead_polls = 0
         announced: set[str] = set()
         while True:
             procs = await self._jvms(node.host)
@@ -303,7 +304,9 @@ class NodeService:
             if jvm and "jvm" not in announced:
                 announced.add("jvm")
                 progress(node.name, f"JVM running (pid {jvm.pid}), waiting for port {node.port}")
-            if EXIT_MARKER in out or (jvm is None and not await self._leader_alive(backend, leader)):
+            gone = jvm is None and not await self._leader_alive(backend, leader)
+            dead_polls = dead_polls + 1 if gone else 0
+            if EXIT_MARKER in out or dead_polls >= 2:  # two looks apart: never judge a launch mid-exec
                 return self._failed(node, out)
             port_open = bool(jvm) and await backend.port_open(self.cluster.advertised_address(node), node.port, timeout=0.5)
             if jvm and port_open and boot_seen:
@@ -344,13 +347,10 @@ class NodeService:
 
     @staticmethod
     async def _leader_alive(backend: Backend, leader: int) -> bool:
-        # The leader execs subshell sh → setsid → env → sh; between those execs its argv[0] is
-        # not "sh", so under load a poll can land there before the JVM exists (seen: a healthy
-        # broker reported as "failed to start: no output").
-        for name in ("sh", "setsid", "env"):
-            if any(p.pid == leader for p in await backend.processes(name)):
-                return True
-        return False
+        """Is the session leader of the start still there?  Asked with signal 0, not by name:
+        while the launch line execs sh → setsid → env → sh, the process's name and even its
+        /proc cmdline change (and can be empty for a moment)."""
+        return await backend.signal(leader, 0)
 
     def _failed(self, node: Node, output: str) -> NodeStatus:
         status = ""

@@ -1,0 +1,120 @@
+"""`rocketui install`: our launch scripts behave like the official ones, an official-layout zip
+installs, and a second run does nothing (no Maven)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from rocketui.rocketmq.install import (
+    SCRIPTS,
+    InstallError,
+    find_installation,
+    install_distribution,
+    is_installed,
+    write_scripts,
+)
+
+
+def fake_java(tmp_path: Path) -> Path:
+    """A JAVA_HOME whose java prints its argv, one per line (and a Java 17 version line)."""
+    bin_dir = tmp_path / "jdk" / "bin"
+    bin_dir.mkdir(parents=True)
+    java = bin_dir / "java"
+    java.write_text('#!/bin/sh\nif [ "$1" = "-version" ]; then echo \'openjdk version "17.0.15"\' >&2; exit 0; fi\n'
+                    'for a in "$@"; do printf "%s\\n" "$a"; done\n')
+    java.chmod(0o755)
+    return tmp_path / "jdk"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    root = tmp_path / "rmq"
+    write_scripts(root)
+    (root / "lib").mkdir()
+    (root / "conf").mkdir()
+    return root
+
+
+def run_script(home: Path, jdk: Path, script: str, *args: str, **env: str) -> list[str]:
+    full_env = {"PATH": "/usr/bin:/bin", "JAVA_HOME": str(jdk), **env}
+    out = subprocess.run(["sh", str(home / "bin" / script), *args], capture_output=True, text=True, env=full_env,
+                         timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.splitlines()
+
+
+def test_scripts_are_valid_posix_sh(home: Path) -> None:
+    for name in SCRIPTS:
+        path = home / "bin" / name
+        assert os.access(path, os.X_OK)
+        for shell in ("sh", "dash"):
+            if subprocess.run(["which", shell], capture_output=True).returncode == 0:
+                check = subprocess.run([shell, "-n", str(path)], capture_output=True, text=True)
+                assert check.returncode == 0, (name, shell, check.stderr)
+
+
+def test_broker_launch_line(home: Path, tmp_path: Path) -> None:
+    argv = run_script(home, fake_java(tmp_path), "mqbroker", "-n", "127.0.0.1:9876", "-c", "/etc/b a.properties",
+                      JAVA_OPT_EXT="-Xms256m -Xmx256m -Duser.home=/srv/x")
+    # defaults first, JAVA_OPT_EXT after them (the JVM takes the last occurrence), then the main class
+    assert argv.index("-Xmx8g") < argv.index("-Xmx256m")
+    assert "-XX:MaxDirectMemorySize=15g" in argv and "-XX:+AlwaysPreTouch" in argv
+    assert f"-Drmq.logback.configurationFile={home}/conf/rmq.broker.logback.xml" in argv
+    main = argv.index("org.apache.rocketmq.broker.BrokerStartup")
+    assert argv[main + 1:] == ["-n", "127.0.0.1:9876", "-c", "/etc/b a.properties"]
+    assert argv[argv.index("-cp") + 1].startswith(f".:{home}/bin/../conf:{home}/bin/../lib/*")
+
+
+def test_namesrv_launch_line_and_rocketmq_home(home: Path, tmp_path: Path) -> None:
+    argv = run_script(home, fake_java(tmp_path), "mqnamesrv", "-c", "/x/ns.properties", JAVA_OPT_EXT="-Xmx128m")
+    assert argv.index("-Xmx4g") < argv.index("-Xmx128m")
+    assert "-XX:+UseG1GC" in argv  # the Java >= 9 branch
+    assert f"-Drmq.logback.configurationFile={home}/conf/rmq.namesrv.logback.xml" in argv
+    assert argv[-3:] == ["org.apache.rocketmq.namesrv.NamesrvStartup", "-c", "/x/ns.properties"]
+
+
+def make_release_zip(tmp_path: Path) -> Path:
+    top = "rocketmq-all-5.5.0-bin-release"
+    path = tmp_path / "release.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(f"{top}/bin/mqbroker", "#!/bin/sh\necho official\n")
+        zf.writestr(f"{top}/bin/mqnamesrv", "#!/bin/sh\necho official\n")
+        zf.writestr(f"{top}/conf/broker.conf", "brokerName = broker-a\n")
+        zf.writestr(f"{top}/lib/rocketmq-broker-5.5.0.jar", b"not really a jar")
+    return path
+
+
+def test_install_from_official_zip_then_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "installed"
+    result = install_distribution(str(target), "5.5.0", from_zip=str(make_release_zip(tmp_path)), log=lambda m: None)
+    assert result.version == "5.5.0" and not result.already
+    assert (target / "bin" / "mqbroker").read_text().endswith("echo official\n")
+    assert os.access(target / "bin" / "mqbroker", os.X_OK)
+    assert find_installation(str(target)) == "5.5.0" and is_installed(str(target), "5.5.0")
+    # a second run must not call Maven: a PATH whose mvn fails proves it
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    (fake / "mvn").write_text("#!/bin/sh\necho mvn must not run >&2\nexit 9\n")
+    (fake / "mvn").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    again = install_distribution(str(target), "5.5.0", log=lambda m: None)
+    assert again.already
+
+
+def test_bad_zip_and_foreign_home(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.zip"
+    bad.write_text("not a zip")
+    with pytest.raises(InstallError, match="not a zip file"):
+        install_distribution(str(tmp_path / "h"), "5.5.0", from_zip=str(bad), log=lambda m: None)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("operator's file")
+    with pytest.raises(InstallError, match="was not installed by rocketui"):
+        install_distribution(str(foreign), "5.5.0", log=lambda m: None)
+    assert (foreign / "keep.txt").read_text() == "operator's file"
+    assert not list(tmp_path.glob(".h.tmp-*")), "a failed install leaves no staging directory"

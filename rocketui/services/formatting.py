@@ -55,3 +55,13 @@ def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     notes = [f"{s.node}: {s.message}" for s in statuses.values() if s.message]
     return "\n".join(lines + notes)
+
+
+def human_bytes(size: int) -> str:
+    """1536 -> '1.5 KiB'; what operators read next to a file name."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -1,0 +1,139 @@
+"""What RocketMQ's server logs look like: file names per node kind, where logback puts them, the
+line format (`%d{yyy-MM-dd HH:mm:ss,GMT+8} %p %t - %m%n`), levels and continuation lines.
+
+Pure functions only; reading files is the backends' job.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from rocketui.cluster import NodeKind
+
+# The main log first: it is what the log view opens.
+LOG_FILES: dict[NodeKind, tuple[str, ...]] = {
+    NodeKind.NAMESRV: ("namesrv.log", "namesrv_default.log", "namesrv_traffic.log", "remoting.log"),
+    NodeKind.BROKER: ("broker.log", "broker_default.log", "store.log", "storeerror.log", "remoting.log",
+                      "stats.log", "broker_traffic.log", "transaction.log", "lock.log", "filter.log",
+                      "protection.log", "watermark.log", "pop.log", "coldctr.log", "commercial.log",
+                      "broker_metrics.log", "rocksdb.log", "tiered_store.log", "auth_audit.log"),
+}
+STDOUT_NAME = "stdout.log"  # rocketui's captured stdout+stderr of the launch (the seed's nohup.out)
+ROTATED_DIR = "otherdays"
+GC_LOG_PREFIX = "rmq_srv_gc_"
+
+# RocketMQ writes wall time in GMT+8 whatever the host's zone is.
+LOG_TZ = timezone(timedelta(hours=8))
+_TS = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})")
+_TS_STR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}")
+_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (ERROR|WARN|INFO|DEBUG|TRACE)\b")
+
+
+class Level:
+    """Severity of a line as small ints, so a view can store one per line cheaply."""
+
+    NONE, TRACE, DEBUG, INFO, WARN, ERROR = 0, 1, 2, 3, 4, 5
+    BY_NAME = {"TRACE": TRACE, "DEBUG": DEBUG, "INFO": INFO, "WARN": WARN, "ERROR": ERROR}
+
+
+def line_level(line: str) -> int:
+    """The level of a RocketMQ log line; stdout lines and JVM errors get a best guess."""
+    m = _LEVEL.match(line)
+    if m:
+        return Level.BY_NAME[m.group(1)]
+    if line.startswith(("Exception in thread", "Error:", "Caused by:")) or "Exception:" in line[:200]:
+        return Level.ERROR
+    return Level.NONE
+
+
+def has_timestamp(line: str) -> bool:
+    """False for continuation lines (stack frames, wrapped messages) that belong to the line above."""
+    return _TS_STR.match(line) is not None
+
+
+def line_time(line: str | bytes) -> float | None:
+    """Epoch seconds of a line's leading timestamp (read as GMT+8), None without one."""
+    raw = line.encode("utf-8", "replace") if isinstance(line, str) else line
+    m = _TS.match(raw)
+    if not m:
+        return None
+    y, mo, d, h, mi, s, ms = (int(g) for g in m.groups())
+    try:
+        return datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=LOG_TZ).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LogFile:
+    """One log file of a node as the view lists it."""
+
+    name: str  # shown in the side list, e.g. "broker.log", "stdout.log", "gc"
+    path: str
+
+
+def default_log_files(kind: NodeKind, log_dir: str, run_dir: str) -> list[LogFile]:
+    """The files a node of this kind writes with the stock logback XML, main log first,
+    then rocketui's captured stdout."""
+    base = log_dir.rstrip("/")
+    files = [LogFile(name, f"{base}/{name}") for name in LOG_FILES[kind]]
+    files.append(LogFile(STDOUT_NAME, f"{run_dir.rstrip('/')}/{STDOUT_NAME}"))
+    return files
+
+
+_VAR = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
+
+
+def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
+    """The `<file>` paths of every appender in a logback XML with `${name}` / `${name:-default}`
+    substituted from `props` (user.home, file.separator, brokerLogDir …): that is how a node whose
+    XML was copied and edited to relocate its logs is followed to the right place.
+
+    Raises ValueError with the parser's position when the XML is broken."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError as exc:
+        raise ValueError(f"logback XML does not parse: {exc}") from exc
+    props = {"file.separator": "/", **props}
+
+    def subst(text: str) -> str:
+        return _VAR.sub(lambda m: props.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), text)
+
+    paths: list[str] = []
+    for el in root.iter():
+        if el.tag.split("}")[-1] == "file" and el.text and el.text.strip():
+            path = subst(el.text.strip())
+            if path not in paths:
+                paths.append(path)
+    return paths
+
+
+def java_props(argv: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`-Dkey=value` system properties of a java command line."""
+    props: dict[str, str] = {}
+    for arg in argv:
+        if arg.startswith("-D") and "=" in arg:
+            key, _, value = arg[2:].partition("=")
+            props[key] = value
+    return props
+
+
+_CONTROL = {c: "\ufffd" for c in range(32) if c != 9}
+_CONTROL[127] = "\ufffd"
+_CONTROL[9] = "    "
+MAX_DISPLAY_CHARS = 4000
+
+
+def display_text(raw: bytes) -> str:
+    """A line as it can be drawn safely: invalid UTF-8 replaced, control characters (escape
+    sequences a log line must never send to the terminal) made visible, huge lines cut with a
+    note of how much was left out."""
+    text = raw.decode("utf-8", "replace")
+    if len(text) > MAX_DISPLAY_CHARS:
+        text = f"{text[:MAX_DISPLAY_CHARS]} … [{len(text) - MAX_DISPLAY_CHARS} more characters]"
+    if text.isprintable():
+        return text
+    return text.translate(_CONTROL)

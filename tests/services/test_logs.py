@@ -1,0 +1,112 @@
+"""Tailing backwards, scrollback, merge by timestamp and where a node's logs are."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from rocketui.backends.local import LocalBackend
+from rocketui.rocketmq.logs import line_time
+from rocketui.services.logs import LineSplitter, group_entries, merge_by_time, read_before, tail
+
+
+class CountingBackend(LocalBackend):
+    """The real local backend, counting the bytes it reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bytes_read = 0
+
+    async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        data = await super().read_range(path, offset, length)
+        self.bytes_read += len(data)
+        return data
+
+    async def read_file(self, path: str) -> bytes:
+        raise AssertionError("the log view must never read a whole file")
+
+
+async def test_the_end_of_a_1_gb_file_is_shown_without_reading_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broker.log"
+    with open(path, "wb") as f:  # sparse: 1 GiB of holes, then real lines at the end
+        f.truncate(1 << 30)
+        f.seek(1 << 30)
+        f.write(b"".join(b"2026-11-25 10:00:00,%03d INFO main - line %d\n" % (i % 1000, i) for i in range(200)))
+    backend = CountingBackend()
+    shown, st = await tail(backend, str(path), 60)
+    assert shown.lines[-1].endswith("line 199") and len(shown.lines) == 60
+    assert shown.end == st.size == os.path.getsize(path)
+    assert backend.bytes_read <= 2 * 64 * 1024
+
+
+async def test_tail_leaves_out_a_partial_last_line_and_older_lines_continue_seamlessly(tmp_path: Path) -> None:
+    path = tmp_path / "namesrv.log"
+    path.write_bytes(b"".join(b"l%05d\n" % i for i in range(30000)) + b"partial")
+    backend = LocalBackend()
+    shown, _ = await tail(backend, str(path), 100)
+    assert shown.lines == [f"l{i:05d}" for i in range(29900, 30000)]
+    assert shown.end == path.stat().st_size - len(b"partial")
+    collected = list(shown.lines)
+    start = shown.start
+    while start > 0:
+        older = await read_before(backend, str(path), start, 7000, block=4096)
+        assert older.end == start
+        collected[:0] = older.lines
+        start = older.start
+    assert collected == [f"l{i:05d}" for i in range(30000)]
+
+
+async def test_tail_of_a_missing_file_raises_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        await tail(LocalBackend(), str(tmp_path / "nope.log"), 10)
+
+
+async def test_tail_of_one_unterminated_line_and_of_an_empty_file(tmp_path: Path) -> None:
+    one = tmp_path / "one.log"
+    one.write_bytes(b"no newline yet")
+    shown, _ = await tail(LocalBackend(), str(one), 10)
+    assert shown.lines == [] and shown.end == 0  # following from 0 delivers it when complete
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    shown, _ = await tail(LocalBackend(), str(empty), 10)
+    assert shown.lines == [] and shown.end == 0
+
+
+def test_splitter_keeps_multibyte_characters_split_across_reads() -> None:
+    data = "日志 ERROR 中文\n".encode()
+    splitter = LineSplitter()
+    assert splitter.feed(data[:4]) == []
+    assert splitter.feed(data[4:]) == ["日志 ERROR 中文"]
+
+
+def test_crlf_is_not_shown_as_a_control_character() -> None:
+    assert LineSplitter().feed(b"windows line\r\n") == ["windows line"]
+
+
+def test_line_time_reads_gmt_plus_8() -> None:
+    assert line_time("2026-11-25 08:00:00,250 INFO main - x") == pytest.approx(1795564800.25)
+    assert line_time("\tat org.apache.Foo(Foo.java:1)") is None
+    assert line_time("2026-13-45 08:00:00,000 INFO bad date") is None
+
+
+def test_merge_interleaves_by_time_and_keeps_stack_traces_with_their_line() -> None:
+    a = ["2026-11-25 10:00:00,000 INFO t - a1",
+         "2026-11-25 10:00:02,000 ERROR t - a2 boom",
+         "java.lang.IllegalStateException: boom",
+         "\tat x.Y.z(Y.java:1)",
+         "2026-11-25 10:00:04,000 INFO t - a3"]
+    b = ["2026-11-25 10:00:01,000 INFO t - b1",
+         "2026-11-25 10:00:03,000 WARN t - b2",
+         "2026-11-25 10:00:03,000 INFO t - b3 same time as b2"]
+    merged = merge_by_time({"broker-a": a, "namesrv": b})
+    assert [(m.tag, m.text.split(" - ")[-1] if " - " in m.text else m.text) for m in merged] == [
+        ("broker-a", "a1"), ("namesrv", "b1"), ("broker-a", "a2 boom"),
+        ("broker-a", "java.lang.IllegalStateException: boom"), ("broker-a", "\tat x.Y.z(Y.java:1)"),
+        ("namesrv", "b2"), ("namesrv", "b3 same time as b2"), ("broker-a", "a3")]
+
+
+def test_lines_before_the_first_timestamp_form_their_own_entry() -> None:
+    assert group_entries(["boot output", "2026-11-25 10:00:00,000 INFO t - x", "\tat y"]) == [
+        ["boot output"], ["2026-11-25 10:00:00,000 INFO t - x", "\tat y"]]

@@ -32,6 +32,16 @@ KEYMAP: list[Key] = [
     Key("main", "stop_all", "X", "Stop all", mutating=True),
     Key("main", "rolling_restart", "R", "Rolling restart", mutating=True),
     Key("main", "refresh", "ctrl+r", "Refresh", show=False),
+    Key("main", "logs", "l", "Logs"),
+    Key("main", "merged_logs", "L", "Merged logs"),
+    Key("logs", "back", "escape", "Back"),
+    Key("logs", "filter", "slash", "Filter"),
+    Key("logs", "next_problem", "e", "Next ERROR/WARN"),
+    Key("logs", "previous_problem", "E", "Prev ERROR/WARN"),
+    Key("logs", "toggle_wrap", "w", "Wrap"),
+    Key("logs", "pause", "p", "Pause/follow"),
+    Key("logs", "follow", "f,G", "Follow (end)"),
+    Key("logs", "reload_files", "ctrl+r", "Reload file list", show=False),
 ]
 
 

@@ -132,6 +132,21 @@ class MainScreen(Screen):
     def action_refresh(self) -> None:
         self.poll()
 
+    def action_logs(self) -> None:
+        node = self._selected()
+        if node is not None:
+            self._open_logs([node])
+
+    def action_merged_logs(self) -> None:
+        """Every node's main log interleaved by time (the highlighted node alone has `l`)."""
+        self._open_logs(list(self.cluster.nodes))
+
+    def _open_logs(self, nodes: list[Node]) -> None:
+        from rocketui.screens.logs import LogsScreen  # lazy: keeps the first frame fast
+        from rocketui.services.logs import LogService
+
+        self.app.push_screen(LogsScreen(LogService(self.cluster, self.service), nodes))
+
     def action_start(self) -> None:
         node = self._selected()
         if node and not self._refuse_read_only("start"):

@@ -1,0 +1,448 @@
+"""A log pane built for fast-growing RocketMQ logs.
+
+Why not Textual's `Log`: it prunes `max_lines` under a scrolled-up viewport (the text moves while
+the operator reads), has no per-line colouring, filtering or re-reading of pruned lines.  This is
+a Line-API `ScrollView` that renders only the visible rows and keeps:
+
+* a bounded ring of recent lines (pruned only while following, in steps, so the cost is amortised);
+* checkpoints (line index → byte offset in the file) so lines pruned from memory are re-read from
+  the file when the operator scrolls to the top (`NeedOlder`; the screen does the I/O);
+* while paused, new lines are held back and counted ("N new lines") instead of moving the text;
+* a regex filter that keeps stack-trace continuation lines with their matching parent line.
+
+The widget does no I/O: lines come in through `append` / `prepend`.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from rocketui.rocketmq.logs import Level, has_timestamp, line_level
+
+LEVEL_STYLES = {Level.ERROR: Style(color="red", bold=True), Level.WARN: Style(color="yellow")}
+TAG_COLOURS = ("cyan", "magenta", "green", "blue", "bright_cyan", "bright_magenta", "bright_green", "bright_blue")
+MATCH_STYLE = Style(bgcolor="yellow", color="black")
+MARK_STYLE = Style(bgcolor="grey23")
+NOTICE_STYLE = Style(color="black", bgcolor="grey50", italic=True)
+TIMESTAMP_CHARS = 23  # "2026-11-25 13:45:12,345"
+
+
+@dataclass(slots=True)
+class Line:
+    text: str
+    level: int
+    tag: str = ""
+    notice: bool = False  # a line rocketui inserted ("file rotated"), not read from the file
+
+
+def smart_pattern(text: str) -> re.Pattern[str]:
+    """Case-insensitive unless the pattern has an upper-case letter (like less and vim)."""
+    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
+    return re.compile(text, flags)
+
+
+class LogView(ScrollView, can_focus=True):
+    """See the module docstring."""
+
+    class NeedOlder(Message):
+        """The operator scrolled to the oldest line in memory; lines before `offset` exist."""
+
+        def __init__(self, view: LogView, offset: int) -> None:
+            super().__init__()
+            self.view = view
+            self.offset = offset
+
+    def __init__(self, *, max_lines: int = 20_000, tagged: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.max_lines = max_lines
+        self.tagged = tagged
+        self._lines: deque[Line] = deque()
+        self._base = 0  # absolute index of _lines[0]
+        self._checkpoints: deque[tuple[int, int | None]] = deque()  # (absolute index, file offset)
+        self._pending: deque[tuple[list[Line], int | None]] = deque()  # batches held while paused
+        self._pending_lines = 0
+        self._dropped_pending = 0
+        self.following = True
+        self.wrap = False
+        self._pattern: re.Pattern[str] | None = None
+        self._view: list[int] | None = None  # absolute indices shown while filtering
+        self._in_match = False  # the last appended timestamped line matched the filter
+        self._rows: list[int] = []  # wrap mode: cumulative row ends per shown line
+        self._max_width = 0
+        self._mark: int | None = None  # absolute index of the line a jump landed on
+        self._cache: OrderedDict[tuple[int, int], Strip | list[Strip]] = OrderedDict()
+        self._programmatic = False
+        self._end_queued = False
+        self._asked_older: int | None = None
+        self.total_received = 0
+
+    # ------------------------------------------------------------------ feeding
+    def append(self, texts: list[str], *, tag: str = "", tags: list[str] | None = None,
+               offset: int | None = None) -> None:
+        """New lines at the end; `offset` is the byte offset of texts[0] in its file (enables
+        re-reading once they are pruned); `tags` gives each line its own tag (merged view).
+        Held back while paused."""
+        if not texts:
+            return
+        self.total_received += len(texts)
+        if tags is not None:
+            lines = [Line(t, line_level(t), g) for t, g in zip(texts, tags)]
+        else:
+            lines = [Line(t, line_level(t), tag) for t in texts]
+        self._add_batch(lines, offset)
+
+    def notice(self, text: str) -> None:
+        """A line of rocketui's own (rotation, truncation, file missing): it breaks re-reading,
+        since offsets before it belong to another file."""
+        self._add_batch([Line(f"── {text} ──", Level.NONE, notice=True)], None)
+
+    def _add_batch(self, lines: list[Line], offset: int | None) -> None:
+        if self.following:
+            self._checkpoints.append((self._base + len(self._lines), offset))
+            self._extend(lines)
+            return
+        self._pending.append((lines, offset))
+        self._pending_lines += len(lines)
+        # bounded even when paused for hours: the oldest held batches go
+        while self._pending_lines > self.max_lines and len(self._pending) > 1:
+            dropped, _ = self._pending.popleft()
+            self._pending_lines -= len(dropped)
+            self._dropped_pending += len(dropped)
+
+    def prepend(self, texts: list[str], *, offset: int) -> None:
+        """Older lines re-read from the file, starting at byte `offset`; the viewport stays on
+        the same text."""
+        self._asked_older = None
+        if not texts:
+            return
+        lines = [Line(t, line_level(t)) for t in texts]
+        self._lines.extendleft(reversed(lines))
+        self._base -= len(lines)
+        self._checkpoints.appendleft((self._base, offset))
+        before = self.virtual_size.height
+        self._max_width = max(self._max_width, *(len(line.text) for line in lines))
+        self._rebuild()
+        self._scroll(y=self.scroll_y + (self.virtual_size.height - before))
+
+    def _extend(self, lines: list[Line]) -> None:
+        start = self._base + len(self._lines)
+        self._lines.extend(lines)
+        self._max_width = max(self._max_width, max(len(line.text) for line in lines) + (12 if self.tagged else 0))
+        if self._pattern is not None and self._view is not None:
+            self._view.extend(self._matching(lines, start))
+        if self.wrap:
+            self._extend_rows(self._shown_indices(start))
+        self._prune()
+        self._update_size()
+        self.refresh()
+        if self.following:
+            self._scroll_end()
+
+    def _prune(self) -> None:
+        """Drop the oldest lines once the ring overflows by 10 %, cutting at a checkpoint so the
+        new oldest line's file offset is known."""
+        if len(self._lines) <= self.max_lines * 1.1 or not self.following:
+            return
+        target = self._base + len(self._lines) - self.max_lines
+        while len(self._checkpoints) > 1 and self._checkpoints[1][0] <= target:
+            self._checkpoints.popleft()
+        cut = target
+        if self._checkpoints and self._checkpoints[0][0] < target:
+            later = self._checkpoints[1][0] if len(self._checkpoints) > 1 else None
+            if later is not None and self._base + len(self._lines) - later >= self.max_lines // 2:
+                self._checkpoints.popleft()  # cut at the next batch: its file offset is known
+                cut = later
+            else:
+                self._checkpoints[0] = (cut, None)  # cut inside a batch: no offset for re-reading
+        for _ in range(cut - self._base):
+            self._lines.popleft()
+        self._base = cut
+        self._cache.clear()
+        if self._view is not None:
+            self._view = self._view[bisect_right(self._view, cut - 1):]
+        if self.wrap:
+            self._rows = []
+            self._extend_rows(self._shown_indices(self._base))
+
+    @property
+    def older_offset(self) -> int | None:
+        """Byte offset of the oldest line in memory when older lines can be re-read."""
+        if self._checkpoints and self._checkpoints[0][0] == self._base:
+            offset = self._checkpoints[0][1]
+            return offset if offset else None
+        return None
+
+    # ------------------------------------------------------------------ state the screen shows
+    @property
+    def pending(self) -> int:
+        return self._pending_lines + self._dropped_pending
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    @property
+    def match_count(self) -> int | None:
+        return None if self._view is None else len(self._view)
+
+    def lines(self) -> list[str]:
+        """The lines shown (after the filter), for tests and copying."""
+        return [self._line(i).text for i in self._shown_indices(self._base)]
+
+    # ------------------------------------------------------------------ follow / pause
+    def pause(self) -> None:
+        self.following = False
+
+    def resume(self) -> None:
+        """Follow again: held lines are added, the view jumps to the end."""
+        self.following = True
+        self._mark = None
+        if self._dropped_pending:
+            self.notice(f"{self._dropped_pending} lines skipped while paused")
+            self._dropped_pending = 0
+        while self._pending:
+            lines, offset = self._pending.popleft()
+            self._add_batch(lines, offset)
+        self._pending_lines = 0
+        self._prune()
+        self._cache.clear()
+        self.refresh()
+        self._scroll_end()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._programmatic:
+            return
+        if new_value < old_value and new_value < self.max_scroll_y and self.following:
+            # the operator scrolled up (a clamp after the content shrank stays at the end):
+            # hold new lines instead of moving the text
+            self.pause()
+        if new_value <= 0 and not self._pattern:
+            offset = self.older_offset
+            if offset is not None and self._asked_older != offset:
+                self._asked_older = offset
+                self.post_message(self.NeedOlder(self, offset))
+
+    def _scroll(self, *, y: float) -> None:
+        self._programmatic = True
+        try:
+            self.scroll_to(y=y, animate=False, immediate=True)
+        finally:
+            self._programmatic = False
+
+    def _scroll_end(self) -> None:
+        self._scroll(y=self.max_scroll_y)
+        if not self._end_queued:  # again after layout: the size may not be known yet
+            self._end_queued = True
+            self.call_after_refresh(self._scroll_end_after_layout)
+
+    def _scroll_end_after_layout(self) -> None:
+        self._end_queued = False
+        if self.following:
+            self._scroll(y=self.max_scroll_y)
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        if self.wrap:
+            self._rebuild()
+        if self.following:
+            self.call_after_refresh(self._scroll_end)
+
+    # ------------------------------------------------------------------ filter, jumps, wrap
+    def set_filter(self, text: str) -> str | None:
+        """Show only matching lines (and their continuation lines); '' clears.  Returns an error
+        message for an invalid regex and keeps the previous filter."""
+        if not text:
+            self._pattern = None
+        else:
+            try:
+                self._pattern = smart_pattern(text)
+            except re.error as exc:
+                return f"invalid regex: {exc}"
+        self._rebuild()
+        if self.following:
+            self._scroll_end()
+        return None
+
+    def jump_level(self, *, forward: bool, min_level: int = Level.WARN) -> bool:
+        """Move to the next/previous line at `min_level` or above; pauses following."""
+        shown = self._shown_indices(self._base)
+        if not shown:
+            return False
+        top = self._index_at_row(int(self.scroll_y))
+        current = self._mark if self._mark is not None else top
+        pos = shown.index(current) if current in shown else 0
+        order = range(pos + 1, len(shown)) if forward else range(pos - 1, -1, -1)
+        for i in order:
+            if self._line(shown[i]).level >= min_level:
+                self.pause()
+                self._mark = shown[i]
+                self._cache.clear()
+                self._scroll(y=max(0, self._row_of(i) - self.size.height // 3))
+                self.refresh()
+                return True
+        return False
+
+    def toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+        self._rebuild()
+        if self.following:
+            self._scroll_end()
+
+    def clear(self) -> None:
+        self._lines.clear()
+        self._pending.clear()
+        self._pending_lines = self._dropped_pending = 0
+        self._checkpoints.clear()
+        self._view = [] if self._pattern else None
+        self._base = 0
+        self._rows = []
+        self._mark = None
+        self._max_width = 0
+        self._cache.clear()
+        self._update_size()
+        self.refresh()
+
+    # ------------------------------------------------------------------ view bookkeeping
+    def _line(self, index: int) -> Line:
+        return self._lines[index - self._base]
+
+    def _matching(self, lines: list[Line], start: int) -> list[int]:
+        assert self._pattern is not None
+        found = []
+        for i, line in enumerate(lines, start):
+            if line.notice:
+                found.append(i)
+            elif self._pattern.search(line.text):
+                found.append(i)
+                self._in_match = has_timestamp(line.text)
+            elif self._in_match and not has_timestamp(line.text):
+                found.append(i)  # a stack frame of a matching entry
+            else:
+                self._in_match = False
+        return found
+
+    def _shown_indices(self, start: int) -> list[int]:
+        if self._view is None:
+            return list(range(max(start, self._base), self._base + len(self._lines)))
+        return self._view[bisect_right(self._view, start - 1):]
+
+    def _shown_count(self) -> int:
+        return len(self._lines) if self._view is None else len(self._view)
+
+    def _rebuild(self) -> None:
+        self._in_match = False
+        self._view = None if self._pattern is None else self._matching(list(self._lines), self._base)
+        self._rows = []
+        if self.wrap:
+            self._extend_rows(self._shown_indices(self._base))
+        self._cache.clear()
+        self._update_size()
+        self.refresh()
+
+    def _width(self) -> int:
+        return max(self.scrollable_content_region.width, 10)
+
+    def _rows_of(self, line: Line) -> int:
+        cells = len(line.text) + (len(line.tag) + 3 if self.tagged else 0)
+        return max(1, -(-cells // self._width()))
+
+    def _extend_rows(self, indices: list[int]) -> None:
+        total = self._rows[-1] if self._rows else 0
+        for i in indices:
+            total += self._rows_of(self._line(i))
+            self._rows.append(total)
+
+    def _row_of(self, shown_pos: int) -> int:
+        if not self.wrap:
+            return shown_pos
+        return self._rows[shown_pos - 1] if shown_pos else 0
+
+    def _index_at_row(self, row: int) -> int:
+        shown = self._shown_indices(self._base)
+        if not shown:
+            return self._base
+        pos = bisect_right(self._rows, row) if self.wrap else row
+        return shown[min(max(pos, 0), len(shown) - 1)]
+
+    def _update_size(self) -> None:
+        height = (self._rows[-1] if self._rows else 0) if self.wrap else self._shown_count()
+        width = self._width() if self.wrap else self._max_width + 1
+        self.virtual_size = Size(width, height)
+
+    # ------------------------------------------------------------------ rendering
+    def _text(self, line: Line) -> Text:
+        text = Text(line.text, no_wrap=True, end="")
+        if line.notice:
+            text.stylize(NOTICE_STYLE)
+        else:
+            style = LEVEL_STYLES.get(line.level)
+            if style is not None:
+                text.stylize(style)
+            if has_timestamp(line.text):
+                text.stylize(Style(dim=True), 0, TIMESTAMP_CHARS)
+            if self._pattern is not None:
+                for m in self._pattern.finditer(line.text):
+                    if m.end() > m.start():
+                        text.stylize(MATCH_STYLE, m.start(), m.end())
+        if self.tagged and line.tag:
+            colour = TAG_COLOURS[hash(line.tag) % len(TAG_COLOURS)]
+            text = Text.assemble((f"{line.tag:<10} ", Style(color=colour, bold=True)), "│ ", text, no_wrap=True, end="")
+        return text
+
+    def _strip(self, index: int) -> Strip | list[Strip]:
+        key = (index, self._width() if self.wrap else 0)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        line = self._line(index)
+        segments = list(self._text(line).render(self.app.console))
+        strip = Strip(segments).apply_style(self.rich_style).simplify()
+        if index == self._mark:
+            strip = strip.apply_style(MARK_STYLE)
+        result: Strip | list[Strip] = strip
+        if self.wrap:
+            width = self._width()
+            cuts = list(range(width, strip.cell_length, width)) + [strip.cell_length]
+            result = strip.divide(cuts) if strip.cell_length > width else [strip]
+        self._cache[key] = result
+        if len(self._cache) > 2000:
+            self._cache.popitem(last=False)
+        return result
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.scrollable_content_region.width
+        style = self.rich_style
+        shown_total = self._shown_count()
+        if self.wrap:
+            pos = bisect_right(self._rows, row)
+            if pos >= shown_total:
+                return Strip.blank(width, style)
+            index = self._nth_shown(pos)
+            strips = self._strip(index)
+            assert isinstance(strips, list)
+            sub = row - (self._rows[pos - 1] if pos else 0)
+            strip = strips[sub] if sub < len(strips) else Strip.blank(width, style)
+            return strip.extend_cell_length(width, style).crop(0, width)
+        if row >= shown_total:
+            return Strip.blank(width, style)
+        strip = self._strip(self._nth_shown(row))
+        assert isinstance(strip, Strip)
+        return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _nth_shown(self, pos: int) -> int:
+        return self._base + pos if self._view is None else self._view[pos]
+

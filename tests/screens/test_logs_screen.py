@@ -1,0 +1,225 @@
+"""The log view with Pilot, on real files written while it follows (the node table's status
+comes from a fixed table; the files, the follower and the backend are real)."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from rocketui.app import RocketUI
+from rocketui.cluster_loader import parse_cluster
+from rocketui.screens.logs import LogsScreen
+from rocketui.widgets.log_view import LogView
+from tests.support.fake_service import TableService
+
+T0 = "2026-11-25 10:00:00,000"
+
+
+def cluster_file(tmp_path: Path) -> str:
+    return textwrap.dedent(f"""\
+        cluster: LogCluster
+        rocketmq: {{home: {tmp_path}/rocketmq, version: "5.5.0"}}
+        work_dir: {tmp_path}/work
+        hosts:
+          local: {{backend: local, address: 127.0.0.1}}
+        nodes:
+          - {{name: namesrv-1, kind: namesrv, host: local, port: 9876}}
+          - {{name: broker-a, kind: broker, host: local, port: 10911, broker_name: broker-a, config: /etc/a.properties}}
+        """)
+
+
+def make_app(tmp_path: Path) -> RocketUI:
+    cluster = parse_cluster(cluster_file(tmp_path), str(tmp_path / "c.yaml"))
+    app = RocketUI(cluster, service=TableService(cluster, {}), poll_interval=0)
+    app.animation_level = "none"
+    return app
+
+
+def log_dir(tmp_path: Path, node: str) -> Path:
+    d = tmp_path / "work" / node / "logs" / "rocketmqlogs"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def line(i: int, level: str = "INFO", text: str = "") -> str:
+    return f"2026-11-25 10:00:{i // 1000 % 60:02d},{i % 1000:03d} {level} main - {text or f'message {i}'}\n"
+
+
+async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await pilot.pause(0.05)
+
+
+async def open_logs(pilot, node_row: int = 1) -> LogView:
+    await pilot.pause()
+    for _ in range(node_row):
+        await pilot.press("down")
+    await pilot.press("l")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogsScreen))
+    return pilot.app.screen.query_one(LogView)
+
+
+async def test_l_shows_the_end_of_the_main_log_and_follows_new_lines(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text("".join(line(i) for i in range(2000)))
+    (logs / "store.log").write_text(line(0, text="store line"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 500)
+        assert view.lines()[-1].endswith("message 1999")
+        with open(logs / "broker.log", "a") as f:
+            f.write("".join(line(i) for i in range(2000, 2100)))
+        await wait_for(pilot, lambda: view.lines()[-1].endswith("message 2099"))
+        assert view.line_count == 600
+        assert view.scroll_y == view.max_scroll_y  # following keeps the end in sight
+        files = app.screen.query_one("#log-files")
+        assert [str(o.prompt).split()[0] for o in files.options][:3] == ["broker.log", "store.log", "stdout.log"] or \
+            [str(o.prompt).split()[0] for o in files.options][:2] == ["broker.log", "store.log"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, LogsScreen)
+
+
+async def test_side_list_switches_files(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text(line(1, text="from broker.log"))
+    (logs / "store.log").write_text(line(2, text="from store.log"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 1)
+        await pilot.click("#log-files", offset=(3, 2))  # second entry (row 0 is the border)
+        await wait_for(pilot, lambda: view.lines() and view.lines()[-1].endswith("from store.log"))
+        assert app.screen.current.name == "store.log"
+
+
+async def test_before_the_main_log_exists_the_captured_stdout_is_shown(tmp_path: Path) -> None:
+    run = tmp_path / "work" / "broker-a"
+    run.mkdir(parents=True)
+    (run / "stdout.log").write_text("Error: Could not create the Java Virtual Machine.\n")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 1)
+        assert app.screen.current.name == "stdout.log"
+        assert "Could not create" in view.lines()[0]
+
+
+async def test_filter_highlights_counts_and_keeps_stack_traces(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    body = [line(i) for i in range(50)]
+    body[10] = line(10, "ERROR", "flush failed")
+    body.insert(11, "java.io.IOException: disk\n\tat a.B.c(B.java:9)\n")
+    (logs / "broker.log").write_text("".join(body))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 52)
+        await pilot.press("slash", *"flush")
+        await wait_for(pilot, lambda: view.match_count == 3)
+        assert view.lines()[0].endswith("flush failed") and view.lines()[2].startswith("    at")  # tab shown as spaces
+        await pilot.press("enter")
+        assert "3 matching" in str(app.screen.query_one("#log-status").render())
+        # an invalid regex keeps the previous filter and says why
+        await pilot.press("slash", "(")
+        await pilot.pause()
+        assert view.match_count == 3
+        assert "invalid regex" in app.screen.query_one("#log-filter").border_subtitle
+        await pilot.press("escape")  # clears the filter first
+        await pilot.pause()
+        assert view.match_count is None and view.line_count == 52
+        assert isinstance(app.screen, LogsScreen)
+
+
+async def test_error_jumps_and_pause_hold_new_lines(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    body = [line(i) for i in range(300)]
+    body[40] = line(40, "WARN", "slow disk")
+    body[200] = line(200, "ERROR", "broken")
+    (logs / "broker.log").write_text("".join(body))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 300)
+        await pilot.press("E")  # previous problem from the end: the ERROR
+        await pilot.pause()
+        assert not view.following
+        assert view._mark is not None and view._line(view._mark).text.endswith("broken")
+        await pilot.press("E")
+        await pilot.pause()
+        assert view._line(view._mark).text.endswith("slow disk")
+        top = view.scroll_y
+        with open(logs / "broker.log", "a") as f:
+            f.write("".join(line(i) for i in range(300, 340)))
+        await wait_for(pilot, lambda: view.pending == 40)
+        assert view.scroll_y == top and view.line_count == 300  # the text did not move
+        assert "40 new lines" in str(app.screen.query_one("#log-status").render())
+        await pilot.press("f")
+        await pilot.pause()
+        assert view.following and view.line_count == 340 and view.scroll_y == view.max_scroll_y
+
+
+async def test_scrolling_to_the_top_reads_older_lines_from_the_file(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text("".join(line(i) for i in range(3000)))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 500)
+        await pilot.press("home")
+        await wait_for(pilot, lambda: view.line_count == 1000)
+        assert view.lines()[0].endswith("message 2000")
+        assert view.lines()[499].endswith("message 2499")
+        assert not view.following
+        assert view.scroll_y >= 499  # the viewport stayed on the line it showed
+
+
+async def test_merged_view_tags_lines_by_node(tmp_path: Path) -> None:
+    (log_dir(tmp_path, "namesrv-1") / "namesrv.log").write_text(line(1, text="ns first") + line(3, text="ns third"))
+    (log_dir(tmp_path, "broker-a") / "broker.log").write_text(line(2, text="broker second"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen))
+        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: view.line_count == 3)
+        assert [l.split(" - ")[1] for l in view.lines()] == ["ns first", "broker second", "ns third"]
+        assert [view._line(i).tag for i in range(3)] == ["namesrv-1", "broker-a", "namesrv-1"]
+        with open(log_dir(tmp_path, "broker-a") / "broker.log", "a") as f:
+            f.write(line(4, text="broker live"))
+        await wait_for(pilot, lambda: view.line_count == 4)
+        assert view._line(3).tag == "broker-a"
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_log_view_snapshot(snap_compare, wrap: bool) -> None:
+    import shutil
+
+    tmp_path = Path("/tmp/rocketui-snapshot-logs")  # fixed: the path is on screen
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    logs = log_dir(tmp_path, "broker-a")
+    body = [line(i) for i in range(40)]
+    body[30] = line(30, "WARN", "disk usage 91% over diskMaxUsedSpaceRatio")
+    body[35] = line(35, "ERROR", "putMessage failed " + "x" * 150)
+    (logs / "broker.log").write_text("".join(body))
+    (logs / "store.log").write_text(line(0))
+    app = make_app(tmp_path)
+
+    async def run_before(pilot) -> None:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 40)
+        if wrap:
+            await pilot.press("w")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)

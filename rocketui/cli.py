@@ -87,9 +87,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContextError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
-    if getattr(module, "SYNC", False):
-        return int(module.run(args, ctx))
-    return asyncio.run(_run_async(module, args, ctx))
+    try:
+        if getattr(module, "SYNC", False):
+            return int(module.run(args, ctx))
+        return asyncio.run(_run_async(module, args, ctx))
+    except ContextError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl+C ends `logs --follow` and the like: not an error
+        return 130
+    except BrokenPipeError:  # `rocketui … logs NODE | head`
+        sys.stderr.close()
+        return 0
 
 
 async def _run_async(module: ModuleType, args: argparse.Namespace, ctx: object) -> int:

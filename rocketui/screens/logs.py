@@ -53,6 +53,9 @@ class LogsScreen(Screen):
         self._queue: deque[_Queued] = deque()
         self._flush_timer: Timer | None = None
         self._state = "opening"
+        # kept, not queried: timers and workers may still run while the screen is torn down
+        self._view = LogView(max_lines=self.max_lines, tagged=self.merged, id="log-view")
+        self._status = Static("", id="log-status", markup=False)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -60,9 +63,9 @@ class LogsScreen(Screen):
         with Horizontal(id="logs-body"):
             yield OptionList(id="log-files")
             with Vertical(id="logs-main"):
-                yield LogView(max_lines=self.max_lines, tagged=self.merged, id="log-view")
+                yield self._view
                 yield Input(placeholder="filter (regex; Enter keeps it, Esc clears)", id="log-filter")
-                yield Static("", id="log-status", markup=False)
+                yield self._status
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,7 +85,7 @@ class LogsScreen(Screen):
 
     @property
     def view(self) -> LogView:
-        return self.query_one(LogView)
+        return self._view
 
     # ------------------------------------------------------------------ one node
     @work(group="files", exclusive=True, exit_on_error=False)
@@ -239,7 +242,7 @@ class LogsScreen(Screen):
             parts.append(f"{view.match_count:,} matching")
         if view.wrap:
             parts.append("wrap")
-        self.query_one("#log-status", Static).update("  ·  ".join(parts))
+        self._status.update("  ·  ".join(parts))
 
     # ------------------------------------------------------------------ keys
     def action_filter(self) -> None:

@@ -63,8 +63,8 @@ async def open_logs(pilot, node_row: int = 1) -> LogView:
     for _ in range(node_row):
         await pilot.press("down")
     await pilot.press("l")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogsScreen))
-    return pilot.app.screen.query_one(LogView)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogsScreen) and pilot.app.screen.view.is_mounted)
+    return pilot.app.screen.view
 
 
 async def test_l_shows_the_end_of_the_main_log_and_follows_new_lines(tmp_path: Path) -> None:
@@ -190,8 +190,8 @@ async def test_merged_view_tags_lines_by_node(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.press("L")
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen))
-        view = app.screen.query_one(LogView)
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        view = app.screen.view
         await wait_for(pilot, lambda: view.line_count == 3)
         assert [l.split(" - ")[1] for l in view.lines()] == ["ns first", "broker second", "ns third"]
         assert [view._line(i).tag for i in range(3)] == ["namesrv-1", "broker-a", "namesrv-1"]

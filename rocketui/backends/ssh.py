@@ -1,0 +1,376 @@
+"""The SSH backend: a host's processes, files and sockets over ONE asyncssh connection.
+
+Commands and scripts run on exec channels of that connection (see ssh_connection for the
+pooling, backoff and channel limit), files go over one SFTP session, ports are checked and
+tunnelled with direct-tcpip channels.  Every operation has a timeout; a timed-out command's
+remote process group is killed, because closing a channel does not stop a non-pty command.
+Only operations that cannot have changed anything are retried after a dropped connection.
+
+asyncssh is imported here and in the ssh_* helpers only, never by a local-only cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import posixpath
+import signal as signal_mod
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
+
+import asyncssh
+
+from rocketui.backends import ssh_scripts as scripts
+from rocketui.backends.base import (
+    Backend,
+    BackendError,
+    BackendStats,
+    Command,
+    CommandResult,
+    FileStat,
+    FollowEvent,
+    HostUnreachable,
+    ProcessInfo,
+)
+from rocketui.backends.local import detach_script
+from rocketui.backends.ssh_connection import CONNECTION_ERRORS, HostConnection, SSHTimeout, reason, refused
+from rocketui.backends.ssh_files import atomic_write
+from rocketui.backends.ssh_follow import follow_remote
+from rocketui.cluster import Host
+
+T = TypeVar("T")
+
+FILE_TIMEOUT = 60.0
+SCRIPT_TIMEOUT = 30.0
+
+
+class _NeverStarted(HostUnreachable):
+    """The connection was already dead when a channel was requested: nothing ran remotely."""
+
+
+class SSHBackend(Backend):
+    def __init__(self, host: Host, *, resolver: Callable[[str], Backend] | None = None,
+                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 8,
+                 backoff: tuple[float, float] = (0.5, 15.0)) -> None:
+        self.host = host
+        self.name = host.name
+        self.address = host.address
+        self.stats = BackendStats()
+        self._resolver = resolver
+        self._link = HostConnection(host, self.stats, tunnel=self._jump if host.jump_host else None,
+                                    keepalive_interval=keepalive_interval, keepalive_count_max=keepalive_count_max,
+                                    max_channels=max_channels, backoff=backoff)
+        self._home: str | None = None
+
+    def connection_state(self) -> str:
+        return self._link.state()
+
+    async def _jump(self) -> asyncssh.SSHClientConnection:
+        jump = self._resolver(self.host.jump_host) if self._resolver and self.host.jump_host else None
+        if not isinstance(jump, SSHBackend):
+            raise HostUnreachable(f"{self.name}: jump_host {self.host.jump_host!r} is not an ssh host of this cluster")
+        return await jump._link.connection()
+
+    # ------------------------------------------------------------------ operation plumbing
+    async def _guard(self, conn: asyncssh.SSHClientConnection, what: str,
+                     fn: Callable[[], Awaitable[T]], timeout: float) -> T:
+        """Run one step on `conn`, turning asyncssh's errors into BackendError subclasses."""
+        label = self._link.label
+        try:
+            async with asyncio.timeout(timeout):
+                return await fn()
+        except TimeoutError:
+            raise SSHTimeout(f"{label}: {what} timed out after {timeout:g}s") from None
+        except asyncssh.ChannelOpenError as exc:
+            if conn.is_closed():
+                self._link.lost(conn)
+                raise _NeverStarted(f"{label}: connection lost: {reason(exc)}") from None
+            raise BackendError(f"{label}: {what}: cannot open a channel: {reason(exc)}") from None
+        except CONNECTION_ERRORS as exc:
+            self._link.lost(conn)
+            raise HostUnreachable(f"{label}: connection lost during {what}: {reason(exc)}") from None
+        except asyncssh.Error as exc:
+            raise BackendError(f"{label}: {what}: {reason(exc)}") from None
+
+    async def _attempt(self, what: str, op: Callable[[asyncssh.SSHClientConnection], Awaitable[T]], *,
+                       timeout: float, retry: bool) -> T:
+        """`op` on the live connection; once more on a fresh one when the old one turned out dead
+        before anything started, or always when `retry` (the operation only reads)."""
+        for attempt in (0, 1):
+            conn = await self._link.connection()
+            try:
+                return await self._guard(conn, what, lambda: op(conn), timeout)
+            except _NeverStarted:
+                if attempt:
+                    raise
+            except HostUnreachable:
+                if attempt or not retry:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _exec(self, script: str, what: str, *, timeout: float, input: bytes | None = None,
+                    retry: bool = False) -> tuple[int, bytes, bytes]:
+        """(exit status, stdout, stderr) of a remote shell script (-signal when killed)."""
+        pid: int | None = None
+
+        async def op(conn: asyncssh.SSHClientConnection) -> tuple[int, bytes, bytes]:
+            nonlocal pid
+            async with self._link.channels:
+                proc = await conn.create_process(scripts.PID_PREFIX + script, encoding=None)
+                try:
+                    pre = b""
+                    while (line := await proc.stderr.readline()) and len(pre) < 65536:
+                        pid = scripts.split_pid_line(line)
+                        if pid is not None:
+                            break
+                        pre += line  # the login shell's own chatter before our first line
+                    if not input:
+                        proc.stdin.write_eof()
+                    out, err = await proc.communicate(input or None)
+                finally:
+                    proc.close()
+                if proc.returncode is None:
+                    raise ConnectionResetError("the channel closed without an exit status")
+                return proc.returncode, out, pre + err
+
+        try:
+            return await self._attempt(what, op, timeout=timeout, retry=retry)
+        except SSHTimeout:
+            if pid is not None:
+                with contextlib.suppress(BackendError):
+                    await self._attempt("kill", lambda c: c.run(scripts.kill_group_script(pid or 0)),
+                                        timeout=5, retry=False)
+            raise
+
+    async def _sftp(self, what: str, fn: Callable[[asyncssh.SFTPClient], Awaitable[T]], *,
+                    retry: bool = True, timeout: float = FILE_TIMEOUT) -> T:
+        async def op(conn: asyncssh.SSHClientConnection) -> T:
+            return await fn(await self._link.sftp(conn))
+
+        return await self._attempt(what, op, timeout=timeout, retry=retry)
+
+    # ------------------------------------------------------------------ commands and processes
+    async def run(self, command: Command, *, timeout: float = 30.0, input: bytes | None = None) -> CommandResult:
+        line = command.shell()
+        self.stats.commands.append(line)
+        status, out, err = await self._exec(line, f"command {line}", timeout=timeout, input=input)
+        return CommandResult(command, status, out.decode(errors="replace"), err.decode(errors="replace"))
+
+    async def start_detached(self, command: Command, *, output: str) -> int:
+        script = detach_script(command, output)
+        self.stats.commands.append(script)
+        status, out, err = await self._exec(script, f"start {command.shell()}", timeout=15)
+        try:
+            return int(out.decode(errors="replace").strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            detail = err.decode(errors="replace").strip() or f"exit status {status}"
+            raise BackendError(f"{self.name}: could not start {command.shell()}: {detail}") from None
+
+    async def processes(self, name: str = "java") -> list[ProcessInfo]:
+        status, out, err = await self._exec(scripts.processes_script(name), "process listing",
+                                            timeout=SCRIPT_TIMEOUT, retry=True)
+        try:
+            return scripts.parse_processes(out, name)
+        except scripts.ScriptOutputError as exc:
+            detail = err.decode(errors="replace").strip() or str(exc)
+            raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None
+
+    async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
+        signame = signal_mod.Signals(sig).name.removeprefix("SIG") if sig else "0"
+        status, _, err = await self._exec(scripts.signal_script(pid, signame, start_ticks), f"kill {pid}",
+                                          timeout=SCRIPT_TIMEOUT)
+        if status in (scripts.SIGNAL_GONE, scripts.SIGNAL_STALE):
+            return False
+        if status != 0:
+            raise BackendError(f"{self.name}: kill -{signame} {pid} failed: {err.decode(errors='replace').strip()}")
+        if sig:  # signal 0 only probes; it changes nothing, so it is not recorded as a command
+            self.stats.commands.append(f"kill -{signame} {pid}")
+        return True
+
+    # ------------------------------------------------------------------ files
+    async def _home_dir(self) -> str:
+        if self._home is None:
+            self._home = await self._sftp("home directory", lambda s: s.realpath("."))
+        return self._home
+
+    async def expand_path(self, path: str) -> str:
+        if path.startswith("~"):
+            user, _, rest = path[1:].partition("/")
+            if user:
+                status, out, err = await self._exec(scripts.home_script(user), f"home of {user}",
+                                                    timeout=SCRIPT_TIMEOUT, retry=True)
+                if status != 0:
+                    raise BackendError(f"{self.name}: cannot expand ~{user}: {err.decode(errors='replace').strip()}")
+                base = out.decode().strip()
+            else:
+                base = await self._home_dir()
+            path = posixpath.join(base, rest) if rest else base
+        elif not path.startswith("/"):
+            path = posixpath.join(await self._home_dir(), path)
+        return posixpath.normpath(path)
+
+    async def read_file(self, path: str) -> bytes:
+        path = await self.expand_path(path)
+
+        async def fn(sftp: asyncssh.SFTPClient) -> bytes:
+            async with _opened(sftp, path) as f:
+                return await f.read()
+
+        return await self._sftp(f"read {path}", fn)
+
+    async def read_range(self, path: str, offset: int, length: int) -> bytes:
+        path = await self.expand_path(path)
+
+        async def fn(sftp: asyncssh.SFTPClient) -> bytes:
+            async with _opened(sftp, path) as f:
+                return await f.read(length, offset)
+
+        return await self._sftp(f"read {path}", fn)
+
+    async def write_file(self, path: str, data: bytes, *, expect: FileStat | None = None,
+                         backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+        path = await self.expand_path(path)
+        # Not retried: a rename whose reply was lost would make a retry overwrite the backup.
+        return await self._sftp(f"write {path}", lambda sftp: atomic_write(
+            sftp, self.stat, path, data, expect=expect, backup_suffix=backup_suffix, mode=mode), retry=False)
+
+    async def stat(self, path: str) -> FileStat | None:
+        path = await self.expand_path(path)
+        status, out, err = await self._exec(scripts.stat_script(path), f"stat {path}",
+                                            timeout=SCRIPT_TIMEOUT, retry=True)
+        if status == scripts.STAT_MISSING:
+            return None
+        try:
+            if status != 0:
+                raise scripts.ScriptOutputError(err.decode(errors="replace").strip() or f"exit status {status}")
+            return scripts.parse_stat(out.decode(errors="replace"))
+        except (scripts.ScriptOutputError, ValueError) as exc:
+            raise BackendError(f"{self.name}: cannot stat {path}: {exc}") from None
+
+    async def listdir(self, path: str) -> list[str]:
+        path = await self.expand_path(path)
+
+        async def fn(sftp: asyncssh.SFTPClient) -> list[str]:
+            try:
+                names = await sftp.listdir(path)
+            except asyncssh.SFTPError:
+                if not await sftp.isdir(path):
+                    return []  # missing or not a directory, like the local backend
+                raise
+            return sorted(n for n in names if n not in (".", ".."))
+
+        return await self._sftp(f"list {path}", fn)
+
+    async def makedirs(self, path: str) -> None:
+        path = await self.expand_path(path)
+        await self._sftp(f"mkdir {path}", lambda sftp: sftp.makedirs(path, exist_ok=True))
+
+    # ------------------------------------------------------------------ sockets seen from the host
+    async def port_open(self, host: str, port: int, *, timeout: float = 1.0) -> bool:
+        async def op(conn: asyncssh.SSHClientConnection) -> bool:
+            try:
+                async with asyncio.timeout(timeout):
+                    _, writer = await conn.open_connection(host, port)
+            except TimeoutError:
+                return False
+            except asyncssh.ChannelOpenError as exc:
+                if conn.is_closed():
+                    raise
+                if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
+                    raise BackendError(f"{self.name}: sshd refuses TCP forwarding (AllowTcpForwarding), "
+                                       f"so ports cannot be checked from this host") from None
+                return False
+            writer.close()
+            return True
+
+        return await self._attempt(f"port check {host}:{port}", op, timeout=timeout + 5, retry=True)
+
+    async def open_connection(self, host: str, port: int) -> tuple[object, object]:
+        async def op(conn: asyncssh.SSHClientConnection) -> tuple[object, object] | asyncssh.ChannelOpenError:
+            try:
+                return await conn.open_connection(host, port)
+            except asyncssh.ChannelOpenError as exc:
+                if conn.is_closed():
+                    raise
+                return exc  # the host answered: nothing listens there (raised below, not as a lost link)
+
+        result = await self._attempt(f"tunnel to {host}:{port}", op, timeout=10, retry=True)
+        if isinstance(result, asyncssh.ChannelOpenError):
+            raise refused(host, port, result)
+        return result
+
+    # ------------------------------------------------------------------ follow
+    def follow(self, path: str, *, start: int | None = None, poll: float = 0.1) -> AsyncIterator[FollowEvent]:
+        return self._follow(path, start, poll)
+
+    async def _follow(self, path: str, start: int | None, poll: float) -> AsyncIterator[FollowEvent]:
+        path = await self.expand_path(path)
+        files = _RemoteFiles(self)
+        async with contextlib.aclosing(follow_remote(files, path, start=start, poll=poll,
+                                                     retryable=(HostUnreachable, SSHTimeout))) as events:
+            async for event in events:
+                yield event
+
+    async def close(self) -> None:
+        await self._link.close()
+
+
+@contextlib.asynccontextmanager
+async def _opened(sftp: asyncssh.SFTPClient, path: str) -> AsyncIterator[asyncssh.SFTPClientFile]:
+    try:
+        f = await sftp.open(path, "rb")
+    except asyncssh.SFTPNoSuchFile:
+        raise FileNotFoundError(2, "No such file or directory", path) from None
+    try:
+        yield f
+    finally:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            await f.close()
+
+
+class _RemoteReader:
+    """An open SFTP handle of the follower, bound to the connection it was opened on."""
+
+    def __init__(self, backend: SSHBackend, conn: asyncssh.SSHClientConnection, f: asyncssh.SFTPClientFile,
+                 path: str) -> None:
+        self._backend, self._conn, self._f, self._path = backend, conn, f, path
+
+    async def read(self, length: int, offset: int) -> bytes:
+        return await self._backend._guard(self._conn, f"read {self._path}", lambda: self._f.read(length, offset),
+                                          FILE_TIMEOUT)
+
+    async def close(self) -> None:
+        if not self._conn.is_closed():
+            await self._backend._guard(self._conn, f"close {self._path}", self._f.close, 5)
+
+
+class _RemoteFiles:
+    """What the follower needs from the host (ssh_follow.RemoteFiles)."""
+
+    def __init__(self, backend: SSHBackend) -> None:
+        self._backend = backend
+
+    async def identity(self, path: str) -> FileStat | None:
+        return await self._backend.stat(path)
+
+    async def size(self, path: str) -> int | None:
+        async def fn(sftp: asyncssh.SFTPClient) -> int | None:
+            try:
+                return (await sftp.stat(path)).size
+            except asyncssh.SFTPNoSuchFile:
+                return None
+
+        return await self._backend._sftp(f"stat {path}", fn)
+
+    async def open_reader(self, path: str) -> _RemoteReader:
+        backend = self._backend
+
+        async def op(conn: asyncssh.SSHClientConnection) -> _RemoteReader:
+            sftp = await backend._link.sftp(conn)
+            try:
+                f = await sftp.open(path, "rb")
+            except asyncssh.SFTPNoSuchFile:
+                raise FileNotFoundError(2, "No such file or directory", path) from None
+            return _RemoteReader(backend, conn, f, path)
+
+        return await backend._attempt(f"open {path}", op, timeout=FILE_TIMEOUT, retry=True)

@@ -1,0 +1,213 @@
+"""One persistent asyncssh connection per host: opened lazily, kept alive, reopened with backoff.
+
+Operations borrow the live connection (`connection()`), open channels on it (at most
+`max_channels` exec sessions at once: sshd's MaxSessions defaults to 10 and the SFTP session
+takes one), and report a lost connection with `lost()`, so the next caller reconnects.  After
+a failed attempt, callers inside the backoff window get the same error at once instead of each
+waiting for a connect timeout.  Every asyncssh error leaves here as HostUnreachable with the
+host's name and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import time
+from collections.abc import Awaitable, Callable
+
+import asyncssh
+
+from rocketui.backends.base import BackendError, BackendStats, HostUnreachable
+from rocketui.backends.ssh_hostkeys import HostKeyPolicy
+from rocketui.cluster import Host
+
+Tunnel = Callable[[], Awaitable[asyncssh.SSHClientConnection]]
+
+
+class SSHTimeout(BackendError):
+    """An operation on a reachable host did not finish in time."""
+
+
+# Errors that mean "this connection is gone" (as opposed to "this operation failed").
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncssh.DisconnectError, asyncssh.ConnectionLost, asyncssh.sftp.SFTPNoConnection,
+    asyncssh.sftp.SFTPConnectionLost, ConnectionError, BrokenPipeError, EOFError,
+)
+
+
+def reason(exc: BaseException) -> str:
+    """One line for the operator: errno text or asyncssh's reason, never a traceback."""
+    if isinstance(exc, asyncssh.Error):
+        return exc.reason or type(exc).__name__
+    if isinstance(exc, OSError):
+        if exc.errno and exc.errno > 0:
+            return os.strerror(exc.errno).lower()
+        return exc.strerror or str(exc) or type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
+class HostConnection:
+    def __init__(self, host: Host, stats: BackendStats, *, tunnel: Tunnel | None = None,
+                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 8,
+                 backoff: tuple[float, float] = (0.5, 15.0)) -> None:
+        self.host = host
+        self.stats = stats
+        self._tunnel = tunnel
+        self._keepalive = (keepalive_interval, keepalive_count_max)
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._sftp: asyncssh.SFTPClient | None = None
+        self._sftp_conn: asyncssh.SSHClientConnection | None = None
+        self._lock = asyncio.Lock()
+        self._sftp_lock = asyncio.Lock()
+        self.channels = asyncio.Semaphore(max_channels)
+        self._backoff = backoff
+        self._delay = 0.0
+        self._retry_at = 0.0
+        self._failure: str | None = None
+        self._ever_connected = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.host.name} ({self.host.address}:{self.host.port})"
+
+    def state(self) -> str:
+        if self._conn is not None and not self._conn.is_closed():
+            return "connected"
+        if self._failure:
+            return f"unreachable: {self._failure}"
+        return "disconnected" if self._ever_connected else "not connected"
+
+    async def connection(self) -> asyncssh.SSHClientConnection:
+        conn = self._conn
+        if conn is not None and not conn.is_closed():
+            return conn
+        async with self._lock:
+            conn = self._conn
+            if conn is not None and not conn.is_closed():
+                return conn
+            self._conn = None
+            if self._failure and time.monotonic() < self._retry_at:
+                raise HostUnreachable(f"{self.label}: {self._failure}")
+            try:
+                conn = await self._open()
+            except HostUnreachable as exc:
+                self._failure = str(exc).removeprefix(f"{self.label}: ")
+                self._delay = min(max(self._delay * 2, self._backoff[0]), self._backoff[1])
+                self._retry_at = time.monotonic() + self._delay
+                raise
+            self._failure = None
+            self._delay = 0.0
+            self._conn = conn
+            self._ever_connected = True
+            self.stats.connections += 1
+            return conn
+
+    async def _open(self) -> asyncssh.SSHClientConnection:
+        host = self.host
+        try:
+            policy = HostKeyPolicy(host)
+        except ValueError as exc:
+            raise HostUnreachable(f"{self.label}: {exc}") from None
+        options: dict[str, object] = {
+            "port": host.port,
+            "known_hosts": policy.known,
+            "client_factory": policy.client,
+            "config": None,  # the cluster file, not ~/.ssh/config, says how to reach a host
+            "connect_timeout": host.connect_timeout,
+            "keepalive_interval": self._keepalive[0],
+            "keepalive_count_max": self._keepalive[1],
+        }
+        if host.user:
+            options["username"] = host.user
+        if host.identity_file:
+            path = os.path.expanduser(host.identity_file)
+            if not os.path.exists(path):
+                raise HostUnreachable(f"{self.label}: identity_file {path} does not exist")
+            options["client_keys"] = [path]
+        if host.password_env:
+            password = os.environ.get(host.password_env)
+            if password is None:
+                raise HostUnreachable(f"{self.label}: password_env {host.password_env} is not set in rocketui's environment")
+            options["password"] = password
+        if self._tunnel is not None:
+            try:
+                options["tunnel"] = await self._tunnel()
+            except BackendError as exc:
+                raise HostUnreachable(f"{self.label}: via jump host {host.jump_host}: {exc}") from None
+        try:
+            # connect_timeout covers TCP, key exchange and auth; the outer bound also covers
+            # a tunnel that stops answering.
+            async with asyncio.timeout(host.connect_timeout + 0.5):
+                conn = await asyncssh.connect(host.address, **options)  # type: ignore[arg-type]
+        except asyncssh.HostKeyNotVerifiable:
+            raise HostUnreachable(f"{self.label}: {policy.refusal()}") from None
+        except asyncssh.PermissionDenied as exc:
+            raise HostUnreachable(f"{self.label}: authentication failed for user "
+                                  f"{host.user or _local_user()}: {reason(exc)} (tried {self._auth_methods()})") from None
+        except asyncssh.KeyImportError as exc:
+            raise HostUnreachable(f"{self.label}: cannot load identity_file {host.identity_file}: {reason(exc)} "
+                                  f"(an encrypted key must be loaded into ssh-agent)") from None
+        except (TimeoutError, asyncio.TimeoutError):
+            raise HostUnreachable(f"{self.label}: no SSH answer within {host.connect_timeout:g}s") from None
+        except OSError as exc:
+            raise HostUnreachable(f"{self.label}: cannot connect: {reason(exc)}") from None
+        except asyncssh.Error as exc:
+            raise HostUnreachable(f"{self.label}: SSH connection failed: {reason(exc)}") from None
+        try:
+            policy.remember()
+        except OSError as exc:
+            conn.close()
+            raise HostUnreachable(f"{self.label}: cannot record the trusted key in {policy.path}: {reason(exc)}") from None
+        return conn
+
+    def _auth_methods(self) -> str:
+        tried = [f"identity_file {self.host.identity_file}" if self.host.identity_file else "default keys ~/.ssh/id_*"]
+        if os.environ.get("SSH_AUTH_SOCK"):
+            tried.append("ssh-agent")
+        if self.host.password_env:
+            tried.append(f"password from ${self.host.password_env}")
+        return ", ".join(tried)
+
+    async def sftp(self, conn: asyncssh.SSHClientConnection) -> asyncssh.SFTPClient:
+        """The SFTP session on `conn` (one per connection, shared by all file operations)."""
+        if self._sftp is not None and self._sftp_conn is conn:
+            return self._sftp
+        async with self._sftp_lock:
+            if self._sftp is None or self._sftp_conn is not conn:
+                self._sftp = await conn.start_sftp_client()
+                self._sftp_conn = conn
+            return self._sftp
+
+    def lost(self, conn: asyncssh.SSHClientConnection) -> None:
+        """`conn` failed at the connection level: forget it so the next caller reconnects."""
+        if self._conn is conn:
+            self._conn = None
+            self._sftp = None
+            self._sftp_conn = None
+        conn.close()
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        self._sftp = None
+        self._sftp_conn = None
+        if conn is not None:
+            conn.close()
+            try:
+                async with asyncio.timeout(2):
+                    await conn.wait_closed()
+            except (TimeoutError, OSError, asyncssh.Error):
+                pass
+
+
+def _local_user() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "?"
+
+
+def refused(host: str, port: int, exc: asyncssh.ChannelOpenError) -> ConnectionRefusedError:
+    return ConnectionRefusedError(errno.ECONNREFUSED, f"{host}:{port}: {reason(exc)}")

@@ -150,16 +150,37 @@ class HostConnection:
                                   f"(an encrypted key must be loaded into ssh-agent)") from None
         except (TimeoutError, asyncio.TimeoutError):
             raise HostUnreachable(f"{self.label}: no SSH answer within {host.connect_timeout:g}s") from None
-        except OSError as exc:
-            raise HostUnreachable(f"{self.label}: cannot connect: {reason(exc)}") from None
-        except asyncssh.Error as exc:
-            raise HostUnreachable(f"{self.label}: SSH connection failed: {reason(exc)}") from None
+        except (OSError, asyncssh.Error) as exc:
+            changed = await self._changed_key_type(options)
+            if changed:
+                raise HostUnreachable(f"{self.label}: {changed}") from None
+            what = "cannot connect" if isinstance(exc, OSError) else "SSH connection failed"
+            raise HostUnreachable(f"{self.label}: {what}: {reason(exc)}") from None
         try:
             policy.remember()
         except OSError as exc:
             conn.close()
             raise HostUnreachable(f"{self.label}: cannot record the trusted key in {policy.path}: {reason(exc)}") from None
         return conn
+
+    async def _changed_key_type(self, options: dict[str, object]) -> str | None:
+        """When known_hosts lists keys for this host, asyncssh offers the server only those key
+        types; a server whose key type changed then drops the handshake with no word about
+        keys.  Ask once more for any type, only to name the key it offers (never trusted)."""
+        probe = HostKeyPolicy(self.host)
+        if not probe.known_keys(self.host.address, self.host.address, self.host.port):
+            return None
+        try:
+            async with asyncio.timeout(self.host.connect_timeout + 0.5):
+                conn = await asyncssh.connect(self.host.address, **{
+                    **options, "known_hosts": probe.known, "client_factory": probe.client,
+                    "server_host_key_algs": "default"})  # type: ignore[arg-type]
+        except asyncssh.HostKeyNotVerifiable:
+            return probe.refusal() if probe.offered is not None else None
+        except (OSError, asyncssh.Error, TimeoutError):
+            return None
+        conn.close()  # it did accept a listed key after all: the first failure was something else
+        return None
 
     def _auth_methods(self) -> str:
         tried = [f"identity_file {self.host.identity_file}" if self.host.identity_file else "default keys ~/.ssh/id_*"]

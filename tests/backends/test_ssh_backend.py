@@ -391,15 +391,22 @@ async def test_unknown_host_key_is_refused_with_its_fingerprint(server: SSHServe
 
 async def test_changed_host_key_is_refused_even_with_trust_on_first_use(sshd_farm: SSHFarm, tmp_path: Path) -> None:
     one, other = sshd_farm.start(2)
-    forged = tmp_path / "known_hosts"
-    forged.write_text(other.host_key_line.replace(f"[{other.address}]:{other.port}", f"[{one.address}]:{one.port}"))
-    for tofu in (False, True):
-        b = SSHBackend(ssh_host(one, known_hosts=str(forged), trust_on_first_use=tofu))
-        with pytest.raises(HostUnreachable, match="HOST KEY CHANGED") as err:
-            await b.run(Command.of(["true"]))
-        assert one.fingerprint in str(err.value) and "ssh-keygen -R" in str(err.value)
-    assert forged.read_text() == other.host_key_line.replace(f"[{other.address}]:{other.port}",
-                                                             f"[{one.address}]:{one.port}")
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(tmp_path / "rsa")], check=True)
+    spec = f"[{one.address}]:{one.port}"
+    forgeries = {
+        "another ed25519 key": f"{spec} {other.host_key_line.split()[1]} {other.host_key_line.split()[2]}\n",
+        # only an RSA key listed: the server, which has none, ends the handshake without a word
+        "a key of another type": f"{spec} {' '.join((tmp_path / 'rsa.pub').read_text().split()[:2])}\n",
+    }
+    for what, line in forgeries.items():
+        forged = tmp_path / "known_hosts"
+        forged.write_text(line)
+        for tofu in (False, True):
+            b = SSHBackend(ssh_host(one, known_hosts=str(forged), trust_on_first_use=tofu))
+            with pytest.raises(HostUnreachable, match="HOST KEY CHANGED") as err:
+                await b.run(Command.of(["true"]))
+            assert one.fingerprint in str(err.value) and "ssh-keygen -R" in str(err.value), what
+        assert forged.read_text() == line
 
 
 async def test_trust_on_first_use_records_the_key(server: SSHServer, tmp_path: Path) -> None:

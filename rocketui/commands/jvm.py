@@ -77,7 +77,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         info = jvm_script.scan(loaded.data.decode("latin-1"))
         print(f"{node.host}:{loaded.path}")
         for flag in jvm_script.FLAGS:
-            print(f"  -{flag:<20} {info.describe(flag)}")
+            print(f"  {jvm_script.FLAGS[flag].rstrip('='):<26} {info.describe(flag)}")
         for line in info.blocked():
             print(f"  line {line.number} cannot be edited ({line.reason}): {line.text.strip()}")
         for problem in info.problems():

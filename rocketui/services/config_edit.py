@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rocketui.backends.base import Backend, FileChanged, FileStat, ProcessInfo
 from rocketui.cluster import BackendKind, Cluster, Node, NodeKind

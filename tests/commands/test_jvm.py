@@ -63,12 +63,12 @@ def test_get(cluster_file: Path, home: Path, fake_jvms: list[ProcessInfo], capsy
     assert (code, err) == (0, "")
     assert out == (
         f"local:{home}/bin/runbroker.sh\n"
-        "  -Xms                  8g (line 71)\n"
-        "  -Xmx                  8g (line 71)\n"
-        "  -Xmn                  4g (line 57); not on line 71 (which set -Xmx), so only some Java versions get it\n"
-        "  -MetaspaceSize        not set\n"
-        "  -MaxMetaspaceSize     not set\n"
-        "  -MaxDirectMemorySize  15g (line 75)\n"
+        "  -Xms                       8g (line 71)\n"
+        "  -Xmx                       8g (line 71)\n"
+        "  -Xmn                       4g (line 57); not on line 71 (which set -Xmx), so only some Java versions get it\n"
+        "  -XX:MetaspaceSize          not set\n"
+        "  -XX:MaxMetaspaceSize       not set\n"
+        "  -XX:MaxDirectMemorySize    15g (line 75)\n"
         "broker-a: the cluster file overrides -Xms256m -Xmx256m -Xmn128m -XX:MaxDirectMemorySize=256m (JAVA_OPT_EXT)\n"
         "broker-a: running (pid 4242) with -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -Xmn128m; matches the "
         "script\n"

@@ -7,7 +7,6 @@ prints its arguments, so the flags a JVM would get are observed, per Java-versio
 
 from __future__ import annotations
 
-import os
 import stat
 import string
 import subprocess

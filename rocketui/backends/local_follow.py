@@ -62,9 +62,11 @@ async def follow_local(path: str, *, start: int | None = None, poll: float = 0.1
             if data:
                 yield FollowEvent(data=data, offset=pos, inode=inode)
                 pos += len(data)
-                if len(data) == CHUNK:
-                    continue  # more is waiting: read on without sleeping
+                # let the loop run between chunks (a consumer that never awaits would otherwise
+                # starve the UI); with a full chunk more is waiting: read on without sleeping
                 await asyncio.sleep(0)
+                if len(data) == CHUNK:
+                    continue
             by_name = _stat(path)
             if by_name is None or by_name.st_ino != inode:
                 # renamed or deleted: whatever was written before is still readable through fd

@@ -122,6 +122,10 @@ def java_props(argv: tuple[str, ...] | list[str]) -> dict[str, str]:
 
 
 _CONTROL = {c: "\ufffd" for c in range(32) if c != 9}
+# bytes that can never be (part of) a control character; deleting them at C speed leaves
+# nothing for an ordinary block, so the regex below runs only when something is suspect
+_SAFE_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(range(0x80, 0x100))
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # newline is a separator here, not content
 _CONTROL[127] = "\ufffd"
 _CONTROL[9] = "    "
 MAX_DISPLAY_CHARS = 4000
@@ -137,3 +141,22 @@ def display_text(raw: bytes) -> str:
     if text.isprintable():
         return text
     return text.translate(_CONTROL)
+
+
+def display_lines(raw: bytes) -> list[str]:
+    """`display_text` for a block of complete lines (`raw` ends with a newline) at C speed: one
+    decode, one search for control characters and one split per block instead of per line —
+    this is what lets the follower keep up with hundreds of thousands of lines per second."""
+    text = raw.decode("utf-8", "replace")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if "\t" in text:
+        text = text.replace("\t", "    ")
+    lines = text.split("\n")
+    lines.pop()  # after the last newline
+    if raw.translate(None, _SAFE_BYTES) and _CONTROL_RE.search(text) is not None:
+        lines = [line.translate(_CONTROL) for line in lines]
+    if lines and max(map(len, lines)) > MAX_DISPLAY_CHARS:
+        lines = [line if len(line) <= MAX_DISPLAY_CHARS else
+                 f"{line[:MAX_DISPLAY_CHARS]} … [{len(line) - MAX_DISPLAY_CHARS} more characters]" for line in lines]
+    return lines

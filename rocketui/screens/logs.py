@@ -51,11 +51,13 @@ class LogsScreen(Screen):
         self.current: LogFile | None = None
         self._files: list[LogFile] = []
         self._queue: deque[_Queued] = deque()
+        self._queued_lines = 0
         self._flush_timer: Timer | None = None
         self._state = "opening"
         # kept, not queried: timers and workers may still run while the screen is torn down
         self._view = LogView(max_lines=self.max_lines, tagged=self.merged, id="log-view")
         self._status = Static("", id="log-status", markup=False)
+        self._status_text = ""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -104,8 +106,7 @@ class LogsScreen(Screen):
             size = human_bytes(st.size) if st else "not yet"
             box.add_option(Option(f"{f.name}  [dim]{size}[/]", id=f.path))
         if keep is None:
-            main, st = await self.logs.main_file(node)
-            keep = main.path
+            keep = self.logs.main_of(listed)[0].path
         for i, f in enumerate(self._files):
             if f.path == keep:
                 box.highlighted = i
@@ -116,6 +117,7 @@ class LogsScreen(Screen):
         self.sub_title = log.path
         self.view.clear()
         self._queue.clear()
+        self._queued_lines = 0
         self._follow_one(log)
 
     @on(OptionList.OptionSelected, "#log-files")
@@ -137,6 +139,7 @@ class LogsScreen(Screen):
             self._queue.append(_Queued("", LineBatch(shown.lines, start=shown.start, offset=shown.end)))
             start = shown.end
             self._set_state("following")
+            self._flush()  # the end of the file at once, not at the next tick
         except FileNotFoundError:
             self._queue.append(_Queued("", LineBatch(notice=f"{log.path} does not exist yet; waiting for it")))
             self._set_state("waiting for the file")
@@ -149,6 +152,10 @@ class LogsScreen(Screen):
         try:
             async for batch in follow_lines(backend, path, start):
                 self._queue.append(_Queued(tag, batch))
+                self._queued_lines += len(batch.lines)
+                # backpressure: a writer faster than the view waits in the file, not in memory
+                while self._queued_lines > 2 * self.max_lines:
+                    await asyncio.sleep(FLUSH_SECONDS / 2)
         except (BackendError, OSError) as exc:
             self._queue.append(_Queued(tag, LineBatch(notice=f"stopped following {path}: {exc}")))
 
@@ -183,6 +190,7 @@ class LogsScreen(Screen):
         view = self.view
         queued = list(self._queue)
         self._queue.clear()
+        self._queued_lines = 0
         if self.merged:
             window: dict[str, list[str]] = {}
             for q in queued:
@@ -242,7 +250,10 @@ class LogsScreen(Screen):
             parts.append(f"{view.match_count:,} matching")
         if view.wrap:
             parts.append("wrap")
-        self._status.update("  ·  ".join(parts))
+        text = "  ·  ".join(parts)
+        if text != self._status_text:  # an unchanged status costs no layout
+            self._status_text = text
+            self._status.update(text, layout=False)
 
     # ------------------------------------------------------------------ keys
     def action_filter(self) -> None:

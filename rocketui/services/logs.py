@@ -19,6 +19,7 @@ from rocketui.rocketmq.logs import (
     GC_LOG_PREFIX,
     LogFile,
     default_log_files,
+    display_lines,
     display_text,
     has_timestamp,
     java_props,
@@ -103,12 +104,13 @@ class LineSplitter:
 
     def feed(self, data: bytes) -> list[str]:
         data = self._partial + data if self._partial else data
-        pieces = data.split(b"\n")
-        self._partial = pieces.pop()
+        cut = data.rfind(b"\n") + 1
+        self._partial = data[cut:]
+        lines = display_lines(data[:cut]) if cut else []
         if len(self._partial) > MAX_LINE_BYTES:  # a runaway line without newline: show it cut
-            pieces.append(self._partial)
+            lines.append(display_text(self._partial))
             self._partial = b""
-        return [display_text(p[:-1] if p.endswith(b"\r") else p) for p in pieces]
+        return lines
 
     def reset(self) -> None:
         self._partial = b""
@@ -212,7 +214,10 @@ class LogService:
 
     async def main_file(self, node: Node) -> tuple[LogFile, FileStat | None]:
         """The node's main log, or its captured stdout while the main log does not exist yet."""
-        listed = await self.files(node)
+        return self.main_of(await self.files(node))
+
+    @staticmethod
+    def main_of(listed: list[tuple[LogFile, FileStat | None]]) -> tuple[LogFile, FileStat | None]:
         main = listed[0]
         if main[1] is None:
             for f, st in listed:

@@ -19,6 +19,7 @@ import re
 from bisect import bisect_right
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from time import monotonic
 
 from rich.style import Style
 from rich.text import Text
@@ -34,15 +35,22 @@ TAG_COLOURS = ("cyan", "magenta", "green", "blue", "bright_cyan", "bright_magent
 MATCH_STYLE = Style(bgcolor="yellow", color="black")
 MARK_STYLE = Style(bgcolor="grey23")
 NOTICE_STYLE = Style(color="black", bgcolor="grey50", italic=True)
+REFRESH_HZ = 10
 TIMESTAMP_CHARS = 23  # "2026-11-25 13:45:12,345"
 
 
-@dataclass(slots=True)
+NOTICE = "\x00"  # first character of rocketui's own lines; display_text never lets one through
+
+
+@dataclass(frozen=True, slots=True)
 class Line:
+    """One line as seen from outside (built on demand; the ring stores plain strings, which is
+    what makes a flush of thousands of lines cheap)."""
+
     text: str
     level: int
     tag: str = ""
-    notice: bool = False  # a line rocketui inserted ("file rotated"), not read from the file
+    notice: bool = False
 
 
 def smart_pattern(text: str) -> re.Pattern[str]:
@@ -66,10 +74,11 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.max_lines = max_lines
         self.tagged = tagged
-        self._lines: deque[Line] = deque()
+        self._lines: deque[str] = deque()
+        self._tags: deque[str] = deque()  # parallel to _lines in a tagged (merged) view
         self._base = 0  # absolute index of _lines[0]
         self._checkpoints: deque[tuple[int, int | None]] = deque()  # (absolute index, file offset)
-        self._pending: deque[tuple[list[Line], int | None]] = deque()  # batches held while paused
+        self._pending: deque[tuple[list[str], list[str] | None, int | None]] = deque()  # held while paused
         self._pending_lines = 0
         self._dropped_pending = 0
         self.following = True
@@ -83,6 +92,9 @@ class LogView(ScrollView, can_focus=True):
         self._cache: OrderedDict[tuple[int, int], Strip | list[Strip]] = OrderedDict()
         self._programmatic = False
         self._end_queued = False
+        self._last_refresh = 0.0
+        self._refresh_queued = False
+        self._frame_style: Style | None = None
         self._asked_older: int | None = None
         self.total_received = 0
 
@@ -95,27 +107,30 @@ class LogView(ScrollView, can_focus=True):
         if not texts:
             return
         self.total_received += len(texts)
-        if tags is not None:
-            lines = [Line(t, line_level(t), g) for t, g in zip(texts, tags)]
-        else:
-            lines = [Line(t, line_level(t), tag) for t in texts]
-        self._add_batch(lines, offset)
+        if self.following and len(texts) > self.max_lines and self._pattern is None:
+            # a flood: lines older than the ring would be pruned at once, so skip building them
+            # (their byte offsets are unknown, so scrollback stops at the kept ones)
+            skip = len(texts) - self.max_lines
+            texts = texts[skip:]
+            tags = tags[skip:] if tags is not None else None
+            offset = None
+        self._add_batch(texts, tags if tags is not None else ([tag] * len(texts) if self.tagged else None), offset)
 
     def notice(self, text: str) -> None:
         """A line of rocketui's own (rotation, truncation, file missing): it breaks re-reading,
         since offsets before it belong to another file."""
-        self._add_batch([Line(f"── {text} ──", Level.NONE, notice=True)], None)
+        self._add_batch([f"{NOTICE}── {text} ──"], [""] if self.tagged else None, None)
 
-    def _add_batch(self, lines: list[Line], offset: int | None) -> None:
+    def _add_batch(self, texts: list[str], tags: list[str] | None, offset: int | None) -> None:
         if self.following:
             self._checkpoints.append((self._base + len(self._lines), offset))
-            self._extend(lines)
+            self._extend(texts, tags)
             return
-        self._pending.append((lines, offset))
-        self._pending_lines += len(lines)
+        self._pending.append((texts, tags, offset))
+        self._pending_lines += len(texts)
         # bounded even when paused for hours: the oldest held batches go
         while self._pending_lines > self.max_lines and len(self._pending) > 1:
-            dropped, _ = self._pending.popleft()
+            dropped = self._pending.popleft()[0]
             self._pending_lines -= len(dropped)
             self._dropped_pending += len(dropped)
 
@@ -125,28 +140,56 @@ class LogView(ScrollView, can_focus=True):
         self._asked_older = None
         if not texts:
             return
-        lines = [Line(t, line_level(t)) for t in texts]
-        self._lines.extendleft(reversed(lines))
-        self._base -= len(lines)
+        self._lines.extendleft(reversed(texts))
+        if self.tagged:
+            self._tags.extendleft([""] * len(texts))
+        self._base -= len(texts)
         self._checkpoints.appendleft((self._base, offset))
         before = self.virtual_size.height
-        self._max_width = max(self._max_width, *(len(line.text) for line in lines))
+        self._max_width = max(self._max_width, max(map(len, texts)))
         self._rebuild()
         self._scroll(y=self.scroll_y + (self.virtual_size.height - before))
 
-    def _extend(self, lines: list[Line]) -> None:
+    def _extend(self, texts: list[str], tags: list[str] | None) -> None:
         start = self._base + len(self._lines)
-        self._lines.extend(lines)
-        self._max_width = max(self._max_width, max(len(line.text) for line in lines) + (12 if self.tagged else 0))
+        if len(texts) >= self.max_lines and self.following and self._pattern is None:
+            # a flood replaces the whole ring: one C-speed copy instead of pruning line by line
+            self._lines = deque(texts)
+            self._tags = deque(tags if tags is not None else [""] * len(texts)) if self.tagged else deque()
+            self._base = start
+            while len(self._checkpoints) > 1:
+                self._checkpoints.popleft()
+            self._rows = []
+        else:
+            self._lines.extend(texts)
+            if self.tagged:
+                self._tags.extend(tags if tags is not None else [""] * len(texts))
+        self._max_width = max(self._max_width, max(map(len, texts)) + (13 if self.tagged else 0))
         if self._pattern is not None and self._view is not None:
-            self._view.extend(self._matching(lines, start))
+            self._view.extend(self._matching(texts, start))
         if self.wrap:
             self._extend_rows(self._shown_indices(start))
         self._prune()
         self._update_size()
-        self.refresh()
+        self._throttled_refresh()
         if self.following:
             self._scroll_end()
+
+    def _throttled_refresh(self) -> None:
+        """At most REFRESH_HZ frames a second while lines pour in: a frame of a full terminal
+        costs tens of ms in Textual, and an operator cannot read faster anyway."""
+        now = monotonic()
+        if now - self._last_refresh >= 1 / REFRESH_HZ:
+            self._last_refresh = now
+            self.refresh()
+        elif not self._refresh_queued:
+            self._refresh_queued = True
+            self.set_timer(1 / REFRESH_HZ - (now - self._last_refresh), self._deferred_refresh)
+
+    def _deferred_refresh(self) -> None:
+        self._refresh_queued = False
+        self._last_refresh = monotonic()
+        self.refresh()
 
     def _prune(self) -> None:
         """Drop the oldest lines once the ring overflows by 10 %, cutting at a checkpoint so the
@@ -166,8 +209,10 @@ class LogView(ScrollView, can_focus=True):
                 self._checkpoints[0] = (cut, None)  # cut inside a batch: no offset for re-reading
         for _ in range(cut - self._base):
             self._lines.popleft()
-        self._base = cut
-        self._cache.clear()
+        if self.tagged:
+            for _ in range(cut - self._base):
+                self._tags.popleft()
+        self._base = cut  # cached strips are keyed by absolute index: still valid
         if self._view is not None:
             self._view = self._view[bisect_right(self._view, cut - 1):]
         if self.wrap:
@@ -197,7 +242,7 @@ class LogView(ScrollView, can_focus=True):
 
     def lines(self) -> list[str]:
         """The lines shown (after the filter), for tests and copying."""
-        return [self._line(i).text for i in self._shown_indices(self._base)]
+        return [self._text_at(i).removeprefix(NOTICE) for i in self._shown_indices(self._base)]
 
     # ------------------------------------------------------------------ follow / pause
     def pause(self) -> None:
@@ -211,8 +256,8 @@ class LogView(ScrollView, can_focus=True):
             self.notice(f"{self._dropped_pending} lines skipped while paused")
             self._dropped_pending = 0
         while self._pending:
-            lines, offset = self._pending.popleft()
-            self._add_batch(lines, offset)
+            texts, tags, offset = self._pending.popleft()
+            self._add_batch(texts, tags, offset)
         self._pending_lines = 0
         self._prune()
         self._cache.clear()
@@ -284,7 +329,7 @@ class LogView(ScrollView, can_focus=True):
         pos = shown.index(current) if current in shown else 0
         order = range(pos + 1, len(shown)) if forward else range(pos - 1, -1, -1)
         for i in order:
-            if self._line(shown[i]).level >= min_level:
+            if line_level(self._text_at(shown[i])) >= min_level:
                 self.pause()
                 self._mark = shown[i]
                 self._cache.clear()
@@ -301,6 +346,7 @@ class LogView(ScrollView, can_focus=True):
 
     def clear(self) -> None:
         self._lines.clear()
+        self._tags.clear()
         self._pending.clear()
         self._pending_lines = self._dropped_pending = 0
         self._checkpoints.clear()
@@ -314,19 +360,28 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     # ------------------------------------------------------------------ view bookkeeping
-    def _line(self, index: int) -> Line:
+    def _text_at(self, index: int) -> str:
         return self._lines[index - self._base]
 
-    def _matching(self, lines: list[Line], start: int) -> list[int]:
+    def _line(self, index: int) -> Line:
+        """The line at an absolute index, with its level, tag and notice flag."""
+        text = self._text_at(index)
+        tag = self._tags[index - self._base] if self.tagged else ""
+        if text.startswith(NOTICE):
+            return Line(text[1:], Level.NONE, tag, notice=True)
+        return Line(text, line_level(text), tag)
+
+    def _matching(self, texts: list[str] | deque[str], start: int) -> list[int]:
         assert self._pattern is not None
+        search = self._pattern.search
         found = []
-        for i, line in enumerate(lines, start):
-            if line.notice:
+        for i, text in enumerate(texts, start):
+            if text.startswith(NOTICE):
                 found.append(i)
-            elif self._pattern.search(line.text):
+            elif search(text):
                 found.append(i)
-                self._in_match = has_timestamp(line.text)
-            elif self._in_match and not has_timestamp(line.text):
+                self._in_match = has_timestamp(text)
+            elif self._in_match and not has_timestamp(text):
                 found.append(i)  # a stack frame of a matching entry
             else:
                 self._in_match = False
@@ -342,7 +397,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _rebuild(self) -> None:
         self._in_match = False
-        self._view = None if self._pattern is None else self._matching(list(self._lines), self._base)
+        self._view = None if self._pattern is None else self._matching(self._lines, self._base)
         self._rows = []
         if self.wrap:
             self._extend_rows(self._shown_indices(self._base))
@@ -353,14 +408,13 @@ class LogView(ScrollView, can_focus=True):
     def _width(self) -> int:
         return max(self.scrollable_content_region.width, 10)
 
-    def _rows_of(self, line: Line) -> int:
-        cells = len(line.text) + (len(line.tag) + 3 if self.tagged else 0)
-        return max(1, -(-cells // self._width()))
-
     def _extend_rows(self, indices: list[int]) -> None:
         total = self._rows[-1] if self._rows else 0
+        width = self._width()
+        extra = 13 if self.tagged else 0
+        lines, base = self._lines, self._base
         for i in indices:
-            total += self._rows_of(self._line(i))
+            total += max(1, -(-(len(lines[i - base]) + extra) // width))
             self._rows.append(total)
 
     def _row_of(self, shown_pos: int) -> int:
@@ -408,7 +462,8 @@ class LogView(ScrollView, can_focus=True):
             return cached
         line = self._line(index)
         segments = list(self._text(line).render(self.app.console))
-        strip = Strip(segments).apply_style(self.rich_style).simplify()
+        base = self._frame_style if self._frame_style is not None else self.rich_style
+        strip = Strip(segments).apply_style(base).simplify()
         if index == self._mark:
             strip = strip.apply_style(MARK_STYLE)
         result: Strip | list[Strip] = strip
@@ -421,11 +476,16 @@ class LogView(ScrollView, can_focus=True):
             self._cache.popitem(last=False)
         return result
 
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        # rich_style walks the ancestors' styles: once per frame, not once per line
+        self._frame_style = self.rich_style
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
-        style = self.rich_style
+        style = self._frame_style if self._frame_style is not None else self.rich_style
         shown_total = self._shown_count()
         if self.wrap:
             pos = bisect_right(self._rows, row)

@@ -23,6 +23,20 @@ def stat_path(path: str) -> FileStat | None:
     return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode & 0o7777)
 
 
+def _backup(path: str, backup: str) -> None:
+    """Keep the old content at `backup`, atomically: the old inode is hard-linked (the new
+    content arrives by rename as a new inode, so the link keeps the old bytes for free), or
+    copied to a temp name and renamed where links are not possible.  A crash never leaves a
+    partial backup."""
+    head, name = os.path.split(backup)
+    tmp = os.path.join(head, f".{name}.tmp-{secrets.token_hex(4)}")  # hidden, like the data temp
+    try:
+        os.link(path, tmp)
+    except OSError:
+        shutil.copy2(path, tmp)
+    os.replace(tmp, backup)
+
+
 def atomic_write(path: str, data: bytes, *, expect: FileStat | None = None,
                  backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
     # Resolve symlinks so we replace the target file, not the link.
@@ -33,7 +47,7 @@ def atomic_write(path: str, data: bytes, *, expect: FileStat | None = None,
         raise FileChanged(f"{path} changed on disk since it was loaded; not overwriting it")
     old_st = os.stat(path) if current is not None else None
     if backup_suffix and current is not None:
-        shutil.copy2(path, path + backup_suffix)
+        _backup(path, path + backup_suffix)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.tmp-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

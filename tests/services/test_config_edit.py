@@ -195,11 +195,15 @@ def test_kill_9_mid_write_leaves_old_or_new_never_a_mix(tmp_path: Path) -> None:
         assert child.exitcode == -signal.SIGKILL
         content = path.read_bytes()
         assert content in (OLD, NEW), f"mixed content of {len(content)} bytes"
+        backup = tmp_path / "broker.properties.bak"
+        if backup.exists():  # the backup is written atomically too
+            assert backup.read_bytes() in (OLD, NEW), "partial backup"
         seen.add(content)
     assert seen == {OLD, NEW}  # the kills did land on both sides of a rename
     # temp files of interrupted writes prove that kills landed inside writes, not only between them
     leftovers = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
-    assert leftovers and all(p.startswith(".broker.properties.tmp-") for p in leftovers)
+    # only hidden temp files (data or backup) of an interrupted write are left, never a partial target
+    assert leftovers and all(p.startswith(".broker.properties.") for p in leftovers)
 
 
 # ----------------------------------------------------------------------------- JVM script

@@ -1,7 +1,8 @@
 """The SSH backend: a host's processes, files and sockets over ONE asyncssh connection.
 
-Commands and scripts run on exec channels of that connection (see ssh_connection for the
-pooling, backoff and channel limit), files go over one SFTP session, ports are checked and
+Operator commands run on exec channels of that connection (see ssh_connection for the
+pooling, backoff and channel limit), the backend's own frequent scripts (process listing, stat,
+kill) in a resident shell (ssh_shell), files go over one SFTP session, ports are checked and
 tunnelled with direct-tcpip channels.  Every operation has a timeout; a timed-out command's
 remote process group is killed, because closing a channel does not stop a non-pty command.
 Only operations that cannot have changed anything are retried after a dropped connection.
@@ -36,6 +37,7 @@ from rocketui.backends.local import detach_script
 from rocketui.backends.ssh_connection import CONNECTION_ERRORS, HostConnection, SSHTimeout, reason, refused
 from rocketui.backends.ssh_files import atomic_write
 from rocketui.backends.ssh_follow import follow_remote
+from rocketui.backends.ssh_shell import ShellBroken
 from rocketui.cluster import Host
 
 T = TypeVar("T")
@@ -50,7 +52,7 @@ class _NeverStarted(HostUnreachable):
 
 class SSHBackend(Backend):
     def __init__(self, host: Host, *, resolver: Callable[[str], Backend] | None = None,
-                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 8,
+                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 7,
                  backoff: tuple[float, float] = (0.5, 15.0)) -> None:
         self.host = host
         self.name = host.name
@@ -108,38 +110,66 @@ class SSHBackend(Backend):
                     raise
         raise AssertionError("unreachable")
 
+    async def _exec_on(self, conn: asyncssh.SSHClientConnection, script: str, input: bytes | None,
+                       pids: list[int]) -> tuple[int, bytes, bytes]:
+        """(exit status, stdout, stderr; -signal when killed) of a script on a new exec channel;
+        the remote shell's pid goes to `pids` as soon as it is known."""
+        async with self._link.channels:
+            proc = await conn.create_process(scripts.PID_PREFIX + script, encoding=None)
+            try:
+                pre = b""
+                while (line := await proc.stderr.readline()) and len(pre) < 65536:
+                    pid = scripts.split_pid_line(line)
+                    if pid is not None:
+                        pids.append(pid)
+                        break
+                    pre += line  # the login shell's own chatter before our first line
+                if not input:
+                    proc.stdin.write_eof()
+                out, err = await proc.communicate(input or None)
+            finally:
+                proc.close()
+        if proc.returncode is None:
+            raise ConnectionResetError("the channel closed without an exit status")
+        return proc.returncode, out, pre + err
+
+    async def _kill_timed_out(self, pids: list[int]) -> None:
+        for pid in pids:
+            with contextlib.suppress(BackendError):
+                await self._attempt("kill", lambda c: c.run(scripts.kill_group_script(pid)), timeout=5, retry=False)
+
     async def _exec(self, script: str, what: str, *, timeout: float, input: bytes | None = None,
                     retry: bool = False) -> tuple[int, bytes, bytes]:
-        """(exit status, stdout, stderr) of a remote shell script (-signal when killed)."""
-        pid: int | None = None
+        """A script on its own exec channel (operator commands: a fresh login shell each)."""
+        pids: list[int] = []
+        try:
+            return await self._attempt(what, lambda conn: self._exec_on(conn, script, input, pids),
+                                       timeout=timeout, retry=retry)
+        except SSHTimeout:
+            await self._kill_timed_out(pids)
+            raise
+
+    async def _script(self, script: str, what: str, *, timeout: float = SCRIPT_TIMEOUT,
+                      retry: bool) -> tuple[int, bytes, bytes]:
+        """One of our own scripts: in the resident shell when it is free, else on an exec channel."""
+        pids: list[int] = []
 
         async def op(conn: asyncssh.SSHClientConnection) -> tuple[int, bytes, bytes]:
-            nonlocal pid
-            async with self._link.channels:
-                proc = await conn.create_process(scripts.PID_PREFIX + script, encoding=None)
+            shell = await self._link.shell(conn)
+            if shell is not None:
                 try:
-                    pre = b""
-                    while (line := await proc.stderr.readline()) and len(pre) < 65536:
-                        pid = scripts.split_pid_line(line)
-                        if pid is not None:
-                            break
-                        pre += line  # the login shell's own chatter before our first line
-                    if not input:
-                        proc.stdin.write_eof()
-                    out, err = await proc.communicate(input or None)
-                finally:
-                    proc.close()
-                if proc.returncode is None:
-                    raise ConnectionResetError("the channel closed without an exit status")
-                return proc.returncode, out, pre + err
+                    return await shell.call(script)
+                except ShellBroken as exc:
+                    if conn.is_closed():
+                        raise ConnectionResetError(str(exc)) from None
+                    if exc.started and not retry:  # it may have run: do not run it twice
+                        raise BackendError(f"{self._link.label}: {what}: {exc}") from None
+            return await self._exec_on(conn, script, None, pids)
 
         try:
             return await self._attempt(what, op, timeout=timeout, retry=retry)
         except SSHTimeout:
-            if pid is not None:
-                with contextlib.suppress(BackendError):
-                    await self._attempt("kill", lambda c: c.run(scripts.kill_group_script(pid or 0)),
-                                        timeout=5, retry=False)
+            await self._kill_timed_out(pids)  # (the resident shell kills its own on a timeout)
             raise
 
     async def _sftp(self, what: str, fn: Callable[[asyncssh.SFTPClient], Awaitable[T]], *,
@@ -167,8 +197,7 @@ class SSHBackend(Backend):
             raise BackendError(f"{self.name}: could not start {command.shell()}: {detail}") from None
 
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
-        status, out, err = await self._exec(scripts.processes_script(name), "process listing",
-                                            timeout=SCRIPT_TIMEOUT, retry=True)
+        status, out, err = await self._script(scripts.processes_script(name), "process listing", retry=True)
         try:
             return scripts.parse_processes(out, name)
         except scripts.ScriptOutputError as exc:
@@ -177,8 +206,8 @@ class SSHBackend(Backend):
 
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         signame = signal_mod.Signals(sig).name.removeprefix("SIG") if sig else "0"
-        status, _, err = await self._exec(scripts.signal_script(pid, signame, start_ticks), f"kill {pid}",
-                                          timeout=SCRIPT_TIMEOUT)
+        status, _, err = await self._script(scripts.signal_script(pid, signame, start_ticks), f"kill {pid}",
+                                            retry=False)
         if status in (scripts.SIGNAL_GONE, scripts.SIGNAL_STALE):
             return False
         if status != 0:
@@ -197,8 +226,7 @@ class SSHBackend(Backend):
         if path.startswith("~"):
             user, _, rest = path[1:].partition("/")
             if user:
-                status, out, err = await self._exec(scripts.home_script(user), f"home of {user}",
-                                                    timeout=SCRIPT_TIMEOUT, retry=True)
+                status, out, err = await self._script(scripts.home_script(user), f"home of {user}", retry=True)
                 if status != 0:
                     raise BackendError(f"{self.name}: cannot expand ~{user}: {err.decode(errors='replace').strip()}")
                 base = out.decode().strip()
@@ -236,8 +264,7 @@ class SSHBackend(Backend):
 
     async def stat(self, path: str) -> FileStat | None:
         path = await self.expand_path(path)
-        status, out, err = await self._exec(scripts.stat_script(path), f"stat {path}",
-                                            timeout=SCRIPT_TIMEOUT, retry=True)
+        status, out, err = await self._script(scripts.stat_script(path), f"stat {path}", retry=True)
         if status == scripts.STAT_MISSING:
             return None
         try:

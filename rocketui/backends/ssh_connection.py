@@ -1,8 +1,8 @@
 """One persistent asyncssh connection per host: opened lazily, kept alive, reopened with backoff.
 
 Operations borrow the live connection (`connection()`), open channels on it (at most
-`max_channels` exec sessions at once: sshd's MaxSessions defaults to 10 and the SFTP session
-takes one), and report a lost connection with `lost()`, so the next caller reconnects.  After
+`max_channels` exec sessions at once: sshd's MaxSessions defaults to 10, and the SFTP session,
+the resident shell and a timed-out command's kill take one each), and report a lost connection with `lost()`, so the next caller reconnects.  After
 a failed attempt, callers inside the backoff window get the same error at once instead of each
 waiting for a connect timeout.  Every asyncssh error leaves here as HostUnreachable with the
 host's name and a one-line reason.
@@ -20,6 +20,7 @@ import asyncssh
 
 from rocketui.backends.base import BackendError, BackendStats, HostUnreachable
 from rocketui.backends.ssh_hostkeys import HostKeyPolicy
+from rocketui.backends.ssh_shell import RemoteShell, ShellBroken
 from rocketui.cluster import Host
 
 Tunnel = Callable[[], Awaitable[asyncssh.SSHClientConnection]]
@@ -49,7 +50,7 @@ def reason(exc: BaseException) -> str:
 
 class HostConnection:
     def __init__(self, host: Host, stats: BackendStats, *, tunnel: Tunnel | None = None,
-                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 8,
+                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 7,
                  backoff: tuple[float, float] = (0.5, 15.0)) -> None:
         self.host = host
         self.stats = stats
@@ -60,6 +61,8 @@ class HostConnection:
         self._sftp_conn: asyncssh.SSHClientConnection | None = None
         self._lock = asyncio.Lock()
         self._sftp_lock = asyncio.Lock()
+        self._shell: RemoteShell | None = None
+        self._shell_lock = asyncio.Lock()
         self.channels = asyncio.Semaphore(max_channels)
         self._backoff = backoff
         self._delay = 0.0
@@ -200,18 +203,43 @@ class HostConnection:
                 self._sftp_conn = conn
             return self._sftp
 
+    async def shell(self, conn: asyncssh.SSHClientConnection) -> RemoteShell | None:
+        """The resident shell on `conn` (started on first use); None while it is busy or cannot
+        be had, so the caller takes an exec channel instead of queueing."""
+        shell = self._shell
+        if shell is None or shell.conn is not conn or shell.broken:
+            async with self._shell_lock:
+                shell = self._shell
+                if shell is None or shell.conn is not conn or shell.broken:
+                    if shell is not None:
+                        shell.close()
+                    self._shell = None
+                    try:
+                        shell = self._shell = await RemoteShell.start(conn)
+                    except (asyncssh.ChannelOpenError, ShellBroken):
+                        if conn.is_closed():
+                            raise
+                        return None
+        return None if shell.lock.locked() else shell
+
     def lost(self, conn: asyncssh.SSHClientConnection) -> None:
         """`conn` failed at the connection level: forget it so the next caller reconnects."""
         if self._conn is conn:
             self._conn = None
             self._sftp = None
             self._sftp_conn = None
+        if self._shell is not None and self._shell.conn is conn:
+            self._shell.close()
+            self._shell = None
         conn.close()
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
         self._sftp = None
         self._sftp_conn = None
+        if self._shell is not None:
+            self._shell.close()
+            self._shell = None
         if conn is not None:
             conn.close()
             try:

@@ -175,6 +175,29 @@ async def test_signal_refuses_a_stale_start_time(backend: SSHBackend) -> None:
         proc.wait()
 
 
+async def test_own_scripts_run_in_one_resident_shell_without_leaking_state(backend: SSHBackend,
+                                                                            tmp_path: Path) -> None:
+    async def script(text: str, timeout: float = 30.0) -> str:
+        status, out, err = await backend._script(text, "test script", timeout=timeout, retry=True)
+        assert status == 0, err
+        return out.decode()
+
+    first = await script("echo $$")
+    assert await script("echo $$") == first  # the same resident shell each time
+    await script("X=leak; cd /; exit 0")
+    assert await script('echo "${X:-clean} $PWD"') == f"clean {os.path.expanduser('~')}\n"
+    # concurrent calls do not queue behind the resident shell: the overflow takes exec channels
+    outs = await asyncio.gather(*(script(f"sleep 0.2; echo {i}") for i in range(12)))
+    assert outs == [f"{i}\n" for i in range(12)]
+    marker = str(tmp_path / "stuck")
+    with pytest.raises(BackendError, match="timed out"):
+        await script(f"sh -c 'sleep 60; :' {marker}", timeout=0.5)
+    await eventually(lambda: not [p for p in procfs.list_processes("sh") if marker in p.argv],
+                     "the stuck script to be killed")
+    assert await script("echo $$") != first  # a fresh resident shell
+    assert backend.stats.connections == 1 and backend.stats.commands == []
+
+
 # ---------------------------------------------------------------------------------- files
 async def test_write_file_is_atomic_keeps_mode_and_detects_changes(backend: SSHBackend, tmp_path: Path) -> None:
     path = tmp_path / "broker.properties"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from rocketui.services.node_status import NodeStatus
+
+if TYPE_CHECKING:
+    from rocketui.services.config_edit import Loaded
 
 
 class StatusUpdated(Message):
@@ -36,3 +41,23 @@ class ActionFinished(Message):
         self.node = node
         self.ok = ok
         self.text = text
+
+
+class ConfigLoaded(Message):
+    """A properties file or launcher script was read for a form (`loaded` None: `error` says why)."""
+
+    def __init__(self, loaded: Loaded | None, error: str = "", values: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.error = error
+        self.values = values or {}
+
+
+class ConfigSaved(Message):
+    """A form's save (or the live apply / restart after it) ended."""
+
+    def __init__(self, ok: bool, text: str, *, final: bool = False) -> None:
+        super().__init__()
+        self.ok = ok
+        self.text = text
+        self.final = final

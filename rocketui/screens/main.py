@@ -141,6 +141,30 @@ class MainScreen(Screen):
         """Every node's main log interleaved by time (the highlighted node alone has `l`)."""
         self._open_logs(list(self.cluster.nodes))
 
+    def action_edit_config(self) -> None:
+        from rocketui.cluster import NodeKind
+        from rocketui.screens.broker_config import BrokerConfigScreen
+
+        node = self._selected()
+        if node is None:
+            return
+        if node.kind is not NodeKind.BROKER:
+            self.notify(f"{node.name} is a namesrv: its properties come from the cluster file "
+                        f"({self.cluster.source}, node '{node.name}'); m edits its JVM memory", severity="warning")
+            return
+        self.app.push_screen(BrokerConfigScreen(self.service, node, node_running=self._node_is_running(node)))
+
+    def action_edit_memory(self) -> None:
+        from rocketui.screens.jvm_form import JvmMemoryScreen
+
+        node = self._selected()
+        if node is not None:
+            self.app.push_screen(JvmMemoryScreen(self.service, node, node_running=self._node_is_running(node)))
+
+    def _node_is_running(self, node: Node) -> bool:
+        status = self.query_one(NodeTable).statuses.get(node.name)
+        return status is not None and status.state is NodeState.RUNNING
+
     def _open_logs(self, nodes: list[Node]) -> None:
         from rocketui.screens.logs import LogsScreen  # lazy: keeps the first frame fast
         from rocketui.services.logs import LogService

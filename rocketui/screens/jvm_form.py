@@ -1,0 +1,211 @@
+"""`m`: the JVM memory flags of the node's launcher script (bin/runserver.sh or bin/runbroker.sh).
+
+The script is shared by every node of that kind using that RocketMQ home on that host, so the
+form says who else is affected, and which nodes override a flag through the cluster file's
+`jvm:` (passed as JAVA_OPT_EXT, which the JVM takes last).
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from rocketui.cluster import Node
+from rocketui.keymap import bindings
+from rocketui.messages import ConfigLoaded, ConfigSaved
+from rocketui.rocketmq import jvm_script
+from rocketui.services import config_edit as ce
+from rocketui.services.nodes import NodeService
+from rocketui.widgets.confirm import ConfirmModal
+
+FIELD_HELP = {
+    "Xms": "initial heap", "Xmx": "maximum heap (≥ Xms)", "Xmn": "young generation (< Xmx)",
+    "MetaspaceSize": "metaspace size that triggers the first GC", "MaxMetaspaceSize": "metaspace limit",
+    "MaxDirectMemorySize": "off-heap buffers (the broker's transient store and netty)",
+}
+
+
+class JvmMemoryScreen(Screen):
+    BINDINGS = bindings("config")
+
+    def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
+        super().__init__()
+        self.service = service
+        self.node = node
+        self.node_running = node_running
+        self.loaded: ce.Loaded | None = None
+        self.flags: jvm_script.ScriptFlags | None = None
+        self.plan: ce.EditPlan | None = None
+        self._filling = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static(f"{self.node.kind.value} [b]{self.node.name}[/]: loading…", id="config-where")
+        with VerticalScroll(id="config-form"):
+            for flag in jvm_script.FLAGS:
+                with Horizontal(classes="field-row"):
+                    yield Label(jvm_script.FLAGS[flag].rstrip("="), classes="field-name")
+                    yield Input(placeholder="not set", id=f"f-{flag}", classes="field-input")
+                    yield Static(FIELD_HELP[flag], id=f"e-{flag}", classes="field-help", markup=False)
+            yield Static("", id="jvm-notes", classes="section-title", markup=False)
+        yield Static("", id="config-problems", markup=False)
+        with Horizontal(id="config-buttons"):
+            yield Button("Cancel", id="cancel")
+            yield Button("Save… (Ctrl+S)", id="save", variant="primary", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"JVM memory · {self.node.name}"
+        self._load()
+
+    @work(group="config-load", exclusive=True, exit_on_error=False)
+    async def _load(self) -> None:
+        try:
+            loaded = await ce.load_node_script(self.service.cluster, self.service.backend(self.node), self.node)
+        except (ce.ConfigEditError, OSError) as exc:
+            self.post_message(ConfigLoaded(None, str(exc)))
+            return
+        self.post_message(ConfigLoaded(loaded))
+
+    def on_config_loaded(self, message: ConfigLoaded) -> None:
+        where = self.query_one("#config-where", Static)
+        if message.loaded is None:
+            where.update(f"[red]cannot edit the memory of {self.node.name}:[/] {message.error}")
+            return
+        self.loaded = message.loaded
+        self.flags = jvm_script.scan(self.loaded.data.decode("latin-1"))
+        where.update(f"{self.node.kind.value} [b]{self.node.name}[/] · {self.loaded.path} on host "
+                     f"'{self.loaded.host}'" + ("  ·  [yellow]running[/]" if self.node_running else ""))
+        self._filling = True
+        for flag in jvm_script.FLAGS:
+            self.query_one(f"#f-{flag}", Input).value = self.flags.value(flag) or ""
+            self.query_one(f"#e-{flag}", Static).update(f"{FIELD_HELP[flag]} · in the script: "
+                                                        f"{self.flags.describe(flag)}")
+        self._filling = False
+        overrides = ce.cluster_file_overrides(self.node)
+        notes = ce.script_notes(self.service.cluster, self.node, {f: None for f in jvm_script.FLAGS})
+        if overrides:
+            shown = " ".join(jvm_script.token(f, v) for f, v in overrides.items())
+            notes.append(f"{self.node.name} itself gets {shown} from the cluster file (jvm:), which wins over "
+                         "the script")
+        self.query_one("#jvm-notes", Static).update("\n".join(notes))
+        self.query_one("#f-Xmx", Input).focus()
+        self._replan()
+
+    def changes(self) -> dict[str, str | None]:
+        assert self.flags is not None
+        out: dict[str, str | None] = {}
+        for flag in jvm_script.FLAGS:
+            value = self.query_one(f"#f-{flag}", Input).value.strip()
+            if value != (self.flags.value(flag) or ""):
+                out[flag] = value or None
+        return out
+
+    @on(Input.Changed, ".field-input")
+    def _field_changed(self, event: Input.Changed) -> None:
+        if self._filling or self.flags is None or event.input.id is None:
+            return
+        flag = event.input.id[2:]
+        value = event.value.strip()
+        problem = None
+        if value:
+            problem = jvm_script.size_problem(flag, value)
+        elif flag not in jvm_script.REMOVABLE:
+            problem = f"-{flag} cannot be removed; give a size like 512m or 2g"
+        help_text = self.query_one(f"#e-{flag}", Static)
+        help_text.update(problem or f"{FIELD_HELP[flag]} · in the script: {self.flags.describe(flag)}")
+        help_text.set_class(problem is not None, "-error")
+        event.input.set_class(problem is not None, "-invalid")
+        self._replan(blocked=problem is not None)
+
+    def _replan(self, *, blocked: bool = False) -> None:
+        if self.loaded is None:
+            return
+        changes = self.changes()
+        bad = [f for f, v in changes.items() if (v and jvm_script.size_problem(f, v))
+               or (v is None and f not in jvm_script.REMOVABLE)]
+        box = self.query_one("#config-problems", Static)
+        save = self.query_one("#save", Button)
+        if bad or blocked:
+            self.plan = None
+            box.update("✗ fix the fields marked in red")
+            box.set_class(True, "-error")
+            save.disabled = True
+            return
+        self.plan = ce.plan_script(self.loaded, changes)
+        lines = [f"✗ {p.message}" for p in self.plan.errors] + [f"! {p.message}" for p in self.plan.warnings]
+        if changes:
+            lines += [f"· {n}" for n in ce.script_notes(self.service.cluster, self.node, changes)]
+        if not self.plan.changed:
+            lines.append("no changes")
+        box.update("\n".join(lines))
+        box.set_class(bool(self.plan.errors), "-error")
+        save.disabled = bool(self.plan.errors) or not self.plan.changed
+
+    @on(Button.Pressed, "#cancel")
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_remove_key(self) -> None:
+        return None  # the memory form has no key table
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        plan = self.plan
+        if plan is None or plan.errors or not plan.changed:
+            self.notify("nothing to save" if plan is None or not plan.changed else "fix the errors first",
+                        severity="warning")
+            return
+        if self.service.read_only:
+            self.notify("read-only mode: saving is disabled", severity="error")
+            return
+        notes = ce.script_notes(self.service.cluster, self.node, self.changes())
+        body = (f"Write {plan.loaded.path} on host '{plan.loaded.host}' (atomic replace, the old content kept "
+                "as a timestamped .bak)?" + "".join(f"\n· {n}" for n in notes))
+        self.app.push_screen(ConfirmModal("Save JVM memory", body, confirm_label="Save",
+                                          details=plan.diff.splitlines()),
+                             lambda ok: self._save(plan) if ok else None)
+
+    @work(group="config-save", exclusive=True, exit_on_error=False)
+    async def _save(self, plan: ce.EditPlan) -> None:
+        backend = self.service.backend(self.node)
+        try:
+            saved = await ce.save(backend, plan)
+        except ce.ConfigEditError as exc:
+            self.post_message(ConfigSaved(False, str(exc)))
+            return
+        reasons: list[str] = []
+        try:
+            process = await ce.running_jvm(self.service.cluster, backend, self.node)
+            reasons = ce.restart_reasons(self.node, plan.new, process)
+        except OSError:
+            pass
+        self.post_message(ConfigSaved(True, f"saved {saved.path}; old content in {saved.backup}"
+                                      + ("\nrestart needed: " + "; ".join(reasons) if reasons else "")))
+
+    def on_config_saved(self, message: ConfigSaved) -> None:
+        if message.final:
+            self.notify(message.text, title=self.node.name, severity="information" if message.ok else "error",
+                        timeout=10)
+            return
+        if not message.ok:
+            self.query_one("#config-problems", Static).update(message.text)
+            self.notify(message.text.splitlines()[0], title="not saved", severity="error", timeout=10)
+            return
+        self.notify(message.text.splitlines()[0], title="saved")
+        self._load()
+        if "restart needed" in message.text:
+            reasons = message.text.split("restart needed: ", 1)[1]
+            self.app.push_screen(ConfirmModal("Restart needed", f"{self.node.name} runs with other memory "
+                                              f"flags than its launcher now gives it: {reasons}. Restart it now?",
+                                              confirm_label="Restart"),
+                                 lambda ok: self._restart() if ok else None)
+
+    @work(group="config-live", exclusive=True, exit_on_error=False)
+    async def _restart(self) -> None:
+        status = await self.service.restart(self.node)
+        self.post_message(ConfigSaved(status.state.value == "running",
+                                      f"{self.node.name}: {status.state.value} {status.message}".strip(), final=True))

@@ -8,10 +8,13 @@ from textual.app import App
 
 from rocketui.backends.factory import BackendPool
 from rocketui.cluster import Cluster
+from rocketui.journal import Journal
 from rocketui.keymap import bindings
 from rocketui.screens.help import HelpScreen
 from rocketui.screens.main import MainScreen
+from rocketui.screens.palette import ScreenCommands
 from rocketui.services.nodes import NodeService
+from rocketui.user_config import load_user_config, remember_theme
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -19,6 +22,7 @@ STYLES = Path(__file__).parent / "styles"
 class RocketUI(App[int]):
     CSS_PATH = sorted(STYLES.glob("*.tcss"))
     BINDINGS = bindings("global")
+    COMMANDS = App.COMMANDS | {ScreenCommands}
     TITLE = "rocketui"
 
     def __init__(self, cluster: Cluster, *, read_only: bool = False, service: NodeService | None = None,
@@ -28,12 +32,25 @@ class RocketUI(App[int]):
         self.service = service or NodeService(cluster, BackendPool(cluster), read_only=read_only or None)
         if read_only:
             self.service.read_only = True
+        self.journal = Journal()
+        self.service.listeners.append(self.journal.listener(cluster))
         self.poll_interval = poll_interval
-        self.keymap_overrides: dict[str, str] = {}
+        self.user_config = load_user_config()
+        self.keymap_overrides: dict[str, str] = dict(self.user_config.keys)
+        self.set_keymap(self.keymap_overrides)
         self.sub_title = f"{cluster.name} · {cluster.source}"
 
     def on_mount(self) -> None:
+        if self.user_config.theme:
+            if self.user_config.theme in self.available_themes:
+                self.theme = self.user_config.theme
+            else:
+                self.user_config.problems.append(f"unknown theme {self.user_config.theme!r}; themes: "
+                                                 + ", ".join(sorted(self.available_themes)))
+        self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
         self.push_screen(MainScreen(self.service, poll_interval=self.poll_interval))
+        for problem in self.user_config.problems:
+            self.notify(problem, title="settings", severity="warning", timeout=15)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -25,6 +25,7 @@ class Key:
 KEYMAP: list[Key] = [
     Key("global", "help", "question_mark", "Help"),
     Key("global", "quit", "q", "Quit"),
+    Key("global", "command_palette", "colon", "Commands", show=False),
     Key("main", "start", "s", "Start", mutating=True),
     Key("main", "stop", "x", "Stop", mutating=True),
     Key("main", "restart", "r", "Restart", mutating=True),
@@ -36,6 +37,11 @@ KEYMAP: list[Key] = [
     Key("main", "merged_logs", "L", "Merged logs"),
     Key("main", "edit_config", "e", "Edit properties"),
     Key("main", "edit_memory", "m", "JVM memory"),
+    Key("main", "journal", "j", "Journal"),
+    Key("main", "copy_address", "c", "Copy address", show=False),
+    Key("journal", "back", "escape", "Back"),
+    Key("journal", "filter", "slash", "Filter"),
+    Key("journal", "reload", "ctrl+r", "Reload", show=False),
     Key("config", "save", "ctrl+s", "Save", mutating=True),
     Key("config", "back", "escape", "Back"),
     Key("config", "remove_key", "delete", "Remove key"),
@@ -47,6 +53,7 @@ KEYMAP: list[Key] = [
     Key("logs", "pause", "p", "Pause/follow"),
     Key("logs", "follow", "f,G", "Follow (end)"),
     Key("logs", "reload_files", "ctrl+r", "Reload file list", show=False),
+    Key("logs", "copy_line", "y", "Copy line", show=False),
 ]
 
 

@@ -9,6 +9,7 @@ from textual.message import Message
 from rocketui.services.node_status import NodeStatus
 
 if TYPE_CHECKING:
+    from rocketui.cluster import Node
     from rocketui.services.config_edit import Loaded
 
 
@@ -61,3 +62,13 @@ class ConfigSaved(Message):
         self.ok = ok
         self.text = text
         self.final = final
+
+
+class PlanReady(Message):
+    """The exact commands an action will run, worked out before asking for confirmation."""
+
+    def __init__(self, action: str, nodes: list[Node], lines: list[str]) -> None:
+        super().__init__()
+        self.action = action
+        self.nodes = nodes
+        self.lines = lines

@@ -10,6 +10,16 @@ import pytest
 os.environ.pop("NO_COLOR", None)
 
 
+@pytest.fixture(autouse=True)
+def private_journal_and_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Tests never write the developer's journal or read their keymap/theme config."""
+    base = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("ROCKETUI_JOURNAL", str(base / "journal.jsonl"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(base / "state"))
+    return base / "journal.jsonl"
+
+
 @pytest.fixture
 def jvm_reaper(tmp_path: Path) -> Iterator[Path]:
     """A temp dir whose JVMs are all stopped when the test ends, pass or fail."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 
@@ -95,12 +97,34 @@ class FollowEvent:
     inode: int = 0
 
 
+# The commands of the action running in this task (see NodeService.act): a context variable, so
+# actions running concurrently on one host (start-all) each journal only their own commands.
+_ACTION_COMMANDS: ContextVar[list[str] | None] = ContextVar("rocketui_action_commands", default=None)
+
+
+@contextmanager
+def capture_commands(into: list[str]) -> Iterator[None]:
+    """Collect, as "host: command", every command a backend runs in this task until exit."""
+    token = _ACTION_COMMANDS.set(into)
+    try:
+        yield
+    finally:
+        _ACTION_COMMANDS.reset(token)
+
+
 @dataclass
 class BackendStats:
     """Counters for tests and benchmarks (connections opened, commands run)."""
 
     connections: int = 0
     commands: list[str] = field(default_factory=list)
+
+    def record(self, host: str, line: str) -> None:
+        """A command that changes or starts something on `host` (probes are not recorded)."""
+        self.commands.append(line)
+        captured = _ACTION_COMMANDS.get()
+        if captured is not None:
+            captured.append(f"{host}: {line}")
 
 
 class Backend(ABC):
@@ -174,6 +198,12 @@ class Backend(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    @staticmethod
+    def detached_line(command: Command, output: str) -> str:
+        """How a detached start is shown and journaled: the command itself, not the setsid/nohup
+        wrapper around it (that wrapper is the same for every start)."""
+        return f"{command.shell()} >>{shlex.quote(output)} 2>&1 &  # detached (setsid, stdin /dev/null)"
 
     def describe(self, command: Command) -> str:
         """How this backend shows a command to the operator (for confirmations and the journal)."""

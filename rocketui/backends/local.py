@@ -48,7 +48,10 @@ class LocalBackend(Backend):
         self.stats = BackendStats()
 
     async def run(self, command: Command, *, timeout: float = 30.0, input: bytes | None = None) -> CommandResult:
-        self.stats.commands.append(command.shell())
+        self.stats.record(self.name, command.shell())
+        return await self._run(command, timeout=timeout, input=input)
+
+    async def _run(self, command: Command, *, timeout: float, input: bytes | None = None) -> CommandResult:
         env = {**os.environ, **dict(command.env)}
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -68,9 +71,9 @@ class LocalBackend(Backend):
 
     async def start_detached(self, command: Command, *, output: str) -> int:
         script = detach_script(command, output)
-        result = await self.run(Command.of(["sh", "-c", script]), timeout=15)
-        # run() recorded the sh -c wrapper; the journal wants the daemon's own command line.
-        self.stats.commands[-1] = script
+        # the journal gets the daemon's own command line, not the sh -c wrapper around it
+        self.stats.record(self.name, self.detached_line(command, output))
+        result = await self._run(Command.of(["sh", "-c", script]), timeout=15)
         try:
             return int(result.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -83,7 +86,7 @@ class LocalBackend(Backend):
         if start_ticks is not None and procfs.start_ticks(pid) != start_ticks:
             return False
         if sig:  # signal 0 only probes; it changes nothing, so it is not recorded as a command
-            self.stats.commands.append(f"kill -{signal_mod.Signals(sig).name.removeprefix('SIG')} {pid}")
+            self.stats.record(self.name, f"kill -{signal_mod.Signals(sig).name.removeprefix('SIG')} {pid}")
         try:
             os.kill(pid, sig)
         except ProcessLookupError:

@@ -7,7 +7,9 @@ import sys
 
 from rocketui.backends.base import Backend, BackendError
 from rocketui.commands.context import CommandContext
+from rocketui.cluster import Node
 from rocketui.services.config_edit import ConfigConflict, ConfigEditError, EditPlan, save
+from rocketui.services.nodes import ReadOnlyError
 
 
 def print_plan(plan: EditPlan, notes: list[str]) -> None:
@@ -23,7 +25,7 @@ def print_plan(plan: EditPlan, notes: list[str]) -> None:
 
 
 async def finish(command: str, args: argparse.Namespace, ctx: CommandContext, backend: Backend,
-                 plan: EditPlan) -> int:
+                 plan: EditPlan, node: Node) -> int:
     """Exit 2 on validation errors, 0 after a dry run or a save, 1 when the save failed."""
     if plan.errors:
         print(f"rocketui {command}: not saved: fix the error{'s' if len(plan.errors) > 1 else ''} above",
@@ -33,11 +35,11 @@ async def finish(command: str, args: argparse.Namespace, ctx: CommandContext, ba
         if args.dry_run:
             print("dry run: nothing written", file=sys.stderr)
         return 0
-    if ctx.cluster.read_only:
-        print(f"rocketui {command}: the cluster file says read_only: true; nothing written", file=sys.stderr)
+    try:  # through the node service: refused in read-only mode, journaled
+        saved = await ctx.nodes.save_file(f"{command} save", node, lambda: save(backend, plan), plan.loaded.path)
+    except ReadOnlyError as exc:
+        print(f"rocketui {command}: {exc}; nothing written", file=sys.stderr)
         return 2
-    try:
-        saved = await save(backend, plan)
     except ConfigConflict as exc:
         print(f"rocketui {command}: {exc}", file=sys.stderr)
         return 1

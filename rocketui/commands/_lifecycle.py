@@ -28,14 +28,16 @@ async def run_action(action: str, args: argparse.Namespace, ctx: CommandContext)
         print(f"rocketui {action}: {exc}", file=sys.stderr)
         return 2
     service = ctx.nodes
-    if args.dry_run:
+    if args.dry_run:  # exactly what the journal would record for a real run
+        if args.all:
+            levels = service.start_levels()
+            nodes = [n for level in (reversed(levels) if action == "stop" else levels) for n in level]
         for node in nodes:
-            if action in ("start", "restart"):
-                cmd = await service.planned_start(node)
-                print(f"{node.name}: {service.backend(node).describe(cmd)}")
-            if action in ("stop", "restart"):
-                jvm = await service.find(node)
-                print(f"{node.name}: " + (f"{node.host}: kill -TERM {jvm.pid}" if jvm else "not running"))
+            lines = await service.plan(action, node)
+            for line in lines:
+                print(f"{node.name}: {line}")
+            if not lines:
+                print(f"{node.name}: nothing to do ({'not running' if action == 'stop' else 'already running'})")
         return 0
     ok = True
     try:

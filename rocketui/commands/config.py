@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     set_.add_argument("assignments", nargs="*", metavar="KEY=VALUE")
     set_.add_argument("--unset", action="append", default=[], metavar="KEY", help="remove a key (repeatable)")
     set_.add_argument("--dry-run", action="store_true", help="show the diff and problems; write nothing")
+    set_.add_argument("--read-only", action="store_true", help="refuse to write (as read_only: true does)")
 
 
 def parse_assignments(words: list[str]) -> dict[str, str]:
@@ -86,4 +87,4 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(f"rocketui config: {exc}", file=sys.stderr)
         return 2
     print_plan(plan, [])
-    return await finish("config", args, ctx, backend, plan)
+    return await finish("config", args, ctx, backend, plan, node)

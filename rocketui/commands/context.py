@@ -10,6 +10,7 @@ from rocketui.backends.base import Backend
 from rocketui.backends.factory import BackendPool
 from rocketui.cluster import Cluster, Node
 from rocketui.cluster_loader import ClusterFileError, load_cluster
+from rocketui.journal import Journal
 from rocketui.services.nodes import NodeService
 
 
@@ -59,6 +60,7 @@ class CommandContext:
             assert self.pool is not None
             read_only = True if getattr(self.args, "read_only", False) else None
             self._nodes = NodeService(self.cluster, self.pool, read_only=read_only)
+            self._nodes.listeners.append(Journal().listener(self.cluster))
         return self._nodes
 
     def select(self, names: list[str], all_: bool) -> list[Node]:

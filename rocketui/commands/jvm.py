@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     set_.add_argument("--max-metaspace", metavar="SIZE", help="-XX:MaxMetaspaceSize ('none' removes it)")
     set_.add_argument("--max-direct", metavar="SIZE", help="-XX:MaxDirectMemorySize ('none' removes it)")
     set_.add_argument("--dry-run", action="store_true", help="show the diff and problems; write nothing")
+    set_.add_argument("--read-only", action="store_true", help="refuse to write (as read_only: true does)")
 
 
 async def _restart_lines(cluster: Cluster, backend: Backend, node: Node, script: bytes) -> list[str]:
@@ -102,7 +103,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     plan = plan_script(loaded, changes)
     notes = script_notes(ctx.cluster, node, changes) if not plan.errors else []
     print_plan(plan, notes)
-    code = await finish("jvm", args, ctx, backend, plan)
+    code = await finish("jvm", args, ctx, backend, plan, node)
     if code == 0 and plan.changed:
         for line in await _restart_lines(ctx.cluster, backend, node, plan.new):
             if "restart needed" in line:

@@ -21,12 +21,13 @@ from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_mess
 from rocketui.rocketmq.properties_edit import PropertiesDoc
 from rocketui.services import config_edit as ce
 from rocketui.services.live_config import apply_live, hot_changes
-from rocketui.services.nodes import NodeService
+from rocketui.services.nodes import NodeError, NodeService
 from rocketui.widgets.confirm import ConfirmModal
 
 
 class BrokerConfigScreen(Screen):
     BINDINGS = bindings("config")
+    KEYMAP_SCOPE = "config"
 
     def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
         super().__init__()
@@ -208,9 +209,10 @@ class BrokerConfigScreen(Screen):
     @work(group="config-save", exclusive=True, exit_on_error=False)
     async def _save(self, plan: ce.EditPlan) -> None:
         backend = self.service.backend(self.node)
-        try:
-            saved = await ce.save(backend, plan)
-        except ce.ConfigEditError as exc:
+        try:  # through the node service: refused in read-only mode, journaled
+            saved = await self.service.save_file("config save", self.node, lambda: ce.save(backend, plan),
+                                                 plan.loaded.path)
+        except (ce.ConfigEditError, NodeError, OSError) as exc:
             self.post_message(ConfigSaved(False, str(exc)))
             return
         self.post_message(ConfigSaved(True, f"saved {saved.path}; old content in {saved.backup}"))

@@ -18,7 +18,7 @@ from rocketui.keymap import bindings
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.rocketmq import jvm_script
 from rocketui.services import config_edit as ce
-from rocketui.services.nodes import NodeService
+from rocketui.services.nodes import NodeError, NodeService
 from rocketui.widgets.confirm import ConfirmModal
 
 FIELD_HELP = {
@@ -30,6 +30,7 @@ FIELD_HELP = {
 
 class JvmMemoryScreen(Screen):
     BINDINGS = bindings("config")
+    KEYMAP_SCOPE = "config"
 
     def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
         super().__init__()
@@ -172,9 +173,10 @@ class JvmMemoryScreen(Screen):
     @work(group="config-save", exclusive=True, exit_on_error=False)
     async def _save(self, plan: ce.EditPlan) -> None:
         backend = self.service.backend(self.node)
-        try:
-            saved = await ce.save(backend, plan)
-        except ce.ConfigEditError as exc:
+        try:  # through the node service: refused in read-only mode, journaled
+            saved = await self.service.save_file("jvm save", self.node, lambda: ce.save(backend, plan),
+                                                 plan.loaded.path)
+        except (ce.ConfigEditError, NodeError, OSError) as exc:
             self.post_message(ConfigSaved(False, str(exc)))
             return
         reasons: list[str] = []

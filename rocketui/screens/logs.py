@@ -39,6 +39,7 @@ class _Queued:
 
 class LogsScreen(Screen):
     BINDINGS = bindings("logs")
+    KEYMAP_SCOPE = "logs"
 
     def __init__(self, logs: LogService, nodes: list[Node], *, merged: bool = False,
                  max_lines: int = 20_000, initial_lines: int = 500) -> None:
@@ -308,6 +309,15 @@ class LogsScreen(Screen):
         view = self.view
         view.resume() if not view.following else view.pause()
         self._update_status()
+
+    def action_copy_line(self) -> None:
+        """Copy the line an ERROR/WARN jump landed on, else the last line in view (OSC 52)."""
+        text = self.view.marked_or_last()
+        if text is None:
+            self.notify("no line to copy", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(f"copied {len(text)} characters", title="clipboard")
 
     def action_reload_files(self) -> None:
         if not self.merged:

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header, Static
 
 from rocketui.cluster import Node
 from rocketui.keymap import bindings
-from rocketui.messages import ActionFinished, ActionProgress, StatusUpdated
+from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeError, NodeService
 from rocketui.widgets.confirm import ConfirmModal
@@ -20,6 +20,7 @@ from rocketui.widgets.node_table import NodeTable
 
 class MainScreen(Screen):
     BINDINGS = bindings("main")
+    KEYMAP_SCOPE = "main"
 
     def __init__(self, service: NodeService, *, poll_interval: float = 1.0) -> None:
         super().__init__()
@@ -174,37 +175,74 @@ class MainScreen(Screen):
     def action_start(self) -> None:
         node = self._selected()
         if node and not self._refuse_read_only("start"):
-            self.run_action("start", node)
+            self._plan_then_confirm("start", [node])
 
     def action_stop(self) -> None:
         node = self._selected()
-        if node is None or self._refuse_read_only("stop"):
-            return
-        status = self.query_one(NodeTable).statuses.get(node.name)
-        pid = status.pid if status else None
-        body = (f"Stop {node.kind.value} '{node.name}' on host '{node.host}'?\n"
-                + (f"SIGTERM to its JVM (pid {pid}) only; other nodes on the host keep running."
-                   if pid else "It does not look like it is running."))
-        self.confirm("Stop node", body, lambda: self.run_action("stop", node), label="Stop")
+        if node and not self._refuse_read_only("stop"):
+            self._plan_then_confirm("stop", [node])
 
     def action_restart(self) -> None:
         node = self._selected()
-        if node is None or self._refuse_read_only("restart"):
-            return
-        self.confirm("Restart node", f"Restart {node.kind.value} '{node.name}' on host '{node.host}'?",
-                     lambda: self.run_action("restart", node), label="Restart")
+        if node and not self._refuse_read_only("restart"):
+            self._plan_then_confirm("restart", [node])
 
     def action_start_all(self) -> None:
         if not self._refuse_read_only("start all"):
-            self.run_action("start_all", None)
+            self._plan_then_confirm("start_all", [n for level in self.service.start_levels() for n in level])
 
     def action_stop_all(self) -> None:
-        if self._refuse_read_only("stop all"):
-            return
-        names = ", ".join(n.name for n in self.cluster.nodes)
-        self.confirm("Stop every node", f"Stop every node of cluster '{self.cluster.name}' "
-                     f"(brokers first, then namesrvs)?\n{names}", lambda: self.run_action("stop_all", None),
-                     label="Stop all")
+        if not self._refuse_read_only("stop all"):
+            order = [n for level in reversed(self.service.start_levels()) for n in level]
+            self._plan_then_confirm("stop_all", order)
+
+    @work(group="plan", exclusive=True, exit_on_error=False)
+    async def _plan_then_confirm(self, action: str, nodes: list[Node]) -> None:
+        """Work out the exact commands first (paths expanded on each host, pids looked up), then
+        ask with them on screen: what the operator confirms is what will run."""
+        step = {"start_all": "start", "stop_all": "stop"}.get(action, action)
+        lines: list[str] = []
+        for node in nodes:
+            try:
+                plan = await self.service.plan(step, node)
+            except Exception as exc:  # an unreachable host: say so in the dialog, do not guess
+                plan = [f"{node.host}: cannot tell ({type(exc).__name__}: {exc})"]
+            lines += [f"[{node.name}] {line}" for line in plan] or [f"[{node.name}] nothing to do "
+                                                                    f"({'not running' if step == 'stop' else 'already running'})"]
+        self.post_message(PlanReady(action, nodes, lines))
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        action, nodes = message.action, message.nodes
+        one = nodes[0] if len(nodes) == 1 and not action.endswith("_all") else None
+        verb = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all",
+                "stop_all": "Stop all"}[action]
+        if one is not None:
+            body = f"{verb} {one.kind.value} '{one.name}' on host '{one.host}'? These commands will run:"
+            if action in ("stop", "restart"):
+                body += ("\n(SIGTERM to this node's JVM only; other nodes on the host keep running. SIGKILL only "
+                         "if it has not exited after 30 s.)")
+        else:
+            order = "brokers first, then namesrvs" if action == "stop_all" else "namesrvs first, then brokers"
+            body = f"{verb}: every node of cluster '{self.cluster.name}' ({order}). These commands will run:"
+        self.app.push_screen(ConfirmModal(f"{verb}", body, confirm_label=verb, details=message.lines),
+                             lambda ok: self.run_action(action, one) if ok else None)
+
+    def select_and_run(self, name: str, action: str) -> None:
+        """Put the cursor on node `name` and run a node action (from the command palette)."""
+        self.query_one(NodeTable).select_node(name)
+        self.run_worker(self.app.run_action(action, self), group="palette")
+
+    def action_journal(self) -> None:
+        from rocketui.screens.journal import JournalScreen
+
+        self.app.push_screen(JournalScreen(self.app.journal, self.cluster.source))
+
+    def action_copy_address(self) -> None:
+        node = self._selected()
+        if node is not None:
+            address = f"{self.cluster.advertised_address(node)}:{node.port}"
+            self.app.copy_to_clipboard(address)  # OSC 52: works through SSH and tmux
+            self.notify(f"copied {address}", title="clipboard")
 
     def action_rolling_restart(self) -> None:
         from rocketui.services.rolling import rolling_order

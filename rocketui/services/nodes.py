@@ -7,7 +7,7 @@ This is the one place that decides *how* a node is started and stopped:
   captured to `<run_dir>/stdout.log`;
 - stop signals exactly that node's JVM (never `mqshutdown`, which kills every broker of the host):
   SIGTERM, wait for exit and closed port, SIGKILL after a timeout with a warning.
-Every mutating call goes through `_act`, which refuses in read-only mode and reports each
+Every mutating call goes through `act`, which refuses in read-only mode and reports each
 action (with the exact commands) to the registered listeners (journal, UI).
 """
 
@@ -19,8 +19,9 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from rocketui.backends.base import Backend, BackendError, Command, ProcessInfo
+from rocketui.backends.base import Backend, BackendError, Command, ProcessInfo, capture_commands
 from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import EXIT_MARKER
 from rocketui.cluster import Cluster, Node, NodeKind
@@ -31,6 +32,7 @@ from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
 
 Progress = Callable[[str, str], None]  # (node name, message)
+T = TypeVar("T")
 
 
 class NodeError(Exception):
@@ -49,6 +51,7 @@ class ActionRecord:
     node: str | None
     host: str | None
     commands: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # files written, as "host: path"
     outcome: str = "ok"
     error: str = ""
     started: float = field(default_factory=time.time)
@@ -95,19 +98,19 @@ class NodeService:
     def _lock(self, node: Node) -> asyncio.Lock:
         return self._locks.setdefault(node.name, asyncio.Lock())
 
-    async def _act(self, action: str, node: Node | None,
-                   body: Callable[[ActionRecord], Awaitable[NodeStatus | None]]) -> NodeStatus | None:
-        """Run one mutating action: refuse in read-only mode, record commands and outcome."""
+    async def act(self, action: str, node: Node | None, body: Callable[[ActionRecord], Awaitable[T]]) -> T:
+        """Run one mutating action: refuse in read-only mode, record the commands the node's
+        backend ran and the outcome, and report the record to the listeners (the journal, the
+        UI).  Every change rocketui makes to a host goes through here."""
         where = f"node '{node.name}'" if node else f"cluster '{self.cluster.name}'"
         if self.read_only:
             raise ReadOnlyError(f"read-only mode: refusing to {action} {where}")
         record = ActionRecord(action, node.name if node else None, node.host if node else None)
-        backend = self.backend(node) if node else None
-        mark = len(backend.stats.commands) if backend else 0
         t0 = time.monotonic()
         try:
-            result = await body(record)
-            if result is not None and result.state is NodeState.FAILED:
+            with capture_commands(record.commands):
+                result = await body(record)
+            if isinstance(result, NodeStatus) and result.state is NodeState.FAILED:
                 record.outcome, record.error = "failed", result.message
             return result
         except Exception as exc:
@@ -115,8 +118,6 @@ class NodeService:
             raise
         finally:
             record.duration = time.monotonic() - t0
-            if backend:
-                record.commands = [f"{backend.name}: {c}" for c in backend.stats.commands[mark:]]
             for listener in self.listeners:
                 listener(record)
 
@@ -140,6 +141,32 @@ class NodeService:
         user_home = await self._expand(node, self.cluster.user_home(node))
         return self.start_command(node, home=home, config=await self.config_path(node),
                                   user_home=user_home, run_dir=await self.run_dir(node))
+
+    async def plan(self, action: str, node: Node) -> list[str]:
+        """The exact commands `action` ("start" | "stop" | "restart") would run on the node's
+        host, as the journal records them: what confirmations and `--dry-run` show."""
+        backend = self.backend(node)
+        lines: list[str] = []
+        if action in ("stop", "restart"):
+            jvm = await self.find(node)
+            if jvm is not None:
+                lines.append(f"{backend.name}: kill -TERM {jvm.pid}")
+        if action in ("start", "restart"):
+            if action == "start" and await self.find(node) is not None:
+                return []  # already running: start does nothing
+            command = await self.planned_start(node)
+            out = f"{await self.run_dir(node)}/stdout.log"
+            lines.append(f"{backend.name}: {backend.detached_line(command, out)}")
+        return lines
+
+    async def save_file(self, action: str, node: Node, write: Callable[[], Awaitable[T]], path: str) -> T:
+        """A file change on the node's host (config or launcher edit) as one journaled action."""
+        async def body(record: ActionRecord) -> T:
+            result = await write()
+            record.files.append(f"{node.host}: {path}")
+            return result
+
+        return await self.act(action, node, body)
 
     # ----------------------------------------------------------------- status
     async def _jvms(self, host_name: str) -> list[ProcessInfo]:
@@ -225,7 +252,7 @@ class NodeService:
             async with self._lock(node):
                 return await self._start(node, wait=wait, timeout=timeout, progress=progress)
 
-        result = await self._act("start", node, body)
+        result = await self.act("start", node, body)
         assert result is not None
         return result
 
@@ -369,7 +396,7 @@ class NodeService:
             async with self._lock(node):
                 return await self._stop(node, timeout=timeout, progress=progress)
 
-        result = await self._act("stop", node, body)
+        result = await self.act("stop", node, body)
         assert result is not None
         return result
 

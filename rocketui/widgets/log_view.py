@@ -240,6 +240,13 @@ class LogView(ScrollView, can_focus=True):
     def match_count(self) -> int | None:
         return None if self._view is None else len(self._view)
 
+    def marked_or_last(self) -> str | None:
+        """The line a jump landed on, else the last shown line (what `y` copies)."""
+        if self._mark is not None and self._mark >= self._base:
+            return self._line(self._mark).text
+        shown = self._shown_indices(max(self._base, self._base + len(self._lines) - 1))
+        return self._line(shown[-1]).text if shown else None
+
     def lines(self) -> list[str]:
         """The lines shown (after the filter), for tests and copying."""
         return [self._text_at(i).removeprefix(NOTICE) for i in self._shown_indices(self._base)]

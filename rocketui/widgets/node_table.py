@@ -71,3 +71,7 @@ class NodeTable(DataTable):
             return None
         key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         return self.cluster.node(key) if key else None
+
+    def select_node(self, name: str) -> None:
+        """Move the cursor to the row of node `name` (rows are keyed by node name)."""
+        self.move_cursor(row=self.get_row_index(name))

@@ -109,7 +109,8 @@ def test_read_only_cluster_refuses_to_write(cluster_file: Path, tmp_path: Path,
     cluster_file.write_text(cluster_file.read_text() + "read_only: true\n")
     config_bytes = (tmp_path / "broker-a.properties").read_bytes()
     code, _, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "fileReservedTime=24")
-    assert code == 2 and err.endswith("rocketui config: the cluster file says read_only: true; nothing written\n")
+    assert code == 2 and err.endswith("rocketui config: read-only mode: refusing to config save node 'broker-a'; "
+                                      "nothing written\n")
     assert (tmp_path / "broker-a.properties").read_bytes() == config_bytes
     code, _, _ = run(capsys, str(cluster_file), "config", "broker-a", "set", "fileReservedTime=24", "--dry-run")
     assert code == 0

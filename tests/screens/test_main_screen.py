@@ -50,9 +50,9 @@ async def test_stop_asks_and_cancel_is_default() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("down", "x")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        assert "broker-a" in app.screen.body and "pid 4188" in app.screen.body
+        assert "broker-a" in app.screen.body and "[broker-a] local: kill -TERM 4188" in app.screen.details
         assert app.screen.focused is not None and app.screen.focused.id == "cancel"
         await pilot.press("enter")  # Enter on the default button = Cancel
         await pilot.pause()
@@ -98,4 +98,9 @@ def test_snapshot_help(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_snapshot_confirm_stop(snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), press=["down", "x"], run_before=_wait)
+    async def stop_pressed(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down", "x")
+        await settle(pilot)  # the plan (exact commands) is worked out before the dialog opens
+
+    assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), run_before=stop_pressed)

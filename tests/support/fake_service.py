@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
+from rocketui.backends.base import ProcessInfo
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster
+from rocketui.cluster import Cluster, Node
 from rocketui.cluster_loader import parse_cluster
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
@@ -51,3 +52,10 @@ class TableService(NodeService):
 
     async def status_all(self) -> dict[str, NodeStatus]:
         return dict(self.statuses)
+
+    async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
+        """The JVM the table says runs (so plans and confirmations show its pid)."""
+        status = self.statuses.get(node.name)
+        if status is None or status.pid is None:
+            return None
+        return ProcessInfo(status.pid, 1, status.pid, 0, status.started_at or NOW, ("java",))

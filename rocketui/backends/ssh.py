@@ -182,13 +182,13 @@ class SSHBackend(Backend):
     # ------------------------------------------------------------------ commands and processes
     async def run(self, command: Command, *, timeout: float = 30.0, input: bytes | None = None) -> CommandResult:
         line = command.shell()
-        self.stats.commands.append(line)
+        self.stats.record(self.name, line)
         status, out, err = await self._exec(line, f"command {line}", timeout=timeout, input=input)
         return CommandResult(command, status, out.decode(errors="replace"), err.decode(errors="replace"))
 
     async def start_detached(self, command: Command, *, output: str) -> int:
         script = detach_script(command, output)
-        self.stats.commands.append(script)
+        self.stats.record(self.name, self.detached_line(command, output))
         status, out, err = await self._exec(script, f"start {command.shell()}", timeout=15)
         try:
             return int(out.decode(errors="replace").strip().splitlines()[-1])
@@ -213,7 +213,7 @@ class SSHBackend(Backend):
         if status != 0:
             raise BackendError(f"{self.name}: kill -{signame} {pid} failed: {err.decode(errors='replace').strip()}")
         if sig:  # signal 0 only probes; it changes nothing, so it is not recorded as a command
-            self.stats.commands.append(f"kill -{signame} {pid}")
+            self.stats.record(self.name, f"kill -{signame} {pid}")
         return True
 
     # ------------------------------------------------------------------ files

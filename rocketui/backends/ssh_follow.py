@@ -9,6 +9,8 @@ every IDENTITY_EVERY seconds of idleness (a new file that grew to exactly our of
 The follower owns its offset: when the connection drops, it waits for the backend to reconnect,
 re-opens the name and, if it is still the same inode, resumes at the last delivered offset (no
 byte lost or repeated).  A file rotated or truncated while disconnected is reported as such.
+The outage itself is reported too: one "disconnected" notice when the first operation fails and
+one "reconnected" when the host answers again, so a viewer can tell a quiet log from a dead link.
 Only a failure before the first event propagates (the host is unreachable from the start).
 """
 
@@ -46,6 +48,7 @@ async def follow_remote(files: RemoteFiles, path: str, *, start: int | None = No
     missing = False
     checked = time.monotonic()
     started = False  # failures before the first event propagate
+    disconnected = False  # a "disconnected" notice was given and no round trip succeeded since
 
     async def drop_reader() -> None:
         nonlocal reader
@@ -60,6 +63,9 @@ async def follow_remote(files: RemoteFiles, path: str, *, start: int | None = No
             try:
                 if reader is None:
                     ident = await files.identity(path)
+                    if disconnected:  # the first answer since the outage
+                        disconnected = False
+                        yield FollowEvent(notice="reconnected", inode=inode)
                     if ident is None:
                         if not missing:
                             missing = True
@@ -131,6 +137,9 @@ async def follow_remote(files: RemoteFiles, path: str, *, start: int | None = No
                 if not started:
                     raise
                 await drop_reader()
+                if not disconnected:
+                    disconnected = True
+                    yield FollowEvent(notice="disconnected", inode=inode)
                 await asyncio.sleep(max(poll, RETRY_PAUSE))
     finally:
         await drop_reader()

@@ -196,7 +196,7 @@ class LogsScreen(Screen):
             window: dict[str, list[str]] = {}
             for q in queued:
                 if q.batch.notice:
-                    view.notice(f"{q.tag}: {q.batch.notice}")
+                    view.notice(f"{q.tag}: {_NOTICES.get(q.batch.notice, q.batch.notice)}")
                 window.setdefault(q.tag, []).extend(q.batch.lines)
             merged = merge_by_time(window)
             view.append([m.text for m in merged], tags=[m.tag for m in merged])
@@ -329,4 +329,6 @@ _NOTICES = {
     "truncated": "file truncated; following from its start",
     "missing": "file deleted or not there yet; waiting for it",
     "appeared": "file appeared",
+    "disconnected": "connection to the host lost; reconnecting",
+    "reconnected": "reconnected to the host; following from where it stopped",
 }

@@ -121,10 +121,14 @@ class LineSplitter:
         return len(self._partial)
 
 
+# Notices about the connection to the host, not the file: the follower resumes at its offset.
+LINK_NOTICES = frozenset({"disconnected", "reconnected"})
+
+
 @dataclass(frozen=True)
 class LineBatch:
     lines: list[str] = field(default_factory=list)
-    notice: str = ""  # "rotated", "truncated", "missing", "appeared"
+    notice: str = ""  # "rotated", "truncated", "missing", "appeared"; "disconnected", "reconnected" (SSH)
     start: int = 0  # file offset of lines[0]
     offset: int = 0  # file offset after the last complete line
 
@@ -134,7 +138,8 @@ async def follow_lines(backend: Backend, path: str, start: int | None, *, poll: 
     splitter = LineSplitter()
     async for event in backend.follow(path, start=start, poll=poll):
         if event.notice:
-            splitter.reset()
+            if event.notice not in LINK_NOTICES:  # the file changed; an outage resumes mid-line
+                splitter.reset()
             yield LineBatch(notice=event.notice)
         if event.data:
             first = event.offset - splitter.held

@@ -389,7 +389,10 @@ async def test_follow_resumes_after_sshd_dies_without_loss_or_duplicates(server:
             await asyncio.sleep(0.005)
         await eventually(lambda: len(f.data()) == path.stat().st_size, "every line after the restart")
         assert f.data() == path.read_bytes()
-        assert [e.notice for e in f.events if e.notice] == []
+        # the outage is announced once each way, between the data before and after it
+        assert [e.notice for e in f.events if e.notice] == ["disconnected", "reconnected"]
+        shape = f.shape()
+        assert shape[1:3] == ["disconnected", "reconnected"] and b"line 100\n" in shape[0]
         f.check_offsets()
         assert b.stats.connections == 2
     finally:

@@ -110,3 +110,28 @@ def test_merge_interleaves_by_time_and_keeps_stack_traces_with_their_line() -> N
 def test_lines_before_the_first_timestamp_form_their_own_entry() -> None:
     assert group_entries(["boot output", "2026-11-25 10:00:00,000 INFO t - x", "\tat y"]) == [
         ["boot output"], ["2026-11-25 10:00:00,000 INFO t - x", "\tat y"]]
+
+
+async def test_a_connection_outage_does_not_cut_the_line_being_followed() -> None:
+    """An SSH follower resumes at its offset after "disconnected"/"reconnected": the half line
+    before the outage and its rest after it are one line (a rotation would drop the half)."""
+    from rocketui.backends.base import FollowEvent
+    from rocketui.services.logs import follow_lines
+
+    class Replay:
+        def __init__(self, events: list[FollowEvent]) -> None:
+            self.events = events
+
+        async def follow(self, path: str, *, start: int | None = None, poll: float = 0.1):
+            for event in self.events:
+                yield event
+
+    outage = [FollowEvent(data=b"one\ntw", offset=0), FollowEvent(notice="disconnected"),
+              FollowEvent(notice="reconnected"), FollowEvent(data=b"o\nthree\n", offset=6)]
+    batches = [b async for b in follow_lines(Replay(outage), "x.log", 0)]  # type: ignore[arg-type]
+    assert [(b.notice, b.lines) for b in batches] == [
+        ("", ["one"]), ("disconnected", []), ("reconnected", []), ("", ["two", "three"])]
+    assert (batches[-1].start, batches[-1].offset) == (4, 14)
+    rotated = [outage[0], FollowEvent(notice="rotated"), FollowEvent(data=b"o\nthree\n", offset=0)]
+    lines = [line async for b in follow_lines(Replay(rotated), "x.log", 0) for line in b.lines]  # type: ignore[arg-type]
+    assert lines == ["one", "o", "three"]

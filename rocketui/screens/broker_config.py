@@ -254,7 +254,24 @@ class BrokerConfigScreen(Screen):
 
     @work(group="config-live", exclusive=True, exit_on_error=False)
     async def _apply_live(self, plan: ce.EditPlan, updates: dict[str, str]) -> None:
-        result = await apply_live(self.service.cluster, self.service.backend(self.node), self.node, plan, updates)
+        cluster, node = self.service.cluster, self.node
+
+        async def body(record):  # journaled like every change: the request and the file put back
+            addr = f"{cluster.advertised_address(node)}:{node.port}"
+            record.commands.append(f"{node.host}: UPDATE_BROKER_CONFIG to {addr}: "
+                                   + " ".join(f"{k}={v}" for k, v in updates.items()))
+            result = await apply_live(cluster, self.service.backend(node), node, plan, updates)
+            if result.restored_file:
+                record.files.append(f"{node.host}: {plan.loaded.path} (rocketui's saved version put back)")
+            if not result.ok:
+                record.outcome, record.error = "failed", result.error or str(result.mismatched)
+            return result
+
+        try:
+            result = await self.service.act("config apply", node, body)
+        except NodeError as exc:
+            self.post_message(ConfigSaved(False, str(exc), final=True))
+            return
         if result.ok:
             text = f"applied and verified on {self.node.name}: " + ", ".join(f"{k}={v}" for k, v in result.applied.items())
             self.post_message(ConfigSaved(True, text, final=True))

@@ -94,6 +94,13 @@ class LogsScreen(Screen):
     @work(group="files", exclusive=True, exit_on_error=False)
     async def _load_files(self, keep: str | None = None) -> None:
         node = self.nodes[0]
+        quick: LogFile | None = None
+        if keep is None:
+            try:  # the end of the main log first; the side list (which looks at the JVM) after
+                quick = (await self.logs.quick_main(node))[0]
+                self.open_file(quick)
+            except (BackendError, OSError):
+                quick = None
         try:
             listed = await self.logs.files(node)
         except (BackendError, OSError) as exc:
@@ -111,7 +118,9 @@ class LogsScreen(Screen):
         for i, f in enumerate(self._files):
             if f.path == keep:
                 box.highlighted = i
-                self.open_file(f)
+                # switch only when the JVM's own settings put the main log elsewhere
+                if self.current is None or (self.current is quick and f.path != quick.path):
+                    self.open_file(f)
 
     def open_file(self, log: LogFile) -> None:
         self.current = log

@@ -217,6 +217,21 @@ class LogService:
                 files.append(LogFile("gc.log", f"{gc_dir}/{names[-1]}"))
         return files
 
+    async def quick_main(self, node: Node) -> tuple[LogFile, FileStat | None]:
+        """The main log by the stock layout alone (two stats, no process lookup): what the view
+        opens at once, before `files` has looked at the running JVM."""
+        backend = self.backend(node)
+        log_dir = await backend.expand_path(self.cluster.log_dir(node))
+        run_dir = await backend.expand_path(self.cluster.run_dir(node))
+        defaults = default_log_files(node.kind, log_dir, run_dir)
+        main, stdout = defaults[0], defaults[-1]
+        st = await backend.stat(main.path)
+        if st is None:
+            out = await backend.stat(stdout.path)
+            if out is not None:
+                return stdout, out
+        return main, st
+
     async def main_file(self, node: Node) -> tuple[LogFile, FileStat | None]:
         """The node's main log, or its captured stdout while the main log does not exist yet."""
         return self.main_of(await self.files(node))

@@ -6,6 +6,7 @@ Pure functions only; reading files is the backends' job.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ def default_log_files(kind: NodeKind, log_dir: str, run_dir: str) -> list[LogFil
     return files
 
 
-_VAR = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
+# An innermost `${name}` / `${name:-default}` (no `${` inside): nested ones resolve inside out.
+_VAR = re.compile(r"\$\{([^${}:]+)(?::-([^${}]*))?\}")
 
 
 def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
@@ -97,15 +99,28 @@ def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
         root = ET.fromstring(xml_text)
     except ET.ParseError as exc:
         raise ValueError(f"logback XML does not parse: {exc}") from exc
-    props = {"file.separator": "/", **props}
+    # A SiftingAppender's discriminator key (RocketMQ 5.x: brokerContainerLogDir) is an MDC value
+    # that only a broker container sets; otherwise logback uses its <defaultValue>.
+    sift_defaults: dict[str, str] = {}
+    for disc in root.iter():
+        if disc.tag.split("}")[-1] == "discriminator":
+            key, default = disc.findtext("key"), disc.findtext("defaultValue")
+            if key and default is not None:
+                sift_defaults[key.strip()] = default.strip()
+    props = {"file.separator": "/", **sift_defaults, **props}
 
     def subst(text: str) -> str:
-        return _VAR.sub(lambda m: props.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), text)
+        for _ in range(10):  # nesting depth; a value may itself hold a ${...}
+            new = _VAR.sub(lambda m: props.get(m.group(1), m.group(2) if m.group(2) is not None else m.group(0)), text)
+            if new == text:
+                break
+            text = new
+        return text
 
     paths: list[str] = []
     for el in root.iter():
         if el.tag.split("}")[-1] == "file" and el.text and el.text.strip():
-            path = subst(el.text.strip())
+            path = posixpath.normpath(subst(el.text.strip()))  # the defaults above leave `//`
             if path not in paths:
                 paths.append(path)
     return paths

@@ -1,0 +1,308 @@
+"""Cluster health: what the namesrvs and brokers report, compared with the cluster file.
+
+`build_health` is pure: namesrv views (GET_BROKER_CLUSTER_INFO per namesrv, or the error it
+failed with) + each broker's runtime info → a cluster → brokerName → brokerId view whose rows
+carry their problems, each with a reason. Registration checks (missing, only at some namesrvs,
+wrong id/name/cluster, master/slave down) come from `topology_check`; this adds what only the
+brokers themselves can tell (unreachable, disk full, configured role, version) and rows for
+registrations the cluster file does not define. `collect_health` does the I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rocketui.cluster import Cluster, Node
+from rocketui.rocketmq.remoting.broker import BrokerClient
+from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.namesrv import cluster_info_per_namesrv
+from rocketui.rocketmq.remoting.route import ClusterInfo
+from rocketui.services.mq_route import cluster_namesrvs
+from rocketui.services.node_status import NodeState
+from rocketui.services.topology_check import Kind, check_topology
+
+# Broker defaults: at diskSpaceWarningLevelRatio (0.90) it refuses writes ("disk full"); at
+# diskMaxUsedSpaceRatio (0.75) it deletes old commit log files before their reserved time.
+DISK_FULL_RATIO = 0.90
+DISK_HIGH_RATIO = 0.75
+
+
+class HealthKind(StrEnum):
+    NAMESRV_DOWN = "namesrv down"
+    MISSING = "missing"
+    PARTIAL = "registered at some namesrvs only"
+    UNEXPECTED = "unexpected"
+    FOREIGN = "other cluster"
+    WRONG_ROLE = "wrong role"
+    WRONG_NAME = "wrong broker name"
+    WRONG_CLUSTER = "wrong cluster"
+    UNREACHABLE = "unreachable"
+    MASTER_DOWN = "master down"
+    MASTER_ELSEWHERE = "another master"
+    SLAVE_DOWN = "slave down"
+    DISK_FULL = "disk full"
+    DISK_HIGH = "disk high"
+    INACTIVE = "inactive"
+    VERSION = "version"
+
+
+class Level(StrEnum):
+    PROBLEM = "problem"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: HealthKind
+    reason: str
+    level: Level = Level.PROBLEM
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "level": self.level.value, "reason": self.reason}
+
+
+_FROM_TOPOLOGY = {
+    Kind.NOT_REGISTERED: HealthKind.MISSING,
+    Kind.PARTIAL: HealthKind.PARTIAL,
+    Kind.WRONG_ID: HealthKind.WRONG_ROLE,
+    Kind.WRONG_NAME: HealthKind.WRONG_NAME,
+    Kind.WRONG_CLUSTER: HealthKind.WRONG_CLUSTER,
+    Kind.MASTER_DOWN: HealthKind.MASTER_DOWN,
+    Kind.MASTER_ELSEWHERE: HealthKind.MASTER_ELSEWHERE,
+    Kind.SLAVE_DOWN: HealthKind.SLAVE_DOWN,
+}
+
+
+def _first_float(text: str | None) -> float | None:
+    """First number of a runtime value such as putTps '12.5 10.1 9.8'; blank (no traffic yet)
+    reads 0 as in mqadmin clusterList; None when absent or not a number."""
+    if text is None:
+        return None
+    parts = text.split()
+    try:
+        return float(parts[0]) if parts else 0.0
+    except ValueError:
+        return None
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class BrokerRuntime:
+    """What GET_BROKER_RUNTIME_INFO (+ brokerRole from GET_BROKER_CONFIG) says about a broker."""
+
+    version: str | None = None
+    in_tps: float | None = None  # putTps, last 10 s
+    out_tps: float | None = None  # getTransferredTps, last 10 s
+    disk_ratio: float | None = None  # commitLogDiskRatio (0..1)
+    active: bool | None = None  # brokerActive
+    role: str | None = None  # configured brokerRole
+    put_today: int | None = None
+    get_today: int | None = None
+    send_queue: int | None = None  # sendThreadPoolQueueSize
+    send_queue_capacity: int | None = None
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, str], role: str | None = None) -> BrokerRuntime:
+        active = table.get("brokerActive")
+        return cls(
+            version=table.get("brokerVersionDesc") or None,
+            in_tps=_first_float(table.get("putTps")),
+            out_tps=_first_float(table.get("getTransferredTps")),
+            disk_ratio=_first_float(table.get("commitLogDiskRatio")),
+            active=None if active is None else active == "true",
+            role=role, put_today=_int(table.get("msgPutTotalTodayNow")),
+            get_today=_int(table.get("msgGetTotalTodayNow")),
+            send_queue=_int(table.get("sendThreadPoolQueueSize")),
+            send_queue_capacity=_int(table.get("sendThreadPoolQueueCapacity")))
+
+    def to_json(self) -> dict[str, object]:
+        return {"version": self.version, "in_tps": self.in_tps, "out_tps": self.out_tps,
+                "disk_ratio": self.disk_ratio, "active": self.active, "role": self.role,
+                "put_today": self.put_today, "get_today": self.get_today, "send_queue": self.send_queue,
+                "send_queue_capacity": self.send_queue_capacity}
+
+
+@dataclass(frozen=True)
+class BrokerHealth:
+    cluster: str
+    broker_name: str
+    broker_id: int
+    addr: str
+    node: str | None  # the cluster file's node at this address (None: not defined)
+    registered_at: tuple[str, ...]  # namesrv addresses listing it
+    runtime: BrokerRuntime | None
+    runtime_error: str | None
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(p.level is not Level.PROBLEM for p in self.problems)
+
+    def to_json(self) -> dict[str, object]:
+        return {"cluster": self.cluster, "broker_name": self.broker_name, "broker_id": self.broker_id,
+                "addr": self.addr, "node": self.node, "registered_at": list(self.registered_at),
+                "runtime": self.runtime.to_json() if self.runtime else None, "runtime_error": self.runtime_error,
+                "problems": [p.to_json() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    brokers: tuple[BrokerHealth, ...]  # sorted by cluster, broker name, broker id
+    namesrvs: dict[str, str | None]  # address → None (answered) or the error
+    problems: tuple[Problem, ...] = ()  # not about one broker (namesrvs)
+
+    def tree(self) -> dict[str, dict[str, dict[int, BrokerHealth]]]:
+        """cluster → broker name → broker id → row."""
+        out: dict[str, dict[str, dict[int, BrokerHealth]]] = {}
+        for b in self.brokers:
+            out.setdefault(b.cluster, {}).setdefault(b.broker_name, {})[b.broker_id] = b
+        return out
+
+    def all_problems(self) -> list[tuple[str, Problem]]:
+        """(where, problem) for everything flagged: 'namesrv' or 'cluster/name#id'."""
+        out = [("namesrv", p) for p in self.problems]
+        out += [(f"{b.cluster}/{b.broker_name}#{b.broker_id}", p) for b in self.brokers for p in b.problems]
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return all(p.level is not Level.PROBLEM for _, p in self.all_problems())
+
+    def to_json(self) -> dict[str, object]:
+        return {"ok": self.ok, "namesrvs": self.namesrvs, "problems": [p.to_json() for p in self.problems],
+                "clusters": {c: {n: {str(i): row.to_json() for i, row in ids.items()} for n, ids in names.items()}
+                             for c, names in self.tree().items()}}
+
+
+def _version(text: str) -> str:
+    """'V5_5_0' and '5.5.0' → '5.5.0'."""
+    return text.strip().lstrip("Vv").replace("_", ".")
+
+
+def build_health(cluster: Cluster, views: Mapping[str, ClusterInfo | BaseException | str],
+                 runtime: Mapping[str, BrokerRuntime | str]) -> HealthReport:
+    """`views`: namesrv address → its cluster info or why it failed; `runtime`: broker address →
+    its runtime or why asking failed (addresses missing from it were not asked)."""
+    answered = {ns: v for ns, v in views.items() if isinstance(v, ClusterInfo)}
+    namesrvs = {ns: None if isinstance(v, ClusterInfo) else str(v) for ns, v in views.items()}
+    global_problems = [Problem(HealthKind.NAMESRV_DOWN, f"namesrv {ns} did not answer: {err}")
+                       for ns, err in namesrvs.items() if err is not None]
+
+    seen: dict[str, dict[str, tuple[str, str, int]]] = {}  # addr → namesrv → identity
+    for ns, info in answered.items():
+        for data in info.brokers.values():
+            for bid, addr in data.addrs.items():
+                seen.setdefault(addr, {})[ns] = (data.cluster or "", data.broker_name, bid)
+
+    addr_of: dict[str, str] = {b.name: f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    node_at = {addr: cluster.node(name) for name, addr in addr_of.items()}
+    reachable = {addr for addr, r in runtime.items() if isinstance(r, BrokerRuntime)}
+    states = {name: NodeState.RUNNING for name, addr in addr_of.items() if addr in reachable}
+    findings = check_topology(cluster, answered, states).findings if answered else ()
+    by_node: dict[str, list[Problem]] = {}
+    for f in findings:
+        kind = _FROM_TOPOLOGY.get(f.kind)
+        if kind is not None:
+            by_node.setdefault(f.node, []).append(Problem(kind, f.text))
+
+    rows: list[BrokerHealth] = []
+    for addr in sorted(set(seen) | set(node_at)):
+        node = node_at.get(addr)
+        where = seen.get(addr, {})
+        if where:
+            cname, bname, bid = where[sorted(where)[0]]
+        else:
+            assert node is not None
+            cname, bname, bid = cluster.name, node.broker_name or node.name, node.broker_id
+        info = runtime.get(addr)
+        rt = info if isinstance(info, BrokerRuntime) else None
+        rt_error = info if isinstance(info, str) else None
+        problems = list(by_node.get(node.name, [])) if node else []
+        problems += _own_problems(cluster, node, addr, where, answered, rt, rt_error, cname, bname)
+        rows.append(BrokerHealth(cluster=cname, broker_name=bname, broker_id=bid, addr=addr,
+                                 node=node.name if node else None, registered_at=tuple(sorted(where)),
+                                 runtime=rt, runtime_error=rt_error, problems=tuple(problems)))
+    rows.sort(key=lambda r: (r.cluster, r.broker_name, r.broker_id, r.addr))
+    return HealthReport(tuple(rows), namesrvs, tuple(global_problems))
+
+
+def _own_problems(cluster: Cluster, node: Node | None, addr: str, where: Mapping[str, object],
+                  answered: Mapping[str, ClusterInfo], rt: BrokerRuntime | None, rt_error: str | None,
+                  cname: str, bname: str) -> list[Problem]:
+    out: list[Problem] = []
+    if node is None:
+        ours = cname == cluster.name or bname in {b.broker_name for b in cluster.brokers}
+        if ours:
+            out.append(Problem(HealthKind.UNEXPECTED, f"{bname} at {addr} is registered in cluster {cname} "
+                                                      f"but the cluster file defines no broker at {addr}"))
+        else:
+            out.append(Problem(HealthKind.FOREIGN, f"registered in cluster {cname}, which the cluster file "
+                                                   "does not define", Level.WARNING))
+    if rt is None and rt_error is not None:
+        if where:
+            out.append(Problem(HealthKind.UNREACHABLE, f"registered at {', '.join(sorted(where))} but does not "
+                                                       f"answer: {rt_error} (a namesrv drops a dead broker "
+                                                       "within 120 s)"))
+        elif answered and node is not None:
+            out.append(Problem(HealthKind.MISSING, f"not registered at any namesrv and not answering: {rt_error}"))
+        elif node is not None:
+            out.append(Problem(HealthKind.UNREACHABLE, f"does not answer: {rt_error}"))
+    if rt is None:
+        return out
+    if rt.disk_ratio is not None:
+        if rt.disk_ratio >= DISK_FULL_RATIO:
+            out.append(Problem(HealthKind.DISK_FULL, f"commit log disk {rt.disk_ratio:.0%} used: at "
+                                                     f"{DISK_FULL_RATIO:.0%} the broker refuses writes"))
+        elif rt.disk_ratio >= DISK_HIGH_RATIO:
+            out.append(Problem(HealthKind.DISK_HIGH, f"commit log disk {rt.disk_ratio:.0%} used: above "
+                                                     f"{DISK_HIGH_RATIO:.0%} old files are deleted early",
+                               Level.WARNING))
+    if rt.active is False:
+        out.append(Problem(HealthKind.INACTIVE, "brokerActive=false", Level.WARNING))
+    if node is not None and node.role is not None and rt.role and rt.role != node.role.value:
+        out.append(Problem(HealthKind.WRONG_ROLE, f"runs as {rt.role} (defined: {node.role.value})"))
+    if node is not None and rt.version and _version(rt.version) != _version(cluster.rocketmq.version):
+        out.append(Problem(HealthKind.VERSION, f"runs {rt.version} (cluster file: {cluster.rocketmq.version})",
+                           Level.WARNING))
+    return out
+
+
+async def broker_runtime(addr: str, *, connector: Connector | None = None, timeout: float = 3.0,
+                         with_role: bool = True) -> BrokerRuntime | str:
+    """One broker's runtime (and configured role), or the error text."""
+    async with BrokerClient(addr, connector=connector, timeout=timeout) as client:
+        try:
+            info = await client.get_runtime_info()
+        except RemotingError as exc:
+            return str(exc)
+        role = None
+        if with_role:
+            try:
+                role = (await client.get_broker_config()).get("brokerRole")
+            except RemotingError:
+                role = None  # the runtime is enough for everything else
+        return BrokerRuntime.from_table(info.table, role)
+
+
+async def collect_health(cluster: Cluster, *, connector: Connector | None = None,
+                         namesrvs: Sequence[str] | None = None, timeout: float = 3.0) -> HealthReport:
+    """Ask every namesrv and every broker (registered or defined) concurrently."""
+    addrs = list(namesrvs) if namesrvs is not None else cluster_namesrvs(cluster)
+    views = await cluster_info_per_namesrv(addrs, connector, timeout)
+    brokers = {f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    for view in views.values():
+        if isinstance(view, ClusterInfo):
+            brokers |= view.broker_addrs()
+    ordered = sorted(brokers)
+    results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
+    return build_health(cluster, dict(views), dict(zip(ordered, results)))

@@ -1,0 +1,147 @@
+"""Topic routes for the produce/consume tests: ask the namesrvs one after the other (the next
+one when one is down, as the Java client does), list a route's writable and readable queues,
+and reach broker/namesrv addresses through the cluster's backends (tunnelled for SSH hosts)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.codes import ResponseCode
+from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.namesrv import NamesrvClient
+from rocketui.rocketmq.remoting.route import BrokerData, TopicRoute
+
+if TYPE_CHECKING:
+    from rocketui.backends.factory import BackendPool
+    from rocketui.cluster import Cluster
+
+PERM_WRITE = 0x2
+PERM_READ = 0x4
+
+
+class MqTestError(Exception):
+    """A produce/consume test cannot go on; the message says why and what to do."""
+
+
+@dataclass(frozen=True, order=True)
+class Queue:
+    broker_name: str
+    queue_id: int
+
+    def __str__(self) -> str:
+        return f"{self.broker_name}[{self.queue_id}]"
+
+
+@dataclass(frozen=True)
+class RouteLookup:
+    """A route, or `route is None` when every answering namesrv said TOPIC_NOT_EXIST.
+    `notes` names the namesrvs that failed (and why) before one answered."""
+
+    topic: str
+    route: TopicRoute | None
+    answered_by: str
+    notes: tuple[str, ...] = ()
+
+
+async def lookup_route(namesrvs: Sequence[str], topic: str, *, connector: Connector | None = None,
+                       timeout: float = 3.0) -> RouteLookup:
+    """Ask each namesrv in order until one has a route. A namesrv that is down or answers
+    TOPIC_NOT_EXIST is skipped (registration can differ between namesrvs). Raises MqTestError
+    when none answered at all."""
+    if not namesrvs:
+        raise MqTestError("no namesrv address to ask for the topic route")
+    notes: list[str] = []
+    not_found_at: str | None = None
+    for addr in namesrvs:
+        try:
+            client = NamesrvClient(addr, connector=connector, timeout=timeout)
+        except ValueError as exc:
+            notes.append(f"{addr}: {exc}")
+            continue
+        async with client:
+            try:
+                route = await client.topic_route(topic)
+            except RemotingError as exc:
+                if exc.code == ResponseCode.TOPIC_NOT_EXIST:
+                    not_found_at = not_found_at or addr
+                    notes.append(f"{addr}: no route for topic {topic}")
+                else:
+                    notes.append(str(exc))
+                continue
+        return RouteLookup(topic, route, addr, tuple(notes))
+    if not_found_at is not None:
+        return RouteLookup(topic, None, not_found_at, tuple(notes))
+    raise MqTestError(f"no namesrv answered ({'; '.join(notes)})")
+
+
+def _brokers(route: TopicRoute) -> dict[str, BrokerData]:
+    return {b.broker_name: b for b in route.brokers}
+
+
+def write_queues(route: TopicRoute) -> tuple[list[Queue], dict[str, str]]:
+    """(writable queues in the Java client's order: broker name, then queue id; broker name →
+    master address). MqTestError naming each broker's reason when nothing is writable."""
+    brokers = _brokers(route)
+    queues: list[Queue] = []
+    masters: dict[str, str] = {}
+    reasons: list[str] = []
+    for q in sorted(route.queues, key=lambda q: q.broker_name):
+        data = brokers.get(q.broker_name)
+        master = data.master_addr if data else None
+        if not q.perm & PERM_WRITE:
+            reasons.append(f"{q.broker_name} is not writable (perm {q.perm})")
+        elif master is None:
+            reasons.append(f"{q.broker_name} has no master registered")
+        elif q.write_queue_nums <= 0:
+            reasons.append(f"{q.broker_name} has 0 write queues")
+        else:
+            masters[q.broker_name] = master
+            queues.extend(Queue(q.broker_name, i) for i in range(q.write_queue_nums))
+    if not queues:
+        raise MqTestError(f"topic {route.topic} has no writable queue: " + ("; ".join(reasons) or "its route lists no queues"))
+    return queues, masters
+
+
+def read_addr(data: BrokerData) -> str | None:
+    """Where to read a broker's queues: its master, else its lowest-id slave."""
+    if data.master_addr:
+        return data.master_addr
+    return data.addrs[min(data.addrs)] if data.addrs else None
+
+
+def read_queues(route: TopicRoute) -> tuple[list[Queue], dict[str, str]]:
+    """(readable queues, broker name → address to read from). Queue ids at or above
+    readQueueNums are refused by the broker's pull, so they are not listed even if writable."""
+    brokers = _brokers(route)
+    queues: list[Queue] = []
+    addrs: dict[str, str] = {}
+    for q in sorted(route.queues, key=lambda q: q.broker_name):
+        data = brokers.get(q.broker_name)
+        addr = read_addr(data) if data else None
+        if addr is None or not q.perm & PERM_READ:
+            continue
+        addrs[q.broker_name] = addr
+        queues.extend(Queue(q.broker_name, i) for i in range(q.read_queue_nums))
+    return queues, addrs
+
+
+def cluster_namesrvs(cluster: Cluster) -> list[str]:
+    return [f"{cluster.advertised_address(n)}:{n.port}" for n in cluster.namesrvs]
+
+
+def cluster_connector(cluster: Cluster, pool: BackendPool) -> Connector:
+    """Open a connection to a node's address through its host's backend (an SSH host's broker is
+    reached through that host); any other address directly."""
+    by_addr = {(cluster.advertised_address(n), p): n.host for n in cluster.nodes for p in n.ports()}
+
+    async def connect(host: str, port: int) -> tuple[object, object]:
+        host_name = by_addr.get((host, port))
+        if host_name is None:
+            return await asyncio.open_connection(host, port)
+        return await pool.get(host_name).open_connection(host, port)
+
+    return connect

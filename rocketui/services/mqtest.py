@@ -1,0 +1,562 @@
+"""Produce test: send N numbered messages to a topic and record where each one was stored.
+
+`ProduceRun(spec, namesrvs).run()` resolves the route (next namesrv when one is down), creates
+the topic when asked to (or lets a broker auto-create it through TBW102, as the Java client
+does), records every queue's max offset, then round-robins over the writable queues with
+BrokerClient.send_v2 (or oneway frames). Every message carries the run id and its sequence
+number in the properties `rui_run` / `rui_seq` and in its body, so `mqtest_verify` can pull
+them back and say exactly which are missing or duplicated. Progress goes to a callback;
+`stop()` ends the run gracefully (in-flight sends finish), cancelling `run()` ends it at once
+and closes every connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
+from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.codec import ext_fields
+from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
+from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
+from rocketui.rocketmq.remoting.message import (PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, PROP_WAIT,
+                                                encode_properties, new_unique_msg_id)
+from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
+from rocketui.services.mq_route import (MqTestError, Queue, RouteLookup, lookup_route,
+                                        read_queues, write_queues)
+from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
+
+PROP_RUN = "rui_run"
+PROP_SEQ = "rui_seq"
+ROUTE_WAIT = 30.0  # a created topic reaches the namesrv with the broker's next registration
+
+
+class SendMode(StrEnum):
+    SYNC = "sync"  # one message at a time
+    ASYNC = "async"  # `in_flight` concurrent sends
+    ONEWAY = "oneway"  # fire and forget: no acknowledgement, no latency
+
+
+class ErrorKind(StrEnum):
+    BUSY = "broker busy"
+    UNAVAILABLE = "service not available"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TOPIC_MISSING = "topic missing"
+    NO_PERMISSION = "no permission"
+    ILLEGAL = "message illegal"
+    OTHER = "other"
+
+
+_CODE_KINDS = {
+    ResponseCode.SYSTEM_BUSY: ErrorKind.BUSY,
+    ResponseCode.FLOW_CONTROL: ErrorKind.BUSY,
+    ResponseCode.SERVICE_NOT_AVAILABLE: ErrorKind.UNAVAILABLE,
+    ResponseCode.TOPIC_NOT_EXIST: ErrorKind.TOPIC_MISSING,
+    ResponseCode.NO_PERMISSION: ErrorKind.NO_PERMISSION,
+    ResponseCode.MESSAGE_ILLEGAL: ErrorKind.ILLEGAL,
+}
+_HINTS = {
+    ErrorKind.BUSY: "the broker is shedding load (send queue full or page cache busy): lower --rate or --inflight",
+    ErrorKind.UNAVAILABLE: "the broker refuses writes: usually its disk is full (commit log disk ratio above "
+                           "diskSpaceWarningLevelRatio, default 0.90), or it is a slave or shutting down",
+    ErrorKind.TOPIC_MISSING: "the topic does not exist on this broker and it does not auto-create topics "
+                             "(autoCreateTopicEnable=false): create the topic first",
+    ErrorKind.NO_PERMISSION: "the topic or broker is not writable (perm), or an ACL denies it",
+    ErrorKind.ILLEGAL: "body or properties too large for the broker (maxMessageSize, default 4 MiB)",
+    ErrorKind.TIMEOUT: "no answer within the send timeout: the broker is overloaded or unreachable",
+}
+# Fatal at the first occurrence: every later message would fail the same way.
+_FATAL = (ErrorKind.TOPIC_MISSING, ErrorKind.ILLEGAL)
+
+
+def classify_error(exc: BaseException) -> tuple[ErrorKind, str]:
+    """(kind, message with a hint) of a failed send."""
+    if isinstance(exc, RemotingTimeout):
+        kind = ErrorKind.TIMEOUT
+    elif isinstance(exc, ConnectionLost):
+        return ErrorKind.CONNECTION, str(exc)
+    elif isinstance(exc, RemotingError) and exc.code is not None:
+        kind = _CODE_KINDS.get(exc.code, ErrorKind.OTHER)
+    else:
+        return ErrorKind.OTHER, str(exc) or type(exc).__name__
+    hint = _HINTS.get(kind)
+    return kind, f"{exc} — {hint}" if hint else str(exc)
+
+
+@dataclass(frozen=True)
+class TopicCreation:
+    """Where to create the topic when it is missing: every master of `cluster`, or the master
+    of broker name `broker`."""
+
+    cluster: str | None = None
+    broker: str | None = None
+    queues: int = 4
+
+
+@dataclass(frozen=True)
+class ProduceSpec:
+    topic: str = "TopicTest"
+    count: int = 1000
+    body_size: int = 128
+    tag: str | None = None
+    keys: tuple[str, ...] = ()
+    mode: SendMode = SendMode.SYNC
+    in_flight: int = 32  # async only
+    rate: float | None = None  # messages/s over the whole run; None = as fast as possible
+    create: TopicCreation | None = None
+    producer_group: str = "rocketui_mqtest"
+    send_timeout: float = 3.0
+    max_consecutive_errors: int = 50  # give up after this many failures in a row
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.topic or any(c.isspace() for c in self.topic) or len(self.topic) > 127:
+            out.append(f"topic {self.topic!r} must be 1-127 characters without whitespace")
+        if self.count < 1:
+            out.append(f"count must be at least 1, got {self.count}")
+        if not 1 <= self.body_size <= 4 * 1024 * 1024:
+            out.append(f"body size must be 1..4194304 bytes, got {self.body_size}")
+        if self.mode is SendMode.ASYNC and self.in_flight < 1:
+            out.append(f"in-flight must be at least 1, got {self.in_flight}")
+        if self.rate is not None and self.rate <= 0:
+            out.append(f"rate must be positive, got {self.rate}")
+        if any(not k or any(c.isspace() for c in k) for k in self.keys):
+            out.append("keys must be non-empty and without whitespace (KEYS is space-separated)")
+        if self.create and not (self.create.cluster or self.create.broker):
+            out.append("topic creation needs a cluster or a broker name")
+        if self.create and not 1 <= self.create.queues <= 1024:
+            out.append(f"queue count must be 1..1024, got {self.create.queues}")
+        if self.send_timeout <= 0:
+            out.append("send timeout must be positive")
+        return out
+
+    @property
+    def workers(self) -> int:
+        return self.in_flight if self.mode is SendMode.ASYNC else 1
+
+
+def message_body(run_id: str, seq: int, size: int) -> bytes:
+    """`<run>:<seq>:` then dots up to `size` bytes (cut when size is smaller)."""
+    head = f"{run_id}:{seq}:".encode()
+    return head[:size] if size <= len(head) else head + b"." * (size - len(head))
+
+
+def new_run_id() -> str:
+    return f"{time.strftime('%H%M%S')}-{secrets.token_hex(3)}"
+
+
+class AckLog:
+    """Where each acknowledged sequence number was stored (queue index, queue offset), in two
+    flat arrays so a million-message run costs ~12 MB."""
+
+    def __init__(self, count: int, queues: Sequence[Queue]) -> None:
+        self.queues = list(queues)
+        self._index = {q: i for i, q in enumerate(self.queues)}
+        self._queue = array("i", [-1]) * count
+        self._offset = array("q", [-1]) * count
+        self.count = 0
+
+    def record(self, seq: int, queue: Queue, offset: int) -> None:
+        index = self._index.get(queue)
+        if index is None:
+            index = self._index[queue] = len(self.queues)
+            self.queues.append(queue)
+        if self._queue[seq] < 0:
+            self.count += 1
+        self._queue[seq] = index
+        self._offset[seq] = offset
+
+    def get(self, seq: int) -> tuple[Queue, int] | None:
+        index = self._queue[seq]
+        return None if index < 0 else (self.queues[index], self._offset[seq])
+
+    def acked(self, seq: int) -> bool:
+        return self._queue[seq] >= 0
+
+    def ends(self) -> dict[Queue, int]:
+        """Per queue: one past the highest acknowledged offset."""
+        out: dict[Queue, int] = {}
+        for index, offset in zip(self._queue, self._offset):
+            if index >= 0:
+                q = self.queues[index]
+                if offset + 1 > out.get(q, 0):
+                    out[q] = offset + 1
+        return out
+
+
+class Phase(StrEnum):
+    ROUTE = "route"
+    CREATE = "creating topic"
+    OFFSETS = "offsets"
+    SEND = "sending"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ProduceProgress:
+    run_id: str
+    topic: str
+    mode: SendMode
+    phase: Phase
+    requested: int
+    attempted: int
+    sent: int  # acknowledged as stored (sync/async) or written to the socket (oneway)
+    errors: dict[str, int]  # ErrorKind value → count
+    last_error: str | None
+    in_flight: int
+    elapsed: float  # seconds since sending started
+    rate: float  # sent/s since sending started
+    recent_rate: float  # sent/s over the last ~2 s
+    latency: LatencySummary | None  # None for oneway
+    per_broker: dict[str, int]
+    per_queue: dict[str, int]  # "broker[q]" → sent
+    statuses: dict[str, int]  # SEND_OK / FLUSH_DISK_TIMEOUT / ... → count
+    finished: bool = False
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+    def to_json(self) -> dict[str, object]:
+        return {"run_id": self.run_id, "topic": self.topic, "mode": self.mode.value, "phase": self.phase.value,
+                "requested": self.requested, "attempted": self.attempted, "sent": self.sent,
+                "failed": self.failed, "errors": self.errors, "last_error": self.last_error,
+                "elapsed_s": round(self.elapsed, 3), "rate": round(self.rate, 1),
+                "latency": self.latency.to_json() if self.latency else None,
+                "per_broker": self.per_broker, "per_queue": self.per_queue, "statuses": self.statuses}
+
+
+@dataclass(frozen=True)
+class ProduceReport:
+    spec: ProduceSpec
+    run_id: str
+    progress: ProduceProgress  # the final counters
+    namesrv: str  # the namesrv whose route was used
+    notes: tuple[str, ...]  # namesrvs skipped, topic created, ...
+    start_offsets: dict[Queue, int]  # every readable queue's max offset before the first send
+    acks: AckLog
+    stopped: bool = False  # stop() was called
+    aborted: str | None = None  # why the run gave up early
+
+    @property
+    def expected(self) -> int:
+        """Messages that should be in the topic: acknowledged ones (written ones for oneway)."""
+        return self.progress.sent
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.progress.to_json(), "namesrv": self.namesrv, "notes": list(self.notes),
+                "stopped": self.stopped, "aborted": self.aborted}
+
+
+ProgressCallback = Callable[[ProduceProgress], None]
+
+
+class ProduceRun:
+    def __init__(self, spec: ProduceSpec, namesrvs: Sequence[str], *, connector: Connector | None = None,
+                 on_progress: ProgressCallback | None = None, progress_interval: float = 0.5,
+                 run_id: str | None = None, timeout: float = 3.0) -> None:
+        problems = spec.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        self.spec = spec
+        self.namesrvs = list(namesrvs)
+        self.connector = connector
+        self.on_progress = on_progress
+        self.progress_interval = progress_interval
+        self.run_id = run_id or new_run_id()
+        self.timeout = timeout  # namesrv and offset requests
+        self._clients: dict[str, BrokerClient] = {}
+        self._phase = Phase.ROUTE
+        self._next_seq = 0
+        self._attempted = 0
+        self._sent = 0
+        self._in_flight = 0
+        self._errors: dict[str, int] = {}
+        self._last_error: str | None = None
+        self._consecutive_errors = 0
+        self._statuses: dict[str, int] = {}
+        self._per_queue: dict[Queue, int] = {}
+        self._latency = LatencyHistogram()
+        self._window = RateWindow()
+        self._send_started: float | None = None
+        self._send_ended: float | None = None
+        self._stopping = False
+        self._aborted: str | None = None
+        self._notes: list[str] = []
+        self._acks: AckLog | None = None
+        self._queues: list[Queue] = []
+        self._masters: dict[str, str] = {}  # broker name → master address (from the route)
+        self._properties: dict[str, str] = {}
+        self._last_exc: BaseException | None = None
+
+    # ---------------------------------------------------------------- public
+    def stop(self) -> None:
+        """Stop issuing sends; `run()` returns once the in-flight ones are answered."""
+        self._stopping = True
+
+    def progress(self) -> ProduceProgress:
+        now = time.monotonic()
+        start = self._send_started
+        elapsed = ((self._send_ended or now) - start) if start is not None else 0.0
+        per_broker: dict[str, int] = {}
+        for q, n in self._per_queue.items():
+            per_broker[q.broker_name] = per_broker.get(q.broker_name, 0) + n
+        return ProduceProgress(
+            run_id=self.run_id, topic=self.spec.topic, mode=self.spec.mode, phase=self._phase,
+            requested=self.spec.count, attempted=self._attempted, sent=self._sent,
+            errors=dict(self._errors), last_error=self._last_error, in_flight=self._in_flight,
+            elapsed=elapsed, rate=self._sent / elapsed if elapsed > 0 else 0.0,
+            recent_rate=self._window.rate(),
+            latency=self._latency.summary(),
+            per_broker=dict(sorted(per_broker.items())),
+            per_queue={str(q): n for q, n in sorted(self._per_queue.items())},
+            statuses=dict(self._statuses), finished=self._phase is Phase.DONE)
+
+    async def run(self) -> ProduceReport:
+        try:
+            lookup = await self._route()
+            self._phase = Phase.OFFSETS
+            start_offsets = await self._start_offsets(lookup)
+            self._phase = Phase.SEND
+            await self._send_all()
+            self._phase = Phase.DONE
+            final = self.progress()
+            self._emit(final)
+            assert self._acks is not None
+            return ProduceReport(spec=self.spec, run_id=self.run_id, progress=final, namesrv=lookup.answered_by,
+                                 notes=tuple(self._notes), start_offsets=start_offsets, acks=self._acks,
+                                 stopped=self._stopping and self._aborted is None, aborted=self._aborted)
+        finally:
+            clients, self._clients = self._clients, {}
+            await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+
+    # ---------------------------------------------------------------- route
+    def _client(self, addr: str) -> BrokerClient:
+        client = self._clients.get(addr)
+        if client is None:
+            client = self._clients[addr] = BrokerClient(addr, connector=self.connector,
+                                                        timeout=self.spec.send_timeout)
+        return client
+
+    async def _lookup(self, topic: str) -> RouteLookup:
+        lookup = await lookup_route(self.namesrvs, topic, connector=self.connector, timeout=self.timeout)
+        for note in lookup.notes:
+            if note not in self._notes and "no route for topic" not in note:
+                self._notes.append(f"namesrv skipped: {note}")
+        return lookup
+
+    async def _route(self) -> RouteLookup:
+        self._emit(self.progress())
+        lookup = await self._lookup(self.spec.topic)
+        if lookup.route is None:
+            if self.spec.create is not None:
+                self._phase = Phase.CREATE
+                await self._create_topic(self.spec.create)
+            else:
+                await self._auto_create()
+            lookup = await self._wait_route()
+        assert lookup.route is not None
+        self._queues, self._masters = write_queues(lookup.route)
+        if self._acks is None:
+            self._acks = AckLog(self.spec.count, self._queues)
+        return lookup
+
+    async def _create_topic(self, where: TopicCreation) -> None:
+        info, errors = await cluster_info_from_any(self.namesrvs, self.connector, self.timeout)
+        if not info.brokers:
+            raise MqTestError("cannot create the topic: no namesrv listed any broker ("
+                              + "; ".join(e for e in errors.values() if e) + ")")
+        if where.broker:
+            data = info.brokers.get(where.broker)
+            if data is None:
+                raise MqTestError(f"cannot create topic {self.spec.topic}: no broker named {where.broker} is "
+                                  f"registered (known: {', '.join(sorted(info.brokers))})")
+            targets = [data]
+        else:
+            names = info.clusters.get(where.cluster or "")
+            if not names:
+                raise MqTestError(f"cannot create topic {self.spec.topic}: no cluster named {where.cluster} is "
+                                  f"registered (known: {', '.join(sorted(info.clusters)) or 'none'})")
+            targets = [info.brokers[n] for n in names if n in info.brokers]
+        masters = [(d.broker_name, d.master_addr) for d in targets if d.master_addr]
+        if not masters:
+            raise MqTestError(f"cannot create topic {self.spec.topic}: no master registered for "
+                              + ", ".join(d.broker_name for d in targets))
+        for name, addr in masters:
+            try:
+                await self._client(addr).create_topic(self.spec.topic, read_queue_nums=where.queues,
+                                                      write_queue_nums=where.queues)
+            except RemotingError as exc:
+                raise MqTestError(f"creating topic {self.spec.topic} on {name} failed: {exc}") from None
+        self._notes.append(f"created topic {self.spec.topic} with {where.queues} queues on "
+                           + ", ".join(name for name, _ in masters))
+
+    async def _auto_create(self) -> None:
+        """Send message 0 through a broker that lists TBW102 with defaultTopic=TBW102: the broker
+        creates the topic (autoCreateTopicEnable) and registers it at the namesrvs."""
+        tbw = await self._lookup(DEFAULT_TOPIC)
+        if tbw.route is None:
+            raise MqTestError(f"topic {self.spec.topic} does not exist (namesrv {tbw.answered_by}) and no broker "
+                              f"auto-creates topics (no {DEFAULT_TOPIC} route: autoCreateTopicEnable=false "
+                              "everywhere); create it first, e.g. produce --create-on CLUSTER")
+        try:
+            queues, masters = write_queues(tbw.route)
+        except MqTestError as exc:
+            raise MqTestError(f"topic {self.spec.topic} does not exist and cannot be auto-created: {exc}") from None
+        queue = Queue(queues[0].broker_name, 0)
+        self._phase = Phase.CREATE
+        self._mark_send_start()
+        self._acks = AckLog(self.spec.count, [queue])
+        ok = await self._send_one(0, queue, masters[queue.broker_name])
+        if not ok:
+            kind, message = classify_error(self._last_exc or RuntimeError("send failed"))
+            if kind is ErrorKind.TOPIC_MISSING:
+                raise MqTestError(f"topic {self.spec.topic} does not exist and broker {queue.broker_name} refused "
+                                  "to auto-create it (autoCreateTopicEnable=false); create it first, "
+                                  f"e.g. produce --create-on CLUSTER ({self._last_exc})")
+            raise MqTestError(f"auto-creating topic {self.spec.topic} through {queue.broker_name} failed: {message}")
+        self._next_seq = 1
+        self._notes.append(f"topic {self.spec.topic} auto-created by broker {queue.broker_name}")
+
+    async def _wait_route(self) -> RouteLookup:
+        deadline = time.monotonic() + ROUTE_WAIT
+        while True:
+            lookup = await self._lookup(self.spec.topic)
+            if lookup.route is not None and lookup.route.queues:
+                return lookup
+            if time.monotonic() > deadline:
+                raise MqTestError(f"topic {self.spec.topic} was created but no namesrv has its route after "
+                                  f"{ROUTE_WAIT:.0f}s (is the broker registered at {', '.join(self.namesrvs)}?)")
+            await asyncio.sleep(0.1)
+
+    async def _start_offsets(self, lookup: RouteLookup) -> dict[Queue, int]:
+        assert lookup.route is not None
+        queues, addrs = read_queues(lookup.route)
+        if self._next_seq > 0:  # auto-created just now: the topic started empty
+            return {q: 0 for q in queues}
+
+        async def one(q: Queue) -> tuple[Queue, int]:
+            addr = addrs[q.broker_name]
+            try:
+                return q, await self._client(addr).get_max_offset(self.spec.topic, q.queue_id)
+            except RemotingError as exc:
+                raise MqTestError(f"cannot read the offsets of {q} before the run: {exc}") from None
+
+        return dict(await asyncio.gather(*(one(q) for q in queues)))
+
+    # ---------------------------------------------------------------- sending
+    def _mark_send_start(self) -> None:
+        if self._send_started is None:
+            self._send_started = time.monotonic()
+            self._window.add(self._send_started, 0)
+        base = {PROP_RUN: self.run_id}
+        if self.spec.tag:
+            base[PROP_TAGS] = self.spec.tag
+        if self.spec.keys:
+            base[PROP_KEYS] = " ".join(self.spec.keys)
+        self._properties = base
+
+    async def _send_all(self) -> None:
+        self._mark_send_start()
+        ticker = asyncio.create_task(self._tick(), name=f"produce-progress {self.run_id}")
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.spec.workers):
+                    group.create_task(self._worker())
+        finally:
+            self._send_ended = time.monotonic()
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.progress_interval)
+            self._window.add(time.monotonic(), self._sent)
+            self._emit(self.progress())
+
+    def _emit(self, progress: ProduceProgress) -> None:
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    async def _worker(self) -> None:
+        spec = self.spec
+        queues = self._queues
+        addrs = self._masters
+        started = self._send_started or time.monotonic()
+        while not self._stopping and self._next_seq < spec.count:
+            seq = self._next_seq
+            self._next_seq += 1
+            if spec.rate:
+                delay = started + seq / spec.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            queue = queues[seq % len(queues)]
+            await self._send_one(seq, queue, addrs[queue.broker_name])
+
+    async def _send_one(self, seq: int, queue: Queue, addr: str) -> bool:
+        spec = self.spec
+        props = dict(self._properties)
+        props[PROP_SEQ] = str(seq)
+        body = message_body(self.run_id, seq, spec.body_size)
+        client = self._client(addr)
+        self._attempted += 1
+        self._in_flight += 1
+        t0 = time.perf_counter()
+        try:
+            if spec.mode is SendMode.ONEWAY:
+                await send_oneway(client, spec.topic, body, props, queue.queue_id, spec.producer_group)
+                status, offset = "WRITTEN", -1
+            else:
+                result = await client.send_v2(spec.topic, body, properties=props, queue_id=queue.queue_id,
+                                              producer_group=spec.producer_group)
+                status, offset = result.status.value, result.queue_offset
+        except RemotingError as exc:
+            self._last_exc = exc
+            self._record_error(exc)
+            return False
+        finally:
+            self._in_flight -= 1
+        if spec.mode is not SendMode.ONEWAY:
+            self._latency.record(time.perf_counter() - t0)
+            assert self._acks is not None
+            self._acks.record(seq, queue, offset)
+        self._consecutive_errors = 0
+        self._sent += 1
+        self._statuses[status] = self._statuses.get(status, 0) + 1
+        self._per_queue[queue] = self._per_queue.get(queue, 0) + 1
+        return True
+
+    def _record_error(self, exc: BaseException) -> None:
+        kind, message = classify_error(exc)
+        self._errors[kind.value] = self._errors.get(kind.value, 0) + 1
+        self._last_error = message
+        self._consecutive_errors += 1
+        if self._phase is Phase.SEND and self._aborted is None:
+            if kind in _FATAL:
+                self._abort(message)
+            elif self._consecutive_errors >= self.spec.max_consecutive_errors:
+                self._abort(f"{self._consecutive_errors} sends in a row failed; last: {message}")
+
+    def _abort(self, reason: str) -> None:
+        self._aborted = reason
+        self._stopping = True
+
+
+async def send_oneway(client: BrokerClient, topic: str, body: bytes, props: dict[str, str], queue_id: int,
+                      producer_group: str) -> None:
+    """SEND_MESSAGE_V2 with the oneway flag (the broker answers nothing); same header as send_v2."""
+    props = dict(props)
+    props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
+    props.setdefault(PROP_WAIT, "true")
+    header = ext_fields({
+        "a": producer_group, "b": topic, "c": DEFAULT_TOPIC, "d": 4, "e": queue_id, "f": 0,
+        "g": int(time.time() * 1000), "h": 0, "i": encode_properties(props), "j": 0, "k": False, "m": False,
+    })
+    await client.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, header, body)

@@ -1,0 +1,198 @@
+"""End-to-end check of a produce run: pull every readable queue of the topic back from the max
+offsets recorded before the run, and account for each of the run's sequence numbers.
+
+sent      acknowledged sends (written ones for oneway)
+stored    messages appended to the topic's queues since the run started (anyone's)
+received  distinct messages of this run pulled back
+missing   acknowledged (oneway: written) but not pulled back
+duplicated  extra copies of a message of this run
+corrupt   a message of this run whose body is not the one sent
+unacked_received  failed or timed-out sends that were stored after all
+foreign   messages of other producers in the same queues during the run
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rocketui.rocketmq.remoting.broker import BrokerClient
+from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.message import MessageExt
+from rocketui.services.mq_route import MqTestError, Queue, lookup_route, read_queues
+from rocketui.services.mqconsume import pull_queue
+from rocketui.services.mqtest import PROP_RUN, PROP_SEQ, AckLog, ProduceReport, SendMode, message_body
+
+DEFAULT_GROUP = "rocketui_verify"
+FIRST_MISSING = 10
+
+
+class Tally:
+    """Counts each sequence number of one run as its messages are pulled (pure)."""
+
+    def __init__(self, run_id: str, count: int, body_size: int) -> None:
+        self.run_id = run_id
+        self.count = count
+        self.body_size = body_size
+        self.seen = bytearray(count)  # copies pulled, saturating at 255
+        self.corrupt = 0
+        self.foreign = 0
+        self.pulled = 0
+
+    def add(self, message: MessageExt) -> None:
+        self.pulled += 1
+        props = message.properties
+        if props.get(PROP_RUN) != self.run_id:
+            self.foreign += 1
+            return
+        try:
+            seq = int(props.get(PROP_SEQ, ""))
+        except ValueError:
+            self.corrupt += 1
+            return
+        if not 0 <= seq < self.count:
+            self.corrupt += 1
+            return
+        if self.seen[seq] < 255:
+            self.seen[seq] += 1
+        if message.body != message_body(self.run_id, seq, self.body_size):
+            self.corrupt += 1
+
+    @property
+    def received(self) -> int:
+        return sum(1 for n in self.seen if n)
+
+    @property
+    def duplicated(self) -> int:
+        return sum(n - 1 for n in self.seen if n > 1)
+
+    def missing(self, expected: Callable[[int], bool]) -> list[int]:
+        """Sequence numbers that `expected` says were stored but were not pulled."""
+        return [seq for seq, n in enumerate(self.seen) if not n and expected(seq)]
+
+    def unexpected(self, expected: Callable[[int], bool]) -> int:
+        return sum(1 for seq, n in enumerate(self.seen) if n and not expected(seq))
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    run_id: str
+    topic: str
+    group: str
+    sent: int
+    stored: int
+    received: int
+    missing: int
+    duplicated: int
+    corrupt: int
+    unacked_received: int
+    foreign: int
+    first_missing: tuple[str, ...]  # "<run>:<seq> at broker[q]@offset"
+    per_queue: dict[str, dict[str, int]]  # "broker[q]" → start, end, pulled
+    elapsed: float
+    complete: bool  # every queue was read up to its end before the deadline
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.missing == 0 and self.duplicated == 0 and self.corrupt == 0 and self.complete
+
+    def to_json(self) -> dict[str, object]:
+        return {"run_id": self.run_id, "topic": self.topic, "group": self.group, "sent": self.sent,
+                "stored": self.stored, "received": self.received, "missing": self.missing,
+                "duplicated": self.duplicated, "corrupt": self.corrupt,
+                "unacked_received": self.unacked_received, "foreign": self.foreign,
+                "first_missing": list(self.first_missing), "per_queue": self.per_queue,
+                "elapsed_s": round(self.elapsed, 3), "complete": self.complete, "ok": self.ok,
+                "notes": list(self.notes)}
+
+
+VerifyProgress = Callable[[int, int], None]  # (received so far, expected)
+
+
+def _expected(report: ProduceReport) -> Callable[[int], bool]:
+    acks: AckLog = report.acks
+    if report.spec.mode is SendMode.ONEWAY:
+        attempted = report.progress.attempted
+        return lambda seq: seq < attempted
+    return acks.acked
+
+
+async def verify_run(report: ProduceReport, namesrvs: Sequence[str], *, group: str = DEFAULT_GROUP,
+                     connector: Connector | None = None, timeout: float = 30.0,
+                     on_progress: VerifyProgress | None = None, request_timeout: float = 5.0) -> VerifyReport:
+    """Pull the run's messages back. Waits up to `timeout` for late ones (the broker dispatches
+    to its consume queues asynchronously, and oneway sends have no acknowledgement)."""
+    began = time.monotonic()
+    topic = report.spec.topic
+    lookup = await lookup_route(namesrvs, topic, connector=connector, timeout=request_timeout)
+    if lookup.route is None:
+        raise MqTestError(f"topic {topic} has no route any more at {', '.join(namesrvs)}")
+    queues, addrs = read_queues(lookup.route)
+    notes = [f"namesrv skipped: {n}" for n in lookup.notes if "no route" not in n]
+    positions = {q: report.start_offsets.get(q, 0) for q in queues}
+    for q in report.start_offsets:
+        if q not in positions:
+            notes.append(f"{q} is no longer readable; its messages cannot be verified")
+    ack_ends = report.acks.ends()
+    tally = Tally(report.run_id, report.spec.count, report.spec.body_size)
+    expected = _expected(report)
+    clients = {addr: BrokerClient(addr, connector=connector, timeout=request_timeout) for addr in set(addrs.values())}
+    ends: dict[Queue, int] = {}
+    pulled: dict[Queue, int] = {q: 0 for q in queues}
+    missing: list[int] = []
+    complete = False
+    try:
+        while True:
+            ends = await _max_offsets(clients, addrs, topic, queues, ack_ends)
+
+            async def read(q: Queue) -> None:
+                def take(m: MessageExt) -> bool:
+                    tally.add(m)
+                    pulled[q] += 1
+                    return True
+
+                positions[q] = await pull_queue(clients[addrs[q.broker_name]], group, topic, q, positions[q],
+                                                ends[q], take, notes=notes)
+
+            await asyncio.gather(*(read(q) for q in queues if positions[q] < ends[q]))
+            missing = tally.missing(expected)
+            if on_progress is not None:
+                on_progress(tally.received, report.expected)
+            complete = all(positions[q] >= ends[q] for q in queues)
+            if (complete and not missing) or time.monotonic() - began > timeout:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+
+    def where(seq: int) -> str:
+        ack = report.acks.get(seq)
+        return f"{report.run_id}:{seq}" + (f" at {ack[0]}@{ack[1]}" if ack else "")
+
+    return VerifyReport(
+        run_id=report.run_id, topic=topic, group=group, sent=report.expected,
+        stored=sum(max(0, ends.get(q, 0) - report.start_offsets.get(q, 0)) for q in queues),
+        received=tally.received, missing=len(missing), duplicated=tally.duplicated, corrupt=tally.corrupt,
+        unacked_received=tally.unexpected(expected), foreign=tally.foreign,
+        first_missing=tuple(where(s) for s in missing[:FIRST_MISSING]),
+        per_queue={str(q): {"start": report.start_offsets.get(q, 0), "end": ends.get(q, 0), "pulled": pulled[q]}
+                   for q in queues},
+        elapsed=time.monotonic() - began, complete=complete, notes=tuple(notes))
+
+
+async def _max_offsets(clients: dict[str, BrokerClient], addrs: dict[str, str], topic: str,
+                       queues: list[Queue], ack_ends: dict[Queue, int]) -> dict[Queue, int]:
+    """Each queue's current max offset, at least one past its highest acknowledged offset."""
+
+    async def one(q: Queue) -> tuple[Queue, int]:
+        try:
+            offset = await clients[addrs[q.broker_name]].get_max_offset(topic, q.queue_id)
+        except RemotingError as exc:
+            raise MqTestError(f"cannot read the max offset of {q}: {exc}") from None
+        return q, max(offset, ack_ends.get(q, 0))
+
+    return dict(await asyncio.gather(*(one(q) for q in queues)))

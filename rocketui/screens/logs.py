@@ -150,8 +150,7 @@ class LogsScreen(Screen):
             start = shown.end
             self._set_state("following")
             self._flush()  # the end of the file at once, not at the next tick
-        except FileNotFoundError:
-            self._queue.append(_Queued("", LineBatch(notice=f"{log.path} does not exist yet; waiting for it")))
+        except FileNotFoundError:  # the follower reports it (and its appearance)
             self._set_state("waiting for the file")
         except (BackendError, OSError) as exc:
             self._set_state(f"cannot read {log.path}: {exc}")
@@ -336,7 +335,7 @@ class LogsScreen(Screen):
 _NOTICES = {
     "rotated": "file rotated (renamed away and recreated); following the new file",
     "truncated": "file truncated; following from its start",
-    "missing": "file deleted or not there yet; waiting for it",
+    "missing": "the file is not there (not created yet, or deleted); waiting for it",
     "appeared": "file appeared",
     "disconnected": "connection to the host lost; reconnecting",
     "reconnected": "reconnected to the host; following from where it stopped",

@@ -486,6 +486,10 @@ class LogView(ScrollView, can_focus=True):
     def render_lines(self, crop):  # type: ignore[no-untyped-def]
         # rich_style walks the ancestors' styles: once per frame, not once per line
         self._frame_style = self.rich_style
+        if self.following and self.scroll_y < self.max_scroll_y and not self._end_queued:
+            # the viewport changed under us (a scrollbar appeared, a relayout): back to the end
+            self._end_queued = True
+            self.call_after_refresh(self._scroll_end_after_layout)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:

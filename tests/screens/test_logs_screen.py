@@ -150,6 +150,7 @@ async def test_error_jumps_and_pause_hold_new_lines(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
         await wait_for(pilot, lambda: view.line_count == 300)
+        await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
         await pilot.press("E")  # previous problem from the end: the ERROR
         await pilot.pause()
         assert not view.following
@@ -175,6 +176,7 @@ async def test_scrolling_to_the_top_reads_older_lines_from_the_file(tmp_path: Pa
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
         await wait_for(pilot, lambda: view.line_count == 500)
+        await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
         await pilot.press("home")
         await wait_for(pilot, lambda: view.line_count == 1000)
         assert view.lines()[0].endswith("message 2000")

@@ -68,6 +68,7 @@ class HostConnection:
         self._delay = 0.0
         self._retry_at = 0.0
         self._failure: str | None = None
+        self._connecting = False
         self._ever_connected = False
 
     @property
@@ -75,10 +76,14 @@ class HostConnection:
         return f"{self.host.name} ({self.host.address}:{self.host.port})"
 
     def state(self) -> str:
+        """connected | connecting | unreachable: <why the last connect failed> | disconnected |
+        not connected.  A host that failed stays "unreachable" while it is retried."""
         if self._conn is not None and not self._conn.is_closed():
             return "connected"
         if self._failure:
             return f"unreachable: {self._failure}"
+        if self._connecting:
+            return "connecting"
         return "disconnected" if self._ever_connected else "not connected"
 
     async def connection(self) -> asyncssh.SSHClientConnection:
@@ -92,6 +97,7 @@ class HostConnection:
             self._conn = None
             if self._failure and time.monotonic() < self._retry_at:
                 raise HostUnreachable(f"{self.label}: {self._failure}")
+            self._connecting = True
             try:
                 conn = await self._open()
             except HostUnreachable as exc:
@@ -99,6 +105,8 @@ class HostConnection:
                 self._delay = min(max(self._delay * 2, self._backoff[0]), self._backoff[1])
                 self._retry_at = time.monotonic() + self._delay
                 raise
+            finally:
+                self._connecting = False
             self._failure = None
             self._delay = 0.0
             self._conn = conn

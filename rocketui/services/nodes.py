@@ -21,12 +21,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from rocketui.backends.base import Backend, BackendError, Command, ProcessInfo, capture_commands
+from rocketui.backends.base import Backend, BackendError, Command, HostUnreachable, ProcessInfo, capture_commands
 from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import EXIT_MARKER
 from rocketui.cluster import Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
+from rocketui.services.host_listings import HostListings, Pending
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
@@ -73,9 +74,11 @@ class NodeService:
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._leaders: dict[str, tuple[float, int | None]] = {}
+        self.listings = HostListings(self._jvms)
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""
+        self.listings.close()
         await self.registration.close()
         await self.pool.close_all()
 
@@ -193,11 +196,12 @@ class NodeService:
         return leader
 
     async def status_all(self) -> dict[str, NodeStatus]:
-        """Status of every node: one process listing per host, one cluster query per namesrv."""
-        hosts = sorted({n.host for n in self.cluster.nodes})
-        listings = await asyncio.gather(*(self._jvms(h) for h in hosts), return_exceptions=True)
-        by_host = dict(zip(hosts, listings))
-        registered = await self.registration.registered_addresses()
+        """Status of every node: one process listing per host, one cluster query per namesrv.
+        A host that does not answer within `listings.wait` is reported as such (its listing goes
+        on in the background), and its namesrvs are not asked: the other hosts' rows stay live."""
+        by_host = await self.listings.poll(sorted({n.host for n in self.cluster.nodes}))
+        silent = {h for h, listing in by_host.items() if isinstance(listing, (Pending, HostUnreachable))}
+        registered = await self.registration.registered_addresses(skip_hosts=silent)
         results = await asyncio.gather(*(self._status(n, by_host[n.host], registered) for n in self.cluster.nodes))
         # what the namesrvs say against the cluster file: "master down", wrong id, …
         from rocketui.services.topology_check import annotate  # lazy: not needed for the first frame
@@ -217,7 +221,8 @@ class NodeService:
         host_state = self.pool.connection_state(node.host)
         transient = self._transient.get(node.name)
         if isinstance(procs, BaseException):
-            return NodeStatus(node.name, NodeState.UNKNOWN, message=str(procs), host_state=f"unreachable: {procs}")
+            return NodeStatus(node.name, NodeState.UNKNOWN, message=str(procs),
+                              host_state=self._host_down(host_state, procs))
         try:
             jvm = await self.find(node, procs)
         except BackendError as exc:
@@ -244,6 +249,17 @@ class NodeService:
         return NodeStatus(node.name, state, pid=jvm.pid if jvm else None, started_at=jvm.started_at if jvm else None,
                           port_open=port_open, registered_at=reg, namesrv_count=len(self.cluster.namesrvs),
                           message=message, host_state=host_state)
+
+    @staticmethod
+    def _host_down(connection: str, error: BaseException) -> str:
+        """The host column's words for a host whose processes could not be listed."""
+        if isinstance(error, Pending):
+            if connection == "connected":  # the link is up but says nothing: a hung host
+                return f"unreachable: no answer for {error.age:.0f}s"
+            return connection if connection.startswith("unreachable: ") else "connecting"
+        if connection.startswith("unreachable: "):  # the connect failure, without the host's label
+            return connection
+        return f"unreachable: {error}"
 
     # ----------------------------------------------------------------- start
     async def start(self, node: Node, *, wait: bool = True, timeout: float = 90.0,

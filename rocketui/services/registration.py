@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Collection
 
 from rocketui.backends.factory import BackendPool
 from rocketui.cluster import Cluster
+
+
+ASK_TIMEOUT = 3.0  # seconds for one namesrv's answer, connect to its host included
 
 
 class RegistrationProbe:
@@ -24,16 +28,23 @@ class RegistrationProbe:
         self._clients: dict[str, object] = {}  # one persistent connection per namesrv
         self.views: dict[str, object] = {}  # namesrv address → its last ClusterInfo (answering ones)
 
-    async def registered_addresses(self) -> dict[str, set[str]] | None:
+    async def registered_addresses(self, *, skip_hosts: Collection[str] = ()) -> dict[str, set[str]] | None:
         """namesrv address → broker addresses registered there (only namesrvs that answered);
-        None when there is no namesrv to ask."""
+        None when there is no namesrv to ask.  Namesrvs on `skip_hosts` (hosts that did not
+        answer this poll) are not asked: the question would go through the same dead link."""
         if not self.cluster.namesrvs:
             return None
         async with self._lock:
             at, value = self._cached
-            if value is not None and time.monotonic() - at < self.cache_seconds:
+            if value is not None and time.monotonic() - at < self.cache_seconds and not skip_hosts:
                 return value
-            results = await asyncio.gather(*(self._ask(ns) for ns in self.cluster.namesrvs))
+            asked = [ns for ns in self.cluster.namesrvs if ns.host not in skip_hosts]
+            for ns in self.cluster.namesrvs:
+                if ns.host in skip_hosts:
+                    key = f"{self.cluster.advertised_address(ns)}:{ns.port}"
+                    self.errors[key] = f"host '{ns.host}' is not answering"
+                    self.views.pop(key, None)
+            results = await asyncio.gather(*(self._ask(ns) for ns in asked))
             value = {addr: brokers for addr, brokers in results if brokers is not None}
             self._cached = (time.monotonic(), value)
             return value
@@ -60,14 +71,21 @@ class RegistrationProbe:
         key = f"{address}:{ns.port}"
         backend = self.pool.get(ns.host)
         try:
-            if not await backend.port_open(address, ns.port, timeout=0.5):
-                self.errors[key] = "not accepting connections"
-                self.views.pop(key, None)
-                return key, None
-            client = self._clients.get(key)
-            if client is None:
-                client = self._clients[key] = NamesrvClient(key, connector=backend.open_connection, timeout=2.0)
-            info = await client.cluster_info()  # type: ignore[attr-defined]
+            # bounded as a whole: reaching the namesrv may need a (re)connect to its host first
+            async with asyncio.timeout(ASK_TIMEOUT):
+                if not await backend.port_open(address, ns.port, timeout=0.5):
+                    self.errors[key] = "not accepting connections"
+                    self.views.pop(key, None)
+                    return key, None
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = NamesrvClient(key, connector=backend.open_connection, timeout=2.0)
+                info = await client.cluster_info()  # type: ignore[attr-defined]
+        except TimeoutError:
+            self.errors[key] = f"no answer within {ASK_TIMEOUT:g}s"
+            self.views.pop(key, None)
+            await self._drop(key)
+            return key, None
         except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
             self.errors[key] = str(exc) or type(exc).__name__
             self.views.pop(key, None)

@@ -484,10 +484,14 @@ async def test_silent_server_hits_connect_timeout(sshd_farm: SSHFarm, tmp_path: 
         host = Host("mute", BackendKind.SSH, CLOSED[0], Pos("t.yaml", 1), port=CLOSED[1] - 1, connect_timeout=1.0,
                     known_hosts=str(tmp_path / "kh"))
         b = SSHBackend(host)
+        assert b.connection_state() == "not connected"
         started = time.monotonic()
+        listing = asyncio.create_task(b.processes())
+        await eventually(lambda: b.connection_state() == "connecting", "the connecting state")
         with pytest.raises(HostUnreachable, match="no SSH answer within 1s"):
-            await b.processes()
+            await listing
         assert time.monotonic() - started < host.connect_timeout + 1
+        assert b.connection_state() == "unreachable: no SSH answer within 1s"
     finally:
         sink.close()
 

@@ -159,6 +159,23 @@ class SSHServer:
         self.proc.wait()
         self.proc = None
 
+    def freeze(self) -> None:
+        """SIGSTOP sshd and every connection it serves: a host that hangs (or a network that drops
+        every packet) rather than refusing, so existing connections get no answer and no reset."""
+        self._signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_all(signal.SIGCONT)
+
+    def _signal_all(self, sig: signal.Signals) -> None:
+        if self.proc is None:
+            return
+        for pid in [self.proc.pid, *_children(self.proc.pid)]:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
     def known_hosts_file(self, path: Path | None = None) -> Path:
         path = path or self.dir / "known_hosts"
         path.write_text(self.host_key_line)

@@ -246,6 +246,18 @@ def broker_body(cluster: Cluster, node: Node, topology: Topology,
         # 5.x slaves refuse every pull (SYSTEM_BUSY "[REJECTREQUEST]") unless slaveReadEnable is
         # true, so without it nothing can be read while a master is down.
         pairs.append(("slaveReadEnable", "true"))
+    if node.is_master and topology.slaves_per_master and topology.replication is Replication.SYNC:
+        # 5.x acknowledges a SYNC_MASTER send without waiting for any slave while inSyncReplicas
+        # is 1 (the default: CommitLog.handleHA returns PUT_OK for needAckNums <= 1), so the
+        # official samples' brokerRole=SYNC_MASTER alone replicates asynchronously.
+        replicas = str(1 + topology.slaves_per_master)
+        pairs += [("totalReplicas", replicas), ("inSyncReplicas", replicas)]
+    if node.is_slave:
+        # A 5.x slave builds its consume queues only up to the master's confirm offset, which it
+        # learns one replication round later; when the master dies, the last acknowledged
+        # messages sit in the slave's commitlog unreadable.  readUnCommitted dispatches all the
+        # slave has (what 4.x did), so SYNC_MASTER's promise holds: SEND_OK = readable from the slave.
+        pairs.append(("readUnCommitted", "true"))
     # Extra keys: the topology's for every broker, then the node's own; a later value of a key
     # replaces an earlier one in place, new keys go at the end.
     index = {k: i for i, (k, _) in enumerate(pairs)}

@@ -442,9 +442,20 @@ class NodeService:
                     if not await self._alive(node, jvm):
                         break
                     await asyncio.sleep(0.25)
+            await self._wait_launcher_gone(node)
         finally:
             self._transient.pop(node.name, None)
         return await self.status(node)
+
+    async def _wait_launcher_gone(self, node: Node, timeout: float = 3.0) -> None:
+        """The launch wrapper appends the JVM's exit status to stdout.log just after the JVM is
+        gone; wait for it, so a start right after this stop never reads the old exit line as its
+        own failure."""
+        self._leaders.pop(node.name, None)
+        leader = await self._leader(node)
+        deadline = time.monotonic() + timeout
+        while leader and time.monotonic() < deadline and await self.backend(node).signal(leader, 0):
+            await asyncio.sleep(0.05)
 
     async def _alive(self, node: Node, jvm: ProcessInfo) -> bool:
         return any(p.pid == jvm.pid and p.start_ticks == jvm.start_ticks for p in await self._jvms(node.host))

@@ -4,8 +4,9 @@ A poll asks every host for its processes at once and waits at most `wait` second
 that has not finished by then keeps running in its own task (a connect to a silent host takes
 its connect_timeout; a hung connection takes until the keepalive gives up): that host is
 reported as `Pending`, and later polls look at the same task without waiting for it again, so
-they are as fast as the hosts that answer.  A listing that finished between two polls is used
-by the next one if it is fresh.
+they are as fast as the hosts that answer.  Nor is a host waited for that is known to be down
+(`hopeless`: its last connect failed and this listing is a retry).  A listing that finished
+between two polls is used by the next one if it is fresh.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ class _Task:
 
 
 class HostListings:
-    def __init__(self, fetch: Callable[[str], Awaitable[list[ProcessInfo]]], *, wait: float = 2.0) -> None:
+    def __init__(self, fetch: Callable[[str], Awaitable[list[ProcessInfo]]], *, wait: float = 2.0,
+                 hopeless: Callable[[str], bool] = lambda host: False) -> None:
         self._fetch = fetch
         self.wait = wait
+        self._hopeless = hopeless
         self._tasks: dict[str, _Task] = {}
 
     def _task(self, host: str) -> tuple[_Task, bool]:
@@ -60,9 +63,12 @@ class HostListings:
 
     async def poll(self, hosts: Iterable[str]) -> dict[str, Listing]:
         """host → its processes, the error that ended its listing, or `Pending`."""
+        hosts = list(hosts)
+        hopeless = {h for h in hosts if self._hopeless(h)}
         started = {h: self._task(h) for h in hosts}
         entries = {h: entry for h, (entry, _) in started.items()}
-        new = [entry.task for entry, fresh in started.values() if fresh and not entry.task.done()]
+        new = [entry.task for h, (entry, fresh) in started.items()
+               if fresh and h not in hopeless and not entry.task.done()]
         if new:  # listings still pending from an earlier poll already had their wait
             await asyncio.wait(new, timeout=self.wait)
         results: dict[str, Listing] = {}

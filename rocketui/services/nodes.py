@@ -74,7 +74,8 @@ class NodeService:
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._leaders: dict[str, tuple[float, int | None]] = {}
-        self.listings = HostListings(self._jvms)
+        self.listings = HostListings(
+            self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable"))
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""

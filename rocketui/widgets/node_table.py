@@ -7,7 +7,7 @@ import time
 from rich.text import Text
 from textual.widgets import DataTable
 
-from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.services.formatting import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
 
@@ -19,6 +19,16 @@ STATE_STYLE = {
     NodeState.FAILED: "bold red",
     NodeState.UNKNOWN: "magenta",
 }
+
+HOST_STATE_CHARS = 48  # the start of a long reason; the detail line under the table has all of it
+
+
+def host_state_style(state: str) -> str:
+    if state == "connected":
+        return "green"
+    if state == "connecting":
+        return "yellow"
+    return "bold red" if state.startswith("unreachable") else "dim"
 
 
 def display_order(cluster: Cluster) -> list[Node]:
@@ -48,6 +58,7 @@ class NodeTable(DataTable):
         state = status.state if status else NodeState.UNKNOWN
         label = state.value if not (status and status.host_state.startswith("unreachable")) else "unreachable"
         row[COLUMNS.index("state")] = Text(label, style=STATE_STYLE[state])
+        row[COLUMNS.index("host")] = self._host_cell(node, status)
         reg = row[COLUMNS.index("registered")]
         if status and status.registered is False and state is NodeState.RUNNING:
             row[COLUMNS.index("registered")] = Text(str(reg), style="bold red")
@@ -55,15 +66,24 @@ class NodeTable(DataTable):
             row[COLUMNS.index("note")] = Text(status.note, style="bold yellow")
         return row
 
+    def _host_cell(self, node: Node, status: NodeStatus | None) -> str | Text:
+        """The host's name and, for an SSH host, its connection: connecting (also before the
+        first poll, which connects), connected, unreachable: reason."""
+        if self.cluster.host(node.host).backend is BackendKind.LOCAL:
+            return node.host
+        state = status.host_state if status and status.host_state else "connecting"
+        shown = state if len(state) <= HOST_STATE_CHARS else state[:HOST_STATE_CHARS - 1] + "…"
+        return Text.assemble(node.host, " ", (shown, host_state_style(state)))
+
     def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
         self.statuses.update(statuses)
         now = now or time.time()
         for node in self.cluster.nodes:
             status = self.statuses.get(node.name)
             for col, value in zip(COLUMNS, self._cells(node, status, now)):
-                if col in ("node", "kind", "host", "address", "role"):
+                if col in ("node", "kind", "address", "role"):
                     continue
-                self.update_cell(node.name, col, value, update_width=col == "note")
+                self.update_cell(node.name, col, value, update_width=col in ("host", "note"))
 
     @property
     def selected_node(self) -> Node | None:

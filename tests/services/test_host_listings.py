@@ -61,3 +61,11 @@ async def test_a_listing_that_finished_long_before_the_poll_is_not_shown() -> No
     assert isinstance((await listings.poll(["slow"]))["slow"], Pending)
     assert hosts.calls.count("slow") == 3
     listings.close()
+
+
+async def test_a_host_known_to_be_down_is_retried_without_making_the_poll_wait() -> None:
+    hosts = Hosts()
+    listings = HostListings(hosts.fetch, wait=3600.0, hopeless=lambda host: host == "slow")
+    result = await listings.poll(["ok", "slow"])  # would never return if it waited for "slow"
+    assert result["ok"] == [JVM] and isinstance(result["slow"], Pending) and hosts.calls == ["ok", "slow"]
+    listings.close()

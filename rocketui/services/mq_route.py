@@ -102,7 +102,8 @@ def write_queues(route: TopicRoute) -> tuple[list[Queue], dict[str, str]]:
             masters[q.broker_name] = master
             queues.extend(Queue(q.broker_name, i) for i in range(q.write_queue_nums))
     if not queues:
-        raise MqTestError(f"topic {route.topic} has no writable queue: " + ("; ".join(reasons) or "its route lists no queues"))
+        raise MqTestError(f"topic {route.topic} has no writable queue: "
+                          + ("; ".join(reasons) or "its route lists no queues"))
     return queues, masters
 
 

@@ -17,7 +17,7 @@ import secrets
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
@@ -32,6 +32,7 @@ from rocketui.services.mq_route import (MqTestError, Queue, RouteLookup, lookup_
                                         read_queues, write_queues)
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 
+PERM_INHERIT = 0x1  # a topic whose config new topics may copy (TBW102 with autoCreateTopicEnable)
 PROP_RUN = "rui_run"
 PROP_SEQ = "rui_seq"
 ROUTE_WAIT = 30.0  # a created topic reaches the namesrv with the broker's next registration
@@ -402,12 +403,15 @@ class ProduceRun:
         """Send message 0 through a broker that lists TBW102 with defaultTopic=TBW102: the broker
         creates the topic (autoCreateTopicEnable) and registers it at the namesrvs."""
         tbw = await self._lookup(DEFAULT_TOPIC)
-        if tbw.route is None:
+        inheritable = [q for q in tbw.route.queues if q.perm & PERM_INHERIT] if tbw.route else []
+        if tbw.route is None or not inheritable:
+            why = (f"no {DEFAULT_TOPIC} route" if tbw.route is None
+                   else f"{DEFAULT_TOPIC} has no inherit permission on any broker")
             raise MqTestError(f"topic {self.spec.topic} does not exist (namesrv {tbw.answered_by}) and no broker "
-                              f"auto-creates topics (no {DEFAULT_TOPIC} route: autoCreateTopicEnable=false "
-                              "everywhere); create it first, e.g. produce --create-on CLUSTER")
+                              f"auto-creates topics ({why}: autoCreateTopicEnable=false); create it first, "
+                              "e.g. produce --create-on CLUSTER")
         try:
-            queues, masters = write_queues(tbw.route)
+            queues, masters = write_queues(replace(tbw.route, queues=inheritable))
         except MqTestError as exc:
             raise MqTestError(f"topic {self.spec.topic} does not exist and cannot be auto-created: {exc}") from None
         queue = Queue(queues[0].broker_name, 0)
@@ -419,8 +423,10 @@ class ProduceRun:
             kind, message = classify_error(self._last_exc or RuntimeError("send failed"))
             if kind is ErrorKind.TOPIC_MISSING:
                 raise MqTestError(f"topic {self.spec.topic} does not exist and broker {queue.broker_name} refused "
-                                  "to auto-create it (autoCreateTopicEnable=false); create it first, "
-                                  f"e.g. produce --create-on CLUSTER ({self._last_exc})")
+                                  "to auto-create it (autoCreateTopicEnable=false, or it was switched off at run "
+                                  f"time since the broker started, which strips {DEFAULT_TOPIC}'s inherit permission "
+                                  "until a restart); create the topic first, e.g. produce --create-on CLUSTER "
+                                  f"({self._last_exc})")
             raise MqTestError(f"auto-creating topic {self.spec.topic} through {queue.broker_name} failed: {message}")
         self._next_seq = 1
         self._notes.append(f"topic {self.spec.topic} auto-created by broker {queue.broker_name}")

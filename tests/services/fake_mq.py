@@ -25,6 +25,7 @@ class FakeMq:
     sent: list[dict[str, str]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    perms: dict[str, int] = field(default_factory=lambda: {"TBW102": 7})  # default 6 (read+write)
     addr: str = ""
 
     def peer(self) -> Peer:
@@ -33,7 +34,8 @@ class FakeMq:
     def _route(self, topic: str) -> bytes:
         return json.dumps({
             "queueDatas": [{"brokerName": self.broker_name, "readQueueNums": self.topics[topic],
-                            "writeQueueNums": self.topics[topic], "perm": 6, "topicSysFlag": 0}],
+                            "writeQueueNums": self.topics[topic], "perm": self.perms.get(topic, 6),
+                            "topicSysFlag": 0}],
             "brokerDatas": [{"cluster": self.cluster, "brokerName": self.broker_name,
                              "brokerAddrs": {"0": self.addr}}]}).encode()
 
@@ -60,6 +62,10 @@ class FakeMq:
             elif cmd.code == RequestCode.GET_MAX_OFFSET:
                 offset = self.offsets.get((ext["topic"], int(ext["queueId"])), 0)
                 writer.write(reply(cmd, ext_fields={"offset": str(offset)}))
+            elif cmd.code == RequestCode.PULL_MESSAGE:  # stores nothing: every pull finds nothing new
+                offset = ext["queueOffset"]
+                writer.write(reply(cmd, ResponseCode.PULL_NOT_FOUND, ext_fields={
+                    "nextBeginOffset": offset, "minOffset": "0", "maxOffset": offset, "suggestWhichBrokerId": "0"}))
             elif cmd.code == RequestCode.SEND_MESSAGE_V2:
                 self._send(cmd, writer)
             else:

@@ -168,9 +168,13 @@ async def test_missing_topic_without_auto_create_says_so(fake: FakeMq) -> None:
     with pytest.raises(MqTestError, match=r"topic Nope does not exist \(namesrv .*\) and no broker auto-creates "
                                           r"topics \(no TBW102 route"):
         await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
-    fake.topics["TBW102"] = 8  # listed, but the broker answers TOPIC_NOT_EXIST (auto-create switched off)
+    fake.topics["TBW102"] = 8
+    fake.perms["TBW102"] = 6  # what the broker registers once auto-create was switched off at run time
+    with pytest.raises(MqTestError, match=r"no broker auto-creates topics \(TBW102 has no inherit permission"):
+        await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
+    fake.perms["TBW102"] = 7  # inheritable at the namesrv, but the broker answers TOPIC_NOT_EXIST
     with pytest.raises(MqTestError, match=r"topic Nope does not exist and broker broker-f refused to auto-create "
-                                          r"it \(autoCreateTopicEnable=false\)"):
+                                          r"it \(autoCreateTopicEnable=false, or it was switched off at run time"):
         await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
 
 

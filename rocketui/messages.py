@@ -11,6 +11,10 @@ from rocketui.services.node_status import NodeStatus
 if TYPE_CHECKING:
     from rocketui.cluster import Node
     from rocketui.services.config_edit import Loaded
+    from rocketui.services.health import HealthReport
+    from rocketui.services.mqtest import ProduceProgress, ProduceReport
+    from rocketui.services.mqtest_verify import VerifyReport
+    from rocketui.services.quickstart import QuickstartResult
 
 
 class StatusUpdated(Message):
@@ -72,3 +76,32 @@ class PlanReady(Message):
         self.action = action
         self.nodes = nodes
         self.lines = lines
+
+
+class MqTestUpdate(Message):
+    """Progress or result of a produce/consume test or a quickstart run (any field may be set)."""
+
+    def __init__(self, *, progress: ProduceProgress | None = None, report: ProduceReport | None = None,
+                 verified: VerifyReport | None = None, quickstart: QuickstartResult | None = None,
+                 line: str | None = None, text: str = "", done: bool = False) -> None:
+        super().__init__()
+        self.progress = progress
+        self.report = report
+        self.verified = verified
+        self.quickstart = quickstart
+        self.line = line
+        self.text = text
+        self.done = done
+
+    def can_replace(self, message: Message) -> bool:  # a newer progress supersedes an older one
+        return (isinstance(message, MqTestUpdate) and self.progress is not None and message.progress is not None
+                and not (message.report or message.done or message.line or message.text))
+
+
+class HealthUpdated(Message):
+    """A fresh cluster health report (or why it could not be made)."""
+
+    def __init__(self, report: HealthReport | None, error: str = "") -> None:
+        super().__init__()
+        self.report = report
+        self.error = error

@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from rocketui.keymap import KEYMAP, display_key
 
-SCOPE_TITLES = {"global": "Everywhere", "main": "Node table", "logs": "Log view", "config": "Forms", "journal": "Journal"}
+SCOPE_TITLES = {"global": "Everywhere", "main": "Node table", "logs": "Log view", "config": "Forms", "journal": "Journal", "mqtest": "Test panel", "health": "Health"}
 
 
 class HelpScreen(ModalScreen[None]):

@@ -232,6 +232,16 @@ class MainScreen(Screen):
         self.query_one(NodeTable).select_node(name)
         self.run_worker(self.app.run_action(action, self), group="palette")
 
+    def action_mqtest(self) -> None:
+        from rocketui.screens.mqtest import MqTestScreen
+
+        self.app.push_screen(MqTestScreen(self.service))
+
+    def action_health(self) -> None:
+        from rocketui.screens.health import HealthScreen
+
+        self.app.push_screen(HealthScreen(self.service))
+
     def action_journal(self) -> None:
         from rocketui.screens.journal import JournalScreen
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import posixpath
 import signal as signal_mod
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -44,6 +45,7 @@ T = TypeVar("T")
 
 FILE_TIMEOUT = 60.0
 SCRIPT_TIMEOUT = 30.0
+UPLOAD_MIN_RATE = 256 * 1024  # bytes/s: an upload slower than this (2 Mbit/s) times out
 
 
 class _NeverStarted(HostUnreachable):
@@ -287,6 +289,21 @@ class SSHBackend(Backend):
             return sorted(n for n in names if n not in (".", ".."))
 
         return await self._sftp(f"list {path}", fn)
+
+    async def upload(self, local_path: str, path: str, *,
+                     progress: Callable[[int, int], None] | None = None) -> int:
+        """Copy a local file to `path` on the host over SFTP (parallel requests); returns its size.
+        Not atomic and not retried: upload to a temporary name, check it, then move it."""
+        path = await self.expand_path(path)
+        size = os.path.getsize(local_path)
+
+        def handler(_src: bytes, _dst: bytes, done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
+
+        await self._sftp(f"upload {path}", lambda sftp: sftp.put(local_path, path, progress_handler=handler),
+                         retry=False, timeout=FILE_TIMEOUT + size / UPLOAD_MIN_RATE)
+        return size
 
     async def makedirs(self, path: str) -> None:
         path = await self.expand_path(path)

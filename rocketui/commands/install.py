@@ -1,4 +1,5 @@
-"""`rocketui install [--home DIR] [--version V] [--from ZIP] [--cluster FILE] [--force]`"""
+"""`rocketui install [--home DIR] [--version V] [--from ZIP] [--cluster FILE] [--force]`
+`rocketui install --cluster FILE --host NAME [--host NAME ...] [--source DIR] [--force]`"""
 
 from __future__ import annotations
 
@@ -18,11 +19,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", default=None, help=f"RocketMQ version (default {DEFAULT_VERSION})")
     parser.add_argument("--from", dest="from_zip", metavar="ZIP", help="an official rocketmq-all-*-bin-release.zip")
     parser.add_argument("--force", action="store_true", help="reinstall even when present")
+    parser.add_argument("--host", action="append", metavar="NAME",
+                        help="copy the distribution installed here onto this SSH host of --cluster (its "
+                             "rocketmq_home, else rocketmq.home); repeatable")
+    parser.add_argument("--source", metavar="DIR",
+                        help="with --host: the local distribution to copy (default "
+                             "~/.local/share/rocketui/rocketmq-VERSION)")
 
 
 async def run(args: argparse.Namespace, ctx: object) -> int:
     from rocketui.rocketmq.install import InstallError, install_distribution
     from rocketui.rocketmq.layout import DEFAULT_VERSION
+
+    if args.host or args.source:
+        return await _run_remote(args)
 
     version = args.version or DEFAULT_VERSION
     home = args.home
@@ -40,6 +50,36 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
     try:
         install_distribution(home, version, from_zip=args.from_zip, force=args.force,
                              log=lambda m: print(m, flush=True))
+    except InstallError as exc:
+        print(f"rocketui install: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run_remote(args: argparse.Namespace) -> int:
+    from rocketui.cluster_loader import ClusterFileError, load_cluster
+    from rocketui.rocketmq.install import InstallError
+    from rocketui.services.remote_install import install_on_hosts
+
+    usage = ""
+    if not args.host:
+        usage = "--source goes with --host NAME"
+    elif not args.cluster:
+        usage = "--host needs --cluster FILE (the host and its RocketMQ home come from it)"
+    elif args.home or args.from_zip:
+        usage = ("--home and --from install on this machine; with --host the host's home comes from the "
+                 "cluster file, and --source names the local distribution to copy")
+    if usage:
+        print(f"rocketui install: {usage}", file=sys.stderr)
+        return 2
+    try:
+        cluster = load_cluster(args.cluster)
+    except ClusterFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    source = args.source or f"~/.local/share/rocketui/rocketmq-{args.version or cluster.rocketmq.version}"
+    try:
+        await install_on_hosts(cluster, args.host, source, force=args.force, log=lambda m: print(m, flush=True))
     except InstallError as exc:
         print(f"rocketui install: {exc}", file=sys.stderr)
         return 1

@@ -24,7 +24,7 @@ from typing import TypeVar
 from rocketui.backends.base import Backend, BackendError, Command, HostUnreachable, ProcessInfo, capture_commands
 from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import EXIT_MARKER
-from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.host_listings import HostListings, Pending
@@ -283,8 +283,9 @@ class NodeService:
         home = dict(command.env)["ROCKETMQ_HOME"]
         script = command.argv[1]
         if await backend.stat(script) is None:
+            remote = f" --host {node.host}" if self.cluster.host(node.host).backend is BackendKind.SSH else ""
             raise NodeError(f"node '{node.name}': RocketMQ is not installed at {home} on host '{node.host}' "
-                            f"({script} is missing); run: rocketui install --cluster {self.cluster.source}")
+                            f"({script} is missing); run: rocketui install --cluster {self.cluster.source}{remote}")
         run_dir = await self.run_dir(node)
         await backend.makedirs(run_dir)
         config = await self.config_path(node)

@@ -5,9 +5,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 # Snapshots must not depend on the developer's terminal settings.
 os.environ.pop("NO_COLOR", None)
+
+# No timing thresholds in unit tests: Hypothesis' per-example deadline would fail a property test
+# on a busy 2-core machine although the property holds.
+settings.register_profile("rocketui", deadline=None)
+settings.load_profile("rocketui")
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,11 @@ from rocketui.screens.main import MainScreen
 from rocketui.screens.palette import ScreenCommands
 from rocketui.services.nodes import NodeService
 from rocketui.user_config import load_user_config, remember_theme
+from rocketui.widgets.confirm import ConfirmModal
 
 STYLES = Path(__file__).parent / "styles"
+# worker groups that change something: quitting while one runs asks first
+BUSY_GROUPS = frozenset({"actions", "config-save", "config-live", "mqtest", "quickstart"})
 
 
 class RocketUI(App[int]):
@@ -51,6 +54,19 @@ class RocketUI(App[int]):
         self.push_screen(MainScreen(self.service, poll_interval=self.poll_interval))
         for problem in self.user_config.problems:
             self.notify(problem, title="settings", severity="warning", timeout=15)
+
+    async def action_quit(self) -> None:
+        """Quit; if a change is under way (a start, stop, save, test), ask first: quitting
+        interrupts it (nodes themselves keep running either way)."""
+        busy = [w for w in self.workers if w.group in BUSY_GROUPS and w.is_running]
+        if not busy:
+            self.exit()
+            return
+        what = ", ".join(sorted({w.name or w.group for w in busy}))
+        self.push_screen(ConfirmModal("Quit while busy", f"Still running: {what}. Quitting interrupts it; a node "
+                                      "may be left half-started or half-stopped (check with status).",
+                                      confirm_label="Quit"),
+                         lambda ok: self.exit() if ok else None)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

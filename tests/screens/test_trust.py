@@ -174,3 +174,32 @@ async def test_read_only_form_refuses_to_save(tmp_path: Path) -> None:
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmModal)
         assert any("read-only" in n.message for n in app._notifications)
+
+
+async def test_quit_while_an_action_runs_asks_first() -> None:
+    import asyncio
+
+    app, service = make_app()
+
+    async def slow_start(node, **kw):  # a start that takes its time, like a broker's
+        await asyncio.sleep(30)
+
+    service.start = slow_start  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "s")  # broker-b: stopped in the table
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ConfirmModal):
+                break
+        await pilot.press("y")
+        await pilot.pause(0.2)
+        await pilot.press("q")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Quit while busy"
+        await pilot.press("escape")  # Cancel: keep working
+        await pilot.pause()
+        assert app.is_running and not isinstance(app.screen, ConfirmModal)
+        await pilot.press("q", "y")
+        await pilot.pause(0.2)
+    assert app.return_code is not None or not app.is_running

@@ -55,7 +55,8 @@ async def test_broker_boot_line_and_files_in_the_log_view(cluster_file: Path) ->
         # broker.log is created lazily by logback; until then the view opens the captured stdout
         assert app.screen.current.name in ("broker.log", "stdout.log")
         # the boot line is the broker's own stdout line; the captured stdout shows it
-        if app.screen.current.name != "stdout.log":
+        if app.screen.current.name != "stdout.log":  # the main log opens before the side list is read
+            await wait_for(pilot, lambda: any(f.name == "stdout.log" for f in app.screen._files), timeout=20)
             app.screen.open_file(next(f for f in app.screen._files if f.name == "stdout.log"))
         await wait_for(pilot, lambda: any(BOOT_LINE[NodeKind.BROKER].search(l) for l in view.lines()), timeout=20)
         # stopping the broker writes its shutdown lines into the followed file, live

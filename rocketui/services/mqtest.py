@@ -30,6 +30,7 @@ from rocketui.rocketmq.remoting.message import (PROP_KEYS, PROP_TAGS, PROP_UNIQ_
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
 from rocketui.services.mq_route import (MqTestError, Queue, RouteLookup, lookup_route,
                                         read_queues, write_queues)
+from rocketui.services.mq_transport import coalescing
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 
 PERM_INHERIT = 0x1  # a topic whose config new topics may copy (TBW102 with autoCreateTopicEnable)
@@ -273,6 +274,10 @@ class ProduceRun:
         self.progress_interval = progress_interval
         self.run_id = run_id or new_run_id()
         self.timeout = timeout  # namesrv and offset requests
+        # several frames per loop iteration (async, oneway): send them together; a lone sync
+        # frame would only wait one iteration longer
+        batched = spec.workers > 1 or spec.mode is SendMode.ONEWAY
+        self._broker_connector = coalescing(connector) if batched else connector
         self._clients: dict[str, BrokerClient] = {}
         self._phase = Phase.ROUTE
         self._next_seq = 0
@@ -342,7 +347,7 @@ class ProduceRun:
     def _client(self, addr: str) -> BrokerClient:
         client = self._clients.get(addr)
         if client is None:
-            client = self._clients[addr] = BrokerClient(addr, connector=self.connector,
+            client = self._clients[addr] = BrokerClient(addr, connector=self._broker_connector,
                                                         timeout=self.spec.send_timeout)
         return client
 
@@ -505,6 +510,8 @@ class ProduceRun:
                     await asyncio.sleep(delay)
             queue = queues[seq % len(queues)]
             await self._send_one(seq, queue, addrs[queue.broker_name])
+            if spec.mode is SendMode.ONEWAY and seq % 64 == 63:
+                await asyncio.sleep(0)  # a oneway write rarely waits: let progress and batching run
 
     async def _send_one(self, seq: int, queue: Queue, addr: str) -> bool:
         spec = self.spec

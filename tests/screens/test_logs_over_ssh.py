@@ -1,0 +1,66 @@
+"""The log view following a node's log on an SSH host while that host's sshd is killed and
+restarted: the view says so, then carries on with every line exactly once."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import pytest
+
+from rocketui.app import RocketUI
+from rocketui.cluster_loader import load_cluster
+from rocketui.screens.logs import LogsScreen
+from rocketui.services.logs import LogService
+from tests.screens.test_logs_screen import wait_for
+from tests.support.sshd import SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.ssh
+
+
+async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFarm, tmp_path: Path) -> None:  # noqa: F811
+    server = sshd_farm.start(1)[0]
+    known = server.known_hosts_file(tmp_path / "known_hosts")
+    path = tmp_path / "cluster.yaml"
+    path.write_text(f"""\
+cluster: LogsOverSsh
+rocketmq: {{home: {tmp_path}/rocketmq, version: "5.5.0"}}
+work_dir: {tmp_path}/work
+hosts:
+  mq1: {{backend: ssh, address: {server.address}, port: {server.port}, user: {getpass.getuser()},
+        identity_file: {server.keys.key}, known_hosts: {known}, connect_timeout: 3}}
+nodes:
+  - {{name: ns, kind: namesrv, host: mq1, port: 32876, user_home: {tmp_path}/ns}}
+""")
+    log = tmp_path / "ns/logs/rocketmqlogs/namesrv.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("".join(f"line {i}\n" for i in range(5)))
+    cluster = load_cluster(str(path))
+    app = RocketUI(cluster, poll_interval=0)
+    app.animation_level = "none"
+
+    def append(lines: range) -> None:
+        with log.open("a") as f:
+            f.write("".join(f"line {i}\n" for i in lines))
+
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(LogsScreen(LogService(cluster, app.service), [cluster.node("ns")]))
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        view = app.screen.view
+        await wait_for(pilot, lambda: "line 4" in view.lines(), timeout=20)
+        append(range(5, 10))
+        await wait_for(pilot, lambda: "line 9" in view.lines(), timeout=20)
+        server.kill()
+        append(range(10, 20))  # written while the host is cut off
+        await wait_for(pilot, lambda: any("connection to the host lost" in line for line in view.lines()), timeout=20)
+        server.start()
+        append(range(20, 25))
+        await wait_for(pilot, lambda: "line 24" in view.lines(), timeout=30)
+        shown = view.lines()  # rocketui's own lines are framed by ──
+        assert [line for line in shown if not line.startswith("──")] == [f"line {i}" for i in range(25)]
+        assert [line for line in shown if line.startswith("──")] == [
+            "── connection to the host lost; reconnecting ──",
+            "── reconnected to the host; following from where it stopped ──"]
+        assert shown.index("line 9") < shown.index(
+            "── connection to the host lost; reconnecting ──") < shown.index("line 10")

@@ -328,9 +328,9 @@ class ProduceRun:
     async def run(self) -> ProduceReport:
         try:
             lookup = await self._route()
-            self._phase = Phase.OFFSETS
+            self._set_phase(Phase.OFFSETS)
             start_offsets = await self._start_offsets(lookup)
-            self._phase = Phase.SEND
+            self._set_phase(Phase.SEND)
             await self._send_all()
             self._phase = Phase.DONE
             final = self.progress()
@@ -354,16 +354,21 @@ class ProduceRun:
     async def _lookup(self, topic: str) -> RouteLookup:
         lookup = await lookup_route(self.namesrvs, topic, connector=self.connector, timeout=self.timeout)
         for note in lookup.notes:
-            if note not in self._notes and "no route for topic" not in note:
-                self._notes.append(f"namesrv skipped: {note}")
+            text = f"namesrv skipped: {note}"
+            if text not in self._notes and "no route for topic" not in note:
+                self._notes.append(text)
         return lookup
+
+    def _set_phase(self, phase: Phase) -> None:
+        self._phase = phase
+        self._emit(self.progress())
 
     async def _route(self) -> RouteLookup:
         self._emit(self.progress())
         lookup = await self._lookup(self.spec.topic)
         if lookup.route is None:
             if self.spec.create is not None:
-                self._phase = Phase.CREATE
+                self._set_phase(Phase.CREATE)
                 await self._create_topic(self.spec.create)
             else:
                 await self._auto_create()
@@ -420,7 +425,7 @@ class ProduceRun:
         except MqTestError as exc:
             raise MqTestError(f"topic {self.spec.topic} does not exist and cannot be auto-created: {exc}") from None
         queue = Queue(queues[0].broker_name, 0)
-        self._phase = Phase.CREATE
+        self._set_phase(Phase.CREATE)
         self._mark_send_start()
         self._acks = AckLog(self.spec.count, [queue])
         ok = await self._send_one(0, queue, masters[queue.broker_name])

@@ -184,10 +184,13 @@ async def test_creates_the_topic_on_the_cluster_or_says_what_exists(fake: FakeMq
     with pytest.raises(MqTestError, match="no broker named broker-z is registered \\(known: broker-f\\)"):
         await ProduceRun(ProduceSpec(topic="New", create=TopicCreation(broker="broker-z")), [fake.addr]).run()
     spec = ProduceSpec(topic="New", count=6, create=TopicCreation(cluster="FakeCluster", queues=3))
-    report = await ProduceRun(spec, [dead(), fake.addr]).run()
+    phases: list[Phase] = []
+    report = await ProduceRun(spec, [dead(), fake.addr], on_progress=lambda p: phases.append(p.phase)).run()
+    assert list(dict.fromkeys(phases)) == [Phase.ROUTE, Phase.CREATE, Phase.OFFSETS, Phase.SEND, Phase.DONE]
     assert fake.created == ["New"] and report.progress.per_queue == {f"broker-f[{i}]": 2 for i in range(3)}
     assert "created topic New with 3 queues on broker-f" in report.notes
-    assert any(n.startswith("namesrv skipped: ") and "Connection refused" in n for n in report.notes)
+    skipped = [n for n in report.notes if n.startswith("namesrv skipped: ")]
+    assert len(skipped) == 1 and "Connection refused" in skipped[0]  # asked 3 times, noted once
 
 
 async def test_no_namesrv_up_is_a_clear_error() -> None:

@@ -63,6 +63,8 @@ def test_readme_path_in_tmux(tmux: str, tmp_path: Path) -> None:
                    env={**os.environ, "TERM": "xterm-256color"})
     wait_screen(tmux, lambda t: "broker-a" in t and "stopped" in row(t, "broker-a"))
     subprocess.run(["tmux", "send-keys", "-t", tmux, "S"], check=True)
+    wait_screen(tmux, lambda t: "These commands will run" in t)  # the dialog lists the exact commands
+    subprocess.run(["tmux", "send-keys", "-t", tmux, "y"], check=True)
     text = wait_screen(tmux, lambda t: "running" in row(t, "ns") and "running" in row(t, "broker-a")
                        and "1/1" in row(t, "broker-a"))
     pid = pid_of(row(text, "broker-a"))

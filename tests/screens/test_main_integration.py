@@ -46,6 +46,13 @@ def port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+async def confirm(pilot) -> None:
+    """Wait for the confirmation (its plan is worked out first) and accept it."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal), timeout=20)
+    assert any("local:" in line for line in pilot.app.screen.details)  # the exact command is shown
+    await pilot.press("y")
+
+
 async def test_start_register_stop_through_keys(cluster_file: Path) -> None:
     app = RocketUI(load_cluster(str(cluster_file)), poll_interval=0.5)
     async with app.run_test(size=(140, 30)) as pilot:
@@ -54,23 +61,24 @@ async def test_start_register_stop_through_keys(cluster_file: Path) -> None:
         seen: set[str] = set()
 
         await pilot.press("s")  # cursor starts on the namesrv row
+        await confirm(pilot)  # the dialog shows the exact start command first
         await wait_for(pilot, lambda: seen.add(cell(app, "ns", "state")) or cell(app, "ns", "state") == "running")
         assert "starting" in seen
 
         await pilot.press("down", "s")
+        await confirm(pilot)
         await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "running"
                        and cell(app, "broker-a", "registered") == "1/1")
         pid = int(cell(app, "broker-a", "pid"))
         assert os.path.exists(f"/proc/{pid}")
 
         await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "stopped")
         assert not os.path.exists(f"/proc/{pid}") and not port_open(BROKER_PORT)
         assert cell(app, "ns", "state") == "running" and port_open(NS_PORT)
 
-        await pilot.press("up", "x", "y")
+        await pilot.press("up", "x")
+        await confirm(pilot)
         await wait_for(pilot, lambda: cell(app, "ns", "state") == "stopped")
         assert not port_open(NS_PORT)

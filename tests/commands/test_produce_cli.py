@@ -7,7 +7,7 @@ import argparse
 import json
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -87,8 +87,8 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 # ------------------------------------------------------------------ real namesrv + broker
 
 @pytest.fixture(scope="module")
-def mq(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> mq_jvms.MqJvms:
-    return mq_jvms.shared(tmp_path_factory, pytestconfig)
+def mq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[mq_jvms.MqJvms]:
+    yield from mq_jvms.running(tmp_path_factory)
 
 
 def rocketui(mq: mq_jvms.MqJvms, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,6 @@
 """One real namesrv + broker for the mqtest/health/quickstart tests on this helper's own ports
 (33876 / 33909-33912), plus a cluster file describing them. Built on the launch helpers of
-tests/rocketmq/remoting/jvms.py; the caller stops everything with `stop(root)`.
+tests/rocketmq/remoting/jvms.py; the caller stops everything with `stop(root)` (or uses `running`).
 
 Switching autoCreateTopicEnable off at run time strips TBW102's inherit permission until the
 broker restarts, so tests sharing these JVMs create their topics instead of relying on it."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,31 +99,11 @@ def stop(root: Path) -> None:
     kill_jvms_under(str(root), grace=20.0)
 
 
-_shared: MqJvms | None = None
-
-
-class _StopAtSessionEnd:
-    """Registered as a plugin on first use: stops the shared JVMs when the session finishes,
-    before tests/conftest.py's reaper would have to (and call them leaked)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
-        stop(self.root)
-
-
-def shared(tmp_path_factory: pytest.TempPathFactory, config: pytest.Config) -> MqJvms:
-    """One namesrv + broker for every test module of the session that asks (started on first
-    use, stopped when the session ends, also when a test failed)."""
-    global _shared
-    if _shared is None:
-        root = tmp_path_factory.mktemp("mq-jvms")
-        config.pluginmanager.register(_StopAtSessionEnd(root), "rocketui-mq-jvms")
-        try:
-            _shared = start(root)
-        except BaseException:
-            stop(root)
-            raise
-    return _shared
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MqJvms]:
+    """Body of a module-scoped fixture (`yield from running(tmp_path_factory)`): the JVMs live for
+    one test module and are stopped after it, also when a test or the start failed."""
+    root = tmp_path_factory.mktemp("mq-jvms")
+    try:
+        yield start(root)
+    finally:
+        stop(root)

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,8 @@ pytestmark = pytest.mark.rocketmq
 
 
 @pytest.fixture(scope="module")
-def mq(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> mq_jvms.MqJvms:
-    return mq_jvms.shared(tmp_path_factory, pytestconfig)
+def mq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[mq_jvms.MqJvms]:
+    yield from mq_jvms.running(tmp_path_factory)
 
 
 async def test_10000_messages_come_back_exactly_once(mq: mq_jvms.MqJvms) -> None:

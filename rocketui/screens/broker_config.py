@@ -11,35 +11,28 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
 from rocketui.cluster import Node
-from rocketui.keymap import bindings
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message, validate_value
 from rocketui.rocketmq.properties_edit import PropertiesDoc
 from rocketui.services import config_edit as ce
 from rocketui.services.live_config import apply_live, hot_changes
 from rocketui.services.nodes import NodeError, NodeService
+from rocketui.screens.file_form import FileFormScreen
 from rocketui.widgets.confirm import ConfirmModal
 
 
-class BrokerConfigScreen(Screen):
-    BINDINGS = bindings("config")
-    KEYMAP_SCOPE = "config"
+class BrokerConfigScreen(FileFormScreen):
+    SAVE_TITLE = "Save broker properties"
+    JOURNAL_ACTION = "config save"
 
     def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
-        super().__init__()
-        self.service = service
-        self.node = node
-        self.node_running = node_running
+        super().__init__(service, node, node_running=node_running)
         self.known = bundled_keys()
-        self.loaded: ce.Loaded | None = None
         self.original: dict[str, str] = {}
         self.others: dict[str, str] = {}  # keys outside the form, as edited
-        self.plan: ce.EditPlan | None = None
-        self._filling = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -57,11 +50,7 @@ class BrokerConfigScreen(Screen):
                 yield Label("add key", classes="field-name")
                 yield Input(placeholder="key=value, Enter adds it", id="add-key", classes="field-input")
                 yield Static("", id="add-error", classes="field-help", markup=False)
-        yield Static("", id="config-problems", markup=False)
-        with Horizontal(id="config-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button("Save… (Ctrl+S)", id="save", variant="primary", disabled=True)
-        yield Footer()
+        yield from self.compose_actions()
 
     def on_mount(self) -> None:
         self.title = f"properties · {self.node.name}"
@@ -185,48 +174,8 @@ class BrokerConfigScreen(Screen):
         box.set_class(bool(self.plan.errors), "-error")
         self.query_one("#save", Button).disabled = bool(self.plan.errors) or not self.plan.changed
 
-    # ------------------------------------------------------------------ saving
-    @on(Button.Pressed, "#cancel")
-    def action_back(self) -> None:
-        self.app.pop_screen()
-
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        plan = self.plan
-        if plan is None or plan.errors or not plan.changed:
-            self.notify("nothing to save" if plan is None or not plan.changed else "fix the errors first",
-                        severity="warning")
-            return
-        if self.service.read_only:
-            self.notify("read-only mode: saving is disabled", severity="error")
-            return
-        body = (f"Write {plan.loaded.path} on host '{plan.loaded.host}' (atomic replace, the old content kept "
-                f"as a timestamped .bak)?" + "".join(f"\n· {n}" for n in plan.notes))
-        self.app.push_screen(ConfirmModal("Save broker properties", body, confirm_label="Save",
-                                          details=plan.diff.splitlines()),
-                             lambda ok: self._save(plan) if ok else None)
-
-    @work(group="config-save", exclusive=True, exit_on_error=False)
-    async def _save(self, plan: ce.EditPlan) -> None:
-        backend = self.service.backend(self.node)
-        try:  # through the node service: refused in read-only mode, journaled
-            saved = await self.service.save_file("config save", self.node, lambda: ce.save(backend, plan),
-                                                 plan.loaded.path)
-        except (ce.ConfigEditError, NodeError, OSError) as exc:
-            self.post_message(ConfigSaved(False, str(exc)))
-            return
-        self.post_message(ConfigSaved(True, f"saved {saved.path}; old content in {saved.backup}"))
-
-    def on_config_saved(self, message: ConfigSaved) -> None:
-        if message.final:  # the end of a live apply or restart
-            self.notify(message.text, title=self.node.name, severity="information" if message.ok else "error",
-                        timeout=10)
-            return
-        if not message.ok:
-            self.query_one("#config-problems", Static).update(message.text)
-            self.notify(message.text.splitlines()[0], title="not saved", severity="error", timeout=10)
-            return
-        self.notify(message.text, title="saved")
+    # ------------------------------------------------------------------ after saving
+    def saved(self, message: ConfigSaved) -> None:
         plan = self.plan
         set_, unset = self.changes()
         self._after_save(plan, set_, unset)
@@ -247,10 +196,7 @@ class BrokerConfigScreen(Screen):
                              confirm_label="Apply"),
                 lambda ok: self._apply_live(plan, hot) if ok else None)
         else:
-            self.app.push_screen(
-                ConfirmModal("Restart needed", f"{self.node.name} runs with the old values of: "
-                             f"{', '.join(cold)}. Restart it now?", confirm_label="Restart"),
-                lambda ok: self._restart() if ok else None)
+            self.offer_restart(f"{self.node.name} runs with the old values of: {', '.join(cold)}. Restart it now?")
 
     @work(group="config-live", exclusive=True, exit_on_error=False)
     async def _apply_live(self, plan: ce.EditPlan, updates: dict[str, str]) -> None:
@@ -278,9 +224,3 @@ class BrokerConfigScreen(Screen):
         else:
             wrong = "; ".join(f"{k}: wanted {w}, broker has {h}" for k, (w, h) in result.mismatched.items())
             self.post_message(ConfigSaved(False, result.error or f"not applied as asked: {wrong}"))
-
-    @work(group="config-live", exclusive=True, exit_on_error=False)
-    async def _restart(self) -> None:
-        status = await self.service.restart(self.node)
-        self.post_message(ConfigSaved(status.state.value == "running",
-                                      f"{self.node.name}: {status.state.value} {status.message}".strip(), final=True))

@@ -10,16 +10,14 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Header, Input, Label, Static
 
 from rocketui.cluster import Node
-from rocketui.keymap import bindings
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.rocketmq import jvm_script
 from rocketui.services import config_edit as ce
-from rocketui.services.nodes import NodeError, NodeService
-from rocketui.widgets.confirm import ConfirmModal
+from rocketui.services.nodes import NodeService
+from rocketui.screens.file_form import FileFormScreen
 
 FIELD_HELP = {
     "Xms": "initial heap", "Xmx": "maximum heap (≥ Xms)", "Xmn": "young generation (< Xmx)",
@@ -28,19 +26,13 @@ FIELD_HELP = {
 }
 
 
-class JvmMemoryScreen(Screen):
-    BINDINGS = bindings("config")
-    KEYMAP_SCOPE = "config"
+class JvmMemoryScreen(FileFormScreen):
+    SAVE_TITLE = "Save JVM memory"
+    JOURNAL_ACTION = "jvm save"
 
     def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
-        super().__init__()
-        self.service = service
-        self.node = node
-        self.node_running = node_running
-        self.loaded: ce.Loaded | None = None
+        super().__init__(service, node, node_running=node_running)
         self.flags: jvm_script.ScriptFlags | None = None
-        self.plan: ce.EditPlan | None = None
-        self._filling = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -52,11 +44,7 @@ class JvmMemoryScreen(Screen):
                     yield Input(placeholder="not set", id=f"f-{flag}", classes="field-input")
                     yield Static(FIELD_HELP[flag], id=f"e-{flag}", classes="field-help", markup=False)
             yield Static("", id="jvm-notes", classes="section-title", markup=False)
-        yield Static("", id="config-problems", markup=False)
-        with Horizontal(id="config-buttons"):
-            yield Button("Cancel", id="cancel")
-            yield Button("Save… (Ctrl+S)", id="save", variant="primary", disabled=True)
-        yield Footer()
+        yield from self.compose_actions()
 
     def on_mount(self) -> None:
         self.title = f"JVM memory · {self.node.name}"
@@ -146,68 +134,22 @@ class JvmMemoryScreen(Screen):
         box.set_class(bool(self.plan.errors), "-error")
         save.disabled = bool(self.plan.errors) or not self.plan.changed
 
-    @on(Button.Pressed, "#cancel")
-    def action_back(self) -> None:
-        self.app.pop_screen()
+    # ------------------------------------------------------------------ after saving
+    def save_notes(self, plan: ce.EditPlan) -> list[str]:
+        return ce.script_notes(self.service.cluster, self.node, self.changes())
 
-    def action_remove_key(self) -> None:
-        return None  # the memory form has no key table
-
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        plan = self.plan
-        if plan is None or plan.errors or not plan.changed:
-            self.notify("nothing to save" if plan is None or not plan.changed else "fix the errors first",
-                        severity="warning")
-            return
-        if self.service.read_only:
-            self.notify("read-only mode: saving is disabled", severity="error")
-            return
-        notes = ce.script_notes(self.service.cluster, self.node, self.changes())
-        body = (f"Write {plan.loaded.path} on host '{plan.loaded.host}' (atomic replace, the old content kept "
-                "as a timestamped .bak)?" + "".join(f"\n· {n}" for n in notes))
-        self.app.push_screen(ConfirmModal("Save JVM memory", body, confirm_label="Save",
-                                          details=plan.diff.splitlines()),
-                             lambda ok: self._save(plan) if ok else None)
-
-    @work(group="config-save", exclusive=True, exit_on_error=False)
-    async def _save(self, plan: ce.EditPlan) -> None:
-        backend = self.service.backend(self.node)
-        try:  # through the node service: refused in read-only mode, journaled
-            saved = await self.service.save_file("jvm save", self.node, lambda: ce.save(backend, plan),
-                                                 plan.loaded.path)
-        except (ce.ConfigEditError, NodeError, OSError) as exc:
-            self.post_message(ConfigSaved(False, str(exc)))
-            return
-        reasons: list[str] = []
+    async def after_write(self, plan: ce.EditPlan) -> str:
+        """Compare the running JVM's flags with what the launcher now gives it."""
         try:
-            process = await ce.running_jvm(self.service.cluster, backend, self.node)
-            reasons = ce.restart_reasons(self.node, plan.new, process)
+            process = await ce.running_jvm(self.service.cluster, self.service.backend(self.node), self.node)
         except OSError:
-            pass
-        self.post_message(ConfigSaved(True, f"saved {saved.path}; old content in {saved.backup}"
-                                      + ("\nrestart needed: " + "; ".join(reasons) if reasons else "")))
+            return ""
+        reasons = ce.restart_reasons(self.node, plan.new, process)
+        return "\nrestart needed: " + "; ".join(reasons) if reasons else ""
 
-    def on_config_saved(self, message: ConfigSaved) -> None:
-        if message.final:
-            self.notify(message.text, title=self.node.name, severity="information" if message.ok else "error",
-                        timeout=10)
-            return
-        if not message.ok:
-            self.query_one("#config-problems", Static).update(message.text)
-            self.notify(message.text.splitlines()[0], title="not saved", severity="error", timeout=10)
-            return
-        self.notify(message.text.splitlines()[0], title="saved")
+    def saved(self, message: ConfigSaved) -> None:
         self._load()
-        if "restart needed" in message.text:
+        if "restart needed: " in message.text:
             reasons = message.text.split("restart needed: ", 1)[1]
-            self.app.push_screen(ConfirmModal("Restart needed", f"{self.node.name} runs with other memory "
-                                              f"flags than its launcher now gives it: {reasons}. Restart it now?",
-                                              confirm_label="Restart"),
-                                 lambda ok: self._restart() if ok else None)
-
-    @work(group="config-live", exclusive=True, exit_on_error=False)
-    async def _restart(self) -> None:
-        status = await self.service.restart(self.node)
-        self.post_message(ConfigSaved(status.state.value == "running",
-                                      f"{self.node.name}: {status.state.value} {status.message}".strip(), final=True))
+            self.offer_restart(f"{self.node.name} runs with other memory flags than its launcher now gives it: "
+                               f"{reasons}. Restart it now?")

@@ -13,14 +13,20 @@ from rocketui.rocketmq.install import render_script
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.jvm_form import JvmMemoryScreen
 from rocketui.widgets.confirm import ConfirmModal
+from rocketui.backends.base import ProcessInfo
+from rocketui.services import config_edit
+from rocketui.services.node_status import NodeState, NodeStatus
 from tests.support.fake_service import TableService
+
+RUNNING = {"broker-a": NodeStatus("broker-a", NodeState.RUNNING, pid=4188, started_at=time.time() - 60,
+                                  port_open=True)}
 
 PROPS = ("# broker-a: edited by hand\r\nbrokerClusterName = TestCluster\r\nbrokerName=broker-a\r\n"
          "brokerId=0\r\n\r\n# role\r\nbrokerRole=ASYNC_MASTER\r\nflushDiskType=ASYNC_FLUSH\r\n"
          "listenPort=10911\r\nsendMessageThreadPoolNums=4\r\nwaitTimeMillsInSendQueue=500\r\n")
 
 
-def make_app(root: Path) -> RocketUI:
+def make_app(root: Path, statuses: dict[str, NodeStatus] | None = None) -> RocketUI:
     home = root / "rocketmq"
     (home / "bin").mkdir(parents=True, exist_ok=True)
     (home / "bin" / "runbroker.sh").write_text(render_script("runbroker.sh"))
@@ -39,7 +45,7 @@ def make_app(root: Path) -> RocketUI:
         """)
     (root / "c.yaml").write_text(text)
     cluster = parse_cluster(text, str(root / "c.yaml"))
-    app = RocketUI(cluster, service=TableService(cluster, {}), poll_interval=0)
+    app = RocketUI(cluster, service=TableService(cluster, statuses or {}), poll_interval=0)
     app.animation_level = "none"
     return app
 
@@ -183,6 +189,59 @@ async def test_jvm_form_validates_sizes_and_saves_the_script(tmp_path: Path) -> 
         await wait_for(pilot, lambda: "-Xmx512m" in script.read_text())
         assert "-Xms512m" in script.read_text() and "-Xmx8g" not in script.read_text()
         assert "-Xmn256m" in script.read_text()
+
+
+async def save_confirmed(pilot) -> None:
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    await pilot.press("y")
+
+
+async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restart_for_others(
+        tmp_path: Path) -> None:
+    app = make_app(tmp_path, RUNNING)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_form(pilot, "e", BrokerConfigScreen)
+        assert screen.node_running
+        field(screen, "fileReservedTime").value = "48"  # hot: the broker takes it at runtime
+        await pilot.pause()
+        await save_confirmed(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith("Apply"))
+        assert "fileReservedTime=48" in app.screen.body
+        await pilot.press("enter")  # Cancel: nothing is sent to the broker
+        await wait_for(pilot, lambda: app.screen is screen and screen.original.get("fileReservedTime") == "48")
+        field(screen, "flushDiskType").value = "SYNC_FLUSH"  # read at start only
+        await pilot.pause()
+        await save_confirmed(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed")
+        assert "flushDiskType" in app.screen.body
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert b"flushDiskType=SYNC_FLUSH" in (tmp_path / "broker-a.properties").read_bytes()
+
+
+async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(tmp_path: Path, monkeypatch) -> None:
+    jvm = ProcessInfo(4188, 1, 4188, 1, time.time() - 60,
+                      ("java", "-server", "-Xms8g", "-Xmx8g", "-Xmn4g", "org.apache.rocketmq.broker.BrokerStartup"))
+
+    async def running_jvm(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
+        return jvm
+
+    monkeypatch.setattr(config_edit, "running_jvm", running_jvm)
+    app = make_app(tmp_path, RUNNING)
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_form(pilot, "m", JvmMemoryScreen)
+        field(screen, "Xms").value = "512m"
+        field(screen, "Xmx").value = "512m"
+        field(screen, "Xmn").value = "256m"
+        await pilot.pause()
+        await save_confirmed(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed")
+        assert "-Xmx" in app.screen.body
+        await pilot.press("enter")  # Cancel is the default: no restart
+        await pilot.pause()
+        assert app.screen is screen and "-Xmx512m" in (tmp_path / "rocketmq/bin/runbroker.sh").read_text()
 
 
 def test_properties_form_snapshot(snap_compare) -> None:

@@ -41,8 +41,16 @@ def address(cluster: Cluster, node: Node) -> str:
 COLUMNS = ("node", "kind", "host", "address", "role", "state", "pid", "uptime", "registered", "note")
 
 
+def host_cell(status: NodeStatus | None, host: str) -> str:
+    """The host and, when its link is not plainly up, how it is (connecting, unreachable)."""
+    state = status.host_state if status else ""
+    if state in ("", "local", "connected"):
+        return host
+    return f"{host} ({'unreachable' if state.startswith('unreachable') else state})"
+
+
 def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: float | None = None) -> tuple[str, ...]:
-    return (node.name, node.kind.value, node.host, address(cluster, node), role(node),
+    return (node.name, node.kind.value, host_cell(status, node.host), address(cluster, node), role(node),
             status.state.value if status else "unknown",
             str(status.pid) if status and status.pid else "",
             uptime(status.started_at if status else None, now), registered(status),
@@ -53,7 +61,11 @@ def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     rows = [COLUMNS] + [status_row(cluster, n, statuses.get(n.name)) for n in cluster.nodes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    notes = [f"{s.node}: {s.message}" for s in statuses.values() if s.message]
+    down = {n.host: s.host_state for n in cluster.nodes if (s := statuses.get(n.name))
+            and s.host_state.startswith("unreachable")}
+    notes = [f"host {host}: {state}" for host, state in down.items()]
+    notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in
+              {n.name for n in cluster.nodes if n.host in down}]
     return "\n".join(lines + notes)
 
 

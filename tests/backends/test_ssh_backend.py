@@ -226,6 +226,37 @@ async def test_write_through_a_symlink_replaces_the_target(backend: SSHBackend, 
     assert (tmp_path / "link.conf").is_symlink() and (tmp_path / "real.conf").read_bytes() == b"new"
 
 
+async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_is_back_saves(
+        server: SSHServer, tmp_path: Path) -> None:
+    """A config form's save when the connection dropped between loading and saving: an error that
+    names the host, the file as it was, nothing half-written; once sshd is back the same save
+    (same expected version) goes through on a new connection."""
+    b = SSHBackend(ssh_host(server), backoff=(0.1, 0.5))
+    path = tmp_path / "broker-a.properties"
+    path.write_bytes(b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n")
+    try:
+        loaded = await b.stat(str(path))
+        assert loaded is not None
+        server.kill()
+        started = time.monotonic()
+        with pytest.raises(BackendError) as failed:
+            await b.write_file(str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded,
+                               backup_suffix=".bak")
+        assert time.monotonic() - started < 15  # the connect timeout, not a hang
+        assert "h1" in str(failed.value)
+        assert path.read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
+        assert sorted(os.listdir(tmp_path)) == ["broker-a.properties"]
+        server.start()
+        await asyncio.sleep(0.6)  # past the reconnect backoff (at most 0.5 s here)
+        saved = await b.write_file(str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded,
+                                   backup_suffix=".bak")
+        assert path.read_bytes() == b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n"
+        assert (tmp_path / "broker-a.properties.bak").read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
+        assert saved.inode == path.stat().st_ino and b.stats.connections == 2
+    finally:
+        await b.close()
+
+
 async def test_reads_listing_and_paths(backend: SSHBackend, tmp_path: Path) -> None:
     path = tmp_path / "big.log"
     path.write_bytes(b"0123456789" * 1000)

@@ -96,7 +96,7 @@ def start(root: Path, *, auto_create_topic: bool = True) -> MqJvms:
 
 
 def stop(root: Path) -> None:
-    kill_jvms_under(str(root), grace=20.0)
+    kill_jvms_under(str(root))
 
 
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MqJvms]:

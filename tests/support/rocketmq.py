@@ -40,8 +40,12 @@ def java_processes_under(root: str) -> list[int]:
     return found
 
 
-def kill_jvms_under(root: str, *, grace: float = 10.0) -> list[int]:
-    """SIGTERM, then SIGKILL, every JVM started for `root`; returns the pids that were found."""
+def kill_jvms_under(root: str, *, grace: float = 1.0) -> list[int]:
+    """SIGTERM, then SIGKILL, every JVM started for `root`; returns the pids that were found.
+
+    Cleanup only: these JVMs are throwaway (store and logs in the test's temp dir), and a broker's
+    own orderly shutdown takes ~10 s, so the grace is short. Tests of a graceful stop stop their
+    nodes through rocketui first."""
     pids = java_processes_under(root)
     for pid in pids:
         try:

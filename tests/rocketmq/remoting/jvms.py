@@ -124,4 +124,4 @@ def start(root: Path) -> Jvms:
 
 def stop(root: Path) -> None:
     """SIGTERM (then SIGKILL) every JVM whose command line mentions `root`."""
-    kill_jvms_under(str(root), grace=20.0)
+    kill_jvms_under(str(root))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncssh
@@ -18,6 +19,10 @@ import asyncssh
 from rocketui.backends.base import FileChanged, FileStat
 
 StatFn = Callable[[str], Awaitable[FileStat | None]]
+
+# A save cut by a dropped connection leaves its hidden temp file behind (the server cannot remove
+# it for us); the next save of that file removes temps older than this (a live save is seconds).
+STALE_TEMP_AGE = 600.0
 
 
 async def resolve(sftp: asyncssh.SFTPClient, path: str) -> str:
@@ -35,6 +40,7 @@ async def resolve(sftp: asyncssh.SFTPClient, path: str) -> str:
 async def _replace(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int,
                    owner: tuple[int, int] | None) -> None:
     directory, base = posixpath.split(path)
+    await _remove_stale_temps(sftp, directory, base)
     tmp = posixpath.join(directory, f".{base}.tmp-{secrets.token_hex(4)}")
     try:
         async with sftp.open(tmp, "xb", asyncssh.SFTPAttrs(permissions=0o600)) as f:
@@ -79,3 +85,19 @@ async def atomic_write(sftp: asyncssh.SFTPClient, stat: StatFn, path: str, data:
     if result is None:
         raise FileNotFoundError(path)
     return result
+
+
+async def _remove_stale_temps(sftp: asyncssh.SFTPClient, directory: str, base: str) -> None:
+    prefix = f".{base}.tmp-"
+    try:
+        entries = await sftp.readdir(directory or ".")
+    except asyncssh.SFTPError:
+        return
+    cutoff = time.time() - STALE_TEMP_AGE
+    for entry in entries:
+        name = entry.filename if isinstance(entry.filename, str) else entry.filename.decode(errors="replace")
+        if name.startswith(prefix) and (entry.attrs.mtime or 0) < cutoff:
+            try:
+                await sftp.remove(posixpath.join(directory, name))
+            except asyncssh.SFTPError:
+                pass

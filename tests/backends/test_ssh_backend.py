@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.backends import procfs
+from rocketui.backends import procfs, ssh_files
 from rocketui.backends.base import BackendError, Command, FileChanged, FollowEvent, HostUnreachable
 from rocketui.backends.local import EXIT_MARKER
 from rocketui.backends.ssh import SSHBackend
@@ -255,6 +255,53 @@ async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_
         assert saved.inode == path.stat().st_ino and b.stats.connections == 2
     finally:
         await b.close()
+
+
+async def test_sshd_killed_at_any_moment_of_a_save_leaves_old_or_new_never_a_mix(
+        server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The connection drops at spread-out moments of a save (backup, upload, rename): the file is
+    always exactly the old or the new version, never a mix or a truncation; the hidden temp file
+    of a cut upload is removed by a later save once it is stale."""
+    old = b"".join(b"key%06d=old\n" % i for i in range(150_000))  # ~2 MB: the upload takes a while
+    new = b"".join(b"key%06d=new-value\n" % i for i in range(150_000))
+    path = tmp_path / "broker.properties"
+    outcomes: list[str] = []
+    for attempt in range(10):
+        path.write_bytes(old)
+        b = SSHBackend(ssh_host(server), backoff=(0.05, 0.1))
+        try:
+            loaded = await b.stat(str(path))
+            write = asyncio.create_task(b.write_file(str(path), new, expect=loaded, backup_suffix=f".bak{attempt}"))
+            await asyncio.sleep(0.004 * attempt * attempt)  # 0 to ~0.3 s into the save
+            server.kill()
+            try:
+                await write
+                outcomes.append("saved")
+            except BackendError:
+                outcomes.append("failed")
+            content = path.read_bytes()
+            assert content in (old, new), f"attempt {attempt}: a mix of {len(content)} bytes"
+            if outcomes[-1] == "saved":
+                assert content == new
+        finally:
+            await b.close()
+            server.start()
+    leftovers = [n for n in os.listdir(tmp_path) if n != "broker.properties" and ".bak" not in n]
+    print(f"\nsave vs sshd kill: {outcomes}; temp files left by cut uploads: {len(leftovers)}")
+    assert "failed" in outcomes  # the kill really landed inside some saves
+    assert all(n.startswith(".broker.properties.tmp-") for n in leftovers)  # hidden, never the target
+    (tmp_path / ".broker.properties.tmp-0badf00d").write_bytes(b"key=half")  # one for sure
+    (tmp_path / ".other.properties.tmp-0badf00d").write_bytes(b"x")  # another file's: kept
+    monkeypatch.setattr(ssh_files, "STALE_TEMP_AGE", 0.0)  # instead of waiting ten minutes
+    await asyncio.sleep(1.1)  # mtimes have whole-second resolution over SFTP v3
+    b = SSHBackend(ssh_host(server))
+    try:
+        await b.write_file(str(path), old)
+    finally:
+        await b.close()
+    assert path.read_bytes() == old
+    assert not [n for n in os.listdir(tmp_path) if n.startswith(".broker.properties.tmp-")]
+    assert (tmp_path / ".other.properties.tmp-0badf00d").exists()
 
 
 async def test_reads_listing_and_paths(backend: SSHBackend, tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ _SEND_STATUS = {
     ResponseCode.FLUSH_SLAVE_TIMEOUT: SendStatus.FLUSH_SLAVE_TIMEOUT,
     ResponseCode.SLAVE_NOT_AVAILABLE: SendStatus.SLAVE_NOT_AVAILABLE,
 }
+_SEND_CODES = tuple(_SEND_STATUS)
 _PULL_STATUS = {
     ResponseCode.SUCCESS: PullStatus.FOUND,
     ResponseCode.PULL_NOT_FOUND: PullStatus.NO_NEW_MSG,
@@ -99,16 +100,16 @@ class BrokerClient:
         sys_flag = 0
         if compress:
             body, sys_flag = zlib.compress(body), SYSFLAG_COMPRESSED
-        header = ext_fields({
-            "a": producer_group, "b": topic, "c": default_topic, "d": default_topic_queue_nums,
-            "e": queue_id, "f": sys_flag, "g": int(time.time() * 1000), "h": flag,
-            "i": encode_properties(props), "j": 0, "k": False, "m": False,
-        })
+        header = {  # SendMessageRequestHeaderV2, built as wire strings directly (the hot path)
+            "a": producer_group, "b": topic, "c": default_topic, "d": str(default_topic_queue_nums),
+            "e": str(queue_id), "f": str(sys_flag), "g": str(int(time.time() * 1000)), "h": str(flag),
+            "i": encode_properties(props), "j": "0", "k": "false", "m": "false",
+        }
         response = await self.remoting.invoke(RequestCode.SEND_MESSAGE_V2, header, body,
-                                              timeout=timeout, expect=tuple(_SEND_STATUS))
+                                              timeout=timeout, expect=_SEND_CODES)
         ext = response.ext_fields
         return SendResult(
-            status=_SEND_STATUS[ResponseCode(response.code)], msg_id=props[PROP_UNIQ_KEY],
+            status=_SEND_STATUS[response.code], msg_id=props[PROP_UNIQ_KEY],  # (IntEnum keys: an int finds them)
             offset_msg_id=ext.get("msgId", ""), topic=topic,
             queue_id=self._int(response, "queueId", "SEND_MESSAGE_V2"),
             queue_offset=self._int(response, "queueOffset", "SEND_MESSAGE_V2"),

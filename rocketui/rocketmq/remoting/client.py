@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from rocketui.rocketmq.remoting.codec import (MAX_FRAME_BYTES, CodecError, RemotingCommand,
                                               SerializeType, check_frame_length, decode_payload,
                                               encode_frame)
+from rocketui.rocketmq.remoting.codec import ext_fields as wire_fields
 from rocketui.rocketmq.remoting.codes import FLAG_ONEWAY, FLAG_RESPONSE, ResponseCode, code_name
 from rocketui.rocketmq.remoting.errors import (ConnectFailed, ConnectionLost, ProtocolError,
                                                RemotingError, RemotingTimeout)
@@ -194,7 +195,7 @@ class RemotingClient:
         the response code is not in `expect` (None accepts any), RemotingTimeout, ConnectionLost."""
         conn = await self._ensure_connection()
         opaque = self._next_opaque()
-        cmd = RemotingCommand(code=code, opaque=opaque, ext_fields=dict(ext_fields or {}), body=body,
+        cmd = RemotingCommand(code=code, opaque=opaque, ext_fields=wire_fields(ext_fields or {}), body=body,
                               serialize_type=self.serialize_type)
         frame = self._encode(cmd)
         fut: asyncio.Future[RemotingCommand] = asyncio.get_running_loop().create_future()
@@ -219,7 +220,7 @@ class RemotingClient:
         """Fire-and-forget request (flag oneway); returns once the frame is written."""
         conn = await self._ensure_connection()
         cmd = RemotingCommand(code=code, opaque=self._next_opaque(), flag=FLAG_ONEWAY,
-                              ext_fields=dict(ext_fields or {}), body=body,
+                              ext_fields=wire_fields(ext_fields or {}), body=body,
                               serialize_type=self.serialize_type)
         await conn.send(self._encode(cmd))
 

@@ -57,16 +57,24 @@ class RemotingCommand:
         return bool(self.flag & FLAG_ONEWAY)
 
 
+_esc = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # C: a JSON string literal, ASCII
+
+
 def ext_fields(values: dict[str, ExtValue | None]) -> dict[str, str]:
     """A custom header as the wire wants it: None dropped, booleans 'true'/'false', ints decimal."""
+    for key, value in values.items():  # the common case (a decoded header): all strings already
+        if type(key) is not str or type(value) is not str:
+            break
+    else:
+        return dict(values)  # type: ignore[arg-type]
     out: dict[str, str] = {}
     for key, value in values.items():
         if value is None:
             continue
         if isinstance(value, bool):
-            out[key] = "true" if value else "false"
+            out[str(key)] = "true" if value else "false"
         else:
-            out[key] = str(value)
+            out[str(key)] = str(value)
     return out
 
 
@@ -113,15 +121,23 @@ def decode_payload(payload: bytes) -> RemotingCommand:
 
 
 def _encode_json_header(cmd: RemotingCommand) -> bytes:
-    header: dict[str, object] = {
-        "code": cmd.code, "language": cmd.language, "version": cmd.version,
-        "opaque": cmd.opaque, "flag": cmd.flag, "serializeTypeCurrentRPC": "JSON",
-    }
+    # Written out rather than through a dict and JSONEncoder: this runs once per message sent, and
+    # the stdlib's C string escaper is all the generic encoder adds for these flat string maps.
+    parts = [f'{{"code":{int(cmd.code)},"language":{_esc(cmd.language)},"version":{int(cmd.version)},'
+             f'"opaque":{int(cmd.opaque)},"flag":{int(cmd.flag)},"serializeTypeCurrentRPC":"JSON"']
     if cmd.remark is not None:
-        header["remark"] = cmd.remark
+        parts.append(f',"remark":{_esc(cmd.remark)}')
     if cmd.ext_fields:
-        header["extFields"] = cmd.ext_fields
-    return json.dumps(header, separators=(",", ":")).encode()
+        parts.append(',"extFields":{' + ",".join([f"{_esc(k)}:{_esc(v)}" for k, v in cmd.ext_fields.items()]) + "}")
+    parts.append("}")
+    return "".join(parts).encode()
+
+
+def _int_field(data: dict[str, object], name: str, default: int | None = None) -> int:
+    value = data.get(name, default)
+    if type(value) is not int:  # bool is not accepted (it is an int subclass)
+        raise CodecError(f"JSON header field {name!r} is {value!r}, not an integer")
+    return value
 
 
 def _decode_json_header(header: bytes) -> RemotingCommand:
@@ -131,22 +147,15 @@ def _decode_json_header(header: bytes) -> RemotingCommand:
         raise CodecError(f"bad JSON header: {exc}") from None
     if not isinstance(data, dict):
         raise CodecError(f"JSON header is a {type(data).__name__}, not an object")
-
-    def integer(name: str, default: int | None = None) -> int:
-        value = data.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise CodecError(f"JSON header field {name!r} is {value!r}, not an integer")
-        return value
-
     ext = data.get("extFields") or {}
     if not isinstance(ext, dict):
         raise CodecError(f"JSON header field 'extFields' is a {type(ext).__name__}, not an object")
     remark = data.get("remark")
     return RemotingCommand(
-        code=integer("code"), opaque=integer("opaque", 0), flag=integer("flag", 0),
-        version=integer("version", 0), language=str(data.get("language", "")),
+        code=_int_field(data, "code"), opaque=_int_field(data, "opaque", 0), flag=_int_field(data, "flag", 0),
+        version=_int_field(data, "version", 0), language=str(data.get("language", "")),
         remark=None if remark is None else str(remark),
-        ext_fields=ext_fields({str(k): v for k, v in ext.items()}),
+        ext_fields=ext_fields(ext),
         serialize_type=SerializeType.JSON,
     )
 

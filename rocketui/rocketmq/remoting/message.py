@@ -38,15 +38,19 @@ class MessageFormatError(ValueError):
 
 def encode_properties(props: dict[str, str]) -> str:
     """name\\x01value\\x02 per entry (MessageDecoder's format); separators inside are refused."""
-    parts = []
+    text = "".join([f"{name}{PROPERTY_NAME_SEP}{value}{PROPERTY_SEP}" for name, value in props.items()])
+    if text.count(PROPERTY_NAME_SEP) != len(props) or text.count(PROPERTY_SEP) != len(props) or "" in props:
+        _refuse(props)  # checked on the joined text: one scan per message instead of four per entry
+    return text
+
+
+def _refuse(props: dict[str, str]) -> None:
     for name, value in props.items():
         for text, what in ((name, "name"), (value, "value")):
             if PROPERTY_NAME_SEP in text or PROPERTY_SEP in text:
                 raise ValueError(f"message property {what} {text!r} contains a reserved \\x01/\\x02 separator")
         if not name:
             raise ValueError("message property name is empty")
-        parts.append(f"{name}{PROPERTY_NAME_SEP}{value}{PROPERTY_SEP}")
-    return "".join(parts)
 
 
 def decode_properties(text: str) -> dict[str, str]:
@@ -100,14 +104,27 @@ _UNIQ_PREFIX = _local_ipv4() + struct.pack(">H", os.getpid() & 0xFFFF) + os.uran
 _UNIQ_COUNTER = itertools.count()
 
 
+_UNIQ_TAIL = struct.Struct(">IH")
+_month = (0.0, 0.0)  # (start, next start) of the current month, epoch seconds
+
+
+def _month_start(now: float) -> float:
+    global _month
+    start, end = _month
+    if not start <= now < end:  # once a month (per process), not per message
+        t = time.gmtime(now)
+        start = calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0))
+        year, month = (t.tm_year + 1, 1) if t.tm_mon == 12 else (t.tm_year, t.tm_mon + 1)
+        _month = (start, calendar.timegm((year, month, 1, 0, 0, 0)))
+    return start
+
+
 def new_unique_msg_id() -> str:
     """A client-side message id (property UNIQ_KEY), 32 hex chars shaped like the Java client's:
     ip(4) + pid(2) + random(4) + ms since the start of this month (4) + counter(2)."""
     now = time.time()
-    t = time.gmtime(now)
-    month_start = calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0))
-    millis = int((now - month_start) * 1000) & 0xFFFFFFFF
-    return (_UNIQ_PREFIX + struct.pack(">IH", millis, next(_UNIQ_COUNTER) & 0xFFFF)).hex().upper()
+    millis = int((now - _month_start(now)) * 1000) & 0xFFFFFFFF
+    return (_UNIQ_PREFIX + _UNIQ_TAIL.pack(millis, next(_UNIQ_COUNTER) & 0xFFFF)).hex().upper()
 
 
 # --- store-format messages ----------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import ipaddress
 import re
 import struct
+import time
 import zlib
 
 import pytest
@@ -138,6 +140,19 @@ def test_offset_msg_id_round_trip(ip, port: int, offset: int) -> None:  # type: 
 def test_bad_offset_msg_ids(bad: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_offset_msg_id(bad)
+
+
+def test_unique_id_time_counts_from_the_start_of_the_month_across_a_year_end() -> None:
+    from rocketui.rocketmq.remoting import message
+
+    dec_31 = calendar.timegm((2026, 12, 31, 23, 59, 59)) + 0.5
+    jan_1 = calendar.timegm((2027, 1, 1, 0, 0, 1))
+    assert message._month_start(dec_31) == calendar.timegm((2026, 12, 1, 0, 0, 0))
+    assert message._month_start(jan_1) == calendar.timegm((2027, 1, 1, 0, 0, 0))  # the cache moved on
+    assert message._month_start(dec_31) == calendar.timegm((2026, 12, 1, 0, 0, 0))  # and back
+    before = time.time()
+    millis = int(new_unique_msg_id()[20:28], 16)  # ip(4) pid(2) random(4), then the 4-byte time
+    assert abs(millis - (before - message._month_start(before)) * 1000) < 1000
 
 
 def test_unique_ids_are_distinct_32_hex() -> None:

@@ -81,7 +81,8 @@ def start(root: Path, *, auto_create_topic: bool = True) -> MqJvms:
         "bindAddress=127.0.0.1", f"namesrvAddr=127.0.0.1:{NAMESRV_PORT}",
         f"storePathRootDir={root / 'store'}", f"storePathCommitLog={root / 'store' / 'commitlog'}",
         "mappedFileSizeCommitLog=134217728", f"autoCreateTopicEnable={str(auto_create_topic).lower()}",
-        "autoCreateSubscriptionGroup=true", ""]))
+        "autoCreateSubscriptionGroup=true",
+        "waitTimeMillsInSendQueue=1000", ""]))  # no SYSTEM_BUSY when 2 loaded cores slow the broker
     cluster_file = root / "cluster.yaml"
     cluster_file.write_text(_cluster_yaml(root, home, broker_config))
     namesrv = base._launch(java, home, root, "namesrv", "128m", "org.apache.rocketmq.namesrv.NamesrvStartup",

@@ -109,7 +109,10 @@ def start(root: Path) -> Jvms:
         "bindAddress=127.0.0.1", f"namesrvAddr=127.0.0.1:{NAMESRV_PORT}",
         f"storePathRootDir={root / 'store'}", f"storePathCommitLog={root / 'store' / 'commitlog'}",
         "mappedFileSizeCommitLog=134217728", "autoCreateTopicEnable=true",
-        "autoCreateSubscriptionGroup=true", "fileReservedTime=72", ""]))
+        "autoCreateSubscriptionGroup=true", "fileReservedTime=72",
+        # 64 sends in flight to a 256m broker sharing 2 cores: the default 200 ms queue wait
+        # answers SYSTEM_BUSY when the machine is loaded (what operators raise on small hosts)
+        "waitTimeMillsInSendQueue=1000", ""]))
     namesrv = _launch(java, home, root, "namesrv", "128m", "org.apache.rocketmq.namesrv.NamesrvStartup",
                       ns_config, "rmq.namesrv.logback.xml", [])
     _wait_boot(namesrv, root / "namesrv.out", "The Name Server boot success")

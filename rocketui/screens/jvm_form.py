@@ -74,12 +74,8 @@ class JvmMemoryScreen(FileFormScreen):
             self.query_one(f"#e-{flag}", Static).update(f"{FIELD_HELP[flag]} · in the script: "
                                                         f"{self.flags.describe(flag)}")
         self._filling = False
-        overrides = ce.cluster_file_overrides(self.node)
+        # who shares the script, and every one of them (this node too) whose cluster-file jvm: wins
         notes = ce.script_notes(self.service.cluster, self.node, {f: None for f in jvm_script.FLAGS})
-        if overrides:
-            shown = " ".join(jvm_script.token(f, v) for f, v in overrides.items())
-            notes.append(f"{self.node.name} itself gets {shown} from the cluster file (jvm:), which wins over "
-                         "the script")
         self.query_one("#jvm-notes", Static).update("\n".join(notes))
         self.query_one("#f-Xmx", Input).focus()
         self._replan()

@@ -163,13 +163,17 @@ class Cluster:
 
     def namesrv_addr(self) -> str:
         """`host:port;host:port` of every namesrv, as brokers and clients want it."""
-        return ";".join(f"{self.advertised_address(n)}:{n.port}" for n in self.namesrvs)
+        return ";".join(self.endpoint(n) for n in self.namesrvs)
 
     def advertised_address(self, node: Node) -> str:
         """The address others use to reach the node."""
         if node.listen_address and node.listen_address not in ("0.0.0.0", "::"):
             return node.listen_address
         return self.host(node.host).address
+
+    def endpoint(self, node: Node) -> str:
+        """host:port others use to reach the node (what namesrvs register and clients dial)."""
+        return f"{self.advertised_address(node)}:{node.port}"
 
     def rocketmq_home(self, host: Host) -> str:
         return host.rocketmq_home or self.rocketmq.home

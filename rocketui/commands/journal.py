@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-from dataclasses import asdict
 
 from rocketui.commands.context import CommandContext, ContextError
 from rocketui.journal import Journal, parse_since
@@ -32,7 +30,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     entries = list(journal.entries(since=since, cluster=cluster))
     if args.json:
         for e in entries:
-            print(json.dumps(asdict(e), ensure_ascii=False))
+            print(e.to_json())  # as stored
         return 0
     if not entries:
         print(f"no journal entries{' since ' + args.since if args.since else ''} in {journal.path}")

@@ -203,7 +203,7 @@ class BrokerConfigScreen(FileFormScreen):
         cluster, node = self.service.cluster, self.node
 
         async def body(record):  # journaled like every change: the request and the file put back
-            addr = f"{cluster.advertised_address(node)}:{node.port}"
+            addr = cluster.endpoint(node)
             record.commands.append(f"{node.host}: UPDATE_BROKER_CONFIG to {addr}: "
                                    + " ".join(f"{k}={v}" for k, v in updates.items()))
             result = await apply_live(cluster, self.service.backend(node), node, plan, updates)

@@ -92,7 +92,7 @@ class HealthScreen(Screen):
             if where == "namesrv":
                 colour = "red" if p.level is Level.PROBLEM else "yellow"
                 lines.append(f"[{colour}]{p.kind.value}: {p.reason}[/]")
-        state = "[green]healthy[/]" if report.ok else f"[red]{sum(1 for _ in report.all_problems())} problem(s)[/]"
+        state = "[green]healthy[/]" if report.ok else f"[red]{len(report.all_problems())} problem(s)[/]"
         lines.insert(0, f"{state} · {len(report.brokers)} broker(s) · refreshed every {REFRESH_SECONDS:.0f}s")
         summary.update("\n".join(lines))
 

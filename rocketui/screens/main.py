@@ -250,7 +250,7 @@ class MainScreen(Screen):
     def action_copy_address(self) -> None:
         node = self._selected()
         if node is not None:
-            address = f"{self.cluster.advertised_address(node)}:{node.port}"
+            address = self.cluster.endpoint(node)
             self.app.copy_to_clipboard(address)  # OSC 52: works through SSH and tmux
             self.notify(f"copied {address}", title="clipboard")
 

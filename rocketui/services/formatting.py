@@ -35,7 +35,7 @@ def registered(status: NodeStatus | None) -> str:
 
 
 def address(cluster: Cluster, node: Node) -> str:
-    return f"{cluster.advertised_address(node)}:{node.port}"
+    return cluster.endpoint(node)
 
 
 COLUMNS = ("node", "kind", "host", "address", "role", "state", "pid", "uptime", "registered", "note")
@@ -63,9 +63,9 @@ def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     down = {n.host: s.host_state for n in cluster.nodes if (s := statuses.get(n.name))
             and s.host_state.startswith("unreachable")}
+    said = {n.name for n in cluster.nodes if n.host in down}  # their message is the host's reason
     notes = [f"host {host}: {state}" for host, state in down.items()]
-    notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in
-              {n.name for n in cluster.nodes if n.host in down}]
+    notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in said]
     return "\n".join(lines + notes)
 
 

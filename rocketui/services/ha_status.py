@@ -41,7 +41,7 @@ async def ha_status(service: NodeService, master: Node) -> HaStatus:
     from rocketui.rocketmq.remoting import RemotingClient
     from rocketui.rocketmq.remoting.namesrv import parse_json_body
 
-    addr = f"{service.cluster.advertised_address(master)}:{master.port}"
+    addr = service.cluster.endpoint(master)
     client = RemotingClient(addr, connector=service.backend(master).open_connection, timeout=3.0)
     try:
         response = await client.invoke(GET_BROKER_HA_STATUS)

@@ -204,7 +204,7 @@ def build_health(cluster: Cluster, views: Mapping[str, ClusterInfo | BaseExcepti
             for bid, addr in data.addrs.items():
                 seen.setdefault(addr, {})[ns] = (data.cluster or "", data.broker_name, bid)
 
-    addr_of: dict[str, str] = {b.name: f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    addr_of: dict[str, str] = {b.name: cluster.endpoint(b) for b in cluster.brokers}
     node_at = {addr: cluster.node(name) for name, addr in addr_of.items()}
     reachable = {addr for addr, r in runtime.items() if isinstance(r, BrokerRuntime)}
     states = {name: NodeState.RUNNING for name, addr in addr_of.items() if addr in reachable}
@@ -299,7 +299,7 @@ async def collect_health(cluster: Cluster, *, connector: Connector | None = None
     """Ask every namesrv and every broker (registered or defined) concurrently."""
     addrs = list(namesrvs) if namesrvs is not None else cluster_namesrvs(cluster)
     views = await cluster_info_per_namesrv(addrs, connector, timeout)
-    brokers = {f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    brokers = {cluster.endpoint(b) for b in cluster.brokers}
     for view in views.values():
         if isinstance(view, ClusterInfo):
             brokers |= view.broker_addrs()

@@ -42,7 +42,7 @@ async def apply_live(cluster: Cluster, backend: Backend, node: Node, plan: EditP
     """Send `updates` to the running broker, restore the file rocketui saved (`plan.new`), and
     verify each value with a config read."""
     result = LiveResult()
-    addr = f"{cluster.advertised_address(node)}:{node.port}"
+    addr = cluster.endpoint(node)
     client = BrokerClient(addr, timeout=timeout)
     try:
         await client.update_broker_config(updates)

@@ -131,7 +131,7 @@ def read_queues(route: TopicRoute) -> tuple[list[Queue], dict[str, str]]:
 
 
 def cluster_namesrvs(cluster: Cluster) -> list[str]:
-    return [f"{cluster.advertised_address(n)}:{n.port}" for n in cluster.namesrvs]
+    return [cluster.endpoint(n) for n in cluster.namesrvs]
 
 
 def cluster_connector(cluster: Cluster, pool: BackendPool) -> Connector:

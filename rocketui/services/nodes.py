@@ -379,7 +379,7 @@ class NodeService:
         registered = await self.registration.registered_addresses()
         if registered is None:
             return True  # no namesrv client available: port + boot line are the best we know
-        me = f"{self.cluster.advertised_address(node)}:{node.port}"
+        me = self.cluster.endpoint(node)
         return all(me in addrs for addrs in registered.values()) and bool(registered)
 
     @staticmethod

@@ -55,7 +55,7 @@ def _killpg(pgid: int, sig: int) -> None:
 
 async def stream_local(backend: LocalBackend, command: Command, on_line: LineCallback, *,
                        timeout: float | None = None, grace: float = 5.0) -> StreamResult:
-    backend.stats.commands.append(command.shell())
+    backend.stats.record(backend.name, command.shell())  # journaled like every backend command
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
         *command.argv, cwd=command.cwd or None, env={**os.environ, **dict(command.env)},

@@ -21,7 +21,6 @@ from rocketui.cluster import Cluster
 PRODUCER_CLASS = "org.apache.rocketmq.example.quickstart.Producer"
 CONSUMER_CLASS = "org.apache.rocketmq.example.quickstart.Consumer"
 PRODUCER_MESSAGES = 1000  # MESSAGE_COUNT, fixed in the example (no option to change it)
-TOPIC = "TopicTest"
 
 _SEND_RESULT = re.compile(r"SendResult \[sendStatus=(\w+)")
 _EXCEPTION = re.compile(r"^[\w.$]+(?:Exception|Error)\b")

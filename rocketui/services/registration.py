@@ -41,7 +41,7 @@ class RegistrationProbe:
             asked = [ns for ns in self.cluster.namesrvs if ns.host not in skip_hosts]
             for ns in self.cluster.namesrvs:
                 if ns.host in skip_hosts:
-                    key = f"{self.cluster.advertised_address(ns)}:{ns.port}"
+                    key = self.cluster.endpoint(ns)
                     self.errors[key] = f"host '{ns.host}' is not answering"
                     self.views.pop(key, None)
             results = await asyncio.gather(*(self._ask(ns) for ns in asked))

@@ -107,11 +107,12 @@ class RemoteInstaller:
         backend = self.pool.get(host_name)
         try:
             home = await backend.expand_path(self.cluster.rocketmq_home(host))
-            if not self.force and await self._same_install(backend, home):
+            current = await _read(backend, home)  # the install marker, read once
+            if not self.force and await self._same_install(backend, home, current):
                 self.log(f"{host_name}: RocketMQ {self.version} is already installed at {home} (same install "
                          "marker); nothing to do")
                 return Provisioned(host_name, home, self.version, True, time.monotonic() - t0)
-            await self._refuse_foreign(backend, host_name, home)
+            await self._refuse_foreign(backend, host_name, home, current)
             archive = await self._packed()
             parent = posixpath.dirname(home)
             await backend.makedirs(parent)
@@ -143,14 +144,14 @@ class RemoteInstaller:
 
         return progress
 
-    async def _same_install(self, backend: Backend, home: str) -> bool:
-        if await _read(backend, home) != self.marker:
+    async def _same_install(self, backend: Backend, home: str, current: bytes | None) -> bool:
+        if current != self.marker:
             return False
         scripts = [await backend.stat(posixpath.join(home, "bin", s)) for s in ("mqnamesrv", "mqbroker")]
         return all(scripts) and bool(await backend.listdir(posixpath.join(home, "lib")))
 
-    async def _refuse_foreign(self, backend: Backend, host_name: str, home: str) -> None:
-        if self.force or await _read(backend, home) is not None:
+    async def _refuse_foreign(self, backend: Backend, host_name: str, home: str, current: bytes | None) -> None:
+        if self.force or current is not None:
             return
         entries = await backend.listdir(home)
         if entries:

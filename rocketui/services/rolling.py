@@ -118,14 +118,14 @@ async def rolling_restart(service: NodeService, names: Iterable[str] | None = No
 async def wait_registered_as_defined(service: NodeService, node: Node, *, timeout: float) -> None:
     """Every namesrv of the cluster answers and lists `node` under its broker name and id."""
     cluster = service.cluster
-    want = f"{cluster.advertised_address(node)}:{node.port}"
+    want = cluster.endpoint(node)
     deadline = time.monotonic() + timeout
     problem = "no namesrv answered"
     while True:
         service.registration.invalidate()
         await service.registration.registered_addresses()
         views = dict(service.registration.views)
-        missing = [f"{cluster.advertised_address(ns)}:{ns.port}" for ns in cluster.namesrvs]
+        missing = [cluster.endpoint(ns) for ns in cluster.namesrvs]
         missing = [ns for ns in missing if ns not in views]
         if missing:
             problem = f"namesrv {', '.join(missing)} does not answer"

@@ -86,12 +86,12 @@ def check_topology(cluster: Cluster, views: Mapping[str, ClusterInfo],
             for bid, addr in data.addrs.items():
                 seen.setdefault(addr, _Seen()).at[ns] = (data.cluster, data.broker_name, bid)
     answered = tuple(views)
-    addr_of = {b.name: f"{cluster.advertised_address(b)}:{b.port}" for b in cluster.brokers}
+    addr_of = {b.name: cluster.endpoint(b) for b in cluster.brokers}
     masters = {b.broker_name: b for b in cluster.brokers if b.broker_id == 0}
 
     def short(ns: str) -> str:
         for n in cluster.namesrvs:
-            if f"{cluster.advertised_address(n)}:{n.port}" == ns:
+            if cluster.endpoint(n) == ns:
                 return n.name
         return ns
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.backends.base import Command
+from rocketui.backends.base import Command, capture_commands
 from rocketui.backends.local import LocalBackend
 from rocketui.cluster_loader import parse_cluster
 from rocketui.services.process_stream import stream_detached, stream_local
@@ -40,6 +40,13 @@ async def wait_gone(pid: int) -> bool:
             return True
         await asyncio.sleep(0.05)
     return False
+
+
+async def test_local_stream_is_recorded_once_for_the_journal() -> None:
+    captured: list[str] = []
+    with capture_commands(captured):
+        await stream_local(LocalBackend(), sh("echo hi"), lambda _: None)
+    assert captured == ["local: sh -c 'echo hi'"]
 
 
 async def test_local_stream_delivers_lines_and_exit_status() -> None:

@@ -26,12 +26,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rocketui.backends.factory import BackendPool  # noqa: E402
-from rocketui.cluster_loader import load_cluster  # noqa: E402
-from rocketui.services import generate  # noqa: E402
-from rocketui.services.node_status import NodeState  # noqa: E402
-from rocketui.services.nodes import NodeService  # noqa: E402
-from rocketui.topology import parse_layout  # noqa: E402
+from rocketui.backends.factory import BackendPool
+from rocketui.cluster_loader import load_cluster
+from rocketui.services import generate
+from rocketui.services.node_status import NodeState
+from rocketui.services.nodes import NodeService
+from rocketui.topology import parse_layout
 
 HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 LEVEL_NAMES = ("namesrvs", "masters", "slaves")
@@ -43,7 +43,7 @@ def write_cluster(tmp: Path, layout: str) -> Path:
     path.write_text(f"""\
 cluster: BenchCluster
 rocketmq: {{home: {HOME}, version: "5.5.0"}}
-work_dir: {tmp / 'work'}
+work_dir: {tmp / "work"}
 hosts:
   local: {{backend: local, address: 127.0.0.1}}
 defaults:
@@ -148,10 +148,11 @@ async def main() -> None:
 
     med = statistics.median
     cores = os.cpu_count() or 1
-    lines = [f"layout {args.layout} + 2 namesrvs, {len(cluster.nodes)} JVMs, {cores} cores, rounds: {args.rounds} "
-             "(medians)",
-             f"{'level':<9} {'nodes':>5} {'max single':>11} {'sum single':>11} {'CPU/cores':>10} {'start-all':>10} "
-             f"{'wall/max':>9} {'wall/floor':>10}"]
+    lines = [
+        f"layout {args.layout} + 2 namesrvs, {len(cluster.nodes)} JVMs, {cores} cores, rounds: {args.rounds} (medians)",
+        f"{'level':<9} {'nodes':>5} {'max single':>11} {'sum single':>11} {'CPU/cores':>10} {'start-all':>10} "
+        f"{'wall/max':>9} {'wall/floor':>10}",
+    ]
     levels = len(single_rounds[0])
     ratios = []
     for i in range(levels):
@@ -162,25 +163,31 @@ async def main() -> None:
         floor_cpu = med([sum(r[i]) for r in cpu_rounds]) / cores
         wall = med([a[1][i] for a in all_rounds])
         ratios.append(wall / mx)
-        lines.append(f"{LEVEL_NAMES[i]:<9} {len(single_rounds[0][i]):>5} {mx:>10.2f}s {sm:>10.2f}s "
-                     f"{floor_cpu:>9.2f}s {wall:>9.2f}s {wall / mx:>8.2f}x {wall / max(mx, floor_cpu):>9.2f}x")
+        lines.append(
+            f"{LEVEL_NAMES[i]:<9} {len(single_rounds[0][i]):>5} {mx:>10.2f}s {sm:>10.2f}s "
+            f"{floor_cpu:>9.2f}s {wall:>9.2f}s {wall / mx:>8.2f}x {wall / max(mx, floor_cpu):>9.2f}x"
+        )
     total_sum = med([sum(sum(level) for level in r) for r in single_rounds])
     total_max = med([sum(max(level) for level in r) for r in single_rounds])
     total_all = med([a[0] for a in all_rounds])
-    lines += [f"start-all total {total_all:.2f}s; sum of single starts {total_sum:.2f}s "
-              f"(ratio {total_all / total_sum:.2f}x); sum of per-level slowest singles {total_max:.2f}s "
-              f"(ratio {total_all / total_max:.2f}x)",
-              f"worst level ratio {max(ratios):.2f}x  target <= 1.30x per dependency level"]
+    lines += [
+        f"start-all total {total_all:.2f}s; sum of single starts {total_sum:.2f}s "
+        f"(ratio {total_all / total_sum:.2f}x); sum of per-level slowest singles {total_max:.2f}s "
+        f"(ratio {total_all / total_max:.2f}x)",
+        f"worst level ratio {max(ratios):.2f}x  target <= 1.30x per dependency level",
+    ]
     text = "\n".join(lines)
     print(text)
     if args.record:
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            f.write("\n## cluster_start (bench/cluster_start.py)\n\n"
-                    "Start-all of 2 namesrvs + 2m-2s (4 brokers, heaps 256m, namesrvs 128m) on one machine,\n"
-                    "against single-node starts measured in the same run on fresh stores (each single start\n"
-                    "with its dependency levels already running; ready = accepting connections, brokers\n"
-                    "registered at both namesrvs).  Per level: wall time of the level inside start-all\n"
-                    "divided by the slowest single start of that level.\n\n```\n" + text + "\n```\n")
+            f.write(
+                "\n## cluster_start (bench/cluster_start.py)\n\n"
+                "Start-all of 2 namesrvs + 2m-2s (4 brokers, heaps 256m, namesrvs 128m) on one machine,\n"
+                "against single-node starts measured in the same run on fresh stores (each single start\n"
+                "with its dependency levels already running; ready = accepting connections, brokers\n"
+                "registered at both namesrvs).  Per level: wall time of the level inside start-all\n"
+                "divided by the slowest single start of that level.\n\n```\n" + text + "\n```\n"
+            )
 
 
 if __name__ == "__main__":

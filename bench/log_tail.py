@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import shutil
 import statistics
@@ -83,8 +82,8 @@ def cluster_yaml(tmp: Path) -> str:
 
 
 async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, float]:
-    from textual.binding import Binding
     from textual import events
+    from textual.binding import Binding
 
     from rocketui.app import RocketUI
     from rocketui.cluster_loader import parse_cluster
@@ -134,8 +133,13 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
             app.post_message(events.Key("f9", None))
             await asyncio.sleep(0.02)
         elapsed = time.monotonic() - t0
-        result.update(lines=view.total_received, written=written, elapsed=elapsed,
-                      in_view=view.line_count, max_lines=view.max_lines)
+        result.update(
+            lines=view.total_received,
+            written=written,
+            elapsed=elapsed,
+            in_view=view.line_count,
+            max_lines=view.max_lines,
+        )
         app.pop_screen()
         await pilot.pause(0.2)
         path.unlink()
@@ -172,11 +176,15 @@ def main() -> None:
         a_rate = a_lines / a_elapsed
         r_rate = r["lines"] / r["elapsed"]
         print(f"anchor  tail -F | wc -l : {a_lines:>10,} lines in {a_elapsed:5.1f} s = {a_rate:>12,.0f} lines/s")
-        print(f"rocketui log view       : {int(r['lines']):>10,} lines in {r['elapsed']:5.1f} s = {r_rate:>12,.0f} lines/s"
-              f"  (writer wrote {int(r['written']):,}; {int(r['in_view']):,} kept in the ring of {int(r['max_lines']):,})")
+        print(
+            f"rocketui log view       : {int(r['lines']):>10,} lines in {r['elapsed']:5.1f} s = {r_rate:>12,.0f} lines/s"
+            f"  (writer wrote {int(r['written']):,}; {int(r['in_view']):,} kept in the ring of {int(r['max_lines']):,})"
+        )
         print(f"ratio rocketui/anchor   : {r_rate / a_rate:.2f}x")
-        print(f"key latency while ingesting: p50 {r['key_p50_ms']:.1f} ms, p99 {r['key_p99_ms']:.1f} ms "
-              f"({int(r['keys'])} keys)")
+        print(
+            f"key latency while ingesting: p50 {r['key_p50_ms']:.1f} ms, p99 {r['key_p99_ms']:.1f} ms "
+            f"({int(r['keys'])} keys)"
+        )
         print(f"peak RSS of the bench process (app + widget): {rss_mb:.0f} MB")
         print(f"open a 1 GiB file, last line in view: {r['open_1g_ms']:.0f} ms")
     finally:

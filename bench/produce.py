@@ -28,22 +28,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rocketui.backends.base import Command  # noqa: E402
-from rocketui.backends.factory import BackendPool  # noqa: E402
-from rocketui.backends.local import LocalBackend  # noqa: E402
-from rocketui.cluster_loader import load_cluster  # noqa: E402
-from rocketui.rocketmq.remoting import BrokerClient  # noqa: E402
-from rocketui.services.mqtest import ProduceProgress, ProduceRun, ProduceSpec, SendMode  # noqa: E402
-from rocketui.services.nodes import NodeService  # noqa: E402
-from rocketui.services.process_stream import stream_local  # noqa: E402
+from rocketui.backends.base import Command
+from rocketui.backends.factory import BackendPool
+from rocketui.backends.local import LocalBackend
+from rocketui.cluster_loader import load_cluster
+from rocketui.rocketmq.remoting import BrokerClient
+from rocketui.services.mqtest import ProduceProgress, ProduceRun, ProduceSpec, SendMode
+from rocketui.services.nodes import NodeService
+from rocketui.services.process_stream import stream_local
 
 HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 NAMESRV = "127.0.0.1:33876"
 BROKER = "127.0.0.1:33911"
 TOPIC = "BenchProduce"
 WINDOW = 10.0  # the Java benchmark's TPS window (10 one-second snapshots)
-JAVA_LINE = re.compile(r"Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s+([\d.]+) \| "
-                       r"Send Failed: (\d+) \| Response Failed: (\d+)")
+JAVA_LINE = re.compile(
+    r"Send TPS: (\d+) \| Max RT\(ms\): (\d+) \| Average RT\(ms\):\s+([\d.]+) \| "
+    r"Send Failed: (\d+) \| Response Failed: (\d+)"
+)
 
 
 @dataclass
@@ -57,15 +59,28 @@ class Sample:
 
 
 def write_cluster(tmp: Path) -> Path:
-    (tmp / "broker.properties").write_text("\n".join([
-        "brokerClusterName=BenchCluster", "brokerName=bench-broker", "brokerId=0", "brokerRole=ASYNC_MASTER",
-        "flushDiskType=ASYNC_FLUSH", "listenPort=33911", "brokerIP1=127.0.0.1", "bindAddress=127.0.0.1",
-        f"storePathRootDir={tmp / 'store'}", "autoCreateTopicEnable=true", ""]))
+    (tmp / "broker.properties").write_text(
+        "\n".join(
+            [
+                "brokerClusterName=BenchCluster",
+                "brokerName=bench-broker",
+                "brokerId=0",
+                "brokerRole=ASYNC_MASTER",
+                "flushDiskType=ASYNC_FLUSH",
+                "listenPort=33911",
+                "brokerIP1=127.0.0.1",
+                "bindAddress=127.0.0.1",
+                f"storePathRootDir={tmp / 'store'}",
+                "autoCreateTopicEnable=true",
+                "",
+            ]
+        )
+    )
     path = tmp / "bench.yaml"
     path.write_text(f"""\
 cluster: BenchCluster
 rocketmq: {{home: {HOME}, version: "5.5.0"}}
-work_dir: {tmp / 'work'}
+work_dir: {tmp / "work"}
 hosts:
   local: {{backend: local, address: 127.0.0.1}}
 nodes:
@@ -86,23 +101,41 @@ async def run_java(threads: int, size: int, seconds: float, user_home: Path) -> 
         if match:
             lines.append(match)
 
-    command = Command.of(["sh", f"{HOME}/bin/tools.sh", "org.apache.rocketmq.example.benchmark.Producer",
-                          "-n", NAMESRV, "-t", TOPIC, "-s", str(size), "-w", str(threads)],
-                         {"JAVA_OPT": f"-Duser.home={user_home}"})
+    command = Command.of(
+        [
+            "sh",
+            f"{HOME}/bin/tools.sh",
+            "org.apache.rocketmq.example.benchmark.Producer",
+            "-n",
+            NAMESRV,
+            "-t",
+            TOPIC,
+            "-s",
+            str(size),
+            "-w",
+            str(threads),
+        ],
+        {"JAVA_OPT": f"-Duser.home={user_home}"},
+    )
     await stream_local(LocalBackend(), command, on_line, timeout=seconds)
     if not lines:
         raise RuntimeError("the Java benchmark printed no 'Send TPS' line")
     last = lines[-1]  # the last complete 10 s window
-    return Sample(tps=float(last.group(1)), mean_ms=float(last.group(3)), max_ms=float(last.group(2)),
-                  failed=int(last.group(4)) + int(last.group(5)))
+    return Sample(
+        tps=float(last.group(1)),
+        mean_ms=float(last.group(3)),
+        max_ms=float(last.group(2)),
+        failed=int(last.group(4)) + int(last.group(5)),
+    )
 
 
 async def run_rocketui(threads: int, size: int, seconds: float) -> Sample:
     mode = SendMode.SYNC if threads == 1 else SendMode.ASYNC
     spec = ProduceSpec(topic=TOPIC, count=5_000_000, body_size=size, mode=mode, in_flight=threads, send_timeout=10)
     samples: list[tuple[float, ProduceProgress]] = []
-    run = ProduceRun(spec, [NAMESRV], on_progress=lambda p: samples.append((time.monotonic(), p)),
-                     progress_interval=0.25)
+    run = ProduceRun(
+        spec, [NAMESRV], on_progress=lambda p: samples.append((time.monotonic(), p)), progress_interval=0.25
+    )
     task = asyncio.create_task(run.run())
     await asyncio.sleep(seconds)
     run.stop()
@@ -117,8 +150,14 @@ async def run_rocketui(threads: int, size: int, seconds: float) -> Sample:
     total = p1.latency.mean_ms * p1.latency.count - p0.latency.mean_ms * p0.latency.count
     final = report.progress.latency
     assert final is not None
-    return Sample(tps=(p1.sent - p0.sent) / (t1 - t0), mean_ms=total / max(1, p1.latency.count - p0.latency.count),
-                  max_ms=final.max_ms, p50_ms=final.p50_ms, p99_ms=final.p99_ms, failed=report.progress.failed)
+    return Sample(
+        tps=(p1.sent - p0.sent) / (t1 - t0),
+        mean_ms=total / max(1, p1.latency.count - p0.latency.count),
+        max_ms=final.max_ms,
+        p50_ms=final.p50_ms,
+        p99_ms=final.p99_ms,
+        failed=report.progress.failed,
+    )
 
 
 async def bench(args: argparse.Namespace, tmp: Path) -> list[str]:
@@ -138,21 +177,27 @@ async def bench(args: argparse.Namespace, tmp: Path) -> list[str]:
             for r in range(args.rounds):
                 java.append(await run_java(threads, args.size, args.seconds, tmp))
                 mine.append(await run_rocketui(threads, args.size, args.seconds))
-                print(f"threads {threads} round {r + 1}: java {java[-1].tps:,.0f} msg/s, "
-                      f"rocketui {mine[-1].tps:,.0f} msg/s", file=sys.stderr, flush=True)
+                print(
+                    f"threads {threads} round {r + 1}: java {java[-1].tps:,.0f} msg/s, "
+                    f"rocketui {mine[-1].tps:,.0f} msg/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
             jt = statistics.median(s.tps for s in java)
             mt = statistics.median(s.tps for s in mine)
             jm = statistics.median(s.mean_ms for s in java)
             mm = statistics.median(s.mean_ms for s in mine)
             best = max(mine, key=lambda s: s.tps)
             mode = "sync" if threads == 1 else f"async, {threads} in flight"
-            out += [f"threads {threads}, {args.size}-byte bodies, {args.rounds} rounds of {args.seconds:g} s (medians)",
-                    f"  java benchmark Producer -w {threads}: {jt:>9,.0f} msg/s  mean {jm:6.2f} ms  "
-                    f"max {max(s.max_ms for s in java):.0f} ms  failed {sum(s.failed for s in java)}",
-                    f"  rocketui ({mode}){' ' * max(0, 17 - len(mode))}: {mt:>9,.0f} msg/s  mean {mm:6.2f} ms  "
-                    f"p50 {best.p50_ms:.2f} ms  p99 {best.p99_ms:.2f} ms  max {max(s.max_ms for s in mine):.0f} ms  "
-                    f"failed {sum(s.failed for s in mine)}",
-                    f"  ratio rocketui/java: {mt / jt:.2f}x"]
+            out += [
+                f"threads {threads}, {args.size}-byte bodies, {args.rounds} rounds of {args.seconds:g} s (medians)",
+                f"  java benchmark Producer -w {threads}: {jt:>9,.0f} msg/s  mean {jm:6.2f} ms  "
+                f"max {max(s.max_ms for s in java):.0f} ms  failed {sum(s.failed for s in java)}",
+                f"  rocketui ({mode}){' ' * max(0, 17 - len(mode))}: {mt:>9,.0f} msg/s  mean {mm:6.2f} ms  "
+                f"p50 {best.p50_ms:.2f} ms  p99 {best.p99_ms:.2f} ms  max {max(s.max_ms for s in mine):.0f} ms  "
+                f"failed {sum(s.failed for s in mine)}",
+                f"  ratio rocketui/java: {mt / jt:.2f}x",
+            ]
     finally:
         await svc.stop_all()
         await svc.close()

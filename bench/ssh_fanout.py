@@ -25,11 +25,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rocketui.backends import ssh_scripts  # noqa: E402
-from rocketui.backends.base import Command  # noqa: E402
-from rocketui.backends.ssh import SSHBackend  # noqa: E402
-from rocketui.cluster import BackendKind, Host, Pos  # noqa: E402
-from tests.support.sshd import ClientKeys, SSHFarm, sshd_available  # noqa: E402
+from rocketui.backends import ssh_scripts
+from rocketui.backends.base import Command
+from rocketui.backends.ssh import SSHBackend
+from rocketui.cluster import BackendKind, Host, Pos
+from tests.support.sshd import ClientKeys, SSHFarm, sshd_available
 
 
 def anchor_poll(argvs: list[list[str]], script: str) -> float:
@@ -77,9 +77,18 @@ def main() -> None:
             known.write_text("".join(s.host_key_line for s in servers))
             argvs = [[*s.ssh_argv(known_hosts=known), "-o", "ControlMaster=no"] for s in servers]
             script = ssh_scripts.processes_script("java")
-            hosts = [Host(f"h{i}", BackendKind.SSH, s.address, Pos("bench", 0), port=s.port,
-                          identity_file=str(s.keys.key), known_hosts=str(known))
-                     for i, s in enumerate(servers)]
+            hosts = [
+                Host(
+                    f"h{i}",
+                    BackendKind.SSH,
+                    s.address,
+                    Pos("bench", 0),
+                    port=s.port,
+                    identity_file=str(s.keys.key),
+                    known_hosts=str(known),
+                )
+                for i, s in enumerate(servers)
+            ]
             backends = [SSHBackend(h) for h in hosts]
 
             anchor_poll(argvs[:1], script)  # warm the client binary and page cache
@@ -102,8 +111,10 @@ def main() -> None:
     print(f"hosts: {args.hosts}, polls: {args.polls} (medians), remote command: process listing (one script)")
     print(f"anchor  ssh per host, sequential   {a * 1000:8.1f} ms/poll   connections per poll: {args.hosts}")
     print(f"rocketui first poll (connects)      {cold * 1000:8.1f} ms")
-    print(f"rocketui later polls                {w * 1000:8.1f} ms/poll   connections opened in all "
-          f"{args.polls + 1} polls: {connections}")
+    print(
+        f"rocketui later polls                {w * 1000:8.1f} ms/poll   connections opened in all "
+        f"{args.polls + 1} polls: {connections}"
+    )
     print(f"one exec of `true` over an open connection (channel + remote login shell): {floor * 1000:.1f} ms")
     print(f"ratio (anchor / rocketui later poll): {a / w:.1f}x faster; first poll {a / cold:.1f}x")
 

@@ -66,8 +66,9 @@ SUBJECT = textwrap.dedent("""
 
 def sample(code: str, *extra: str) -> float:
     t0 = time.time()
-    out = subprocess.run([sys.executable, "-c", code, repr(t0), *extra], capture_output=True, text=True,
-                         cwd=REPO, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code, repr(t0), *extra], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     lines = [line for line in out.stdout.splitlines() if line.strip()]
     try:
         return float(lines[-1])
@@ -97,11 +98,21 @@ def main() -> None:
     print(f"bare Textual app  median {mb * 1000:7.1f} ms  (min {min(bare) * 1000:.1f})")
     print(f"rocketui          median {mo * 1000:7.1f} ms  (min {min(ours) * 1000:.1f})")
     print(f"ratio (rocketui / bare): {mo / mb:.2f}x  target <= 1.30x")
-    print("asyncssh imported by rocketui for a local cluster:",
-          subprocess.run([sys.executable, "-c", "import sys; from rocketui.cluster_loader import load_cluster; "
-                          "from rocketui.app import RocketUI; import rocketui.cli; "
-                          "print('asyncssh' in sys.modules)"], capture_output=True, text=True,
-                         cwd=REPO).stdout.strip())
+    print(
+        "asyncssh imported by rocketui for a local cluster:",
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from rocketui.cluster_loader import load_cluster; "
+                "from rocketui.app import RocketUI; import rocketui.cli; "
+                "print('asyncssh' in sys.modules)",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        ).stdout.strip(),
+    )
 
 
 if __name__ == "__main__":

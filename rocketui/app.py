@@ -28,8 +28,14 @@ class RocketUI(App[int]):
     COMMANDS = App.COMMANDS | {ScreenCommands}
     TITLE = "rocketui"
 
-    def __init__(self, cluster: Cluster, *, read_only: bool = False, service: NodeService | None = None,
-                 poll_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        read_only: bool = False,
+        service: NodeService | None = None,
+        poll_interval: float = 1.0,
+    ) -> None:
         super().__init__()
         self.cluster = cluster
         self.service = service or NodeService(cluster, BackendPool(cluster), read_only=read_only or None)
@@ -48,8 +54,9 @@ class RocketUI(App[int]):
             if self.user_config.theme in self.available_themes:
                 self.theme = self.user_config.theme
             else:
-                self.user_config.problems.append(f"unknown theme {self.user_config.theme!r}; themes: "
-                                                 + ", ".join(sorted(self.available_themes)))
+                self.user_config.problems.append(
+                    f"unknown theme {self.user_config.theme!r}; themes: " + ", ".join(sorted(self.available_themes))
+                )
         self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
         self.push_screen(MainScreen(self.service, poll_interval=self.poll_interval))
         for problem in self.user_config.problems:
@@ -63,10 +70,15 @@ class RocketUI(App[int]):
             self.exit()
             return
         what = ", ".join(sorted({w.name or w.group for w in busy}))
-        self.push_screen(ConfirmModal("Quit while busy", f"Still running: {what}. Quitting interrupts it; a node "
-                                      "may be left half-started or half-stopped (check with status).",
-                                      confirm_label="Quit"),
-                         lambda ok: self.exit() if ok else None)
+        self.push_screen(
+            ConfirmModal(
+                "Quit while busy",
+                f"Still running: {what}. Quitting interrupts it; a node "
+                "may be left half-started or half-stopped (check with status).",
+                confirm_label="Quit",
+            ),
+            lambda ok: self.exit() if ok else None,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

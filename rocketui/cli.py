@@ -35,13 +35,17 @@ def _load(name: str) -> ModuleType:
 def _global_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
     cluster_cmds = [m for m in modules.values() if m.NEEDS_CLUSTER]
     global_cmds = [m for m in modules.values() if not m.NEEDS_CLUSTER]
-    epilog = "cluster commands (rocketui CLUSTER.yaml COMMAND):\n" + "\n".join(
-        f"  {m.NAME:<10} {m.HELP}" for m in cluster_cmds) + "\n\nother commands:\n" + "\n".join(
-        f"  {m.NAME:<10} {m.HELP}" for m in global_cmds)
+    epilog = (
+        "cluster commands (rocketui CLUSTER.yaml COMMAND):\n"
+        + "\n".join(f"  {m.NAME:<10} {m.HELP}" for m in cluster_cmds)
+        + "\n\nother commands:\n"
+        + "\n".join(f"  {m.NAME:<10} {m.HELP}" for m in global_cmds)
+    )
     parser = argparse.ArgumentParser(
         prog="rocketui",
-        usage="rocketui CLUSTER.yaml [COMMAND] [options]  |  rocketui {%s} [options]"
-        % ",".join(m.NAME for m in global_cmds),
+        usage="rocketui CLUSTER.yaml [COMMAND] [options]  |  rocketui {"
+        + ",".join(m.NAME for m in global_cmds)
+        + "} [options]",
         description="Keyboard-driven console for Apache RocketMQ clusters. "
         "Without a command, opens the TUI on the cluster file.",
         epilog=epilog,
@@ -71,13 +75,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ModuleNotFoundError:
             module = None
         if module is None or not getattr(module, "NEEDS_CLUSTER", False):
-            print(f"rocketui: unknown command {name!r}; expected one of: "
-                  + ", ".join(m.NAME for m in _command_modules() if m.NEEDS_CLUSTER), file=sys.stderr)
+            print(
+                f"rocketui: unknown command {name!r}; expected one of: "
+                + ", ".join(m.NAME for m in _command_modules() if m.NEEDS_CLUSTER),
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         rest = args_in[2:] if len(args_in) > 1 and args_in[1] == name else args_in[1:]
     parser = argparse.ArgumentParser(
-        prog=f"rocketui {'CLUSTER.yaml ' if module.NEEDS_CLUSTER else ''}{module.NAME}",
-        description=module.HELP)
+        prog=f"rocketui {'CLUSTER.yaml ' if module.NEEDS_CLUSTER else ''}{module.NAME}", description=module.HELP
+    )
     module.add_arguments(parser)
     args = parser.parse_args(rest)
     from rocketui.commands.context import CommandContext, ContextError
@@ -114,8 +121,7 @@ def _command_modules() -> list[ModuleType]:
 
     import rocketui.commands as pkg
 
-    names = [i.name for i in pkgutil.iter_modules(pkg.__path__)
-             if not i.name.startswith("_") and i.name != "context"]
+    names = [i.name for i in pkgutil.iter_modules(pkg.__path__) if not i.name.startswith("_") and i.name != "context"]
     names.sort(key=lambda n: (COMMAND_MODULES.index(n) if n in COMMAND_MODULES else len(COMMAND_MODULES), n))
     modules = [_load(n) for n in names]
     return [m for m in modules if hasattr(m, "NAME") and hasattr(m, "run")]

@@ -19,8 +19,13 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
     seen_names: dict[str, int] = {}
     for node in cluster.nodes:
         if node.name in seen_names:
-            problems.append(Problem(node.pos, f"duplicate node name '{node.name}' (first at line {seen_names[node.name]}); "
-                                              "expected every node name to be unique"))
+            problems.append(
+                Problem(
+                    node.pos,
+                    f"duplicate node name '{node.name}' (first at line {seen_names[node.name]}); "
+                    "expected every node name to be unique",
+                )
+            )
         else:
             seen_names[node.name] = node.pos.line
 
@@ -31,19 +36,33 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
             key = (node.host, port)
             other = taken.get(key)
             if other and other != node.name:
-                what = (f"port {port}" if port == node.port else
-                        f"fast port {port} (port-2)" if port == node.port - 2 else f"HA port {port} (port+1)")
-                problems.append(Problem(node.pos, f"node '{node.name}': {what} clashes with node '{other}' on host "
-                                                  f"'{node.host}'; brokers take port-2, port and port+1, so keep "
-                                                  "broker ports at least 3 apart"))
+                what = (
+                    f"port {port}"
+                    if port == node.port
+                    else f"fast port {port} (port-2)"
+                    if port == node.port - 2
+                    else f"HA port {port} (port+1)"
+                )
+                problems.append(
+                    Problem(
+                        node.pos,
+                        f"node '{node.name}': {what} clashes with node '{other}' on host "
+                        f"'{node.host}'; brokers take port-2, port and port+1, so keep "
+                        "broker ports at least 3 apart",
+                    )
+                )
                 break
         for port in node.ports():
             taken.setdefault((node.host, port), node.name)
 
     if cluster.brokers and not cluster.namesrvs:
         first = cluster.brokers[0]
-        problems.append(Problem(first.pos, f"broker '{first.name}' has no namesrv to register with; "
-                                           "expected at least one node with kind: namesrv"))
+        problems.append(
+            Problem(
+                first.pos,
+                f"broker '{first.name}' has no namesrv to register with; expected at least one node with kind: namesrv",
+            )
+        )
 
     # Master/slave structure by brokerName.
     masters: dict[str, str] = {}
@@ -51,20 +70,32 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
     for b in cluster.brokers:
         key = (b.broker_name, b.broker_id)
         if key in ids:
-            problems.append(Problem(b.pos, f"broker '{b.name}' has broker_name '{b.broker_name}' and broker_id {b.broker_id}, "
-                                           f"the same as '{ids[key]}'; expected a unique broker_id per broker_name"))
+            problems.append(
+                Problem(
+                    b.pos,
+                    f"broker '{b.name}' has broker_name '{b.broker_name}' and broker_id {b.broker_id}, "
+                    f"the same as '{ids[key]}'; expected a unique broker_id per broker_name",
+                )
+            )
         ids[key] = b.name
         if b.broker_id == 0 and b.broker_name:
             masters[b.broker_name] = b.name
     for b in cluster.brokers:
         if b.broker_id > 0 and b.broker_name not in masters:
-            problems.append(Problem(b.pos, f"slave '{b.name}' (broker_name '{b.broker_name}', broker_id {b.broker_id}) "
-                                           f"has no master; expected a broker with broker_name '{b.broker_name}' and broker_id 0"))
+            problems.append(
+                Problem(
+                    b.pos,
+                    f"slave '{b.name}' (broker_name '{b.broker_name}', broker_id {b.broker_id}) "
+                    f"has no master; expected a broker with broker_name '{b.broker_name}' and broker_id 0",
+                )
+            )
     sync_masters = {b.broker_name for b in cluster.brokers if b.role is BrokerRole.SYNC_MASTER}
     for name in sorted(n for n in sync_masters if n):
         if not any(b.broker_name == name and b.broker_id > 0 for b in cluster.brokers):
-            warnings.append(f"broker '{masters.get(name, name)}' is SYNC_MASTER without a slave: "
-                            "sends will return SLAVE_NOT_AVAILABLE")
+            warnings.append(
+                f"broker '{masters.get(name, name)}' is SYNC_MASTER without a slave: "
+                "sends will return SLAVE_NOT_AVAILABLE"
+            )
 
     # Files two nodes of one host must not share.
     configs: dict[tuple[str, str], str] = {}
@@ -73,14 +104,21 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
         if node.config:
             ck = (node.host, node.config)
             if ck in configs:
-                problems.append(Problem(node.pos, f"node '{node.name}' uses config {node.config}, the same file as "
-                                                  f"'{configs[ck]}'; each broker needs its own properties file"))
+                problems.append(
+                    Problem(
+                        node.pos,
+                        f"node '{node.name}' uses config {node.config}, the same file as "
+                        f"'{configs[ck]}'; each broker needs its own properties file",
+                    )
+                )
             configs[ck] = node.name
         hk = (node.host, cluster.user_home(node))
         if hk in homes:
-            warnings.append(f"nodes '{homes[hk]}' and '{node.name}' on host '{node.host}' share user_home "
-                            f"{cluster.user_home(node)}: they write the same log files "
-                            f"({cluster.log_dir(node)}); set a different user_home per node")
+            warnings.append(
+                f"nodes '{homes[hk]}' and '{node.name}' on host '{node.host}' share user_home "
+                f"{cluster.user_home(node)}: they write the same log files "
+                f"({cluster.log_dir(node)}); set a different user_home per node"
+            )
         homes[hk] = node.name
 
     for node in cluster.nodes:

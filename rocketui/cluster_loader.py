@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node as YNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import Node as YNode
 
 from rocketui.cluster import (
     BackendKind,
@@ -35,10 +36,35 @@ VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 TOP_KEYS = ("cluster", "rocketmq", "work_dir", "read_only", "hosts", "nodes", "defaults", "topology")
 ROCKETMQ_KEYS = ("home", "version", "java_home")
-HOST_KEYS = ("backend", "address", "port", "user", "identity_file", "known_hosts", "trust_on_first_use",
-             "jump_host", "password_env", "connect_timeout", "rocketmq_home", "work_dir", "java_home")
-NODE_KEYS = ("name", "kind", "host", "port", "jvm", "properties", "listen_address", "config",
-             "broker_name", "broker_id", "role", "user_home")
+HOST_KEYS = (
+    "backend",
+    "address",
+    "port",
+    "user",
+    "identity_file",
+    "known_hosts",
+    "trust_on_first_use",
+    "jump_host",
+    "password_env",
+    "connect_timeout",
+    "rocketmq_home",
+    "work_dir",
+    "java_home",
+)
+NODE_KEYS = (
+    "name",
+    "kind",
+    "host",
+    "port",
+    "jvm",
+    "properties",
+    "listen_address",
+    "config",
+    "broker_name",
+    "broker_id",
+    "role",
+    "user_home",
+)
 JVM_KEYS = ("xms", "xmx", "xmn", "max_direct", "extra")
 DEFAULTS_KEYS = ("jvm",)
 BROKER_ONLY = ("config", "broker_name", "broker_id", "role")
@@ -88,9 +114,12 @@ class _Reader:
                 continue
             if key not in allowed:
                 hint = _close_match(key, allowed)
-                self.error(knode, f"unknown key '{key}' in {where}"
-                                  + (f" (did you mean '{hint}'?)" if hint else "")
-                                  + f"; expected one of: {', '.join(allowed)}")
+                self.error(
+                    knode,
+                    f"unknown key '{key}' in {where}"
+                    + (f" (did you mean '{hint}'?)" if hint else "")
+                    + f"; expected one of: {', '.join(allowed)}",
+                )
                 continue
             if key in out:
                 self.error(knode, f"duplicate key '{key}' in {where} (first at line {self.pos(out[key][0]).line})")
@@ -114,7 +143,10 @@ class _Reader:
                 self.error(node, f"{where} must be text, got {tag} {node.value!r}; quote it if it is meant as text")
                 return None
             if node.value.strip() != node.value or not node.value:
-                self.error(node, f"{where} {node.value!r} has leading/trailing whitespace or is empty; expected {_expect(kind)}")
+                self.error(
+                    node,
+                    f"{where} {node.value!r} has leading/trailing whitespace or is empty; expected {_expect(kind)}",
+                )
                 return None
             return node.value
         if kind == "int":
@@ -145,8 +177,13 @@ def _kind(node: YNode) -> str:
 
 
 def _expect(kind: str) -> str:
-    return {"str": "a non-empty text", "optstr": "a text", "int": "an integer", "bool": "true or false",
-            "float": "a number"}[kind]
+    return {
+        "str": "a non-empty text",
+        "optstr": "a text",
+        "int": "an integer",
+        "bool": "true or false",
+        "float": "a number",
+    }[kind]
 
 
 def _close_match(word: str, options: tuple[str, ...]) -> str | None:
@@ -178,13 +215,20 @@ def parse_cluster(text: str, path: str) -> Cluster:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise ClusterFileError([Problem(Pos(path, line), f"YAML syntax error: {exc.problem or exc}"
-                                        + (f" ({exc.context})" if exc.context else ""))]) from None
+        raise ClusterFileError(
+            [
+                Problem(
+                    Pos(path, line),
+                    f"YAML syntax error: {exc.problem or exc}" + (f" ({exc.context})" if exc.context else ""),
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise ClusterFileError([Problem(Pos(path, 0), f"YAML error: {exc}")]) from None
     if root is None:
-        raise ClusterFileError([Problem(Pos(path, 1), "the file is empty; expected a mapping with keys: "
-                                        + ", ".join(TOP_KEYS))])
+        raise ClusterFileError(
+            [Problem(Pos(path, 1), "the file is empty; expected a mapping with keys: " + ", ".join(TOP_KEYS))]
+        )
     return _Builder(path).build(root)
 
 
@@ -268,8 +312,9 @@ class _Builder:
             else:
                 version = v
         java_home = self.r.scalar(m["java_home"][1], "rocketmq.java_home", "optstr") if "java_home" in m else None
-        return RocketMQ(self._local_path(home) if home else "", version,
-                        self._local_path(java_home) if java_home else None)
+        return RocketMQ(
+            self._local_path(home) if home else "", version, self._local_path(java_home) if java_home else None
+        )
 
     def _hosts(self, top: dict[str, tuple[YNode, YNode]], root: YNode) -> list[Host]:
         r = self.r
@@ -304,10 +349,19 @@ class _Builder:
                     r.error(m["backend"][1], f"{where}.backend is {backend_s!r}; expected local or ssh")
             address = self._required(m, "address", vnode, where, "str")
             opts: dict[str, Any] = {}
-            for key, kind in (("port", "int"), ("user", "optstr"), ("identity_file", "optstr"),
-                              ("known_hosts", "optstr"), ("trust_on_first_use", "bool"), ("jump_host", "optstr"),
-                              ("password_env", "optstr"), ("connect_timeout", "float"),
-                              ("rocketmq_home", "optstr"), ("work_dir", "optstr"), ("java_home", "optstr")):
+            for key, kind in (
+                ("port", "int"),
+                ("user", "optstr"),
+                ("identity_file", "optstr"),
+                ("known_hosts", "optstr"),
+                ("trust_on_first_use", "bool"),
+                ("jump_host", "optstr"),
+                ("password_env", "optstr"),
+                ("connect_timeout", "float"),
+                ("rocketmq_home", "optstr"),
+                ("work_dir", "optstr"),
+                ("java_home", "optstr"),
+            ):
                 if key in m:
                     value = r.scalar(m[key][1], f"{where}.{key}", kind)
                     if value is not None:
@@ -328,8 +382,11 @@ class _Builder:
         names = {h.name for h in hosts}
         for h in hosts:
             if h.jump_host and h.jump_host not in names:
-                r.error(h.pos, f"host '{h.name}' has jump_host '{h.jump_host}' which is not a host of this file; "
-                               f"expected one of: {', '.join(sorted(names))}")
+                r.error(
+                    h.pos,
+                    f"host '{h.name}' has jump_host '{h.jump_host}' which is not a host of this file; "
+                    f"expected one of: {', '.join(sorted(names))}",
+                )
             if h.jump_host == h.name:
                 r.error(h.pos, f"host '{h.name}' cannot be its own jump_host")
         return hosts
@@ -363,8 +420,16 @@ class _Builder:
         _check_sizes(mem, lambda msg: r.error(node, f"{where}: {msg}"))
         return mem
 
-    def _nodes(self, top: dict[str, tuple[YNode, YNode]], root: YNode, hosts: list[Host],
-               default_jvm: JvmMemory, items: list[YNode], *, with_topology: bool = False) -> list[Node]:
+    def _nodes(
+        self,
+        top: dict[str, tuple[YNode, YNode]],
+        root: YNode,
+        hosts: list[Host],
+        default_jvm: JvmMemory,
+        items: list[YNode],
+        *,
+        with_topology: bool = False,
+    ) -> list[Node]:
         r = self.r
         if "nodes" not in top and not with_topology:
             r.error(root, "the cluster file is missing required key 'nodes' (a list of namesrv and broker nodes)")
@@ -393,8 +458,11 @@ class _Builder:
                     r.error(m["kind"][1], f"{where}.kind is {kind_s!r}; expected namesrv or broker")
             host = self._required(m, "host", item, where, "str")
             if host is not None and host not in host_by_name and hosts:
-                r.error(m["host"][1], f"{where}.host '{host}' is not defined under hosts; expected one of: "
-                                      + ", ".join(sorted(host_by_name)))
+                r.error(
+                    m["host"][1],
+                    f"{where}.host '{host}' is not defined under hosts; expected one of: "
+                    + ", ".join(sorted(host_by_name)),
+                )
                 host = None
             port = NAMESRV_DEFAULT_PORT if kind is NodeKind.NAMESRV else BROKER_DEFAULT_PORT
             if "port" in m:
@@ -421,7 +489,9 @@ class _Builder:
                             r.error(pv, f"{where}.properties.{pk.value} must be a single value")
                             continue
                         props.append((str(pk.value), str(pv.value)))
-            listen = r.scalar(m["listen_address"][1], f"{where}.listen_address", "str") if "listen_address" in m else None
+            listen = (
+                r.scalar(m["listen_address"][1], f"{where}.listen_address", "str") if "listen_address" in m else None
+            )
             host_obj = host_by_name.get(host) if host else None
             is_local = host_obj is not None and host_obj.backend is BackendKind.LOCAL
             config = None
@@ -441,7 +511,10 @@ class _Builder:
                 if "broker_id" in m:
                     bid = r.scalar(m["broker_id"][1], f"{where}.broker_id", "int")
                     if bid is not None and bid < 0:
-                        r.error(m["broker_id"][1], f"{where}.broker_id {bid} is negative; expected 0 (master) or >= 1 (slave)")
+                        r.error(
+                            m["broker_id"][1],
+                            f"{where}.broker_id {bid} is negative; expected 0 (master) or >= 1 (slave)",
+                        )
                     elif bid is not None:
                         broker_id = bid
                 if "role" in m:
@@ -450,18 +523,37 @@ class _Builder:
                         try:
                             role = BrokerRole(role_s)
                         except ValueError:
-                            r.error(m["role"][1], f"{where}.role is {role_s!r}; expected ASYNC_MASTER, SYNC_MASTER or SLAVE")
+                            r.error(
+                                m["role"][1], f"{where}.role is {role_s!r}; expected ASYNC_MASTER, SYNC_MASTER or SLAVE"
+                            )
                 if role is None:
                     role = BrokerRole.SLAVE if broker_id > 0 else BrokerRole.ASYNC_MASTER
                 elif role is BrokerRole.SLAVE and broker_id == 0:
                     r.error(m["role"][1], f"{where}.role is SLAVE but broker_id is 0; a slave needs broker_id >= 1")
                 elif role is not BrokerRole.SLAVE and broker_id > 0:
-                    r.error(m["role"][1], f"{where}.role is {role.value} but broker_id is {broker_id}; "
-                                          f"masters have broker_id 0 (use role: SLAVE)")
+                    r.error(
+                        m["role"][1],
+                        f"{where}.role is {role.value} but broker_id is {broker_id}; "
+                        f"masters have broker_id 0 (use role: SLAVE)",
+                    )
             if name and kind and host and port is not None:
-                nodes.append(Node(name=name, kind=kind, host=host, port=port, pos=r.pos(item), jvm=jvm,
-                                  properties=tuple(props), listen_address=listen, config=config,
-                                  broker_name=broker_name, broker_id=broker_id, role=role, user_home=user_home))
+                nodes.append(
+                    Node(
+                        name=name,
+                        kind=kind,
+                        host=host,
+                        port=port,
+                        pos=r.pos(item),
+                        jvm=jvm,
+                        properties=tuple(props),
+                        listen_address=listen,
+                        config=config,
+                        broker_name=broker_name,
+                        broker_id=broker_id,
+                        role=role,
+                        user_home=user_home,
+                    )
+                )
         return nodes
 
 

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from rocketui.cluster import Cluster
@@ -25,8 +24,9 @@ from rocketui.cluster import Cluster
 if TYPE_CHECKING:
     from rocketui.services.nodes import ActionRecord
 
-_SECRET_ASSIGNMENT = re.compile(r"\b([A-Za-z_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|ACCESS_?KEY)[A-Za-z_]*)=('[^']*'|\S+)",
-                                re.IGNORECASE)
+_SECRET_ASSIGNMENT = re.compile(
+    r"\b([A-Za-z_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|ACCESS_?KEY)[A-Za-z_]*)=('[^']*'|\S+)", re.IGNORECASE
+)
 
 
 def journal_path() -> Path:
@@ -87,7 +87,7 @@ class Journal:
     def entries(self, *, since: float | None = None, cluster: str | None = None) -> Iterator[Entry]:
         """Entries oldest first; a damaged line (a crash mid-write elsewhere) is skipped."""
         try:
-            f = open(self.path, encoding="utf-8", errors="replace")
+            f = open(self.path, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed by the with below)
         except FileNotFoundError:
             return
         with f:
@@ -107,10 +107,22 @@ class Journal:
         user = _user()
 
         def record(r: ActionRecord) -> None:
-            self.append(Entry(ts=r.started, user=user, cluster=cluster.name,
-                              cluster_file=os.path.abspath(cluster.source), action=r.action, node=r.node,
-                              host=r.host, commands=list(r.commands), files=list(r.files), outcome=r.outcome,
-                              duration=round(r.duration, 3), error=r.error))
+            self.append(
+                Entry(
+                    ts=r.started,
+                    user=user,
+                    cluster=cluster.name,
+                    cluster_file=os.path.abspath(cluster.source),
+                    action=r.action,
+                    node=r.node,
+                    host=r.host,
+                    commands=list(r.commands),
+                    files=list(r.files),
+                    outcome=r.outcome,
+                    duration=round(r.duration, 3),
+                    error=r.error,
+                )
+            )
 
         return record
 
@@ -136,4 +148,6 @@ def parse_since(text: str, now: float | None = None) -> float:
     try:
         return datetime.fromisoformat(text.strip()).timestamp()
     except ValueError:
-        raise ValueError(f"--since {text!r}: expected an age like 30m, 2h, 7d or a date like 2026-11-25T10:00") from None
+        raise ValueError(
+            f"--since {text!r}: expected an age like 30m, 2h, 7d or a date like 2026-11-25T10:00"
+        ) from None

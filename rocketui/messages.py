@@ -81,9 +81,17 @@ class PlanReady(Message):
 class MqTestUpdate(Message):
     """Progress or result of a produce/consume test or a quickstart run (any field may be set)."""
 
-    def __init__(self, *, progress: ProduceProgress | None = None, report: ProduceReport | None = None,
-                 verified: VerifyReport | None = None, quickstart: QuickstartResult | None = None,
-                 line: str | None = None, text: str = "", done: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        progress: ProduceProgress | None = None,
+        report: ProduceReport | None = None,
+        verified: VerifyReport | None = None,
+        quickstart: QuickstartResult | None = None,
+        line: str | None = None,
+        text: str = "",
+        done: bool = False,
+    ) -> None:
         super().__init__()
         self.progress = progress
         self.report = report
@@ -94,8 +102,12 @@ class MqTestUpdate(Message):
         self.done = done
 
     def can_replace(self, message: Message) -> bool:  # a newer progress supersedes an older one
-        return (isinstance(message, MqTestUpdate) and self.progress is not None and message.progress is not None
-                and not (message.report or message.done or message.line or message.text))
+        return (
+            isinstance(message, MqTestUpdate)
+            and self.progress is not None
+            and message.progress is not None
+            and not (message.report or message.done or message.line or message.text)
+        )
 
 
 class HealthUpdated(Message):

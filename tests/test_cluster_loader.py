@@ -69,7 +69,9 @@ def test_good_file_defaults() -> None:
 
 
 def test_slave_gets_slave_role_by_default() -> None:
-    cluster = load(GOOD + """\
+    cluster = load(
+        GOOD
+        + """\
   - name: broker-a-s
     kind: broker
     host: local
@@ -77,99 +79,264 @@ def test_slave_gets_slave_role_by_default() -> None:
     broker_name: broker-a
     broker_id: 1
     config: broker-a-s.properties
-""")
+"""
+    )
     assert cluster.node("broker-a-s").role is BrokerRole.SLAVE
 
 
 # (description, replace this, with this, expected messages)
 CASES: list[tuple[str, str, str, list[str]]] = [
-    ("unknown top-level key", "work_dir: /tmp/rocketui-test\n", "work_dir: /tmp/rocketui-test\nworkdir: x\n",
-     ["c.yaml:6: unknown key 'workdir' in the cluster file (did you mean 'work_dir'?); expected one of: "
-      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]),
-    ("unknown node key", "    port: 10911\n", "    prot: 10911\n",
-     ["c.yaml:18: unknown key 'prot' in a node (did you mean 'port'?); expected one of: name, kind, host, port, jvm, "
-      "properties, listen_address, config, broker_name, broker_id, role, user_home"]),
-    ("missing cluster name", "cluster: DefaultCluster\n", "",
-     ["c.yaml:1: the cluster file is missing required key 'cluster'"]),
-    ("port is text", "    port: 9876\n", "    port: ninety\n",
-     ["c.yaml:14: node 'ns1'.port must be an integer, got 'ninety'"]),
-    ("port out of range", "    port: 9876\n", "    port: 70000\n",
-     ["c.yaml:14: node 'ns1'.port 70000 is out of range; expected 1-65535"]),
-    ("bad kind", "    kind: namesrv\n", "    kind: nameserver\n",
-     ["c.yaml:12: node 'ns1'.kind is 'nameserver'; expected namesrv or broker"]),
-    ("unknown host", "    host: local\n    port: 9876\n", "    host: elsewhere\n    port: 9876\n",
-     ["c.yaml:13: node 'ns1'.host 'elsewhere' is not defined under hosts; expected one of: local"]),
-    ("duplicate node name", "  - name: broker-a\n", "  - name: ns1\n",
-     ["c.yaml:15: duplicate node name 'ns1' (first at line 11); expected every node name to be unique"]),
-    ("port clash", "    port: 10911\n", "    port: 9878\n",
-     ["c.yaml:15: node 'broker-a': fast port 9876 (port-2) clashes with node 'ns1' on host 'local'; "
-      "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"]),
-    ("same port", "    port: 10911\n", "    port: 9876\n",
-     ["c.yaml:15: node 'broker-a': port 9876 clashes with node 'ns1' on host 'local'; "
-      "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"]),
-    ("broker without namesrv", "  - name: ns1\n    kind: namesrv\n    host: local\n    port: 9876\n", "",
-     ["c.yaml:11: broker 'broker-a' has no namesrv to register with; expected at least one node with kind: namesrv"]),
-    ("slave without master", "    broker_name: broker-a\n", "    broker_name: broker-a\n    broker_id: 1\n",
-     ["c.yaml:15: slave 'broker-a' (broker_name 'broker-a', broker_id 1) has no master; "
-      "expected a broker with broker_name 'broker-a' and broker_id 0"]),
-    ("slave role with id 0", "    broker_name: broker-a\n", "    broker_name: broker-a\n    role: SLAVE\n",
-     ["c.yaml:20: node 'broker-a'.role is SLAVE but broker_id is 0; a slave needs broker_id >= 1"]),
-    ("bad role", "    broker_name: broker-a\n", "    broker_name: broker-a\n    role: MASTER\n",
-     ["c.yaml:20: node 'broker-a'.role is 'MASTER'; expected ASYNC_MASTER, SYNC_MASTER or SLAVE"]),
-    ("negative broker id", "    broker_name: broker-a\n", "    broker_name: broker-a\n    broker_id: -1\n",
-     ["c.yaml:20: node 'broker-a'.broker_id -1 is negative; expected 0 (master) or >= 1 (slave)"]),
-    ("broker without config", "    config: broker-a.properties\n", "",
-     ["c.yaml:15: node 'broker-a' is missing required key 'config'"]),
-    ("broker-only key on namesrv", "    port: 9876\n", "    port: 9876\n    broker_id: 1\n",
-     ["c.yaml:15: node 'ns1'.broker_id applies only to brokers; this node is a namesrv"]),
-    ("bad jvm size", "    port: 9876\n", "    port: 9876\n    jvm: {xmx: 1gb}\n",
-     ["c.yaml:15: node 'ns1'.jvm.xmx is str '1gb'; expected a JVM size like 256m, 1g or 524288k"]),
-    ("xms above xmx", "    port: 9876\n", "    port: 9876\n    jvm: {xms: 1g, xmx: 256m}\n",
-     ["c.yaml:15: node 'ns1'.jvm: xms 1g is larger than xmx 256m; the JVM refuses to start"]),
-    ("xmn not below xmx", "    port: 9876\n", "    port: 9876\n    jvm: {xmx: 256m, xmn: 256m}\n",
-     ["c.yaml:15: node 'ns1'.jvm: xmn 256m must be smaller than xmx 256m"]),
-    ("unknown jvm key", "    port: 9876\n", "    port: 9876\n    jvm: {heap: 1g}\n",
-     ["c.yaml:15: unknown key 'heap' in node 'ns1'.jvm; expected one of: xms, xmx, xmn, max_direct, extra"]),
-    ("bad backend", "    backend: local\n", "    backend: docker\n",
-     ["c.yaml:8: host 'local'.backend is 'docker'; expected local or ssh"]),
-    ("ssh key on local host", "    address: 127.0.0.1\n", "    address: 127.0.0.1\n    user: ops\n",
-     ["c.yaml:10: host 'local'.user applies only to ssh hosts; this host has backend: local"]),
-    ("ssh host without user", "hosts:\n", "hosts:\n  far:\n    backend: ssh\n    address: 10.0.0.5\n",
-     ["c.yaml:8: host 'far' uses backend ssh but has no 'user'"]),
-    ("jump host unknown", "hosts:\n", "hosts:\n  far:\n    backend: ssh\n    address: 127.0.0.2\n    user: ops\n"
-     "    jump_host: bastion\n",
-     ["c.yaml:7: host 'far' has jump_host 'bastion' which is not a host of this file; expected one of: far, local"]),
-    ("version unquoted float", '  version: "5.5.1"\n', "  version: 5.5\n",
-     ["c.yaml:4: rocketmq.version must look like 5.5.1 (quote it), got float '5.5'"]),
-    ("version too old", '  version: "5.5.1"\n', '  version: "3.2.6"\n',
-     ["c.yaml:4: rocketmq.version 3.2.6 is not supported; expected 4.x or 5.x"]),
-    ("nodes not a list", "nodes:\n", "nodes: {}\nx_nodes:\n",
-     ["c.yaml:10: nodes must be a non-empty list; each item has at least name, kind and host",
-      "c.yaml:11: unknown key 'x_nodes' in the cluster file (did you mean 'nodes'?); expected one of: "
-      "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]),
-    ("read_only not bool", "work_dir: /tmp/rocketui-test\n", "work_dir: /tmp/rocketui-test\nread_only: maybe\n",
-     ["c.yaml:6: read_only must be true or false, got 'maybe'"]),
-    ("duplicate key", "    port: 9876\n", "    port: 9876\n    port: 9877\n",
-     ["c.yaml:15: duplicate key 'port' in a node (first at line 14)"]),
-    ("trailing space in quoted name", "cluster: DefaultCluster\n", "cluster: 'DefaultCluster '\n",
-     ["c.yaml:1: cluster 'DefaultCluster ' has leading/trailing whitespace or is empty; expected a non-empty text"]),
-    ("same config file twice", "  - name: broker-a\n", "  - name: broker-b\n    kind: broker\n    host: local\n"
-     "    port: 10921\n    broker_name: broker-b\n    config: broker-a.properties\n  - name: broker-a\n",
-     ["c.yaml:21: node 'broker-a' uses config /broker-a.properties, the same file as 'broker-b'; "
-      "each broker needs its own properties file"]),
-    ("duplicate broker id", "nodes:\n", "nodes:\n  - name: broker-a2\n    kind: broker\n    host: local\n"
-     "    port: 10921\n    broker_name: broker-a\n    config: a2.properties\n",
-     ["c.yaml:21: broker 'broker-a' has broker_name 'broker-a' and broker_id 0, the same as 'broker-a2'; "
-      "expected a unique broker_id per broker_name"]),
-    ("yaml syntax", "    port: 9876\n", "    port: [9876\n",
-     ["c.yaml:15: YAML syntax error: expected ',' or ']', but got ':' "
-      "(while parsing a flow sequence)"]),
-    ("tab indentation", "    port: 9876\n", "\tport: 9876\n",
-     ["c.yaml:14: YAML syntax error: found character '\\t' that cannot start any token (while scanning for the next token)"]),
-    ("host not a mapping", "  local:\n    backend: local\n    address: 127.0.0.1\n", "  local: here\n",
-     ["c.yaml:7: host 'local' must be a mapping (key: value lines), not str 'here'"]),
-    ("extra not a list", "    port: 9876\n", "    port: 9876\n    jvm: {extra: '-Xss1m'}\n",
-     ["c.yaml:15: node 'ns1'.jvm.extra must be a list of JVM options like ['-XX:+UseG1GC']"]),
+    (
+        "unknown top-level key",
+        "work_dir: /tmp/rocketui-test\n",
+        "work_dir: /tmp/rocketui-test\nworkdir: x\n",
+        [
+            "c.yaml:6: unknown key 'workdir' in the cluster file (did you mean 'work_dir'?); expected one of: "
+            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"
+        ],
+    ),
+    (
+        "unknown node key",
+        "    port: 10911\n",
+        "    prot: 10911\n",
+        [
+            "c.yaml:18: unknown key 'prot' in a node (did you mean 'port'?); expected one of: name, kind, host, port, jvm, "
+            "properties, listen_address, config, broker_name, broker_id, role, user_home"
+        ],
+    ),
+    (
+        "missing cluster name",
+        "cluster: DefaultCluster\n",
+        "",
+        ["c.yaml:1: the cluster file is missing required key 'cluster'"],
+    ),
+    (
+        "port is text",
+        "    port: 9876\n",
+        "    port: ninety\n",
+        ["c.yaml:14: node 'ns1'.port must be an integer, got 'ninety'"],
+    ),
+    (
+        "port out of range",
+        "    port: 9876\n",
+        "    port: 70000\n",
+        ["c.yaml:14: node 'ns1'.port 70000 is out of range; expected 1-65535"],
+    ),
+    (
+        "bad kind",
+        "    kind: namesrv\n",
+        "    kind: nameserver\n",
+        ["c.yaml:12: node 'ns1'.kind is 'nameserver'; expected namesrv or broker"],
+    ),
+    (
+        "unknown host",
+        "    host: local\n    port: 9876\n",
+        "    host: elsewhere\n    port: 9876\n",
+        ["c.yaml:13: node 'ns1'.host 'elsewhere' is not defined under hosts; expected one of: local"],
+    ),
+    (
+        "duplicate node name",
+        "  - name: broker-a\n",
+        "  - name: ns1\n",
+        ["c.yaml:15: duplicate node name 'ns1' (first at line 11); expected every node name to be unique"],
+    ),
+    (
+        "port clash",
+        "    port: 10911\n",
+        "    port: 9878\n",
+        [
+            "c.yaml:15: node 'broker-a': fast port 9876 (port-2) clashes with node 'ns1' on host 'local'; "
+            "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
+        ],
+    ),
+    (
+        "same port",
+        "    port: 10911\n",
+        "    port: 9876\n",
+        [
+            "c.yaml:15: node 'broker-a': port 9876 clashes with node 'ns1' on host 'local'; "
+            "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
+        ],
+    ),
+    (
+        "broker without namesrv",
+        "  - name: ns1\n    kind: namesrv\n    host: local\n    port: 9876\n",
+        "",
+        ["c.yaml:11: broker 'broker-a' has no namesrv to register with; expected at least one node with kind: namesrv"],
+    ),
+    (
+        "slave without master",
+        "    broker_name: broker-a\n",
+        "    broker_name: broker-a\n    broker_id: 1\n",
+        [
+            "c.yaml:15: slave 'broker-a' (broker_name 'broker-a', broker_id 1) has no master; "
+            "expected a broker with broker_name 'broker-a' and broker_id 0"
+        ],
+    ),
+    (
+        "slave role with id 0",
+        "    broker_name: broker-a\n",
+        "    broker_name: broker-a\n    role: SLAVE\n",
+        ["c.yaml:20: node 'broker-a'.role is SLAVE but broker_id is 0; a slave needs broker_id >= 1"],
+    ),
+    (
+        "bad role",
+        "    broker_name: broker-a\n",
+        "    broker_name: broker-a\n    role: MASTER\n",
+        ["c.yaml:20: node 'broker-a'.role is 'MASTER'; expected ASYNC_MASTER, SYNC_MASTER or SLAVE"],
+    ),
+    (
+        "negative broker id",
+        "    broker_name: broker-a\n",
+        "    broker_name: broker-a\n    broker_id: -1\n",
+        ["c.yaml:20: node 'broker-a'.broker_id -1 is negative; expected 0 (master) or >= 1 (slave)"],
+    ),
+    (
+        "broker without config",
+        "    config: broker-a.properties\n",
+        "",
+        ["c.yaml:15: node 'broker-a' is missing required key 'config'"],
+    ),
+    (
+        "broker-only key on namesrv",
+        "    port: 9876\n",
+        "    port: 9876\n    broker_id: 1\n",
+        ["c.yaml:15: node 'ns1'.broker_id applies only to brokers; this node is a namesrv"],
+    ),
+    (
+        "bad jvm size",
+        "    port: 9876\n",
+        "    port: 9876\n    jvm: {xmx: 1gb}\n",
+        ["c.yaml:15: node 'ns1'.jvm.xmx is str '1gb'; expected a JVM size like 256m, 1g or 524288k"],
+    ),
+    (
+        "xms above xmx",
+        "    port: 9876\n",
+        "    port: 9876\n    jvm: {xms: 1g, xmx: 256m}\n",
+        ["c.yaml:15: node 'ns1'.jvm: xms 1g is larger than xmx 256m; the JVM refuses to start"],
+    ),
+    (
+        "xmn not below xmx",
+        "    port: 9876\n",
+        "    port: 9876\n    jvm: {xmx: 256m, xmn: 256m}\n",
+        ["c.yaml:15: node 'ns1'.jvm: xmn 256m must be smaller than xmx 256m"],
+    ),
+    (
+        "unknown jvm key",
+        "    port: 9876\n",
+        "    port: 9876\n    jvm: {heap: 1g}\n",
+        ["c.yaml:15: unknown key 'heap' in node 'ns1'.jvm; expected one of: xms, xmx, xmn, max_direct, extra"],
+    ),
+    (
+        "bad backend",
+        "    backend: local\n",
+        "    backend: docker\n",
+        ["c.yaml:8: host 'local'.backend is 'docker'; expected local or ssh"],
+    ),
+    (
+        "ssh key on local host",
+        "    address: 127.0.0.1\n",
+        "    address: 127.0.0.1\n    user: ops\n",
+        ["c.yaml:10: host 'local'.user applies only to ssh hosts; this host has backend: local"],
+    ),
+    (
+        "ssh host without user",
+        "hosts:\n",
+        "hosts:\n  far:\n    backend: ssh\n    address: 10.0.0.5\n",
+        ["c.yaml:8: host 'far' uses backend ssh but has no 'user'"],
+    ),
+    (
+        "jump host unknown",
+        "hosts:\n",
+        "hosts:\n  far:\n    backend: ssh\n    address: 127.0.0.2\n    user: ops\n    jump_host: bastion\n",
+        ["c.yaml:7: host 'far' has jump_host 'bastion' which is not a host of this file; expected one of: far, local"],
+    ),
+    (
+        "version unquoted float",
+        '  version: "5.5.1"\n',
+        "  version: 5.5\n",
+        ["c.yaml:4: rocketmq.version must look like 5.5.1 (quote it), got float '5.5'"],
+    ),
+    (
+        "version too old",
+        '  version: "5.5.1"\n',
+        '  version: "3.2.6"\n',
+        ["c.yaml:4: rocketmq.version 3.2.6 is not supported; expected 4.x or 5.x"],
+    ),
+    (
+        "nodes not a list",
+        "nodes:\n",
+        "nodes: {}\nx_nodes:\n",
+        [
+            "c.yaml:10: nodes must be a non-empty list; each item has at least name, kind and host",
+            "c.yaml:11: unknown key 'x_nodes' in the cluster file (did you mean 'nodes'?); expected one of: "
+            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology",
+        ],
+    ),
+    (
+        "read_only not bool",
+        "work_dir: /tmp/rocketui-test\n",
+        "work_dir: /tmp/rocketui-test\nread_only: maybe\n",
+        ["c.yaml:6: read_only must be true or false, got 'maybe'"],
+    ),
+    (
+        "duplicate key",
+        "    port: 9876\n",
+        "    port: 9876\n    port: 9877\n",
+        ["c.yaml:15: duplicate key 'port' in a node (first at line 14)"],
+    ),
+    (
+        "trailing space in quoted name",
+        "cluster: DefaultCluster\n",
+        "cluster: 'DefaultCluster '\n",
+        ["c.yaml:1: cluster 'DefaultCluster ' has leading/trailing whitespace or is empty; expected a non-empty text"],
+    ),
+    (
+        "same config file twice",
+        "  - name: broker-a\n",
+        "  - name: broker-b\n    kind: broker\n    host: local\n"
+        "    port: 10921\n    broker_name: broker-b\n    config: broker-a.properties\n  - name: broker-a\n",
+        [
+            "c.yaml:21: node 'broker-a' uses config /broker-a.properties, the same file as 'broker-b'; "
+            "each broker needs its own properties file"
+        ],
+    ),
+    (
+        "duplicate broker id",
+        "nodes:\n",
+        "nodes:\n  - name: broker-a2\n    kind: broker\n    host: local\n"
+        "    port: 10921\n    broker_name: broker-a\n    config: a2.properties\n",
+        [
+            "c.yaml:21: broker 'broker-a' has broker_name 'broker-a' and broker_id 0, the same as 'broker-a2'; "
+            "expected a unique broker_id per broker_name"
+        ],
+    ),
+    (
+        "yaml syntax",
+        "    port: 9876\n",
+        "    port: [9876\n",
+        ["c.yaml:15: YAML syntax error: expected ',' or ']', but got ':' (while parsing a flow sequence)"],
+    ),
+    (
+        "tab indentation",
+        "    port: 9876\n",
+        "\tport: 9876\n",
+        [
+            "c.yaml:14: YAML syntax error: found character '\\t' that cannot start any token (while scanning for the next token)"
+        ],
+    ),
+    (
+        "host not a mapping",
+        "  local:\n    backend: local\n    address: 127.0.0.1\n",
+        "  local: here\n",
+        ["c.yaml:7: host 'local' must be a mapping (key: value lines), not str 'here'"],
+    ),
+    (
+        "extra not a list",
+        "    port: 9876\n",
+        "    port: 9876\n    jvm: {extra: '-Xss1m'}\n",
+        ["c.yaml:15: node 'ns1'.jvm.extra must be a list of JVM options like ['-XX:+UseG1GC']"],
+    ),
 ]
 
 
@@ -184,8 +351,10 @@ def test_malformed(desc: str, old: str, new: str, expected: list[str]) -> None:
 
 
 def test_empty_file() -> None:
-    assert problems("") == ["c.yaml:1: the file is empty; expected a mapping with keys: "
-                            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"]
+    assert problems("") == [
+        "c.yaml:1: the file is empty; expected a mapping with keys: "
+        "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"
+    ]
 
 
 def test_top_level_list() -> None:
@@ -216,11 +385,13 @@ def test_all_problems_reported_together() -> None:
 
 def test_shared_user_home_is_a_warning() -> None:
     text = GOOD.replace("    port: 9876\n", "    port: 9876\n    user_home: /srv/rmq\n").replace(
-        "    port: 10911\n", "    port: 10911\n    user_home: /srv/rmq\n")
+        "    port: 10911\n", "    port: 10911\n    user_home: /srv/rmq\n"
+    )
     cluster = load(text)
     assert cluster.warnings == (
         "nodes 'ns1' and 'broker-a' on host 'local' share user_home /srv/rmq: they write the same log files "
-        "(/srv/rmq/logs/rocketmqlogs); set a different user_home per node",)
+        "(/srv/rmq/logs/rocketmqlogs); set a different user_home per node",
+    )
 
 
 def test_cli_exits_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,8 +12,16 @@ from rocketui.journal import Entry, Journal, parse_since, redact
 
 
 def entry(**kw: object) -> Entry:
-    base = dict(ts=time.time(), user="ops", cluster="C", cluster_file="/c.yaml", action="start", node="broker-a",
-                host="local", commands=["local: sh /opt/rmq/bin/mqbroker -c /etc/a.properties"])
+    base = dict(
+        ts=time.time(),
+        user="ops",
+        cluster="C",
+        cluster_file="/c.yaml",
+        action="start",
+        node="broker-a",
+        host="local",
+        commands=["local: sh /opt/rmq/bin/mqbroker -c /etc/a.properties"],
+    )
     base.update(kw)
     return Entry(**base)  # type: ignore[arg-type]
 
@@ -40,8 +48,11 @@ def test_since_filter_and_parse(tmp_path: Path) -> None:
 
 def test_secrets_never_reach_the_file(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "journal.jsonl")
-    journal.append(entry(commands=["h: RMQ_PASSWORD='s3cr3t' ACCESS_KEY=AKIA123 sh bin/tools.sh"],
-                         error="auth failed for TOKEN=abc"))
+    journal.append(
+        entry(
+            commands=["h: RMQ_PASSWORD='s3cr3t' ACCESS_KEY=AKIA123 sh bin/tools.sh"], error="auth failed for TOKEN=abc"
+        )
+    )
     text = (tmp_path / "journal.jsonl").read_text()
     assert "s3cr3t" not in text and "AKIA123" not in text and "abc" not in text
     assert "RMQ_PASSWORD=***" in text

@@ -16,8 +16,15 @@ import pytest
 
 from rocketui.cluster import BackendKind, BrokerRole, Cluster, NodeKind
 from rocketui.cluster_loader import ClusterFileError, load_cluster, parse_cluster
-from rocketui.topology import (FileState, Replication, broker_body, broker_properties, file_state, parse_layout,
-                               placements)
+from rocketui.topology import (
+    FileState,
+    Replication,
+    broker_body,
+    broker_properties,
+    file_state,
+    parse_layout,
+    placements,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "topology"
@@ -44,13 +51,15 @@ hosts:
 """
 
 LAYOUTS = {
-    "2m-noslave": HEAD + """\
+    "2m-noslave": HEAD
+    + """\
 topology:
   masters: 2
   namesrvs: 2
   config_dir: /etc/rocketui/2m-noslave
 """,
-    "2m-2s-async": HEAD + """\
+    "2m-2s-async": HEAD
+    + """\
 topology:
   masters: 2
   slaves_per_master: 1
@@ -62,7 +71,8 @@ topology:
   jvm:
     namesrv: {xms: 128m, xmx: 128m}
 """,
-    "2m-2s-sync": HEAD + """\
+    "2m-2s-sync": HEAD
+    + """\
 topology:
   masters: 2
   slaves_per_master: 1
@@ -72,7 +82,8 @@ topology:
   config_dir: /etc/rocketui/2m-2s-sync
   properties: {mappedFileSizeCommitLog: 134217728}
 """,
-    "2m-2s-sync-ssh": SSH_HEAD + """\
+    "2m-2s-sync-ssh": SSH_HEAD
+    + """\
 topology:
   masters: 2
   slaves_per_master: 1
@@ -95,8 +106,10 @@ def expected_nodes(cluster: Cluster) -> str:
     lines = []
     for n in cluster.nodes:
         role = n.role.value if n.role else "-"
-        lines.append(f"{n.name} {n.kind.value} {n.host} {n.port} {n.broker_name or '-'} {n.broker_id} {role} "
-                     f"{n.config or '-'} jvm={n.jvm.java_opt_ext() or '-'}")
+        lines.append(
+            f"{n.name} {n.kind.value} {n.host} {n.port} {n.broker_name or '-'} {n.broker_id} {role} "
+            f"{n.config or '-'} jvm={n.jvm.java_opt_ext() or '-'}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +147,14 @@ def test_every_generated_broker_passes_the_start_check() -> None:
 
 def test_expansion_facts_the_samples_lack() -> None:
     cluster = parse_cluster(LAYOUTS["2m-2s-sync"], "/clusters/x.yaml")
-    assert [n.name for n in cluster.nodes] == ["namesrv-1", "namesrv-2", "broker-a", "broker-b", "broker-a-s", "broker-b-s"]
+    assert [n.name for n in cluster.nodes] == [
+        "namesrv-1",
+        "namesrv-2",
+        "broker-a",
+        "broker-b",
+        "broker-a-s",
+        "broker-b-s",
+    ]
     assert cluster.namesrv_addr() == "127.0.0.1:9876;127.0.0.1:9886"
     ports = sorted(p for n in cluster.brokers for p in n.ports())
     assert len(ports) == len(set(ports)) == 12  # port-2, port, port+1 of four brokers: no overlap
@@ -158,14 +178,20 @@ def test_expansion_facts_the_samples_lack() -> None:
 
 
 def test_spread_never_puts_a_slave_with_its_master() -> None:
-    text = HEAD.replace("hosts:\n", "hosts:\n  h2: {backend: local, address: 127.0.0.2}\n") + \
-        "topology: {masters: 2, slaves_per_master: 1, replication: async, hosts: [local, h2]}\n"
+    text = (
+        HEAD.replace("hosts:\n", "hosts:\n  h2: {backend: local, address: 127.0.0.2}\n")
+        + "topology: {masters: 2, slaves_per_master: 1, replication: async, hosts: [local, h2]}\n"
+    )
     cluster = parse_cluster(text, "/c.yaml")
     where = {n.name: n.host for n in cluster.brokers}
     assert where == {"broker-a": "local", "broker-b": "h2", "broker-a-s": "h2", "broker-b-s": "local"}
     # each host numbers its own ports from the base
-    assert {n.name: n.port for n in cluster.brokers} == {"broker-a": 10911, "broker-b": 10911,
-                                                         "broker-a-s": 10921, "broker-b-s": 10921}
+    assert {n.name: n.port for n in cluster.brokers} == {
+        "broker-a": 10911,
+        "broker-b": 10911,
+        "broker-a-s": 10921,
+        "broker-b-s": 10921,
+    }
     assert cluster.node("broker-a-s").config == "/data/rocketui/broker-a-s/broker.properties"
 
 
@@ -189,9 +215,12 @@ def test_override_keeps_the_rest_generated() -> None:
 
 
 def test_explicit_nodes_next_to_a_topology() -> None:
-    cluster = parse_cluster(HEAD + "topology: {masters: 1}\nnodes:\n"
-                            "  - {name: trace, kind: broker, host: local, port: 10999, broker_name: broker-trace,"
-                            " config: /etc/trace.properties}\n", "/c.yaml")
+    cluster = parse_cluster(
+        HEAD + "topology: {masters: 1}\nnodes:\n"
+        "  - {name: trace, kind: broker, host: local, port: 10999, broker_name: broker-trace,"
+        " config: /etc/trace.properties}\n",
+        "/c.yaml",
+    )
     assert [n.name for n in cluster.nodes] == ["namesrv-1", "broker-a", "trace"]
     assert cluster.topology is not None and cluster.topology.generated == ("namesrv-1", "broker-a")
 
@@ -204,90 +233,237 @@ def test_generated_yaml_path_relative_to_cluster_file(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- malformed
 
+
 def problems(text: str) -> list[str]:
     with pytest.raises(ClusterFileError) as info:
         parse_cluster(textwrap.dedent(text), "c.yaml")
     return str(info.value).splitlines()
 
 
-BASE = HEAD + "topology:\n  masters: 2\n  slaves_per_master: 1\n  replication: sync\n  namesrvs: 2\n"  # topology: line 8
+BASE = (
+    HEAD + "topology:\n  masters: 2\n  slaves_per_master: 1\n  replication: sync\n  namesrvs: 2\n"
+)  # topology: line 8
 
 TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
-    ("unknown key", "  namesrvs: 2\n", "  namesrvs: 2\n  slaves: 1\n",
-     ["c.yaml:13: unknown key 'slaves' in topology; expected one of: masters, slaves_per_master, replication, "
-      "flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, jvm, properties"]),
-    ("misspelt key", "  masters: 2\n", "  master: 2\n",
-     ["c.yaml:9: unknown key 'master' in topology (did you mean 'masters'?); expected one of: masters, "
-      "slaves_per_master, replication, flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, "
-      "jvm, properties",
-      "c.yaml:9: topology is missing required key 'masters' (1 to 26 (broker-a, broker-b, …))"]),
-    ("masters text", "  masters: 2\n", "  masters: two\n",
-     ["c.yaml:9: topology.masters must be an integer, got 'two'"]),
-    ("masters zero", "  masters: 2\n", "  masters: 0\n",
-     ["c.yaml:9: topology.masters 0 is out of range; expected 1 to 26 (broker-a, broker-b, …)"]),
-    ("too many slaves", "  slaves_per_master: 1\n", "  slaves_per_master: 12\n",
-     ["c.yaml:10: topology.slaves_per_master 12 is out of range; expected 0 to 9"]),
-    ("bad replication", "  replication: sync\n", "  replication: SYNC_MASTER\n",
-     ["c.yaml:11: topology.replication is 'SYNC_MASTER'; expected sync or async"]),
-    ("sync without slaves", "  slaves_per_master: 1\n", "  slaves_per_master: 0\n",
-     ["c.yaml:11: topology.replication is sync but slaves_per_master is 0: a SYNC_MASTER without a slave answers "
-      "every send with SLAVE_NOT_AVAILABLE; use replication: async or add slaves"]),
-    ("bad flush", "  namesrvs: 2\n", "  namesrvs: 2\n  flush: fast\n",
-     ["c.yaml:13: topology.flush is 'fast'; expected sync or async"]),
-    ("port step too small", "  namesrvs: 2\n", "  namesrvs: 2\n  port_step: 2\n",
-     ["c.yaml:13: topology.port_step 2 is out of range; expected 3 to 1000 (a broker listens on port-2, port and port+1)"]),
-    ("broker port too low", "  namesrvs: 2\n", "  namesrvs: 2\n  broker_port: 1\n",
-     ["c.yaml:13: topology.broker_port 1 is out of range; expected 3-65535 (the broker also takes port-2)"]),
-    ("ports run past 65535", "  namesrvs: 2\n", "  namesrvs: 2\n  broker_port: 65520\n",
-     ["c.yaml:8: topology places broker-a-s at port 65540 on host 'local', above 65535; "
-      "lower topology.broker_port / namesrv_port or port_step"]),
-    ("unknown spread host", "  namesrvs: 2\n", "  namesrvs: 2\n  hosts: [local, far]\n",
-     ["c.yaml:13: topology.hosts: 'far' is not defined under hosts; expected one of: local"]),
-    ("spread host twice", "  namesrvs: 2\n", "  namesrvs: 2\n  hosts: [local, local]\n",
-     ["c.yaml:13: topology.hosts lists 'local' twice"]),
-    ("hosts not a list", "  namesrvs: 2\n", "  namesrvs: 2\n  hosts: local\n",
-     ["c.yaml:13: topology.hosts must be a non-empty list of host names, not str 'local'"]),
-    ("namesrvs text", "  namesrvs: 2\n", "  namesrvs: two\n",
-     ["c.yaml:12: topology.namesrvs must be an integer, got 'two'"]),
-    ("namesrv item unknown host", "  namesrvs: 2\n", "  namesrvs:\n    - {host: far}\n",
-     ["c.yaml:13: topology.namesrvs: host 'far' is not defined under hosts; expected one of: local"]),
-    ("namesrv item without host", "  namesrvs: 2\n", "  namesrvs:\n    - {port: 9876}\n",
-     ["c.yaml:13: a topology.namesrvs item is missing required key 'host'"]),
-    ("namesrv item bad key", "  namesrvs: 2\n", "  namesrvs:\n    - {host: local, prot: 9876}\n",
-     ["c.yaml:13: unknown key 'prot' in a topology.namesrvs item (did you mean 'port'?); expected one of: host, port"]),
-    ("namesrvs mapping", "  namesrvs: 2\n", "  namesrvs: {host: local}\n",
-     ["c.yaml:12: topology.namesrvs must be a count or a list of {host, port}, not a mapping"]),
-    ("controlled property", "  namesrvs: 2\n", "  namesrvs: 2\n  properties: {brokerRole: ASYNC_MASTER}\n",
-     ["c.yaml:13: topology.properties: brokerRole is generated by rocketui; set it through topology.replication "
-      "or a node's role"]),
-    ("property with spaces", "  namesrvs: 2\n", "  namesrvs: 2\n  properties: {fileReservedTime: ' 48'}\n",
-     ["c.yaml:13: topology.properties: fileReservedTime value ' 48' is empty or has leading/trailing whitespace, "
-      "which RocketMQ silently ignores for numbers and booleans"]),
-    ("property not single", "  namesrvs: 2\n", "  namesrvs: 2\n  properties: {deleteWhen: [1, 2]}\n",
-     ["c.yaml:13: topology.properties.deleteWhen must be a single value"]),
-    ("property backslash", "  namesrvs: 2\n", "  namesrvs: 2\n  properties: {storePathRootDir: 'C:\\store'}\n",
-     ["c.yaml:13: topology.properties: storePathRootDir value 'C:\\\\store' contains a backslash or line break; "
-      "expected a plain value"]),
-    ("jvm kind unknown", "  namesrvs: 2\n", "  namesrvs: 2\n  jvm:\n    proxy: {xmx: 1g}\n",
-     ["c.yaml:14: unknown key 'proxy' in topology.jvm; expected one of: namesrv, broker"]),
-    ("jvm size bad", "  namesrvs: 2\n", "  namesrvs: 2\n  jvm:\n    broker: {xmx: 1gb}\n",
-     ["c.yaml:14: topology.jvm.broker.xmx is str '1gb'; expected a JVM size like 256m, 1g or 524288k"]),
-    ("topology not a mapping", "topology:\n  masters: 2\n  slaves_per_master: 1\n  replication: sync\n  namesrvs: 2\n",
-     "topology: 2m-2s-sync\n",
-     ["c.yaml:8: topology must be a mapping (key: value lines), not str '2m-2s-sync'"]),
-    ("override changes kind", "  namesrvs: 2\n", "  namesrvs: 2\nnodes:\n  - {name: broker-a, kind: namesrv}\n",
-     ["c.yaml:14: node 'broker-a' is generated by the topology as a broker; an entry under nodes: may change its "
-      "settings but not its kind"]),
-    ("override controlled property", "  namesrvs: 2\n",
-     "  namesrvs: 2\nnodes:\n  - name: broker-a\n    properties: {listenPort: 10000}\n",
-     ["c.yaml:15: node 'broker-a'.properties: listenPort is generated by rocketui; set it through "
-      "topology.broker_port or a node's port"]),
-    ("override port clash", "  namesrvs: 2\n", "  namesrvs: 2\nnodes:\n  - {name: broker-b, port: 10912}\n",
-     ["c.yaml:14: node 'broker-b': port 10912 clashes with node 'broker-a' on host 'local'; "
-      "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"]),
-    ("relative config_dir on ssh", "hosts:\n", "hosts:\n  far: {backend: ssh, address: 10.0.0.5, user: ops}\n",
-     ["c.yaml:14: topology.config_dir 'conf' is relative but brokers go to ssh host 'far'; expected an absolute "
-      "path or one starting with ~"]),
+    (
+        "unknown key",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  slaves: 1\n",
+        [
+            "c.yaml:13: unknown key 'slaves' in topology; expected one of: masters, slaves_per_master, replication, "
+            "flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, jvm, properties"
+        ],
+    ),
+    (
+        "misspelt key",
+        "  masters: 2\n",
+        "  master: 2\n",
+        [
+            "c.yaml:9: unknown key 'master' in topology (did you mean 'masters'?); expected one of: masters, "
+            "slaves_per_master, replication, flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, "
+            "jvm, properties",
+            "c.yaml:9: topology is missing required key 'masters' (1 to 26 (broker-a, broker-b, …))",
+        ],
+    ),
+    (
+        "masters text",
+        "  masters: 2\n",
+        "  masters: two\n",
+        ["c.yaml:9: topology.masters must be an integer, got 'two'"],
+    ),
+    (
+        "masters zero",
+        "  masters: 2\n",
+        "  masters: 0\n",
+        ["c.yaml:9: topology.masters 0 is out of range; expected 1 to 26 (broker-a, broker-b, …)"],
+    ),
+    (
+        "too many slaves",
+        "  slaves_per_master: 1\n",
+        "  slaves_per_master: 12\n",
+        ["c.yaml:10: topology.slaves_per_master 12 is out of range; expected 0 to 9"],
+    ),
+    (
+        "bad replication",
+        "  replication: sync\n",
+        "  replication: SYNC_MASTER\n",
+        ["c.yaml:11: topology.replication is 'SYNC_MASTER'; expected sync or async"],
+    ),
+    (
+        "sync without slaves",
+        "  slaves_per_master: 1\n",
+        "  slaves_per_master: 0\n",
+        [
+            "c.yaml:11: topology.replication is sync but slaves_per_master is 0: a SYNC_MASTER without a slave answers "
+            "every send with SLAVE_NOT_AVAILABLE; use replication: async or add slaves"
+        ],
+    ),
+    (
+        "bad flush",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  flush: fast\n",
+        ["c.yaml:13: topology.flush is 'fast'; expected sync or async"],
+    ),
+    (
+        "port step too small",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  port_step: 2\n",
+        [
+            "c.yaml:13: topology.port_step 2 is out of range; expected 3 to 1000 (a broker listens on port-2, port and port+1)"
+        ],
+    ),
+    (
+        "broker port too low",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  broker_port: 1\n",
+        ["c.yaml:13: topology.broker_port 1 is out of range; expected 3-65535 (the broker also takes port-2)"],
+    ),
+    (
+        "ports run past 65535",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  broker_port: 65520\n",
+        [
+            "c.yaml:8: topology places broker-a-s at port 65540 on host 'local', above 65535; "
+            "lower topology.broker_port / namesrv_port or port_step"
+        ],
+    ),
+    (
+        "unknown spread host",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  hosts: [local, far]\n",
+        ["c.yaml:13: topology.hosts: 'far' is not defined under hosts; expected one of: local"],
+    ),
+    (
+        "spread host twice",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  hosts: [local, local]\n",
+        ["c.yaml:13: topology.hosts lists 'local' twice"],
+    ),
+    (
+        "hosts not a list",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  hosts: local\n",
+        ["c.yaml:13: topology.hosts must be a non-empty list of host names, not str 'local'"],
+    ),
+    (
+        "namesrvs text",
+        "  namesrvs: 2\n",
+        "  namesrvs: two\n",
+        ["c.yaml:12: topology.namesrvs must be an integer, got 'two'"],
+    ),
+    (
+        "namesrv item unknown host",
+        "  namesrvs: 2\n",
+        "  namesrvs:\n    - {host: far}\n",
+        ["c.yaml:13: topology.namesrvs: host 'far' is not defined under hosts; expected one of: local"],
+    ),
+    (
+        "namesrv item without host",
+        "  namesrvs: 2\n",
+        "  namesrvs:\n    - {port: 9876}\n",
+        ["c.yaml:13: a topology.namesrvs item is missing required key 'host'"],
+    ),
+    (
+        "namesrv item bad key",
+        "  namesrvs: 2\n",
+        "  namesrvs:\n    - {host: local, prot: 9876}\n",
+        [
+            "c.yaml:13: unknown key 'prot' in a topology.namesrvs item (did you mean 'port'?); expected one of: host, port"
+        ],
+    ),
+    (
+        "namesrvs mapping",
+        "  namesrvs: 2\n",
+        "  namesrvs: {host: local}\n",
+        ["c.yaml:12: topology.namesrvs must be a count or a list of {host, port}, not a mapping"],
+    ),
+    (
+        "controlled property",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  properties: {brokerRole: ASYNC_MASTER}\n",
+        [
+            "c.yaml:13: topology.properties: brokerRole is generated by rocketui; set it through topology.replication "
+            "or a node's role"
+        ],
+    ),
+    (
+        "property with spaces",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  properties: {fileReservedTime: ' 48'}\n",
+        [
+            "c.yaml:13: topology.properties: fileReservedTime value ' 48' is empty or has leading/trailing whitespace, "
+            "which RocketMQ silently ignores for numbers and booleans"
+        ],
+    ),
+    (
+        "property not single",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  properties: {deleteWhen: [1, 2]}\n",
+        ["c.yaml:13: topology.properties.deleteWhen must be a single value"],
+    ),
+    (
+        "property backslash",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  properties: {storePathRootDir: 'C:\\store'}\n",
+        [
+            "c.yaml:13: topology.properties: storePathRootDir value 'C:\\\\store' contains a backslash or line break; "
+            "expected a plain value"
+        ],
+    ),
+    (
+        "jvm kind unknown",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  jvm:\n    proxy: {xmx: 1g}\n",
+        ["c.yaml:14: unknown key 'proxy' in topology.jvm; expected one of: namesrv, broker"],
+    ),
+    (
+        "jvm size bad",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\n  jvm:\n    broker: {xmx: 1gb}\n",
+        ["c.yaml:14: topology.jvm.broker.xmx is str '1gb'; expected a JVM size like 256m, 1g or 524288k"],
+    ),
+    (
+        "topology not a mapping",
+        "topology:\n  masters: 2\n  slaves_per_master: 1\n  replication: sync\n  namesrvs: 2\n",
+        "topology: 2m-2s-sync\n",
+        ["c.yaml:8: topology must be a mapping (key: value lines), not str '2m-2s-sync'"],
+    ),
+    (
+        "override changes kind",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\nnodes:\n  - {name: broker-a, kind: namesrv}\n",
+        [
+            "c.yaml:14: node 'broker-a' is generated by the topology as a broker; an entry under nodes: may change its "
+            "settings but not its kind"
+        ],
+    ),
+    (
+        "override controlled property",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\nnodes:\n  - name: broker-a\n    properties: {listenPort: 10000}\n",
+        [
+            "c.yaml:15: node 'broker-a'.properties: listenPort is generated by rocketui; set it through "
+            "topology.broker_port or a node's port"
+        ],
+    ),
+    (
+        "override port clash",
+        "  namesrvs: 2\n",
+        "  namesrvs: 2\nnodes:\n  - {name: broker-b, port: 10912}\n",
+        [
+            "c.yaml:14: node 'broker-b': port 10912 clashes with node 'broker-a' on host 'local'; "
+            "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
+        ],
+    ),
+    (
+        "relative config_dir on ssh",
+        "hosts:\n",
+        "hosts:\n  far: {backend: ssh, address: 10.0.0.5, user: ops}\n",
+        [
+            "c.yaml:14: topology.config_dir 'conf' is relative but brokers go to ssh host 'far'; expected an absolute "
+            "path or one starting with ~"
+        ],
+    ),
 ]
 
 
@@ -307,19 +483,25 @@ def test_topology_alone_is_a_whole_cluster() -> None:
 
 # --------------------------------------------------------------------------- pieces
 
+
 def test_parse_layout() -> None:
     assert parse_layout("2m-noslave") == (2, 0, Replication.ASYNC)
     assert parse_layout("2m-2s-sync") == (2, 1, Replication.SYNC)
     assert parse_layout("3m-6s-async") == (3, 2, Replication.ASYNC)
-    for bad, why in (("2m2s", "is not a layout name"), ("2m-3s-sync", "cannot be shared evenly"),
-                     ("0m-noslave", "0 masters"), ("2m-0s-sync", "cannot be shared evenly")):
+    for bad, why in (
+        ("2m2s", "is not a layout name"),
+        ("2m-3s-sync", "cannot be shared evenly"),
+        ("0m-noslave", "0 masters"),
+        ("2m-0s-sync", "cannot be shared evenly"),
+    ):
         with pytest.raises(ValueError, match=why):
             parse_layout(bad)
 
 
 def test_placements_namesrv_ports_skip_explicit_ones() -> None:
-    cluster = parse_cluster(HEAD + "topology:\n  masters: 1\n  namesrvs:\n    - {host: local}\n"
-                            "    - {host: local, port: 9876}\n", "/c.yaml")
+    cluster = parse_cluster(
+        HEAD + "topology:\n  masters: 1\n  namesrvs:\n    - {host: local}\n    - {host: local, port: 9876}\n", "/c.yaml"
+    )
     assert cluster.topology is not None
     assert [(p.name, p.port) for p in placements(cluster.topology)][:2] == [("namesrv-1", 9886), ("namesrv-2", 9876)]
 
@@ -337,6 +519,7 @@ def test_file_state() -> None:
 
 
 # --------------------------------------------------------------------------- shipped clusters
+
 
 @pytest.mark.parametrize("name", ["2m-noslave", "2m-2s-async", "2m-2s-sync"])
 def test_shipped_cluster_and_its_generated_files(name: str) -> None:
@@ -357,8 +540,13 @@ def test_shipped_ssh_example_loads() -> None:
     cluster = load_cluster(str(REPO / "clusters" / "example-ssh.yaml"))
     assert {h.backend for h in cluster.hosts} == {BackendKind.SSH}
     assert {n.name: n.host for n in cluster.nodes} == {
-        "namesrv-1": "mq1", "namesrv-2": "mq2", "broker-a": "mq1", "broker-b": "mq2", "broker-a-s": "mq3",
-        "broker-b-s": "mq4"}
+        "namesrv-1": "mq1",
+        "namesrv-2": "mq2",
+        "broker-a": "mq1",
+        "broker-b": "mq2",
+        "broker-a-s": "mq3",
+        "broker-b-s": "mq4",
+    }
     assert cluster.namesrv_addr() == "10.0.0.11:9876;10.0.0.12:9876"
     assert cluster.node("broker-a").jvm.xmx == "4g" and cluster.node("broker-b").jvm.xmx == "2g"
     assert cluster.node("broker-a-s").config == "/var/lib/rocketui/broker-a-s/broker.properties"

@@ -19,8 +19,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def init(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> Path:
     out = tmp_path / "c.yaml"
-    code, stdout, err = run(capsys, "init", "--topology", "2m-2s-sync", "--hosts", "local=127.0.0.1",
-                            "--namesrvs", "2", "--work-dir", str(tmp_path / "work"), *extra, str(out))
+    code, stdout, err = run(
+        capsys,
+        "init",
+        "--topology",
+        "2m-2s-sync",
+        "--hosts",
+        "local=127.0.0.1",
+        "--namesrvs",
+        "2",
+        "--work-dir",
+        str(tmp_path / "work"),
+        *extra,
+        str(out),
+    )
     assert code == 0, err
     assert "wrote" in stdout and "namesrv-2@local:9886" in stdout
     return out
@@ -30,7 +42,14 @@ def test_init_writes_a_cluster_file_that_loads(tmp_path: Path, capsys: pytest.Ca
     out = init(tmp_path, capsys)
     cluster = load_cluster(str(out))
     assert cluster.topology is not None and cluster.topology.label == "2m-2s-sync"
-    assert [n.name for n in cluster.nodes] == ["namesrv-1", "namesrv-2", "broker-a", "broker-b", "broker-a-s", "broker-b-s"]
+    assert [n.name for n in cluster.nodes] == [
+        "namesrv-1",
+        "namesrv-2",
+        "broker-a",
+        "broker-b",
+        "broker-a-s",
+        "broker-b-s",
+    ]
     assert cluster.node("broker-a").config == str(tmp_path / "c" / "broker-a.properties")
     assert cluster.node("broker-a").jvm.java_opt_ext() == "-Xms256m -Xmx256m -Xmn128m -XX:MaxDirectMemorySize=256m"
     assert cluster.work_dir == str(tmp_path / "work")
@@ -44,15 +63,29 @@ def test_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == 0 and load_cluster(str(out)).topology.label == "2m-noslave"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--topology", "2m-3s-sync"], "rocketui init: topology '2m-3s-sync': 3 slaves cannot be shared evenly by "
-                                   "2 masters; expected a multiple of 2\n"),
-    (["--topology", "two-masters"], "rocketui init: topology 'two-masters' is not a layout name; expected like "
-                                    "2m-noslave, 2m-2s-async or 2m-2s-sync\n"),
-    (["--topology", "2m-noslave", "--hosts", "local"], "rocketui init: --hosts 'local': expected NAME=ADDRESS or "
-                                                       "NAME=USER@ADDRESS[:PORT]\n"),
-    (["--topology", "2m-noslave", "--heap", "lots"], "rocketui init: --heap 'lots': expected a JVM size like 256m or 1g\n"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--topology", "2m-3s-sync"],
+            "rocketui init: topology '2m-3s-sync': 3 slaves cannot be shared evenly by "
+            "2 masters; expected a multiple of 2\n",
+        ),
+        (
+            ["--topology", "two-masters"],
+            "rocketui init: topology 'two-masters' is not a layout name; expected like "
+            "2m-noslave, 2m-2s-async or 2m-2s-sync\n",
+        ),
+        (
+            ["--topology", "2m-noslave", "--hosts", "local"],
+            "rocketui init: --hosts 'local': expected NAME=ADDRESS or NAME=USER@ADDRESS[:PORT]\n",
+        ),
+        (
+            ["--topology", "2m-noslave", "--heap", "lots"],
+            "rocketui init: --heap 'lots': expected a JVM size like 256m or 1g\n",
+        ),
+    ],
+)
 def test_init_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
     code, _, err = run(capsys, "init", *args, str(tmp_path / "c.yaml"))
     assert (code, err) == (2, message)
@@ -62,17 +95,31 @@ def test_init_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str], ar
 def test_init_invalid_result_names_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "init", "--topology", "2m-noslave", "--port-step", "2", str(tmp_path / "c.yaml"))
     assert code == 2
-    assert err.splitlines()[1].endswith("topology.port_step 2 is out of range; expected 3 to 1000 "
-                                        "(a broker listens on port-2, port and port+1)")
+    assert err.splitlines()[1].endswith(
+        "topology.port_step 2 is out of range; expected 3 to 1000 (a broker listens on port-2, port and port+1)"
+    )
 
 
 def test_init_ssh_hosts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "prod.yaml"
-    code, _, err = run(capsys, "init", "--topology", "2m-2s-async", "--hosts", "mq1=ops@10.0.0.1,mq2=ops@10.0.0.2:2222",
-                       "--hosts", "mq3=ops@10.0.0.3", str(out))
+    code, _, err = run(
+        capsys,
+        "init",
+        "--topology",
+        "2m-2s-async",
+        "--hosts",
+        "mq1=ops@10.0.0.1,mq2=ops@10.0.0.2:2222",
+        "--hosts",
+        "mq3=ops@10.0.0.3",
+        str(out),
+    )
     assert code == 0, err
     cluster = load_cluster(str(out))
-    assert [(h.name, h.user, h.port) for h in cluster.hosts] == [("mq1", "ops", 22), ("mq2", "ops", 2222), ("mq3", "ops", 22)]
+    assert [(h.name, h.user, h.port) for h in cluster.hosts] == [
+        ("mq1", "ops", 22),
+        ("mq2", "ops", 2222),
+        ("mq3", "ops", 22),
+    ]
     assert cluster.node("broker-a-s").host == "mq3"
     assert cluster.node("broker-a").config == "~/.local/state/rocketui/prod/broker-a/broker.properties"
 
@@ -88,8 +135,12 @@ def test_generate_preview_write_and_protect_edits(tmp_path: Path, capsys: pytest
 
     code, stdout, _ = run(capsys, str(out), "generate")
     assert code == 0 and f"wrote local:{conf}/broker-b-s.properties" in stdout
-    assert sorted(p.name for p in conf.iterdir()) == ["broker-a-s.properties", "broker-a.properties",
-                                                      "broker-b-s.properties", "broker-b.properties"]
+    assert sorted(p.name for p in conf.iterdir()) == [
+        "broker-a-s.properties",
+        "broker-a.properties",
+        "broker-b-s.properties",
+        "broker-b.properties",
+    ]
     assert f"storePathRootDir={tmp_path}/work/broker-a/store" in (conf / "broker-a.properties").read_text()
     assert run(capsys, str(out), "generate", "--check")[0] == 0
     code, stdout, _ = run(capsys, str(out), "generate")

@@ -162,8 +162,15 @@ class Backend(ABC):
         """Up to `length` bytes at `offset` without reading the rest of the file."""
 
     @abstractmethod
-    async def write_file(self, path: str, data: bytes, *, expect: FileStat | None = None,
-                         backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+    async def write_file(
+        self,
+        path: str,
+        data: bytes,
+        *,
+        expect: FileStat | None = None,
+        backup_suffix: str | None = None,
+        mode: int | None = None,
+    ) -> FileStat:
         """Atomically replace `path` (temp file in the same directory, fsync, rename), keeping
         the mode; when `expect` is given and the file's current stat differs, raise
         FileChanged; when `backup_suffix` is given keep the old content at path+suffix."""
@@ -188,7 +195,9 @@ class Backend(ABC):
         """Does host:port accept a TCP connection, seen from that host?"""
 
     @abstractmethod
-    async def open_connection(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | tuple[object, object]:
+    async def open_connection(
+        self, host: str, port: int
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | tuple[object, object]:
         """A TCP stream to host:port as seen from that host (tunnelled for SSH)."""
 
     @abstractmethod

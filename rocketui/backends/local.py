@@ -8,6 +8,7 @@ import shlex
 import signal as signal_mod
 from collections.abc import AsyncIterator
 
+from rocketui.backends import procfs
 from rocketui.backends.base import (
     Backend,
     BackendError,
@@ -18,9 +19,7 @@ from rocketui.backends.base import (
     FollowEvent,
     ProcessInfo,
 )
-from rocketui.backends import procfs
 from rocketui.backends.local_files import stat_path
-
 
 EXIT_MARKER = "[rocketui] exited with status "
 
@@ -55,19 +54,22 @@ class LocalBackend(Backend):
         env = {**os.environ, **dict(command.env)}
         try:
             proc = await asyncio.create_subprocess_exec(
-                *command.argv, cwd=command.cwd or None, env=env,
+                *command.argv,
+                cwd=command.cwd or None,
+                env=env,
                 stdin=asyncio.subprocess.PIPE if input is not None else asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
         except FileNotFoundError as exc:
             raise BackendError(f"{self.name}: cannot run {command.argv[0]!r}: {exc.strerror}") from exc
         try:
             out, err = await asyncio.wait_for(proc.communicate(input), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             proc.kill()
             await proc.wait()
             raise BackendError(f"{self.name}: command timed out after {timeout:g}s: {command.shell()}") from None
-        return CommandResult(command, proc.returncode or 0, out.decode(errors="replace"),
-                             err.decode(errors="replace"))
+        return CommandResult(command, proc.returncode or 0, out.decode(errors="replace"), err.decode(errors="replace"))
 
     async def start_detached(self, command: Command, *, output: str) -> int:
         script = detach_script(command, output)
@@ -99,12 +101,20 @@ class LocalBackend(Backend):
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         return await asyncio.to_thread(_pread, self._abs(path), offset, length)
 
-    async def write_file(self, path: str, data: bytes, *, expect: FileStat | None = None,
-                         backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+    async def write_file(
+        self,
+        path: str,
+        data: bytes,
+        *,
+        expect: FileStat | None = None,
+        backup_suffix: str | None = None,
+        mode: int | None = None,
+    ) -> FileStat:
         from rocketui.backends import local_files
 
-        return await asyncio.to_thread(local_files.atomic_write, self._abs(path), data,
-                                       expect=expect, backup_suffix=backup_suffix, mode=mode)
+        return await asyncio.to_thread(
+            local_files.atomic_write, self._abs(path), data, expect=expect, backup_suffix=backup_suffix, mode=mode
+        )
 
     async def stat(self, path: str) -> FileStat | None:
         return await asyncio.to_thread(stat_path, self._abs(path))
@@ -124,7 +134,7 @@ class LocalBackend(Backend):
     async def port_open(self, host: str, port: int, *, timeout: float = 1.0) -> bool:
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return False
         writer.close()
         try:

@@ -37,8 +37,9 @@ def _backup(path: str, backup: str) -> None:
     os.replace(tmp, backup)
 
 
-def atomic_write(path: str, data: bytes, *, expect: FileStat | None = None,
-                 backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+def atomic_write(
+    path: str, data: bytes, *, expect: FileStat | None = None, backup_suffix: str | None = None, mode: int | None = None
+) -> FileStat:
     # Resolve symlinks so we replace the target file, not the link.
     path = os.path.realpath(path)
     directory = os.path.dirname(path) or "."

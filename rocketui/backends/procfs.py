@@ -22,7 +22,7 @@ def boot_time(stat_text: str | None = None) -> float:
 
 def parse_stat(text: str) -> tuple[int, int, int]:
     """(ppid, pgid, start_ticks) from /proc/<pid>/stat (the comm field may contain spaces)."""
-    rest = text[text.rindex(")") + 2:].split()
+    rest = text[text.rindex(")") + 2 :].split()
     # rest[0] is state (field 3); ppid=4, pgrp=5, starttime=22
     return int(rest[1]), int(rest[2]), int(rest[19])
 

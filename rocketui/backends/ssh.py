@@ -53,17 +53,30 @@ class _NeverStarted(HostUnreachable):
 
 
 class SSHBackend(Backend):
-    def __init__(self, host: Host, *, resolver: Callable[[str], Backend] | None = None,
-                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 7,
-                 backoff: tuple[float, float] = (0.5, 15.0)) -> None:
+    def __init__(
+        self,
+        host: Host,
+        *,
+        resolver: Callable[[str], Backend] | None = None,
+        keepalive_interval: float = 10.0,
+        keepalive_count_max: int = 3,
+        max_channels: int = 7,
+        backoff: tuple[float, float] = (0.5, 15.0),
+    ) -> None:
         self.host = host
         self.name = host.name
         self.address = host.address
         self.stats = BackendStats()
         self._resolver = resolver
-        self._link = HostConnection(host, self.stats, tunnel=self._jump if host.jump_host else None,
-                                    keepalive_interval=keepalive_interval, keepalive_count_max=keepalive_count_max,
-                                    max_channels=max_channels, backoff=backoff)
+        self._link = HostConnection(
+            host,
+            self.stats,
+            tunnel=self._jump if host.jump_host else None,
+            keepalive_interval=keepalive_interval,
+            keepalive_count_max=keepalive_count_max,
+            max_channels=max_channels,
+            backoff=backoff,
+        )
         self._home: str | None = None
 
     def connection_state(self) -> str:
@@ -76,8 +89,9 @@ class SSHBackend(Backend):
         return await jump._link.connection()
 
     # ------------------------------------------------------------------ operation plumbing
-    async def _guard(self, conn: asyncssh.SSHClientConnection, what: str,
-                     fn: Callable[[], Awaitable[T]], timeout: float) -> T:
+    async def _guard(
+        self, conn: asyncssh.SSHClientConnection, what: str, fn: Callable[[], Awaitable[T]], timeout: float
+    ) -> T:
         """Run one step on `conn`, turning asyncssh's errors into BackendError subclasses."""
         label = self._link.label
         try:
@@ -96,14 +110,15 @@ class SSHBackend(Backend):
         except asyncssh.Error as exc:
             raise BackendError(f"{label}: {what}: {reason(exc)}") from None
 
-    async def _attempt(self, what: str, op: Callable[[asyncssh.SSHClientConnection], Awaitable[T]], *,
-                       timeout: float, retry: bool) -> T:
+    async def _attempt(
+        self, what: str, op: Callable[[asyncssh.SSHClientConnection], Awaitable[T]], *, timeout: float, retry: bool
+    ) -> T:
         """`op` on the live connection; once more on a fresh one when the old one turned out dead
         before anything started, or always when `retry` (the operation only reads)."""
         for attempt in (0, 1):
             conn = await self._link.connection()
             try:
-                return await self._guard(conn, what, lambda: op(conn), timeout)
+                return await self._guard(conn, what, lambda: op(conn), timeout)  # noqa: B023 (awaited here)
             except _NeverStarted:
                 if attempt:
                     raise
@@ -112,8 +127,9 @@ class SSHBackend(Backend):
                     raise
         raise AssertionError("unreachable")
 
-    async def _exec_on(self, conn: asyncssh.SSHClientConnection, script: str, input: bytes | None,
-                       pids: list[int]) -> tuple[int, bytes, bytes]:
+    async def _exec_on(
+        self, conn: asyncssh.SSHClientConnection, script: str, input: bytes | None, pids: list[int]
+    ) -> tuple[int, bytes, bytes]:
         """(exit status, stdout, stderr; -signal when killed) of a script on a new exec channel;
         the remote shell's pid goes to `pids` as soon as it is known."""
         async with self._link.channels:
@@ -138,21 +154,25 @@ class SSHBackend(Backend):
     async def _kill_timed_out(self, pids: list[int]) -> None:
         for pid in pids:
             with contextlib.suppress(BackendError):
-                await self._attempt("kill", lambda c: c.run(scripts.kill_group_script(pid)), timeout=5, retry=False)
+                script = scripts.kill_group_script(pid)
+                await self._attempt("kill", lambda c, s=script: c.run(s), timeout=5, retry=False)
 
-    async def _exec(self, script: str, what: str, *, timeout: float, input: bytes | None = None,
-                    retry: bool = False) -> tuple[int, bytes, bytes]:
+    async def _exec(
+        self, script: str, what: str, *, timeout: float, input: bytes | None = None, retry: bool = False
+    ) -> tuple[int, bytes, bytes]:
         """A script on its own exec channel (operator commands: a fresh login shell each)."""
         pids: list[int] = []
         try:
-            return await self._attempt(what, lambda conn: self._exec_on(conn, script, input, pids),
-                                       timeout=timeout, retry=retry)
+            return await self._attempt(
+                what, lambda conn: self._exec_on(conn, script, input, pids), timeout=timeout, retry=retry
+            )
         except SSHTimeout:
             await self._kill_timed_out(pids)
             raise
 
-    async def _script(self, script: str, what: str, *, timeout: float = SCRIPT_TIMEOUT,
-                      retry: bool) -> tuple[int, bytes, bytes]:
+    async def _script(
+        self, script: str, what: str, *, timeout: float = SCRIPT_TIMEOUT, retry: bool
+    ) -> tuple[int, bytes, bytes]:
         """One of our own scripts: in the resident shell when it is free, else on an exec channel."""
         pids: list[int] = []
 
@@ -174,8 +194,14 @@ class SSHBackend(Backend):
             await self._kill_timed_out(pids)  # (the resident shell kills its own on a timeout)
             raise
 
-    async def _sftp(self, what: str, fn: Callable[[asyncssh.SFTPClient], Awaitable[T]], *,
-                    retry: bool = True, timeout: float = FILE_TIMEOUT) -> T:
+    async def _sftp(
+        self,
+        what: str,
+        fn: Callable[[asyncssh.SFTPClient], Awaitable[T]],
+        *,
+        retry: bool = True,
+        timeout: float = FILE_TIMEOUT,
+    ) -> T:
         async def op(conn: asyncssh.SSHClientConnection) -> T:
             return await fn(await self._link.sftp(conn))
 
@@ -208,8 +234,9 @@ class SSHBackend(Backend):
 
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         signame = signal_mod.Signals(sig).name.removeprefix("SIG") if sig else "0"
-        status, _, err = await self._script(scripts.signal_script(pid, signame, start_ticks), f"kill {pid}",
-                                            retry=False)
+        status, _, err = await self._script(
+            scripts.signal_script(pid, signame, start_ticks), f"kill {pid}", retry=False
+        )
         if status in (scripts.SIGNAL_GONE, scripts.SIGNAL_STALE):
             return False
         if status != 0:
@@ -257,12 +284,24 @@ class SSHBackend(Backend):
 
         return await self._sftp(f"read {path}", fn)
 
-    async def write_file(self, path: str, data: bytes, *, expect: FileStat | None = None,
-                         backup_suffix: str | None = None, mode: int | None = None) -> FileStat:
+    async def write_file(
+        self,
+        path: str,
+        data: bytes,
+        *,
+        expect: FileStat | None = None,
+        backup_suffix: str | None = None,
+        mode: int | None = None,
+    ) -> FileStat:
         path = await self.expand_path(path)
         # Not retried: a rename whose reply was lost would make a retry overwrite the backup.
-        return await self._sftp(f"write {path}", lambda sftp: atomic_write(
-            sftp, self.stat, path, data, expect=expect, backup_suffix=backup_suffix, mode=mode), retry=False)
+        return await self._sftp(
+            f"write {path}",
+            lambda sftp: atomic_write(
+                sftp, self.stat, path, data, expect=expect, backup_suffix=backup_suffix, mode=mode
+            ),
+            retry=False,
+        )
 
     async def stat(self, path: str) -> FileStat | None:
         path = await self.expand_path(path)
@@ -290,8 +329,7 @@ class SSHBackend(Backend):
 
         return await self._sftp(f"list {path}", fn)
 
-    async def upload(self, local_path: str, path: str, *,
-                     progress: Callable[[int, int], None] | None = None) -> int:
+    async def upload(self, local_path: str, path: str, *, progress: Callable[[int, int], None] | None = None) -> int:
         """Copy a local file to `path` on the host over SFTP (parallel requests); returns its size.
         Not atomic and not retried: upload to a temporary name, check it, then move it."""
         path = await self.expand_path(path)
@@ -301,8 +339,12 @@ class SSHBackend(Backend):
             if progress is not None:
                 progress(done, total)
 
-        await self._sftp(f"upload {path}", lambda sftp: sftp.put(local_path, path, progress_handler=handler),
-                         retry=False, timeout=FILE_TIMEOUT + size / UPLOAD_MIN_RATE)
+        await self._sftp(
+            f"upload {path}",
+            lambda sftp: sftp.put(local_path, path, progress_handler=handler),
+            retry=False,
+            timeout=FILE_TIMEOUT + size / UPLOAD_MIN_RATE,
+        )
         return size
 
     async def makedirs(self, path: str) -> None:
@@ -321,8 +363,10 @@ class SSHBackend(Backend):
                 if conn.is_closed():
                     raise
                 if exc.code == asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED:
-                    raise BackendError(f"{self.name}: sshd refuses TCP forwarding (AllowTcpForwarding), "
-                                       f"so ports cannot be checked from this host") from None
+                    raise BackendError(
+                        f"{self.name}: sshd refuses TCP forwarding (AllowTcpForwarding), "
+                        f"so ports cannot be checked from this host"
+                    ) from None
                 return False
             writer.close()
             return True
@@ -350,8 +394,9 @@ class SSHBackend(Backend):
     async def _follow(self, path: str, start: int | None, poll: float) -> AsyncIterator[FollowEvent]:
         path = await self.expand_path(path)
         files = _RemoteFiles(self)
-        async with contextlib.aclosing(follow_remote(files, path, start=start, poll=poll,
-                                                     retryable=(HostUnreachable, SSHTimeout))) as events:
+        async with contextlib.aclosing(
+            follow_remote(files, path, start=start, poll=poll, retryable=(HostUnreachable, SSHTimeout))
+        ) as events:
             async for event in events:
                 yield event
 
@@ -375,13 +420,15 @@ async def _opened(sftp: asyncssh.SFTPClient, path: str) -> AsyncIterator[asyncss
 class _RemoteReader:
     """An open SFTP handle of the follower, bound to the connection it was opened on."""
 
-    def __init__(self, backend: SSHBackend, conn: asyncssh.SSHClientConnection, f: asyncssh.SFTPClientFile,
-                 path: str) -> None:
+    def __init__(
+        self, backend: SSHBackend, conn: asyncssh.SSHClientConnection, f: asyncssh.SFTPClientFile, path: str
+    ) -> None:
         self._backend, self._conn, self._f, self._path = backend, conn, f, path
 
     async def read(self, length: int, offset: int) -> bytes:
-        return await self._backend._guard(self._conn, f"read {self._path}", lambda: self._f.read(length, offset),
-                                          FILE_TIMEOUT)
+        return await self._backend._guard(
+            self._conn, f"read {self._path}", lambda: self._f.read(length, offset), FILE_TIMEOUT
+        )
 
     async def close(self) -> None:
         if not self._conn.is_closed():

@@ -2,10 +2,10 @@
 
 Operations borrow the live connection (`connection()`), open channels on it (at most
 `max_channels` exec sessions at once: sshd's MaxSessions defaults to 10, and the SFTP session,
-the resident shell and a timed-out command's kill take one each), and report a lost connection with `lost()`, so the next caller reconnects.  After
-a failed attempt, callers inside the backoff window get the same error at once instead of each
-waiting for a connect timeout.  Every asyncssh error leaves here as HostUnreachable with the
-host's name and a one-line reason.
+the resident shell and a timed-out command's kill take one each), and report a lost connection
+with `lost()`, so the next caller reconnects.  After a failed attempt, callers inside the backoff
+window get the same error at once instead of each waiting for a connect timeout.  Every asyncssh
+error leaves here as HostUnreachable with the host's name and a one-line reason.
 """
 
 from __future__ import annotations
@@ -32,8 +32,13 @@ class SSHTimeout(BackendError):
 
 # Errors that mean "this connection is gone" (as opposed to "this operation failed").
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
-    asyncssh.DisconnectError, asyncssh.ConnectionLost, asyncssh.sftp.SFTPNoConnection,
-    asyncssh.sftp.SFTPConnectionLost, ConnectionError, BrokenPipeError, EOFError,
+    asyncssh.DisconnectError,
+    asyncssh.ConnectionLost,
+    asyncssh.sftp.SFTPNoConnection,
+    asyncssh.sftp.SFTPConnectionLost,
+    ConnectionError,
+    BrokenPipeError,
+    EOFError,
 )
 
 
@@ -49,9 +54,17 @@ def reason(exc: BaseException) -> str:
 
 
 class HostConnection:
-    def __init__(self, host: Host, stats: BackendStats, *, tunnel: Tunnel | None = None,
-                 keepalive_interval: float = 10.0, keepalive_count_max: int = 3, max_channels: int = 7,
-                 backoff: tuple[float, float] = (0.5, 15.0)) -> None:
+    def __init__(
+        self,
+        host: Host,
+        stats: BackendStats,
+        *,
+        tunnel: Tunnel | None = None,
+        keepalive_interval: float = 10.0,
+        keepalive_count_max: int = 3,
+        max_channels: int = 7,
+        backoff: tuple[float, float] = (0.5, 15.0),
+    ) -> None:
         self.host = host
         self.stats = stats
         self._tunnel = tunnel
@@ -139,7 +152,9 @@ class HostConnection:
         if host.password_env:
             password = os.environ.get(host.password_env)
             if password is None:
-                raise HostUnreachable(f"{self.label}: password_env {host.password_env} is not set in rocketui's environment")
+                raise HostUnreachable(
+                    f"{self.label}: password_env {host.password_env} is not set in rocketui's environment"
+                )
             options["password"] = password
         if self._tunnel is not None:
             try:
@@ -154,12 +169,16 @@ class HostConnection:
         except asyncssh.HostKeyNotVerifiable:
             raise HostUnreachable(f"{self.label}: {policy.refusal()}") from None
         except asyncssh.PermissionDenied as exc:
-            raise HostUnreachable(f"{self.label}: authentication failed for user "
-                                  f"{host.user or _local_user()}: {reason(exc)} (tried {self._auth_methods()})") from None
+            raise HostUnreachable(
+                f"{self.label}: authentication failed for user "
+                f"{host.user or _local_user()}: {reason(exc)} (tried {self._auth_methods()})"
+            ) from None
         except asyncssh.KeyImportError as exc:
-            raise HostUnreachable(f"{self.label}: cannot load identity_file {host.identity_file}: {reason(exc)} "
-                                  f"(an encrypted key must be loaded into ssh-agent)") from None
-        except (TimeoutError, asyncio.TimeoutError):
+            raise HostUnreachable(
+                f"{self.label}: cannot load identity_file {host.identity_file}: {reason(exc)} "
+                f"(an encrypted key must be loaded into ssh-agent)"
+            ) from None
+        except TimeoutError:
             raise HostUnreachable(f"{self.label}: no SSH answer within {host.connect_timeout:g}s") from None
         except (OSError, asyncssh.Error) as exc:
             changed = await self._changed_key_type(options)
@@ -171,7 +190,9 @@ class HostConnection:
             policy.remember()
         except OSError as exc:
             conn.close()
-            raise HostUnreachable(f"{self.label}: cannot record the trusted key in {policy.path}: {reason(exc)}") from None
+            raise HostUnreachable(
+                f"{self.label}: cannot record the trusted key in {policy.path}: {reason(exc)}"
+            ) from None
         return conn
 
     async def _changed_key_type(self, options: dict[str, object]) -> str | None:
@@ -183,9 +204,15 @@ class HostConnection:
             return None
         try:
             async with asyncio.timeout(self.host.connect_timeout + 0.5):
-                conn = await asyncssh.connect(self.host.address, **{
-                    **options, "known_hosts": probe.known, "client_factory": probe.client,
-                    "server_host_key_algs": "default"})  # type: ignore[arg-type]
+                conn = await asyncssh.connect(
+                    self.host.address,
+                    **{
+                        **options,
+                        "known_hosts": probe.known,
+                        "client_factory": probe.client,
+                        "server_host_key_algs": "default",
+                    },
+                )  # type: ignore[arg-type]
         except asyncssh.HostKeyNotVerifiable:
             return probe.refusal() if probe.offered is not None else None
         except (OSError, asyncssh.Error, TimeoutError):

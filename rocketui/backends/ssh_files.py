@@ -37,8 +37,7 @@ async def resolve(sftp: asyncssh.SFTPClient, path: str) -> str:
             return path
 
 
-async def _replace(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int,
-                   owner: tuple[int, int] | None) -> None:
+async def _replace(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int, owner: tuple[int, int] | None) -> None:
     directory, base = posixpath.split(path)
     await _remove_stale_temps(sftp, directory, base)
     tmp = posixpath.join(directory, f".{base}.tmp-{secrets.token_hex(4)}")
@@ -64,8 +63,16 @@ async def _replace(sftp: asyncssh.SFTPClient, path: str, data: bytes, mode: int,
         raise
 
 
-async def atomic_write(sftp: asyncssh.SFTPClient, stat: StatFn, path: str, data: bytes, *,
-                       expect: FileStat | None, backup_suffix: str | None, mode: int | None) -> FileStat:
+async def atomic_write(
+    sftp: asyncssh.SFTPClient,
+    stat: StatFn,
+    path: str,
+    data: bytes,
+    *,
+    expect: FileStat | None,
+    backup_suffix: str | None,
+    mode: int | None,
+) -> FileStat:
     path = await resolve(sftp, path)
     current = await stat(path)
     if expect is not None and not expect.same_version(current):

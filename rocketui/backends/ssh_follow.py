@@ -40,8 +40,14 @@ class RemoteFiles(Protocol):
     async def open_reader(self, path: str) -> Reader: ...
 
 
-async def follow_remote(files: RemoteFiles, path: str, *, start: int | None = None, poll: float = 0.1,
-                        retryable: tuple[type[BaseException], ...] = (HostUnreachable,)) -> AsyncIterator[FollowEvent]:
+async def follow_remote(
+    files: RemoteFiles,
+    path: str,
+    *,
+    start: int | None = None,
+    poll: float = 0.1,
+    retryable: tuple[type[BaseException], ...] = (HostUnreachable,),
+) -> AsyncIterator[FollowEvent]:
     reader: Reader | None = None
     inode = 0  # the file our offset belongs to; 0 before the first sight of it
     pos = 0

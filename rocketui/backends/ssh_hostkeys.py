@@ -75,10 +75,14 @@ class HostKeyPolicy:
             return f"host key of {spec} not accepted (revoked or no common key type) per {self.path}"
         what = f"{key.get_algorithm()} {key.get_fingerprint('sha256')}"
         if self.known_keys(self.host.address, self.host.address, self.host.port):
-            return (f"HOST KEY CHANGED for {spec}: it offered {what}, which differs from {self.path}; "
-                    f"this may be a man-in-the-middle. If the host was really reinstalled, remove the old "
-                    f"entry with: ssh-keygen -R '{spec}' -f {self.path}")
-        return (f"unknown host key for {spec}: {what} (not in {self.path}). Check this fingerprint on the "
-                f"host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then trust it with: "
-                f"ssh-keyscan -p {self.host.port} {self.host.address} >> {self.path}  "
-                f"-- or set trust_on_first_use: true for host '{self.host.name}'")
+            return (
+                f"HOST KEY CHANGED for {spec}: it offered {what}, which differs from {self.path}; "
+                f"this may be a man-in-the-middle. If the host was really reinstalled, remove the old "
+                f"entry with: ssh-keygen -R '{spec}' -f {self.path}"
+            )
+        return (
+            f"unknown host key for {spec}: {what} (not in {self.path}). Check this fingerprint on the "
+            f"host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then trust it with: "
+            f"ssh-keyscan -p {self.host.port} {self.host.address} >> {self.path}  "
+            f"-- or set trust_on_first_use: true for host '{self.host.name}'"
+        )

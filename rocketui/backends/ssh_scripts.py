@@ -37,9 +37,9 @@ def processes_script(name: str) -> str:
         "LC_ALL=C; export LC_ALL; cd /proc || exit 1\n"
         "clk=$(getconf CLK_TCK 2>/dev/null) || clk=100\n"
         "bt=$(grep '^btime ' stat) || bt='btime 0'\n"
-        "printf 'rocketui-procs %s %s\\n' \"${clk:-100}\" \"${bt#btime }\"\n"
+        'printf \'rocketui-procs %s %s\\n\' "${clk:-100}" "${bt#btime }"\n'
         "files=''\n"
-        f"for f in $(grep -lsaz -E -e {pattern} [0-9]*/cmdline); do files=\"$files ${{f%/cmdline}}/stat $f\"; done\n"
+        f'for f in $(grep -lsaz -E -e {pattern} [0-9]*/cmdline); do files="$files ${{f%/cmdline}}/stat $f"; done\n'
         "[ -z \"$files\" ] || grep -Hsaz '' $files\n"
         "exit 0\n"
     )
@@ -65,7 +65,7 @@ def parse_processes(output: bytes, name: str) -> list[ProcessInfo]:
         if m is None:
             continue  # the empty tail after the last NUL
         pid = int(m.group(1))
-        content = record[m.end():]
+        content = record[m.end() :]
         if m.group(2) == b"stat":
             stats[pid] = content.decode(errors="replace")
         else:
@@ -139,8 +139,9 @@ def kill_group_script(pid: int) -> str:
     """Stop a timed-out command's process group: TERM now, KILL 2 s later (detached, so this
     channel does not wait for it)."""
     pid = int(pid)
-    return (f"kill -s TERM -- -{pid} 2>/dev/null\n"
-            f"(sleep 2; kill -s KILL -- -{pid}) >/dev/null 2>&1 </dev/null &\nexit 0\n")
+    return (
+        f"kill -s TERM -- -{pid} 2>/dev/null\n(sleep 2; kill -s KILL -- -{pid}) >/dev/null 2>&1 </dev/null &\nexit 0\n"
+    )
 
 
 def home_script(user: str) -> str:
@@ -151,6 +152,6 @@ def home_script(user: str) -> str:
 
 def split_pid_line(stderr_first: bytes) -> int | None:
     line = stderr_first.strip()
-    if line.startswith(PID_MARK.encode()) and line[len(PID_MARK):].isdigit():
-        return int(line[len(PID_MARK):])
+    if line.startswith(PID_MARK.encode()) and line[len(PID_MARK) :].isdigit():
+        return int(line[len(PID_MARK) :])
     return None

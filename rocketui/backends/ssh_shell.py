@@ -68,13 +68,11 @@ class RemoteShell:
         marker = secrets.token_hex(16)
         out_end = f"\n{marker} ".encode()
         err_end = f"\n{marker}\n".encode()
-        request = (f"(\n{script}\n) </dev/null; printf '\\n%s %s\\n' {marker} \"$?\"; "
-                   f"printf '\\n%s\\n' {marker} >&2\n")
+        request = f"(\n{script}\n) </dev/null; printf '\\n%s %s\\n' {marker} \"$?\"; printf '\\n%s\\n' {marker} >&2\n"
         done = False
         try:
             self._proc.stdin.write(request.encode())
-            out, err = await asyncio.gather(self._proc.stdout.readuntil(out_end),
-                                            self._proc.stderr.readuntil(err_end))
+            out, err = await asyncio.gather(self._proc.stdout.readuntil(out_end), self._proc.stderr.readuntil(err_end))
             status = await self._proc.stdout.readline()
             done = status.endswith(b"\n") and status.strip().isdigit()
             if not done:
@@ -84,7 +82,7 @@ class RemoteShell:
         finally:
             if not done:
                 self.close(kill=True)
-        return int(status), out[:-len(out_end)], err[:-len(err_end)]
+        return int(status), out[: -len(out_end)], err[: -len(err_end)]
 
     def close(self, *, kill: bool = False) -> None:
         """Stop the shell; with `kill`, also the processes of a script still running in it."""

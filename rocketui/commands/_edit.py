@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from rocketui.backends.base import Backend, BackendError
-from rocketui.commands.context import CommandContext
 from rocketui.cluster import Node
+from rocketui.commands.context import CommandContext
 from rocketui.services.config_edit import ConfigConflict, ConfigEditError, EditPlan, save
 from rocketui.services.nodes import ReadOnlyError
 
@@ -24,12 +24,14 @@ def print_plan(plan: EditPlan, notes: list[str]) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-async def finish(command: str, args: argparse.Namespace, ctx: CommandContext, backend: Backend,
-                 plan: EditPlan, node: Node) -> int:
+async def finish(
+    command: str, args: argparse.Namespace, ctx: CommandContext, backend: Backend, plan: EditPlan, node: Node
+) -> int:
     """Exit 2 on validation errors, 0 after a dry run or a save, 1 when the save failed."""
     if plan.errors:
-        print(f"rocketui {command}: not saved: fix the error{'s' if len(plan.errors) > 1 else ''} above",
-              file=sys.stderr)
+        print(
+            f"rocketui {command}: not saved: fix the error{'s' if len(plan.errors) > 1 else ''} above", file=sys.stderr
+        )
         return 2
     if args.dry_run or not plan.changed:
         if args.dry_run:

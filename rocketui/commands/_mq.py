@@ -11,9 +11,12 @@ from rocketui.services.mq_route import cluster_connector, cluster_namesrvs
 
 
 def add_namesrv_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--namesrv", action="append", metavar="HOST:PORT",
-                        help="namesrv to ask instead of the cluster file's (repeatable; the next one is "
-                             "asked when one is down)")
+    parser.add_argument(
+        "--namesrv",
+        action="append",
+        metavar="HOST:PORT",
+        help="namesrv to ask instead of the cluster file's (repeatable; the next one is asked when one is down)",
+    )
 
 
 def namesrvs(args: argparse.Namespace, ctx: CommandContext) -> list[str]:

@@ -20,8 +20,10 @@ async def run_rolling(args: argparse.Namespace, ctx: CommandContext) -> int:
         return 2
     order = rolling_order(ctx.cluster, names)
     if not order:
-        print("rocketui restart --rolling: no brokers selected (namesrvs are not part of a rolling restart)",
-              file=sys.stderr)
+        print(
+            "rocketui restart --rolling: no brokers selected (namesrvs are not part of a rolling restart)",
+            file=sys.stderr,
+        )
         return 2
     print("rolling restart order: " + " → ".join(n.name for n in order), flush=True)
     if args.dry_run:

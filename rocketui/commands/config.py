@@ -66,8 +66,10 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
                 print(f"{key}={values[key]}")
             elif key in known:
                 default = SCHEMA[key].default if key in SCHEMA else None
-                print(f"{key}: not set in {loaded.path}" + (f" (RocketMQ default: {default})" if default else ""),
-                      file=sys.stderr)
+                print(
+                    f"{key}: not set in {loaded.path}" + (f" (RocketMQ default: {default})" if default else ""),
+                    file=sys.stderr,
+                )
                 code = max(code, 1)
             else:
                 print(f"rocketui config: {unknown_key_message(key, known)}", file=sys.stderr)

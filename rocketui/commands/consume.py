@@ -25,8 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from-start", action="store_true", help="read from each queue's first message")
     parser.add_argument("--count", type=int, help="stop after this many messages (exit 1 if fewer arrive)")
     parser.add_argument("--tag", default="*", help="tag expression, e.g. 'TagA || TagB' (default *)")
-    parser.add_argument("--idle", type=float, default=5.0,
-                        help="stop after this many seconds without a new message (default 5)")
+    parser.add_argument(
+        "--idle", type=float, default=5.0, help="stop after this many seconds without a new message (default 5)"
+    )
     parser.add_argument("--max-time", type=float, help="stop after this many seconds in all")
     parser.add_argument("--no-commit", action="store_true", help="do not store the group's new offsets")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of one line per message")
@@ -58,10 +59,19 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
             print(message_line(c), flush=True)
 
     try:
-        report = await consume(namesrvs(args, ctx), args.topic, args.group, from_start=args.from_start,
-                               count=args.count, idle_timeout=args.idle, timeout=args.max_time,
-                               subscription=args.tag, commit=not args.no_commit, connector=connector(ctx),
-                               on_message=on_message)
+        report = await consume(
+            namesrvs(args, ctx),
+            args.topic,
+            args.group,
+            from_start=args.from_start,
+            count=args.count,
+            idle_timeout=args.idle,
+            timeout=args.max_time,
+            subscription=args.tag,
+            commit=not args.no_commit,
+            connector=connector(ctx),
+            on_message=on_message,
+        )
     except MqTestError as exc:
         print(f"consume: {exc}", file=sys.stderr)
         return 1
@@ -69,8 +79,11 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         print(json.dumps({**report.to_json(), "ok": ok, "messages": [c.to_json() for c in collected]}, indent=2))
     else:
-        print(f"received {report.received} from {args.topic} as {args.group} (stopped: {report.stopped_by}"
-              f"{', offsets committed' if report.committed else ''})", file=sys.stderr)
+        print(
+            f"received {report.received} from {args.topic} as {args.group} (stopped: {report.stopped_by}"
+            f"{', offsets committed' if report.committed else ''})",
+            file=sys.stderr,
+        )
         for note in report.notes:
             print(f"note: {note}", file=sys.stderr)
     return 0 if ok else 1

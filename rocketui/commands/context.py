@@ -30,8 +30,9 @@ class CommandContext:
     @classmethod
     def create(cls, cluster_file: str, args: argparse.Namespace) -> CommandContext:
         if not os.path.exists(cluster_file) and not cluster_file.endswith((".yaml", ".yml")):
-            raise ContextError(f"rocketui: {cluster_file!r} is neither a command nor a cluster file; "
-                               "run 'rocketui --help'")
+            raise ContextError(
+                f"rocketui: {cluster_file!r} is neither a command nor a cluster file; run 'rocketui --help'"
+            )
         try:
             cluster = load_cluster(cluster_file)
         except ClusterFileError as exc:
@@ -68,13 +69,15 @@ class CommandContext:
         if all_:
             return list(self.cluster.nodes)
         if not names:
-            raise ContextError("name at least one node, or use --all; nodes: "
-                               + ", ".join(n.name for n in self.cluster.nodes))
+            raise ContextError(
+                "name at least one node, or use --all; nodes: " + ", ".join(n.name for n in self.cluster.nodes)
+            )
         known = {n.name: n for n in self.cluster.nodes}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise ContextError(f"unknown node(s): {', '.join(unknown)}; nodes in {self.cluster.source}: "
-                               + ", ".join(known))
+            raise ContextError(
+                f"unknown node(s): {', '.join(unknown)}; nodes in {self.cluster.source}: " + ", ".join(known)
+            )
         return [known[n] for n in names]
 
     async def close(self) -> None:

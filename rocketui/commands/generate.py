@@ -48,9 +48,15 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         return 0
     refused = [p for p in changed if p.needs_force and not args.force]
     if refused:
-        print("rocketui generate: refusing to overwrite " + ", ".join(p.path for p in refused)
-              + " (" + "; ".join(sorted({p.state.value for p in refused})) + "); move the changes into the "
-              "cluster file, then run again with --force", file=sys.stderr)
+        print(
+            "rocketui generate: refusing to overwrite "
+            + ", ".join(p.path for p in refused)
+            + " ("
+            + "; ".join(sorted({p.state.value for p in refused}))
+            + "); move the changes into the "
+            "cluster file, then run again with --force",
+            file=sys.stderr,
+        )
         return 1
     if not args.yes and sys.stdin.isatty() and not _confirm(f"write {len(changed)} file(s)?"):
         print("nothing written")

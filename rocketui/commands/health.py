@@ -33,17 +33,26 @@ def _row(b: BrokerHealth, namesrv_count: int) -> tuple[str, ...]:
     problems = [p.kind.value for p in b.problems if p.level is Level.PROBLEM]
     warnings = [p.kind.value for p in b.problems if p.level is Level.WARNING]
     status = ", ".join(problems) or ("ok" + (f" ({', '.join(warnings)})" if warnings else ""))
-    return (b.cluster, b.broker_name, str(b.broker_id), b.addr, b.node or "-",
-            (rt.version if rt and rt.version else "-"), _num(rt.in_tps if rt else None, ".2f"),
-            _num(rt.out_tps if rt else None, ".2f"), _num(rt.disk_ratio if rt else None, ".2%"),
-            f"{len(b.registered_at)}/{namesrv_count}", status)
+    return (
+        b.cluster,
+        b.broker_name,
+        str(b.broker_id),
+        b.addr,
+        b.node or "-",
+        (rt.version if rt and rt.version else "-"),
+        _num(rt.in_tps if rt else None, ".2f"),
+        _num(rt.out_tps if rt else None, ".2f"),
+        _num(rt.disk_ratio if rt else None, ".2%"),
+        f"{len(b.registered_at)}/{namesrv_count}",
+        status,
+    )
 
 
 def health_table(report: HealthReport) -> str:
     answered = sum(1 for err in report.namesrvs.values() if err is None)
     rows = [COLUMNS] + [_row(b, answered) for b in report.brokers]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     lines.append("")
     lines.append("namesrvs: " + ", ".join(f"{a} ({'ok' if e is None else 'down'})" for a, e in report.namesrvs.items()))
     flagged = report.all_problems()
@@ -54,7 +63,8 @@ def health_table(report: HealthReport) -> str:
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    report = await collect_health(ctx.cluster, connector=connector(ctx), namesrvs=namesrvs(args, ctx),
-                                  timeout=args.timeout)
+    report = await collect_health(
+        ctx.cluster, connector=connector(ctx), namesrvs=namesrvs(args, ctx), timeout=args.timeout
+    )
     print(json.dumps(report.to_json(), indent=2) if args.json else health_table(report))
     return 0 if report.ok else 1

@@ -20,11 +20,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from rocketui.rocketmq.layout import DEFAULT_VERSION
 
     parser.add_argument("out", metavar="OUT.yaml", help="the cluster file to write")
-    parser.add_argument("--topology", required=True, metavar="LAYOUT",
-                        help="Nm-noslave or Nm-Ks-sync|async, like 2m-noslave, 2m-2s-async, 2m-2s-sync")
-    parser.add_argument("--hosts", action="append", default=[], metavar="NAME=ADDRESS",
-                        help="a host to spread brokers over (repeat, or comma-separate); NAME=ADDRESS is this "
-                             "machine, NAME=USER@ADDRESS[:PORT] an ssh host (default local=127.0.0.1)")
+    parser.add_argument(
+        "--topology",
+        required=True,
+        metavar="LAYOUT",
+        help="Nm-noslave or Nm-Ks-sync|async, like 2m-noslave, 2m-2s-async, 2m-2s-sync",
+    )
+    parser.add_argument(
+        "--hosts",
+        action="append",
+        default=[],
+        metavar="NAME=ADDRESS",
+        help="a host to spread brokers over (repeat, or comma-separate); NAME=ADDRESS is this "
+        "machine, NAME=USER@ADDRESS[:PORT] an ssh host (default local=127.0.0.1)",
+    )
     parser.add_argument("--namesrvs", type=int, default=1, help="how many namesrvs (spread over the hosts; default 1)")
     parser.add_argument("--cluster", default="DefaultCluster", help="brokerClusterName (default DefaultCluster)")
     parser.add_argument("--flush", choices=("async", "sync"), default="async", help="flushDiskType (default async)")
@@ -34,9 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heap", default="256m", help="broker heap (-Xms/-Xmx; default 256m)")
     parser.add_argument("--rocketmq-home", default=f"~/.local/share/rocketui/rocketmq-{DEFAULT_VERSION}")
     parser.add_argument("--version", default=DEFAULT_VERSION, help=f"RocketMQ version (default {DEFAULT_VERSION})")
-    parser.add_argument("--work-dir", help="per-node run dirs, logs and stores (default ~/.local/state/rocketui/<name>)")
-    parser.add_argument("--config-dir", help="where generate writes broker properties (default: next to OUT for "
-                                             "local hosts, each broker's run dir for ssh hosts)")
+    parser.add_argument(
+        "--work-dir", help="per-node run dirs, logs and stores (default ~/.local/state/rocketui/<name>)"
+    )
+    parser.add_argument(
+        "--config-dir",
+        help="where generate writes broker properties (default: next to OUT for "
+        "local hosts, each broker's run dir for ssh hosts)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
 
 
@@ -111,8 +125,10 @@ def render(args: argparse.Namespace, out: str) -> str:
     if config_dir:
         lines.append(f"  config_dir: {_q(config_dir)}")
     lines += ["  jvm:", "    namesrv: {xms: 128m, xmx: 128m, xmn: 64m}"]
-    lines += ["# Entries here override generated nodes of the same name (e.g. a bigger heap for one broker):",
-              "nodes: []"]
+    lines += [
+        "# Entries here override generated nodes of the same name (e.g. a bigger heap for one broker):",
+        "nodes: []",
+    ]
     return "\n".join(lines) + "\n"
 
 

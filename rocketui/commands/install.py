@@ -19,12 +19,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", default=None, help=f"RocketMQ version (default {DEFAULT_VERSION})")
     parser.add_argument("--from", dest="from_zip", metavar="ZIP", help="an official rocketmq-all-*-bin-release.zip")
     parser.add_argument("--force", action="store_true", help="reinstall even when present")
-    parser.add_argument("--host", action="append", metavar="NAME",
-                        help="copy the distribution installed here onto this SSH host of --cluster (its "
-                             "rocketmq_home, else rocketmq.home); repeatable")
-    parser.add_argument("--source", metavar="DIR",
-                        help="with --host: the local distribution to copy (default "
-                             "~/.local/share/rocketui/rocketmq-VERSION)")
+    parser.add_argument(
+        "--host",
+        action="append",
+        metavar="NAME",
+        help="copy the distribution installed here onto this SSH host of --cluster (its "
+        "rocketmq_home, else rocketmq.home); repeatable",
+    )
+    parser.add_argument(
+        "--source",
+        metavar="DIR",
+        help="with --host: the local distribution to copy (default ~/.local/share/rocketui/rocketmq-VERSION)",
+    )
 
 
 async def run(args: argparse.Namespace, ctx: object) -> int:
@@ -48,8 +54,9 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
         version = args.version or cluster.rocketmq.version
     home = home or f"~/.local/share/rocketui/rocketmq-{version}"
     try:
-        install_distribution(home, version, from_zip=args.from_zip, force=args.force,
-                             log=lambda m: print(m, flush=True))
+        install_distribution(
+            home, version, from_zip=args.from_zip, force=args.force, log=lambda m: print(m, flush=True)
+        )
     except InstallError as exc:
         print(f"rocketui install: {exc}", file=sys.stderr)
         return 1
@@ -67,8 +74,10 @@ async def _run_remote(args: argparse.Namespace) -> int:
     elif not args.cluster:
         usage = "--host needs --cluster FILE (the host and its RocketMQ home come from it)"
     elif args.home or args.from_zip:
-        usage = ("--home and --from install on this machine; with --host the host's home comes from the "
-                 "cluster file, and --source names the local distribution to copy")
+        usage = (
+            "--home and --from install on this machine; with --host the host's home comes from the "
+            "cluster file, and --source names the local distribution to copy"
+        )
     if usage:
         print(f"rocketui install: {usage}", file=sys.stderr)
         return 2

@@ -15,8 +15,14 @@ HELP = "show or edit the heap/metaspace/direct memory flags in a node's runserve
 NEEDS_CLUSTER = True
 
 # option -> flag name in rocketui.rocketmq.jvm_script.FLAGS
-OPTIONS = {"xms": "Xms", "xmx": "Xmx", "xmn": "Xmn", "metaspace": "MetaspaceSize",
-           "max_metaspace": "MaxMetaspaceSize", "max_direct": "MaxDirectMemorySize"}
+OPTIONS = {
+    "xms": "Xms",
+    "xmx": "Xmx",
+    "xmn": "Xmn",
+    "metaspace": "MetaspaceSize",
+    "max_metaspace": "MaxMetaspaceSize",
+    "max_direct": "MaxDirectMemorySize",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,8 +92,11 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         for other in nodes_sharing_script(ctx.cluster, node):
             overrides = cluster_file_overrides(other)
             if overrides:
-                print(f"{other.name}: the cluster file overrides "
-                      + " ".join(jvm_script.token(f, v) for f, v in overrides.items()) + " (JAVA_OPT_EXT)")
+                print(
+                    f"{other.name}: the cluster file overrides "
+                    + " ".join(jvm_script.token(f, v) for f, v in overrides.items())
+                    + " (JAVA_OPT_EXT)"
+                )
         for line in await _restart_lines(ctx.cluster, backend, node, loaded.data):
             print(line)
         return 0
@@ -97,8 +106,10 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         if value is not None:
             changes[flag] = None if value.lower() == "none" else value
     if not changes:
-        print("rocketui jvm: nothing to do; give --xms, --xmx, --xmn, --metaspace, --max-metaspace or "
-              "--max-direct", file=sys.stderr)
+        print(
+            "rocketui jvm: nothing to do; give --xms, --xmx, --xmn, --metaspace, --max-metaspace or --max-direct",
+            file=sys.stderr,
+        )
         return 2
     plan = plan_script(loaded, changes)
     notes = script_notes(ctx.cluster, node, changes) if not plan.errors else []

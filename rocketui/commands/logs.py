@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", help="log file name (broker.log, store.log, stdout.log, gc.log …); see --list")
     parser.add_argument("-n", "--lines", type=int, default=50, help="lines from the end to print first (default 50)")
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new lines (like tail -F)")
-    parser.add_argument("--grep", metavar="RE", help="only lines matching this regex (case-insensitive "
-                        "unless it has upper case)")
+    parser.add_argument(
+        "--grep", metavar="RE", help="only lines matching this regex (case-insensitive unless it has upper case)"
+    )
     parser.add_argument("--list", action="store_true", help="list the node's log files and sizes")
 
 
@@ -43,8 +44,9 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.file:
         chosen = [f for f, _ in listed if f.name == args.file or f.path == args.file]
         if not chosen:
-            raise ContextError(f"{node.name} has no log file {args.file!r}; it has: "
-                               + ", ".join(f.name for f, _ in listed))
+            raise ContextError(
+                f"{node.name} has no log file {args.file!r}; it has: " + ", ".join(f.name for f, _ in listed)
+            )
         log = chosen[0]
     else:
         log, _ = await logs.main_file(node)

@@ -12,8 +12,15 @@ import time
 from rocketui.commands._mq import add_namesrv_argument, connector, ms, namesrvs
 from rocketui.commands.context import CommandContext, ContextError
 from rocketui.services.mq_route import MqTestError
-from rocketui.services.mqtest import (Phase, ProduceProgress, ProduceReport, ProduceRun, ProduceSpec, SendMode,
-                                      TopicCreation)
+from rocketui.services.mqtest import (
+    Phase,
+    ProduceProgress,
+    ProduceReport,
+    ProduceRun,
+    ProduceSpec,
+    SendMode,
+    TopicCreation,
+)
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
 
 NAME = "produce"
@@ -25,21 +32,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--topic", default="TopicTest", help="topic (default TopicTest)")
     parser.add_argument("--count", type=int, default=1000, help="messages to send (default 1000)")
     parser.add_argument("--size", type=int, default=128, help="body size in bytes (default 128)")
-    parser.add_argument("--mode", choices=[m.value for m in SendMode], default="sync",
-                        help="sync: one at a time; async: --inflight at once; oneway: no acknowledgement")
+    parser.add_argument(
+        "--mode",
+        choices=[m.value for m in SendMode],
+        default="sync",
+        help="sync: one at a time; async: --inflight at once; oneway: no acknowledgement",
+    )
     parser.add_argument("--inflight", type=int, default=32, help="concurrent sends in async mode (default 32)")
     parser.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
     parser.add_argument("--tag", help="TAGS of every message")
     parser.add_argument("--key", action="append", default=[], help="a KEYS entry of every message (repeatable)")
-    parser.add_argument("--create", action="store_true",
-                        help="create the topic on every master of the cluster if it does not exist")
-    parser.add_argument("--create-on", metavar="NAME",
-                        help="create the topic, if missing, on this cluster's masters or this broker name")
+    parser.add_argument(
+        "--create", action="store_true", help="create the topic on every master of the cluster if it does not exist"
+    )
+    parser.add_argument(
+        "--create-on",
+        metavar="NAME",
+        help="create the topic, if missing, on this cluster's masters or this broker name",
+    )
     parser.add_argument("--queues", type=int, default=4, help="queues of a created topic (default 4)")
     parser.add_argument("--timeout", type=float, default=3.0, help="send timeout in seconds (default 3)")
     parser.add_argument("--group", default=DEFAULT_GROUP, help=f"consumer group of the check (default {DEFAULT_GROUP})")
-    parser.add_argument("--verify-timeout", type=float, default=30.0,
-                        help="how long the check waits for late messages (default 30 s)")
+    parser.add_argument(
+        "--verify-timeout", type=float, default=30.0, help="how long the check waits for late messages (default 30 s)"
+    )
     parser.add_argument("--no-verify", action="store_true", help="only send")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     add_namesrv_argument(parser)
@@ -69,8 +85,10 @@ def produce_text(r: ProduceReport) -> list[str]:
     p = r.progress
     spec = r.spec
     how = f"{spec.mode.value}" + (f", {spec.in_flight} in flight" if spec.mode is SendMode.ASYNC else "")
-    lines = [f"run {r.run_id}: topic {spec.topic}, {how}, {spec.body_size}-byte bodies",
-             f"sent {p.sent} of {p.requested} in {p.elapsed:.2f}s = {p.rate:.0f} msg/s"]
+    lines = [
+        f"run {r.run_id}: topic {spec.topic}, {how}, {spec.body_size}-byte bodies",
+        f"sent {p.sent} of {p.requested} in {p.elapsed:.2f}s = {p.rate:.0f} msg/s",
+    ]
     if p.latency:
         lines.append(f"latency p50 {ms(p.latency.p50_ms)}, p99 {ms(p.latency.p99_ms)}, max {ms(p.latency.max_ms)}")
     if p.errors:
@@ -84,8 +102,10 @@ def produce_text(r: ProduceReport) -> list[str]:
 
 
 def verify_text(v: VerifyReport) -> list[str]:
-    lines = [f"check: sent {v.sent}, stored {v.stored}, received {v.received}, missing {v.missing}, "
-             f"duplicated {v.duplicated} ({v.elapsed:.2f}s, group {v.group})"]
+    lines = [
+        f"check: sent {v.sent}, stored {v.stored}, received {v.received}, missing {v.missing}, "
+        f"duplicated {v.duplicated} ({v.elapsed:.2f}s, group {v.group})"
+    ]
     if v.corrupt:
         lines.append(f"corrupt bodies: {v.corrupt}")
     if v.unacked_received:
@@ -101,9 +121,18 @@ def verify_text(v: VerifyReport) -> list[str]:
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    spec = ProduceSpec(topic=args.topic, count=args.count, body_size=args.size, tag=args.tag, keys=tuple(args.key),
-                       mode=SendMode(args.mode), in_flight=args.inflight, rate=args.rate,
-                       create=_creation(args, ctx), send_timeout=args.timeout)
+    spec = ProduceSpec(
+        topic=args.topic,
+        count=args.count,
+        body_size=args.size,
+        tag=args.tag,
+        keys=tuple(args.key),
+        mode=SendMode(args.mode),
+        in_flight=args.inflight,
+        rate=args.rate,
+        create=_creation(args, ctx),
+        send_timeout=args.timeout,
+    )
     problems = spec.problems()
     if problems:
         raise ContextError("produce: " + "; ".join(problems))
@@ -121,8 +150,11 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     try:
         report = await ProduceRun(spec, addrs, connector=conn, on_progress=show).run()
-        check = None if args.no_verify else await verify_run(report, addrs, group=args.group, connector=conn,
-                                                             timeout=args.verify_timeout)
+        check = (
+            None
+            if args.no_verify
+            else await verify_run(report, addrs, group=args.group, connector=conn, timeout=args.verify_timeout)
+        )
     except MqTestError as exc:
         if args.json:
             print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
@@ -131,8 +163,9 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     p = report.progress
     ok = p.failed == 0 and report.aborted is None and p.sent == spec.count and (check is None or check.ok)
     if args.json:
-        print(json.dumps({"ok": ok, "produce": report.to_json(), "verify": check.to_json() if check else None},
-                         indent=2))
+        print(
+            json.dumps({"ok": ok, "produce": report.to_json(), "verify": check.to_json() if check else None}, indent=2)
+        )
     else:
         for line in produce_text(report) + (verify_text(check) if check else []):
             print(line)

@@ -8,16 +8,22 @@ from rocketui.commands._lifecycle import add_node_arguments, run_action
 from rocketui.commands.context import CommandContext
 
 NAME = "restart"
-HELP = {"start": "start nodes (namesrvs first; waits until ready and registered)",
-        "stop": "stop nodes by signalling exactly their JVM (never mqshutdown)",
-        "restart": "stop then start nodes"}["restart"]
+HELP = {
+    "start": "start nodes (namesrvs first; waits until ready and registered)",
+    "stop": "stop nodes by signalling exactly their JVM (never mqshutdown)",
+    "restart": "stop then start nodes",
+}["restart"]
 NEEDS_CLUSTER = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_node_arguments(parser)
-    parser.add_argument("--rolling", action="store_true", help="brokers one at a time, slaves before their master, "
-                        "each waited for until registered at every namesrv; stops at the first failure")
+    parser.add_argument(
+        "--rolling",
+        action="store_true",
+        help="brokers one at a time, slaves before their master, "
+        "each waited for until registered at every namesrv; stops at the first failure",
+    )
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -20,8 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     statuses = await ctx.nodes.status_all()
     if args.json:
-        print(json.dumps({"cluster": ctx.cluster.name, "nodes": [statuses[n.name].to_json() for n in ctx.cluster.nodes]},
-                         indent=2))
+        print(
+            json.dumps(
+                {"cluster": ctx.cluster.name, "nodes": [statuses[n.name].to_json() for n in ctx.cluster.nodes]},
+                indent=2,
+            )
+        )
     else:
         print(status_table(ctx.cluster, statuses))
     return 0

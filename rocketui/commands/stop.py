@@ -8,9 +8,11 @@ from rocketui.commands._lifecycle import add_node_arguments, run_action
 from rocketui.commands.context import CommandContext
 
 NAME = "stop"
-HELP = {"start": "start nodes (namesrvs first; waits until ready and registered)",
-        "stop": "stop nodes by signalling exactly their JVM (never mqshutdown)",
-        "restart": "stop then start nodes"}["stop"]
+HELP = {
+    "start": "start nodes (namesrvs first; waits until ready and registered)",
+    "stop": "stop nodes by signalling exactly their JVM (never mqshutdown)",
+    "restart": "stop then start nodes",
+}["stop"]
 NEEDS_CLUSTER = True
 
 

@@ -69,8 +69,10 @@ def type_problem(java_type: str, value: str, choices: Sequence[str] = ()) -> str
     if java_type == "string":
         return None  # strings are trimmed and always accepted
     if value != value.strip():
-        return ("leading/trailing whitespace: RocketMQ silently ignores a number, boolean or enum "
-                "with surrounding spaces and keeps the default")
+        return (
+            "leading/trailing whitespace: RocketMQ silently ignores a number, boolean or enum "
+            "with surrounding spaces and keeps the default"
+        )
     if java_type in ("int", "long"):
         lo, hi = JAVA_INT if java_type == "int" else JAVA_LONG
         if not _JAVA_INT_RE.fullmatch(value) or not lo <= int(value) <= hi:
@@ -81,9 +83,8 @@ def type_problem(java_type: str, value: str, choices: Sequence[str] = ()) -> str
     elif java_type == "boolean":
         if value.lower() not in ("true", "false"):
             return "expected true or false; RocketMQ reads anything else as false"
-    elif java_type == "enum":
-        if value not in choices:
-            return f"expected one of {', '.join(choices)}; RocketMQ would ignore it and keep the default"
+    elif java_type == "enum" and value not in choices:
+        return f"expected one of {', '.join(choices)}; RocketMQ would ignore it and keep the default"
     return None
 
 
@@ -92,6 +93,7 @@ def _int_range(lo: int, hi: int, unit: str = "", why: str = "") -> Validator:
         if not lo <= int(value) <= hi:
             return f"expected {lo} to {hi}{unit}" + (f" ({why})" if why else "")
         return None
+
     return check
 
 
@@ -99,13 +101,17 @@ def _int_range(lo: int, hi: int, unit: str = "", why: str = "") -> Validator:
 # RocketMQ also uses cluster and broker names as topic names (clusterTopicEnable/brokerTopicEnable),
 # and topic names must match ^[%|a-zA-Z0-9_-]+$ (TopicValidator), at most 127 characters.
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,127}")
-_HOST_RE = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+_HOST_RE = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
 
 
 def check_name(value: str) -> str | None:
     if not _NAME_RE.fullmatch(value.strip()):
-        return ("expected 1-127 letters, digits, '-' or '_' (RocketMQ also uses the name as a topic "
-                "name, which allows nothing else)")
+        return (
+            "expected 1-127 letters, digits, '-' or '_' (RocketMQ also uses the name as a topic "
+            "name, which allows nothing else)"
+        )
     return None
 
 
@@ -164,8 +170,16 @@ def _positive(value: str) -> str | None:
     return None if int(value) > 0 else "expected a number above 0"
 
 
-def _key(name: str, type_: str, description: str, hot: bool, default: str | None = None, *,
-         choices: tuple[str, ...] = (), check: Validator | None = None) -> BrokerKey:
+def _key(
+    name: str,
+    type_: str,
+    description: str,
+    hot: bool,
+    default: str | None = None,
+    *,
+    choices: tuple[str, ...] = (),
+    check: Validator | None = None,
+) -> BrokerKey:
     return BrokerKey(name, type_, description, hot, default, choices, check)
 
 
@@ -175,58 +189,134 @@ FLUSH_TYPES = ("ASYNC_FLUSH", "SYNC_FLUSH")
 # The keys operators change most, in the order a form shows them.  `hot` is True only where the
 # broker reads the value again while running (checked against the 5.5.0 broker: updateBrokerConfig
 # just sets the field, and only brokerPermission gets extra handling).
-SCHEMA: dict[str, BrokerKey] = {k.name: k for k in (
-    _key("brokerClusterName", "string", "Cluster this broker registers in", False, "DefaultCluster",
-         check=check_name),
-    _key("brokerName", "string", "Broker group name, shared by a master and its slaves", False,
-         check=check_name),
-    _key("brokerId", "long", "0 for a master, 1 or more for a slave (-1 in controller mode)", False, "0",
-         check=_int_range(-1, 2**63 - 1)),
-    _key("brokerRole", "enum", "ASYNC_MASTER, SYNC_MASTER (waits for a slave) or SLAVE", False,
-         "ASYNC_MASTER", choices=ROLES),
-    _key("flushDiskType", "enum", "ASYNC_FLUSH or SYNC_FLUSH (fsync before acknowledging a send)",
-         False, "ASYNC_FLUSH", choices=FLUSH_TYPES),
-    _key("namesrvAddr", "string", "Name servers as host:port;host:port (rocketui passes -n at "
-         "start, which overrides this)", True, check=check_namesrv_addr),
-    _key("listenPort", "int", "Remoting port; the broker also listens on port-2 (fast) and port+1 (HA)",
-         False, "10911", check=_int_range(3, 65534, why="the broker also uses listenPort-2 and listenPort+1")),
-    _key("haListenPort", "int", "HA port for slaves (default listenPort+1)", False,
-         check=_int_range(1, 65535)),
-    _key("brokerIP1", "string", "Address the broker advertises to clients", False, check=check_host),
-    _key("brokerIP2", "string", "Address the master advertises to its slaves for HA", False,
-         check=check_host),
-    _key("bindAddress", "string", "Local address to listen on", False, "0.0.0.0", check=check_host),
-    _key("storePathRootDir", "string", "Store directory (commitlog, consumequeue, index, config)",
-         False, check=check_path),
-    _key("storePathCommitLog", "string", "CommitLog directory (default <storePathRootDir>/commitlog)",
-         False, check=check_path),
-    _key("deleteWhen", "string", 'Hours of the day expired files are deleted, like "04" or "01;04"',
-         True, "04", check=check_delete_when),
-    _key("fileReservedTime", "int", "Hours a commitlog file is kept before it may be deleted", True,
-         "72", check=_positive),
-    _key("diskMaxUsedSpaceRatio", "int", "Disk usage (%) above which expired files are deleted", True,
-         "75", check=_int_range(10, 95, "%", "RocketMQ silently clamps other values to 10-95")),
-    _key("autoCreateTopicEnable", "boolean", "Create unknown topics on first send", True, "true"),
-    _key("autoCreateSubscriptionGroup", "boolean", "Create unknown consumer groups on first use", True,
-         "true"),
-    _key("maxMessageSize", "int", "Largest message body in bytes", True, "4194304",
-         check=_int_range(1, 1073741824, " bytes", "at most one commitlog file")),
-    _key("defaultTopicQueueNums", "int", "Queues of an auto-created topic", True, "8",
-         check=_int_range(1, 1024)),
-    _key("brokerPermission", "int", "6 read+write, 4 read only, 2 write only", True, "6",
-         check=lambda v: None if v in ("2", "4", "6") else "expected 6 (read+write), 4 (read) or 2 (write)"),
-    _key("slaveReadEnable", "boolean", "Let consumers read from a slave when the master is behind", True,
-         "false"),
-    _key("sendMessageThreadPoolNums", "int", "Threads handling sends", False, check=_int_range(1, 1024)),
-    _key("mappedFileSizeCommitLog", "int", "Size of one commitlog file in bytes", False, "1073741824",
-         check=_positive),
-    _key("transientStorePoolEnable", "boolean", "Write through off-heap buffers (needs ASYNC_FLUSH on a master)",
-         False, "false"),
-    _key("enableControllerMode", "boolean", "Let the controller choose master/slave (brokerId -1)", False,
-         "false"),
-    _key("enableDLegerCommitLog", "boolean", "DLedger (Raft) commitlog mode (deprecated in 5.5.1)", False,
-         "false"),
-)}
+SCHEMA: dict[str, BrokerKey] = {
+    k.name: k
+    for k in (
+        _key(
+            "brokerClusterName", "string", "Cluster this broker registers in", False, "DefaultCluster", check=check_name
+        ),
+        _key("brokerName", "string", "Broker group name, shared by a master and its slaves", False, check=check_name),
+        _key(
+            "brokerId",
+            "long",
+            "0 for a master, 1 or more for a slave (-1 in controller mode)",
+            False,
+            "0",
+            check=_int_range(-1, 2**63 - 1),
+        ),
+        _key(
+            "brokerRole",
+            "enum",
+            "ASYNC_MASTER, SYNC_MASTER (waits for a slave) or SLAVE",
+            False,
+            "ASYNC_MASTER",
+            choices=ROLES,
+        ),
+        _key(
+            "flushDiskType",
+            "enum",
+            "ASYNC_FLUSH or SYNC_FLUSH (fsync before acknowledging a send)",
+            False,
+            "ASYNC_FLUSH",
+            choices=FLUSH_TYPES,
+        ),
+        _key(
+            "namesrvAddr",
+            "string",
+            "Name servers as host:port;host:port (rocketui passes -n at start, which overrides this)",
+            True,
+            check=check_namesrv_addr,
+        ),
+        _key(
+            "listenPort",
+            "int",
+            "Remoting port; the broker also listens on port-2 (fast) and port+1 (HA)",
+            False,
+            "10911",
+            check=_int_range(3, 65534, why="the broker also uses listenPort-2 and listenPort+1"),
+        ),
+        _key("haListenPort", "int", "HA port for slaves (default listenPort+1)", False, check=_int_range(1, 65535)),
+        _key("brokerIP1", "string", "Address the broker advertises to clients", False, check=check_host),
+        _key("brokerIP2", "string", "Address the master advertises to its slaves for HA", False, check=check_host),
+        _key("bindAddress", "string", "Local address to listen on", False, "0.0.0.0", check=check_host),
+        _key(
+            "storePathRootDir",
+            "string",
+            "Store directory (commitlog, consumequeue, index, config)",
+            False,
+            check=check_path,
+        ),
+        _key(
+            "storePathCommitLog",
+            "string",
+            "CommitLog directory (default <storePathRootDir>/commitlog)",
+            False,
+            check=check_path,
+        ),
+        _key(
+            "deleteWhen",
+            "string",
+            'Hours of the day expired files are deleted, like "04" or "01;04"',
+            True,
+            "04",
+            check=check_delete_when,
+        ),
+        _key(
+            "fileReservedTime",
+            "int",
+            "Hours a commitlog file is kept before it may be deleted",
+            True,
+            "72",
+            check=_positive,
+        ),
+        _key(
+            "diskMaxUsedSpaceRatio",
+            "int",
+            "Disk usage (%) above which expired files are deleted",
+            True,
+            "75",
+            check=_int_range(10, 95, "%", "RocketMQ silently clamps other values to 10-95"),
+        ),
+        _key("autoCreateTopicEnable", "boolean", "Create unknown topics on first send", True, "true"),
+        _key("autoCreateSubscriptionGroup", "boolean", "Create unknown consumer groups on first use", True, "true"),
+        _key(
+            "maxMessageSize",
+            "int",
+            "Largest message body in bytes",
+            True,
+            "4194304",
+            check=_int_range(1, 1073741824, " bytes", "at most one commitlog file"),
+        ),
+        _key("defaultTopicQueueNums", "int", "Queues of an auto-created topic", True, "8", check=_int_range(1, 1024)),
+        _key(
+            "brokerPermission",
+            "int",
+            "6 read+write, 4 read only, 2 write only",
+            True,
+            "6",
+            check=lambda v: None if v in ("2", "4", "6") else "expected 6 (read+write), 4 (read) or 2 (write)",
+        ),
+        _key("slaveReadEnable", "boolean", "Let consumers read from a slave when the master is behind", True, "false"),
+        _key("sendMessageThreadPoolNums", "int", "Threads handling sends", False, check=_int_range(1, 1024)),
+        _key(
+            "mappedFileSizeCommitLog",
+            "int",
+            "Size of one commitlog file in bytes",
+            False,
+            "1073741824",
+            check=_positive,
+        ),
+        _key(
+            "transientStorePoolEnable",
+            "boolean",
+            "Write through off-heap buffers (needs ASYNC_FLUSH on a master)",
+            False,
+            "false",
+        ),
+        _key("enableControllerMode", "boolean", "Let the controller choose master/slave (brokerId -1)", False, "false"),
+        _key("enableDLegerCommitLog", "boolean", "DLedger (Raft) commitlog mode (deprecated in 5.5.1)", False, "false"),
+    )
+}
 
 
 # ----------------------------------------------------------------------------- known keys
@@ -272,7 +362,8 @@ def bundled_keys() -> KnownKeys:
 
 _CONSOLE_LINE = re.compile(
     r"(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)?\s+[A-Z]+\s+\S+\s+-\s+)?"
-    r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)")
+    r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)"
+)
 
 
 def parse_print_config(text: str) -> dict[str, str]:
@@ -325,15 +416,18 @@ class KeyListError(Exception):
     """`mqbroker -p` did not give a key list."""
 
 
-async def load_known_keys(backend: Backend, home: str, *, java_home: str | None = None,
-                          timeout: float = 60.0) -> KnownKeys:
+async def load_known_keys(
+    backend: Backend, home: str, *, java_home: str | None = None, timeout: float = 60.0
+) -> KnownKeys:
     """Run `mqbroker -p` of the distribution at `home` (expanded) on the backend's host."""
     result = await backend.run(print_config_command(home, java_home), timeout=timeout)
     printed = parse_print_config(result.stdout)
     if not result.ok or not printed:
         tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise KeyListError(f"{backend.name}: 'mqbroker -p' in {home} exited {result.exit_status} "
-                           f"without a key list: {' | '.join(tail)}")
+        raise KeyListError(
+            f"{backend.name}: 'mqbroker -p' in {home} exited {result.exit_status} "
+            f"without a key list: {' | '.join(tail)}"
+        )
     return known_keys_from_print_config(printed)
 
 
@@ -351,8 +445,11 @@ def validate_value(key: str, value: str, known: KnownKeys | None = None) -> str 
 
 def unknown_key_message(key: str, known: KnownKeys) -> str:
     hint = known.suggest(key)
-    return (f"unknown key {key!r}: RocketMQ silently ignores it" + (f"; did you mean {hint!r}?" if hint else "")
-            + f" (checked against the {known.source})")
+    return (
+        f"unknown key {key!r}: RocketMQ silently ignores it"
+        + (f"; did you mean {hint!r}?" if hint else "")
+        + f" (checked against the {known.source})"
+    )
 
 
 def check_config(entries: Iterable[tuple[str, str, int]], known: KnownKeys | None = None) -> list[Problem]:
@@ -372,18 +469,32 @@ def check_config(entries: Iterable[tuple[str, str, int]], known: KnownKeys | Non
         if message:
             problems.append(Problem(ERROR, key, message, line))
         elif value != value.strip():
-            problems.append(Problem(ERROR, key, f"{key}={value!r}: remove the leading/trailing whitespace "
-                                    "(RocketMQ trims strings, but it hides mistakes)", line))
+            problems.append(
+                Problem(
+                    ERROR,
+                    key,
+                    f"{key}={value!r}: remove the leading/trailing whitespace "
+                    "(RocketMQ trims strings, but it hides mistakes)",
+                    line,
+                )
+            )
     for key, lines in seen_lines.items():
         if len(lines) > 1:
-            problems.append(Problem(WARNING, key, f"{key} is set {len(lines)} times (lines "
-                                    f"{', '.join(map(str, lines))}); the last one wins", lines[-1]))
+            problems.append(
+                Problem(
+                    WARNING,
+                    key,
+                    f"{key} is set {len(lines)} times (lines {', '.join(map(str, lines))}); the last one wins",
+                    lines[-1],
+                )
+            )
     problems.extend(_check_role(last))
     return problems
 
 
 def _check_role(last: Mapping[str, tuple[str, int]]) -> list[Problem]:
     """brokerId 0 <=> a master role, >0 <=> SLAVE (not in controller or DLedger mode)."""
+
     def flag(key: str) -> bool:
         return last.get(key, ("false", 0))[0].strip().lower() == "true"
 
@@ -397,10 +508,23 @@ def _check_role(last: Mapping[str, tuple[str, int]]) -> list[Problem]:
     broker_id = int(raw_id)
     line = id_line or role_line
     if role == "SLAVE" and broker_id <= 0:
-        return [Problem(ERROR, "brokerId", f"brokerRole=SLAVE needs brokerId 1 or more (it is {broker_id}); "
-                        "the broker would exit with \"Slave's brokerId must be > 0\"", line)]
+        return [
+            Problem(
+                ERROR,
+                "brokerId",
+                f"brokerRole=SLAVE needs brokerId 1 or more (it is {broker_id}); "
+                'the broker would exit with "Slave\'s brokerId must be > 0"',
+                line,
+            )
+        ]
     if role != "SLAVE" and broker_id != 0:
-        return [Problem(ERROR, "brokerId", f"brokerRole={role} is a master, which needs brokerId=0 (it is "
-                        f"{broker_id}); RocketMQ would silently run it as 0. For a slave set brokerRole=SLAVE",
-                        line)]
+        return [
+            Problem(
+                ERROR,
+                "brokerId",
+                f"brokerRole={role} is a master, which needs brokerId=0 (it is "
+                f"{broker_id}); RocketMQ would silently run it as 0. For a slave set brokerRole=SLAVE",
+                line,
+            )
+        ]
     return []

@@ -31,9 +31,11 @@ def read_marker(home: str) -> tuple[bytes, str]:
     """The install marker's bytes and version of a distribution installed by rocketui."""
     root = Path(home).expanduser()
     if not is_installed(str(root)):
-        raise InstallError(f"no RocketMQ distribution installed by rocketui at {root} (bin/mqnamesrv, "
-                           f"bin/mqbroker, lib/ and {MARKER} needed); install one here first: "
-                           f"rocketui install --home {root}")
+        raise InstallError(
+            f"no RocketMQ distribution installed by rocketui at {root} (bin/mqnamesrv, "
+            f"bin/mqbroker, lib/ and {MARKER} needed); install one here first: "
+            f"rocketui install --home {root}"
+        )
     data = (root / MARKER).read_bytes()
     return data, str(json.loads(data)["version"])
 

@@ -32,8 +32,14 @@ from rocketui.rocketmq.samples import sample_files
 MARKER = ".rocketui-install.json"
 ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools", "rocketmq-example")
 SCRIPTS = ("mqnamesrv", "mqbroker", "mqshutdown", "mqadmin", "runserver.sh", "runbroker.sh", "tools.sh")
-LOGBACK_FILES = ("rmq.namesrv.logback.xml", "rmq.broker.logback.xml", "rmq.tools.logback.xml",
-                 "rmq.client.logback.xml", "rmq.controller.logback.xml", "rmq.proxy.logback.xml")
+LOGBACK_FILES = (
+    "rmq.namesrv.logback.xml",
+    "rmq.broker.logback.xml",
+    "rmq.tools.logback.xml",
+    "rmq.client.logback.xml",
+    "rmq.controller.logback.xml",
+    "rmq.proxy.logback.xml",
+)
 
 
 class InstallError(Exception):
@@ -103,10 +109,14 @@ def write_conf(home: Path) -> None:
 def _pom(version: str) -> str:
     deps = "".join(
         f"<dependency><groupId>org.apache.rocketmq</groupId><artifactId>{a}</artifactId>"
-        f"<version>{version}</version></dependency>" for a in ARTIFACTS)
-    return ('<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
-            "<groupId>local.rocketui</groupId><artifactId>rocketmq-assembly</artifactId><version>1</version>"
-            f"<packaging>pom</packaging><dependencies>{deps}</dependencies></project>")
+        f"<version>{version}</version></dependency>"
+        for a in ARTIFACTS
+    )
+    return (
+        '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
+        "<groupId>local.rocketui</groupId><artifactId>rocketmq-assembly</artifactId><version>1</version>"
+        f"<packaging>pom</packaging><dependencies>{deps}</dependencies></project>"
+    )
 
 
 def fetch_jars(version: str, lib: Path, log: Callable[[str], None]) -> None:
@@ -116,12 +126,19 @@ def fetch_jars(version: str, lib: Path, log: Callable[[str], None]) -> None:
     with tempfile.TemporaryDirectory(prefix="rocketui-mvn-") as work:
         Path(work, "pom.xml").write_text(_pom(version))
         log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
-        proc = subprocess.run([mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
-                               "-DincludeScope=runtime"], cwd=work, capture_output=True, text=True)
+        proc = subprocess.run(
+            [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line][:3]
-            raise InstallError(f"Maven could not resolve RocketMQ {version}: " + " | ".join(errors)
-                               + "\n(check the version exists on Maven Central and that it is reachable)")
+            raise InstallError(
+                f"Maven could not resolve RocketMQ {version}: "
+                + " | ".join(errors)
+                + "\n(check the version exists on Maven Central and that it is reachable)"
+            )
     jars = list(lib.glob("*.jar"))
     if not any(j.name.startswith("rocketmq-broker-") for j in jars):
         raise InstallError(f"Maven finished but no rocketmq-broker jar is in {lib}")
@@ -137,8 +154,10 @@ def _unzip_release(zip_path: Path, dest: Path, log: Callable[[str], None]) -> st
             zf.extractall(tmp)
             roots = [Path(d) for d, subdirs, _ in os.walk(tmp) if {"bin", "conf", "lib"} <= set(subdirs)]
             if not roots:
-                raise InstallError(f"{zip_path}: no directory with bin/, conf/ and lib/ inside; "
-                                   "expected an official rocketmq-all-*-bin-release.zip")
+                raise InstallError(
+                    f"{zip_path}: no directory with bin/, conf/ and lib/ inside; "
+                    "expected an official rocketmq-all-*-bin-release.zip"
+                )
             shutil.copytree(roots[0], dest, dirs_exist_ok=True)
     except zipfile.BadZipFile as exc:
         raise InstallError(f"{zip_path}: not a zip file ({exc})") from None
@@ -146,7 +165,7 @@ def _unzip_release(zip_path: Path, dest: Path, log: Callable[[str], None]) -> st
         if script.is_file() and (script.suffix in ("", ".sh")):
             script.chmod(0o755)
     brokers = sorted((dest / "lib").glob("rocketmq-broker-*.jar"))
-    version = brokers[0].name[len("rocketmq-broker-"):-len(".jar")] if brokers else "unknown"
+    version = brokers[0].name[len("rocketmq-broker-") : -len(".jar")] if brokers else "unknown"
     log(f"unpacked {zip_path.name} (RocketMQ {version})")
     return version
 
@@ -155,16 +174,18 @@ def _manifest(home: Path) -> list[dict[str, object]]:
     return [{"name": p.name, "size": p.stat().st_size} for p in sorted((home / "lib").glob("*.jar"))]
 
 
-def install_distribution(home: str, version: str, *, from_zip: str | None = None, force: bool = False,
-                         log: Callable[[str], None] = print) -> InstallResult:
+def install_distribution(
+    home: str, version: str, *, from_zip: str | None = None, force: bool = False, log: Callable[[str], None] = print
+) -> InstallResult:
     t0 = time.monotonic()
     root = Path(home).expanduser().resolve()
     if not force and from_zip is None and is_installed(str(root), version):
         log(f"RocketMQ {version} is already installed at {root}")
         return InstallResult(str(root), version, "existing", True, time.monotonic() - t0)
     if root.exists() and not force and find_installation(str(root)) is None and any(root.iterdir()):
-        raise InstallError(f"{root} exists and was not installed by rocketui; refusing to overwrite it "
-                           "(use --force or another --home)")
+        raise InstallError(
+            f"{root} exists and was not installed by rocketui; refusing to overwrite it (use --force or another --home)"
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
     try:
@@ -177,9 +198,17 @@ def install_distribution(home: str, version: str, *, from_zip: str | None = None
             write_conf(staging)
             write_scripts(staging)
             source = "maven-central"
-        marker = {"version": version, "source": source, "installed_at": time.time(), "jars": _manifest(staging),
-                  "scripts_sha256": {s: hashlib.sha256((staging / "bin" / s).read_bytes()).hexdigest()
-                                     for s in SCRIPTS if (staging / "bin" / s).exists()}}
+        marker = {
+            "version": version,
+            "source": source,
+            "installed_at": time.time(),
+            "jars": _manifest(staging),
+            "scripts_sha256": {
+                s: hashlib.sha256((staging / "bin" / s).read_bytes()).hexdigest()
+                for s in SCRIPTS
+                if (staging / "bin" / s).exists()
+            },
+        }
         (staging / MARKER).write_text(json.dumps(marker, indent=1))
         if root.exists():
             old = root.with_name(f".{root.name}.old-{int(time.time())}")

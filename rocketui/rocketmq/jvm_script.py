@@ -43,7 +43,8 @@ _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 _TOKEN_RE = re.compile(r"(?<![^\s\"'])(?:-Xm[sxn]|-XX:(?:Max)?MetaspaceSize=|-XX:MaxDirectMemorySize=)\S*")
 _OPT_LINE_RE = re.compile(
     r"(?P<head>[ \t]*JAVA_OPT=\"(?:\$\{JAVA_OPT\}|\$JAVA_OPT(?![A-Za-z0-9_])))(?P<body>[^\"$`\\]*)"
-    r"(?P<tail>\"[ \t]*(?:#.*)?)")
+    r"(?P<tail>\"[ \t]*(?:#.*)?)"
+)
 _EOL_RE = re.compile(r"(\r\n|\r|\n)\Z")
 
 
@@ -85,7 +86,7 @@ def parse_token(word: str) -> tuple[str, str] | None:
     """("Xms", "8g") for "-Xms8g"; None for anything that is not one of the memory flags."""
     for flag, prefix in FLAGS.items():
         if word.startswith(prefix) and len(word) > len(prefix):
-            return flag, word[len(prefix):]
+            return flag, word[len(prefix) :]
     return None
 
 
@@ -99,8 +100,17 @@ def flags_in_words(words: Iterable[str]) -> dict[str, str]:
     return found
 
 
-_OPTS_WITH_VALUE = {"-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens",
-                    "--add-exports", "--add-modules", "--add-reads"}
+_OPTS_WITH_VALUE = {
+    "-cp",
+    "-classpath",
+    "--class-path",
+    "-p",
+    "--module-path",
+    "--add-opens",
+    "--add-exports",
+    "--add-modules",
+    "--add-reads",
+}
 
 
 def jvm_options(argv: Sequence[str]) -> list[str]:
@@ -231,8 +241,10 @@ class ScriptFlags:
             have = {line.number for _, line in sites}
             missing = [str(line.number) for line in self.heap_lines() if line.number not in have]
             if missing:
-                text += (f"; not on line{'s' if len(missing) > 1 else ''} {', '.join(missing)} (which set -Xmx), "
-                         "so only some Java versions get it")
+                text += (
+                    f"; not on line{'s' if len(missing) > 1 else ''} {', '.join(missing)} (which set -Xmx), "
+                    "so only some Java versions get it"
+                )
         return text
 
 
@@ -288,8 +300,16 @@ def scan(text: str) -> ScriptFlags:
         elif code.strip():
             flags = tuple(p for p in (parse_token(w.strip("\"'")) for w in _TOKEN_RE.findall(code)) if p)
             if flags:
-                lines.append(OptLine(number, raw, False, conditional, flags,
-                                     "not a plain JAVA_OPT=\"${JAVA_OPT} ...\" line with literal options"))
+                lines.append(
+                    OptLine(
+                        number,
+                        raw,
+                        False,
+                        conditional,
+                        flags,
+                        'not a plain JAVA_OPT="${JAVA_OPT} ..." line with literal options',
+                    )
+                )
     return ScriptFlags(tuple(lines))
 
 
@@ -313,11 +333,11 @@ def _insert(body: str, flag: str, value: str) -> str:
             before = m
     word = token(flag, value)
     if after is not None:
-        return body[:after.end()] + " " + word + body[after.end():]
+        return body[: after.end()] + " " + word + body[after.end() :]
     if before is not None:
-        return body[:before.start()] + word + " " + body[before.start():]
+        return body[: before.start()] + word + " " + body[before.start() :]
     stripped = body.rstrip(" \t")
-    return stripped + " " + word + body[len(stripped):]
+    return stripped + " " + word + body[len(stripped) :]
 
 
 def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
@@ -329,8 +349,10 @@ def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
     for flag, value in changes.items():
         if value is None:
             if flag not in REMOVABLE:
-                raise JvmScriptError(f"-{flag} cannot be removed (without it the JVM sizes the heap from the "
-                                     "host's memory); set a value instead")
+                raise JvmScriptError(
+                    f"-{flag} cannot be removed (without it the JVM sizes the heap from the "
+                    "host's memory); set a value instead"
+                )
         else:
             problem = size_problem(flag, value)
             if problem:
@@ -339,8 +361,9 @@ def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
     for line in info.blocked():
         hit = [f for f, _ in line.flags if f in changes]
         if hit:
-            raise JvmScriptError(f"line {line.number} sets -{hit[0]} but is {line.reason}; edit it by hand: "
-                                 f"{line.text.strip()}")
+            raise JvmScriptError(
+                f"line {line.number} sets -{hit[0]} but is {line.reason}; edit it by hand: {line.text.strip()}"
+            )
     bodies: dict[int, str] = {}
     for line in info.lines:
         if line.editable:
@@ -363,7 +386,7 @@ def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
         if number in bodies:
             eol_m = _EOL_RE.search(raw)
             eol = eol_m.group(1) if eol_m else ""
-            content = raw[:len(raw) - len(eol)]
+            content = raw[: len(raw) - len(eol)]
             m = _OPT_LINE_RE.fullmatch(content)
             assert m
             new = m["head"] + bodies[number] + m["tail"]

@@ -39,13 +39,25 @@ BOOT_LINE = {
 # Lines in captured stdout/stderr that explain a failed start, with a short reason.
 FAILURE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Address already in use"), "port already in use"),
-    (re.compile(r"Lock failed,\s*MQ already started"), "store directory locked by another broker (Lock failed, MQ already started)"),
+    (
+        re.compile(r"Lock failed,\s*MQ already started"),
+        "store directory locked by another broker (Lock failed, MQ already started)",
+    ),
     (re.compile(r"Please set the ROCKETMQ_HOME"), "ROCKETMQ_HOME is not set"),
     (re.compile(r"Please set the JAVA_HOME"), "no Java found (set java_home)"),
     (re.compile(r"Slave's brokerId must be > 0"), "slave brokerId must be > 0"),
     (re.compile(r"The Name Server Address\[.*\] illegal"), "illegal namesrv address"),
-    (re.compile(r"insufficient memory for the Java Runtime|os::commit_memory|Cannot allocate memory"), "JVM could not allocate memory (lower the heap)"),
-    (re.compile(r"Unrecognized VM option|Could not create the Java Virtual Machine|Invalid maximum heap size|Invalid initial heap size"), "JVM refused its options"),
+    (
+        re.compile(r"insufficient memory for the Java Runtime|os::commit_memory|Cannot allocate memory"),
+        "JVM could not allocate memory (lower the heap)",
+    ),
+    (
+        re.compile(
+            r"Unrecognized VM option|Could not create the Java Virtual Machine"
+            r"|Invalid maximum heap size|Invalid initial heap size"
+        ),
+        "JVM refused its options",
+    ),
     (re.compile(r"OutOfMemoryError"), "JVM ran out of memory"),
     (re.compile(r"No such file or directory|FileNotFoundException"), "a file was not found"),
 )
@@ -63,8 +75,18 @@ def explain_failure(text: str) -> list[str]:
 
 
 # JVM options whose next argv word is a value, not the main class.
-_OPTS_WITH_VALUE = {"-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens",
-                    "--add-exports", "--add-modules", "--add-reads", "-jar"}
+_OPTS_WITH_VALUE = {
+    "-cp",
+    "-classpath",
+    "--class-path",
+    "-p",
+    "--module-path",
+    "--add-opens",
+    "--add-exports",
+    "--add-modules",
+    "--add-reads",
+    "-jar",
+}
 
 
 @dataclass(frozen=True)
@@ -105,7 +127,7 @@ def parse_java_argv(argv: Sequence[str]) -> JavaCommand | None:
             main = word
             break
         i += 1
-    rest = tuple(argv[i + 1:]) if main else ()
+    rest = tuple(argv[i + 1 :]) if main else ()
     return JavaCommand(main, props, rest)
 
 

@@ -17,10 +17,27 @@ from rocketui.cluster import NodeKind
 # The main log first: it is what the log view opens.
 LOG_FILES: dict[NodeKind, tuple[str, ...]] = {
     NodeKind.NAMESRV: ("namesrv.log", "namesrv_default.log", "namesrv_traffic.log", "remoting.log"),
-    NodeKind.BROKER: ("broker.log", "broker_default.log", "store.log", "storeerror.log", "remoting.log",
-                      "stats.log", "broker_traffic.log", "transaction.log", "lock.log", "filter.log",
-                      "protection.log", "watermark.log", "pop.log", "coldctr.log", "commercial.log",
-                      "broker_metrics.log", "rocksdb.log", "tiered_store.log", "auth_audit.log"),
+    NodeKind.BROKER: (
+        "broker.log",
+        "broker_default.log",
+        "store.log",
+        "storeerror.log",
+        "remoting.log",
+        "stats.log",
+        "broker_traffic.log",
+        "transaction.log",
+        "lock.log",
+        "filter.log",
+        "protection.log",
+        "watermark.log",
+        "pop.log",
+        "coldctr.log",
+        "commercial.log",
+        "broker_metrics.log",
+        "rocksdb.log",
+        "tiered_store.log",
+        "auth_audit.log",
+    ),
 }
 STDOUT_NAME = "stdout.log"  # rocketui's captured stdout+stderr of the launch (the seed's nohup.out)
 ROTATED_DIR = "otherdays"
@@ -172,6 +189,10 @@ def display_lines(raw: bytes) -> list[str]:
     if raw.translate(None, _SAFE_BYTES) and _CONTROL_RE.search(text) is not None:
         lines = [line.translate(_CONTROL) for line in lines]
     if lines and max(map(len, lines)) > MAX_DISPLAY_CHARS:
-        lines = [line if len(line) <= MAX_DISPLAY_CHARS else
-                 f"{line[:MAX_DISPLAY_CHARS]} … [{len(line) - MAX_DISPLAY_CHARS} more characters]" for line in lines]
+        lines = [
+            line
+            if len(line) <= MAX_DISPLAY_CHARS
+            else f"{line[:MAX_DISPLAY_CHARS]} … [{len(line) - MAX_DISPLAY_CHARS} more characters]"
+            for line in lines
+        ]
     return lines

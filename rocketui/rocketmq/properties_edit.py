@@ -54,8 +54,12 @@ def escape_value(value: str) -> str:
     swallow) keeps its backslash.  That keeps `namesrvAddr=10.0.0.1:9876` readable.
     """
     raw = javaproperties.join_key_value("k", value, separator="=")[2:]
-    return re.sub(r"\\(.)", lambda m: m.group(1) if m.group(1) in "#!" or (m.group(1) in "=:" and m.start() > 0)
-                  else m.group(0), raw, flags=re.DOTALL)
+    return re.sub(
+        r"\\(.)",
+        lambda m: m.group(1) if m.group(1) in "#!" or (m.group(1) in "=:" and m.start() > 0) else m.group(0),
+        raw,
+        flags=re.DOTALL,
+    )
 
 
 class PropertiesDoc:
@@ -141,8 +145,9 @@ class PropertiesDoc:
                 source += newline
             if source != last.source:
                 self._elements[-1] = last._with_source(source)
-        self._elements.append(KeyValue(key, value, javaproperties.join_key_value(key, "", separator="=")
-                                       + escape_value(value) + newline))
+        self._elements.append(
+            KeyValue(key, value, javaproperties.join_key_value(key, "", separator="=") + escape_value(value) + newline)
+        )
 
 
 def _rewrite(element: KeyValue, key: str, value: str) -> str:
@@ -170,14 +175,20 @@ def _display_lines(data: bytes) -> list[str]:
     return text.splitlines(keepends=True)
 
 
-def unified_diff(old: bytes, new: bytes, path: str, *, context: int = 3,
-                 old_label: str = "", new_label: str = "") -> str:
+def unified_diff(
+    old: bytes, new: bytes, path: str, *, context: int = 3, old_label: str = "", new_label: str = ""
+) -> str:
     """A unified diff of two versions of a file for the operator ("" when they are equal)."""
     if old == new:
         return ""
     out: list[str] = []
-    for line in difflib.unified_diff(_display_lines(old), _display_lines(new), fromfile=old_label or path,
-                                     tofile=new_label or f"{path} (edited)", n=context):
+    for line in difflib.unified_diff(
+        _display_lines(old),
+        _display_lines(new),
+        fromfile=old_label or path,
+        tofile=new_label or f"{path} (edited)",
+        n=context,
+    ):
         body = line.rstrip("\r\n")
         out.append(body)
         if body == line and not line.startswith(("---", "+++", "@@")):

@@ -17,10 +17,10 @@ from rocketui.cluster import Node
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message, validate_value
 from rocketui.rocketmq.properties_edit import PropertiesDoc
+from rocketui.screens.file_form import FileFormScreen
 from rocketui.services import config_edit as ce
 from rocketui.services.live_config import apply_live, hot_changes
 from rocketui.services.nodes import NodeError, NodeService
-from rocketui.screens.file_form import FileFormScreen
 from rocketui.widgets.confirm import ConfirmModal
 
 
@@ -41,8 +41,11 @@ class BrokerConfigScreen(FileFormScreen):
             for key in SCHEMA.values():
                 with Horizontal(classes="field-row"):
                     yield Label(key.name, classes="field-name")
-                    yield Input(placeholder=f"default {key.default}" if key.default else "not set",
-                                id=f"f-{key.name}", classes="field-input")
+                    yield Input(
+                        placeholder=f"default {key.default}" if key.default else "not set",
+                        id=f"f-{key.name}",
+                        classes="field-input",
+                    )
                     yield Static(key.description, id=f"e-{key.name}", classes="field-help", markup=False)
             yield Static("Other keys in the file (Delete removes the highlighted one)", classes="section-title")
             yield DataTable(id="other-keys", cursor_type="row")
@@ -74,8 +77,10 @@ class BrokerConfigScreen(FileFormScreen):
             return
         self.loaded = message.loaded
         self.original = dict(message.values)
-        where.update(f"broker [b]{self.node.name}[/] · {self.loaded.path} on host '{self.loaded.host}'"
-                     + ("  ·  [yellow]running[/]" if self.node_running else ""))
+        where.update(
+            f"broker [b]{self.node.name}[/] · {self.loaded.path} on host '{self.loaded.host}'"
+            + ("  ·  [yellow]running[/]" if self.node_running else "")
+        )
         self._filling = True
         for key in SCHEMA:
             self.query_one(f"#f-{key}", Input).value = self.original.get(key, "")
@@ -158,8 +163,9 @@ class BrokerConfigScreen(FileFormScreen):
             return
         set_, unset = self.changes()
         try:
-            self.plan = ce.plan_properties(self.loaded, set_, unset, known=self.known,
-                                           cluster=self.service.cluster, node=self.node)
+            self.plan = ce.plan_properties(
+                self.loaded, set_, unset, known=self.known, cluster=self.service.cluster, node=self.node
+            )
         except ce.ConfigEditError as exc:
             self.plan = None
             self.query_one("#config-problems", Static).update(str(exc))
@@ -190,11 +196,15 @@ class BrokerConfigScreen(FileFormScreen):
         if hot and not cold:
             keys = ", ".join(f"{k}={v}" for k, v in hot.items())
             self.app.push_screen(
-                ConfirmModal("Apply to the running broker", f"Apply {keys} to {self.node.name} now, without a "
-                             "restart? The broker rewrites its file when it applies a change; rocketui puts its "
-                             "saved version back and reads the values from the broker to check them.",
-                             confirm_label="Apply"),
-                lambda ok: self._apply_live(plan, hot) if ok else None)
+                ConfirmModal(
+                    "Apply to the running broker",
+                    f"Apply {keys} to {self.node.name} now, without a "
+                    "restart? The broker rewrites its file when it applies a change; rocketui puts its "
+                    "saved version back and reads the values from the broker to check them.",
+                    confirm_label="Apply",
+                ),
+                lambda ok: self._apply_live(plan, hot) if ok else None,
+            )
         else:
             self.offer_restart(f"{self.node.name} runs with the old values of: {', '.join(cold)}. Restart it now?")
 
@@ -204,8 +214,9 @@ class BrokerConfigScreen(FileFormScreen):
 
         async def body(record):  # journaled like every change: the request and the file put back
             addr = cluster.endpoint(node)
-            record.commands.append(f"{node.host}: UPDATE_BROKER_CONFIG to {addr}: "
-                                   + " ".join(f"{k}={v}" for k, v in updates.items()))
+            record.commands.append(
+                f"{node.host}: UPDATE_BROKER_CONFIG to {addr}: " + " ".join(f"{k}={v}" for k, v in updates.items())
+            )
             result = await apply_live(cluster, self.service.backend(node), node, plan, updates)
             if result.restored_file:
                 record.files.append(f"{node.host}: {plan.loaded.path} (rocketui's saved version put back)")
@@ -219,7 +230,9 @@ class BrokerConfigScreen(FileFormScreen):
             self.post_message(ConfigSaved(False, str(exc), final=True))
             return
         if result.ok:
-            text = f"applied and verified on {self.node.name}: " + ", ".join(f"{k}={v}" for k, v in result.applied.items())
+            text = f"applied and verified on {self.node.name}: " + ", ".join(
+                f"{k}={v}" for k, v in result.applied.items()
+            )
             self.post_message(ConfigSaved(True, text, final=True))
         else:
             wrong = "; ".join(f"{k}: wanted {w}, broker has {h}" for k, (w, h) in result.mismatched.items())

@@ -68,24 +68,29 @@ class FileFormScreen(Screen):
     def action_save(self) -> None:
         plan = self.plan
         if plan is None or plan.errors or not plan.changed:
-            self.notify("nothing to save" if plan is None or not plan.changed else "fix the errors first",
-                        severity="warning")
+            self.notify(
+                "nothing to save" if plan is None or not plan.changed else "fix the errors first", severity="warning"
+            )
             return
         if self.service.read_only:
             self.notify("read-only mode: saving is disabled", severity="error")
             return
-        body = (f"Write {plan.loaded.path} on host '{plan.loaded.host}' (atomic replace, the old content kept "
-                "as a timestamped .bak)?" + "".join(f"\n· {n}" for n in self.save_notes(plan)))
-        self.app.push_screen(ConfirmModal(self.SAVE_TITLE, body, confirm_label="Save",
-                                          details=plan.diff.splitlines()),
-                             lambda ok: self._save(plan) if ok else None)
+        body = (
+            f"Write {plan.loaded.path} on host '{plan.loaded.host}' (atomic replace, the old content kept "
+            "as a timestamped .bak)?" + "".join(f"\n· {n}" for n in self.save_notes(plan))
+        )
+        self.app.push_screen(
+            ConfirmModal(self.SAVE_TITLE, body, confirm_label="Save", details=plan.diff.splitlines()),
+            lambda ok: self._save(plan) if ok else None,
+        )
 
     @work(group="config-save", exclusive=True, exit_on_error=False)
     async def _save(self, plan: ce.EditPlan) -> None:
         backend = self.service.backend(self.node)
         try:  # through the node service: refused in read-only mode, journaled
-            saved = await self.service.save_file(self.JOURNAL_ACTION, self.node, lambda: ce.save(backend, plan),
-                                                 plan.loaded.path)
+            saved = await self.service.save_file(
+                self.JOURNAL_ACTION, self.node, lambda: ce.save(backend, plan), plan.loaded.path
+            )
         except (ce.ConfigEditError, NodeError, OSError) as exc:
             self.post_message(ConfigSaved(False, str(exc)))
             return
@@ -94,8 +99,9 @@ class FileFormScreen(Screen):
 
     def on_config_saved(self, message: ConfigSaved) -> None:
         if message.final:  # the end of a live apply or restart
-            self.notify(message.text, title=self.node.name, severity="information" if message.ok else "error",
-                        timeout=10)
+            self.notify(
+                message.text, title=self.node.name, severity="information" if message.ok else "error", timeout=10
+            )
             return
         if not message.ok:
             self.query_one("#config-problems", Static).update(message.text)
@@ -105,11 +111,17 @@ class FileFormScreen(Screen):
         self.saved(message)
 
     def offer_restart(self, text: str) -> None:
-        self.app.push_screen(ConfirmModal("Restart needed", text, confirm_label="Restart"),
-                             lambda ok: self._restart() if ok else None)
+        self.app.push_screen(
+            ConfirmModal("Restart needed", text, confirm_label="Restart"), lambda ok: self._restart() if ok else None
+        )
 
     @work(group="config-live", exclusive=True, exit_on_error=False)
     async def _restart(self) -> None:
         status = await self.service.restart(self.node)
-        self.post_message(ConfigSaved(status.state.value == "running",
-                                      f"{self.node.name}: {status.state.value} {status.message}".strip(), final=True))
+        self.post_message(
+            ConfigSaved(
+                status.state.value == "running",
+                f"{self.node.name}: {status.state.value} {status.message}".strip(),
+                final=True,
+            )
+        )

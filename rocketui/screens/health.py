@@ -18,8 +18,20 @@ from rocketui.services.mq_route import cluster_connector
 from rocketui.services.nodes import NodeService
 
 REFRESH_SECONDS = 5.0
-COLUMNS = ("cluster", "broker", "id", "address", "node", "version", "role", "in TPS", "out TPS", "disk",
-           "namesrvs", "problems")
+COLUMNS = (
+    "cluster",
+    "broker",
+    "id",
+    "address",
+    "node",
+    "version",
+    "role",
+    "in TPS",
+    "out TPS",
+    "disk",
+    "namesrvs",
+    "problems",
+)
 
 
 def _num(value: float | None, fmt: str = "{:.1f}") -> str:
@@ -78,13 +90,21 @@ class HealthScreen(Screen):
             rt = b.runtime
             problems = "; ".join(f"{p.kind.value}: {p.reason}" for p in b.problems)
             worst = "red" if not b.ok else ("yellow" if b.problems else "green")
-            table.add_row(b.cluster, b.broker_name, str(b.broker_id), b.addr, b.node or "(not in file)",
-                          (rt.version if rt and rt.version else "-"),
-                          (rt.role if rt and rt.role else ("MASTER" if b.broker_id == 0 else "SLAVE")),
-                          _num(rt.in_tps if rt else None), _num(rt.out_tps if rt else None),
-                          _num(rt.disk_ratio * 100 if rt and rt.disk_ratio is not None else None, "{:.0f}%"),
-                          f"{len(b.registered_at)}/{total}", Text(problems or (b.runtime_error or "ok"), style=worst),
-                          key=f"{b.cluster}/{b.broker_name}/{b.broker_id}/{b.addr}")
+            table.add_row(
+                b.cluster,
+                b.broker_name,
+                str(b.broker_id),
+                b.addr,
+                b.node or "(not in file)",
+                (rt.version if rt and rt.version else "-"),
+                (rt.role if rt and rt.role else ("MASTER" if b.broker_id == 0 else "SLAVE")),
+                _num(rt.in_tps if rt else None),
+                _num(rt.out_tps if rt else None),
+                _num(rt.disk_ratio * 100 if rt and rt.disk_ratio is not None else None, "{:.0f}%"),
+                f"{len(b.registered_at)}/{total}",
+                Text(problems or (b.runtime_error or "ok"), style=worst),
+                key=f"{b.cluster}/{b.broker_name}/{b.broker_id}/{b.addr}",
+            )
         lines = []
         for addr, error in report.namesrvs.items():
             lines.append(f"namesrv {addr}: " + ("[green]answering[/]" if error is None else f"[red]{error}[/]"))

@@ -11,7 +11,15 @@ from textual.widgets import Static
 
 from rocketui.keymap import KEYMAP, display_key
 
-SCOPE_TITLES = {"global": "Everywhere", "main": "Node table", "logs": "Log view", "config": "Forms", "journal": "Journal", "mqtest": "Test panel", "health": "Health"}
+SCOPE_TITLES = {
+    "global": "Everywhere",
+    "main": "Node table",
+    "logs": "Log view",
+    "config": "Forms",
+    "journal": "Journal",
+    "mqtest": "Test panel",
+    "health": "Health",
+}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -31,8 +39,9 @@ class HelpScreen(ModalScreen[None]):
         for key in KEYMAP:
             keys = app_keymap.get(key.id, key.keys)
             note = " (changes something; refused in read-only mode)" if key.mutating else ""
-            table.add_row(SCOPE_TITLES.get(key.scope, key.scope.capitalize()), display_key(keys),
-                          key.description + note)
+            table.add_row(
+                SCOPE_TITLES.get(key.scope, key.scope.capitalize()), display_key(keys), key.description + note
+            )
         return table
 
     def action_close(self) -> None:

@@ -59,8 +59,17 @@ class JournalScreen(Screen):
             first = e.commands[0] if e.commands else (f"wrote {e.files[0]}" if e.files else "")
             more = f" (+{len(e.commands) + len(e.files) - 1})" if len(e.commands) + len(e.files) > 1 else ""
             outcome = e.outcome if e.outcome == "ok" else f"[red]{e.outcome}[/]"
-            table.add_row(e.when(), e.user, e.action, e.node or "-", e.host or "-", outcome, f"{e.duration:.1f}s",
-                          first[:80] + more, key=str(i))
+            table.add_row(
+                e.when(),
+                e.user,
+                e.action,
+                e.node or "-",
+                e.host or "-",
+                outcome,
+                f"{e.duration:.1f}s",
+                first[:80] + more,
+                key=str(i),
+            )
         self._detail()
 
     @on(Input.Changed, "#journal-filter")
@@ -76,7 +85,9 @@ class JournalScreen(Screen):
         table = self.query_one(DataTable)
         detail = self.query_one("#journal-detail", Static)
         if table.row_count == 0:
-            detail.update("no entries" + (" match the filter" if self.query_one("#journal-filter", Input).value else ""))
+            detail.update(
+                "no entries" + (" match the filter" if self.query_one("#journal-filter", Input).value else "")
+            )
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         e = self.entries[int(str(key))]

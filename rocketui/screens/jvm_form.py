@@ -15,13 +15,16 @@ from textual.widgets import Button, Header, Input, Label, Static
 from rocketui.cluster import Node
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.rocketmq import jvm_script
+from rocketui.screens.file_form import FileFormScreen
 from rocketui.services import config_edit as ce
 from rocketui.services.nodes import NodeService
-from rocketui.screens.file_form import FileFormScreen
 
 FIELD_HELP = {
-    "Xms": "initial heap", "Xmx": "maximum heap (≥ Xms)", "Xmn": "young generation (< Xmx)",
-    "MetaspaceSize": "metaspace size that triggers the first GC", "MaxMetaspaceSize": "metaspace limit",
+    "Xms": "initial heap",
+    "Xmx": "maximum heap (≥ Xms)",
+    "Xmn": "young generation (< Xmx)",
+    "MetaspaceSize": "metaspace size that triggers the first GC",
+    "MaxMetaspaceSize": "metaspace limit",
     "MaxDirectMemorySize": "off-heap buffers (the broker's transient store and netty)",
 }
 
@@ -66,13 +69,16 @@ class JvmMemoryScreen(FileFormScreen):
             return
         self.loaded = message.loaded
         self.flags = jvm_script.scan(self.loaded.data.decode("latin-1"))
-        where.update(f"{self.node.kind.value} [b]{self.node.name}[/] · {self.loaded.path} on host "
-                     f"'{self.loaded.host}'" + ("  ·  [yellow]running[/]" if self.node_running else ""))
+        where.update(
+            f"{self.node.kind.value} [b]{self.node.name}[/] · {self.loaded.path} on host "
+            f"'{self.loaded.host}'" + ("  ·  [yellow]running[/]" if self.node_running else "")
+        )
         self._filling = True
         for flag in jvm_script.FLAGS:
             self.query_one(f"#f-{flag}", Input).value = self.flags.value(flag) or ""
-            self.query_one(f"#e-{flag}", Static).update(f"{FIELD_HELP[flag]} · in the script: "
-                                                        f"{self.flags.describe(flag)}")
+            self.query_one(f"#e-{flag}", Static).update(
+                f"{FIELD_HELP[flag]} · in the script: {self.flags.describe(flag)}"
+            )
         self._filling = False
         # who shares the script, and every one of them (this node too) whose cluster-file jvm: wins
         notes = ce.script_notes(self.service.cluster, self.node, {f: None for f in jvm_script.FLAGS})
@@ -110,8 +116,11 @@ class JvmMemoryScreen(FileFormScreen):
         if self.loaded is None:
             return
         changes = self.changes()
-        bad = [f for f, v in changes.items() if (v and jvm_script.size_problem(f, v))
-               or (v is None and f not in jvm_script.REMOVABLE)]
+        bad = [
+            f
+            for f, v in changes.items()
+            if (v and jvm_script.size_problem(f, v)) or (v is None and f not in jvm_script.REMOVABLE)
+        ]
         box = self.query_one("#config-problems", Static)
         save = self.query_one("#save", Button)
         if bad or blocked:
@@ -147,5 +156,7 @@ class JvmMemoryScreen(FileFormScreen):
         self._load()
         if "restart needed: " in message.text:
             reasons = message.text.split("restart needed: ", 1)[1]
-            self.offer_restart(f"{self.node.name} runs with other memory flags than its launcher now gives it: "
-                               f"{reasons}. Restart it now?")
+            self.offer_restart(
+                f"{self.node.name} runs with other memory flags than its launcher now gives it: "
+                f"{reasons}. Restart it now?"
+            )

@@ -41,8 +41,15 @@ class LogsScreen(Screen):
     BINDINGS = bindings("logs")
     KEYMAP_SCOPE = "logs"
 
-    def __init__(self, logs: LogService, nodes: list[Node], *, merged: bool = False,
-                 max_lines: int = 20_000, initial_lines: int = 500) -> None:
+    def __init__(
+        self,
+        logs: LogService,
+        nodes: list[Node],
+        *,
+        merged: bool = False,
+        max_lines: int = 20_000,
+        initial_lines: int = 500,
+    ) -> None:
         super().__init__()
         self.logs = logs
         self.nodes = nodes

@@ -6,8 +6,8 @@ from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from rocketui.cluster import Node
 from rocketui.keymap import bindings
@@ -40,8 +40,10 @@ class MainScreen(Screen):
     def _banner(self) -> str:
         mode = "  [b red]READ-ONLY[/]" if self.service.read_only else ""
         warn = "".join(f"\n[yellow]warning:[/] {w}" for w in self.cluster.warnings)
-        return (f"cluster [b]{self.cluster.name}[/]  ·  {self.cluster.source}  ·  "
-                f"RocketMQ {self.cluster.rocketmq.version}  ·  namesrv {self.cluster.namesrv_addr() or '-'}{mode}{warn}")
+        return (
+            f"cluster [b]{self.cluster.name}[/]  ·  {self.cluster.source}  ·  "
+            f"RocketMQ {self.cluster.rocketmq.version}  ·  namesrv {self.cluster.namesrv_addr() or '-'}{mode}{warn}"
+        )
 
     def on_mount(self) -> None:
         self.query_one(NodeTable).focus()
@@ -150,8 +152,11 @@ class MainScreen(Screen):
         if node is None:
             return
         if node.kind is not NodeKind.BROKER:
-            self.notify(f"{node.name} is a namesrv: its properties come from the cluster file "
-                        f"({self.cluster.source}, node '{node.name}'); m edits its JVM memory", severity="warning")
+            self.notify(
+                f"{node.name} is a namesrv: its properties come from the cluster file "
+                f"({self.cluster.source}, node '{node.name}'); m edits its JVM memory",
+                severity="warning",
+            )
             return
         self.app.push_screen(BrokerConfigScreen(self.service, node, node_running=self._node_is_running(node)))
 
@@ -207,25 +212,35 @@ class MainScreen(Screen):
                 plan = await self.service.plan(step, node)
             except Exception as exc:  # an unreachable host: say so in the dialog, do not guess
                 plan = [f"{node.host}: cannot tell ({type(exc).__name__}: {exc})"]
-            lines += [f"[{node.name}] {line}" for line in plan] or [f"[{node.name}] nothing to do "
-                                                                    f"({'not running' if step == 'stop' else 'already running'})"]
+            lines += [f"[{node.name}] {line}" for line in plan] or [
+                f"[{node.name}] nothing to do ({'not running' if step == 'stop' else 'already running'})"
+            ]
         self.post_message(PlanReady(action, nodes, lines))
 
     def on_plan_ready(self, message: PlanReady) -> None:
         action, nodes = message.action, message.nodes
         one = nodes[0] if len(nodes) == 1 and not action.endswith("_all") else None
-        verb = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all",
-                "stop_all": "Stop all"}[action]
+        verb = {
+            "start": "Start",
+            "stop": "Stop",
+            "restart": "Restart",
+            "start_all": "Start all",
+            "stop_all": "Stop all",
+        }[action]
         if one is not None:
             body = f"{verb} {one.kind.value} '{one.name}' on host '{one.host}'? These commands will run:"
             if action in ("stop", "restart"):
-                body += ("\n(SIGTERM to this node's JVM only; other nodes on the host keep running. SIGKILL only "
-                         "if it has not exited after 30 s.)")
+                body += (
+                    "\n(SIGTERM to this node's JVM only; other nodes on the host keep running. SIGKILL only "
+                    "if it has not exited after 30 s.)"
+                )
         else:
             order = "brokers first, then namesrvs" if action == "stop_all" else "namesrvs first, then brokers"
             body = f"{verb}: every node of cluster '{self.cluster.name}' ({order}). These commands will run:"
-        self.app.push_screen(ConfirmModal(f"{verb}", body, confirm_label=verb, details=message.lines),
-                             lambda ok: self.run_action(action, one) if ok else None)
+        self.app.push_screen(
+            ConfirmModal(f"{verb}", body, confirm_label=verb, details=message.lines),
+            lambda ok: self.run_action(action, one) if ok else None,
+        )
 
     def select_and_run(self, name: str, action: str) -> None:
         """Put the cursor on node `name` and run a node action (from the command palette)."""
@@ -264,14 +279,20 @@ class MainScreen(Screen):
             self.notify("no brokers to restart", severity="warning")
             return
         steps = "\n".join(f"  {i}. {n.name} ({n.role.value if n.role else ''})" for i, n in enumerate(order, 1))
-        self.confirm("Rolling restart", "Restart the brokers one at a time, slaves before their master; each "
-                     "must be registered at every namesrv again before the next one stops. The first failure "
-                     f"stops the run.\n{steps}", lambda: self.run_action("rolling_restart", None), label="Restart")
+        self.confirm(
+            "Rolling restart",
+            "Restart the brokers one at a time, slaves before their master; each "
+            "must be registered at every namesrv again before the next one stops. The first failure "
+            f"stops the run.\n{steps}",
+            lambda: self.run_action("rolling_restart", None),
+            label="Restart",
+        )
 
     def confirm(self, title: str, body: str, then, *, label: str) -> None:
         def done(ok: bool | None) -> None:
             if ok:
                 then()
+
         self.app.push_screen(ConfirmModal(title, body, confirm_label=label), done)
 
     @work(group="actions", exit_on_error=False)

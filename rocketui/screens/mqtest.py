@@ -45,24 +45,35 @@ class MqTestScreen(Screen):
         yield Header(show_clock=False)
         with Horizontal(id="mq-body"):
             with VerticalScroll(id="mq-form"):
-                for label, ident, value in (("topic", "topic", "TopicTest"), ("messages", "count", "1000"),
-                                            ("body bytes", "size", "128"), ("tag", "tag", ""),
-                                            ("keys (space separated)", "keys", ""),
-                                            ("async in flight", "inflight", "32"),
-                                            ("rate msg/s (empty: max)", "rate", ""),
-                                            ("consumer group", "group", DEFAULT_GROUP)):
+                for label, ident, value in (
+                    ("topic", "topic", "TopicTest"),
+                    ("messages", "count", "1000"),
+                    ("body bytes", "size", "128"),
+                    ("tag", "tag", ""),
+                    ("keys (space separated)", "keys", ""),
+                    ("async in flight", "inflight", "32"),
+                    ("rate msg/s (empty: max)", "rate", ""),
+                    ("consumer group", "group", DEFAULT_GROUP),
+                ):
                     with Horizontal(classes="mq-row"):
                         yield Label(label, classes="mq-label")
                         yield Input(value, id=f"mq-{ident}", classes="mq-input")
                 with Horizontal(classes="mq-row"):
                     yield Label("send mode", classes="mq-label")
-                    yield Select([(m.value, m.value) for m in SendMode], value=SendMode.SYNC.value,
-                                 allow_blank=False, id="mq-mode", classes="mq-input")
+                    yield Select(
+                        [(m.value, m.value) for m in SendMode],
+                        value=SendMode.SYNC.value,
+                        allow_blank=False,
+                        id="mq-mode",
+                        classes="mq-input",
+                    )
                 with Horizontal(classes="mq-row"):
                     yield Label("create if missing on", classes="mq-label")
                     options = [("don't create", NO_CREATE), (f"cluster {self.cluster.name}", f"c:{self.cluster.name}")]
-                    options += [(f"broker {n}", f"b:{n}") for n in sorted({b.broker_name or b.name
-                                                                             for b in self.cluster.brokers})]
+                    options += [
+                        (f"broker {n}", f"b:{n}")
+                        for n in sorted({b.broker_name or b.name for b in self.cluster.brokers})
+                    ]
                     yield Select(options, value=NO_CREATE, allow_blank=False, id="mq-create", classes="mq-input")
                 with Horizontal(id="mq-buttons"):
                     yield Button("Run (F5)", id="mq-run", variant="primary")
@@ -84,6 +95,7 @@ class MqTestScreen(Screen):
     # ------------------------------------------------------------------ the form
     def spec(self) -> ProduceSpec:
         """The form as a ProduceSpec; ValueError says which field is wrong."""
+
         def num(ident: str, kind: type, label: str) -> float | int | None:
             text = self.query_one(f"#mq-{ident}", Input).value.strip()
             if not text:
@@ -103,12 +115,17 @@ class MqTestScreen(Screen):
             create = TopicCreation(cluster=create_choice[2:])
         elif create_choice.startswith("b:"):
             create = TopicCreation(broker=create_choice[2:])
-        spec = ProduceSpec(topic=self.query_one("#mq-topic", Input).value.strip(),
-                           count=int(count if count is not None else 0), body_size=int(size if size is not None else 0),
-                           tag=self.query_one("#mq-tag", Input).value.strip() or None,
-                           keys=tuple(self.query_one("#mq-keys", Input).value.split()),
-                           mode=SendMode(str(self.query_one("#mq-mode", Select).value)),
-                           in_flight=int(inflight if inflight is not None else 1), rate=rate, create=create)
+        spec = ProduceSpec(
+            topic=self.query_one("#mq-topic", Input).value.strip(),
+            count=int(count if count is not None else 0),
+            body_size=int(size if size is not None else 0),
+            tag=self.query_one("#mq-tag", Input).value.strip() or None,
+            keys=tuple(self.query_one("#mq-keys", Input).value.split()),
+            mode=SendMode(str(self.query_one("#mq-mode", Select).value)),
+            in_flight=int(inflight if inflight is not None else 1),
+            rate=rate,
+            create=create,
+        )
         problems = spec.problems()
         if problems:
             raise ValueError("; ".join(problems))
@@ -150,21 +167,30 @@ class MqTestScreen(Screen):
         namesrvs = cluster_namesrvs(self.cluster)
 
         async def body(record: ActionRecord) -> tuple[ProduceReport, VerifyReport | None]:
-            record.commands.append(f"produce {spec.count} x {spec.body_size} B to {spec.topic} ({spec.mode.value})"
-                                   + (f", create topic on {spec.create.cluster or spec.create.broker}"
-                                      if spec.create else ""))
-            self.run = ProduceRun(spec, namesrvs, connector=connector,
-                                  on_progress=lambda p: self.post_message(MqTestUpdate(progress=p)))
+            record.commands.append(
+                f"produce {spec.count} x {spec.body_size} B to {spec.topic} ({spec.mode.value})"
+                + (f", create topic on {spec.create.cluster or spec.create.broker}" if spec.create else "")
+            )
+            self.run = ProduceRun(
+                spec, namesrvs, connector=connector, on_progress=lambda p: self.post_message(MqTestUpdate(progress=p))
+            )
             report = await self.run.run()
             record.commands += [f"note: {n}" for n in report.notes]
             verified = None
             if report.expected:
                 self.post_message(MqTestUpdate(text="consuming the messages back…"))
-                verified = await verify_run(report, namesrvs, group=group, connector=connector,
-                                            on_progress=lambda got, want: self.post_message(
-                                                MqTestUpdate(text=f"consumed {got} of {want}")))
+                verified = await verify_run(
+                    report,
+                    namesrvs,
+                    group=group,
+                    connector=connector,
+                    on_progress=lambda got, want: self.post_message(MqTestUpdate(text=f"consumed {got} of {want}")),
+                )
                 if not verified.ok:
-                    record.outcome, record.error = "failed", f"{verified.missing} missing, {verified.duplicated} duplicated"
+                    record.outcome, record.error = (
+                        "failed",
+                        f"{verified.missing} missing, {verified.duplicated} duplicated",
+                    )
             return report, verified
 
         try:
@@ -196,11 +222,16 @@ class MqTestScreen(Screen):
             self._result(self._summary(message.report, message.verified))
         if message.quickstart is not None:
             q = message.quickstart
-            what = (f"SEND_OK {q.send_ok}, failed {q.send_failed}" if q.which is Which.PRODUCER
-                    else f"received {q.received}")
+            what = (
+                f"SEND_OK {q.send_ok}, failed {q.send_failed}"
+                if q.which is Which.PRODUCER
+                else f"received {q.received}"
+            )
             colour = "green" if q.ok else "red"
-            self._result(f"[{colour}]quickstart {q.which.value}: {what}; {q.lines} lines, "
-                         f"{q.duration:.1f}s, exit {q.exit_status}[/]\n$ {q.command}")
+            self._result(
+                f"[{colour}]quickstart {q.which.value}: {what}; {q.lines} lines, "
+                f"{q.duration:.1f}s, exit {q.exit_status}[/]\n$ {q.command}"
+            )
         if message.line is not None:
             self.query_one("#mq-output", Log).write_line(message.line)
         if message.done:
@@ -210,8 +241,10 @@ class MqTestScreen(Screen):
     def _show_progress(self, p: ProduceProgress) -> None:
         self.query_one("#mq-progress", ProgressBar).update(progress=p.sent + p.failed)
         lat = p.latency
-        lines = [f"{p.phase.value}: sent {p.sent:,} of {p.requested:,}  ·  failed {p.failed:,}  ·  "
-                 f"{p.recent_rate or p.rate:,.0f} msg/s  ·  in flight {p.in_flight}"]
+        lines = [
+            f"{p.phase.value}: sent {p.sent:,} of {p.requested:,}  ·  failed {p.failed:,}  ·  "
+            f"{p.recent_rate or p.rate:,.0f} msg/s  ·  in flight {p.in_flight}"
+        ]
         if lat:
             lines.append(f"latency p50 {_ms(lat.p50_ms)}  p99 {_ms(lat.p99_ms)}  max {_ms(lat.max_ms)}")
         if p.errors:
@@ -234,8 +267,10 @@ class MqTestScreen(Screen):
         if verified is None:
             return head + notes
         colour = "green" if verified.ok else "red"
-        text = (f"{head}\n[{colour}]sent {verified.sent:,} · stored {verified.stored:,} · received "
-                f"{verified.received:,} · missing {verified.missing:,} · duplicated {verified.duplicated:,}[/]")
+        text = (
+            f"{head}\n[{colour}]sent {verified.sent:,} · stored {verified.stored:,} · received "
+            f"{verified.received:,} · missing {verified.missing:,} · duplicated {verified.duplicated:,}[/]"
+        )
         if verified.first_missing:
             text += "\nfirst missing: " + ", ".join(verified.first_missing[:5])
         if not verified.complete:
@@ -260,8 +295,10 @@ class MqTestScreen(Screen):
         log = self.query_one("#mq-output", Log)
         log.clear()
         log.display = True
-        self._result(f"running the quickstart {which.value} (bin/tools.sh org.apache.rocketmq.example.quickstart."
-                     f"{which.value.capitalize()})…")
+        self._result(
+            f"running the quickstart {which.value} (bin/tools.sh org.apache.rocketmq.example.quickstart."
+            f"{which.value.capitalize()})…"
+        )
         self._set_busy(True)
         self._run_quickstart(which)
 

@@ -10,9 +10,15 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rocketui.keymap import display_key, keys_for
 
-NODE_ACTIONS = (("Start", "start"), ("Stop", "stop"), ("Restart", "restart"), ("Logs of", "logs"),
-                ("Edit properties of", "edit_config"), ("JVM memory of", "edit_memory"),
-                ("Copy address of", "copy_address"))
+NODE_ACTIONS = (
+    ("Start", "start"),
+    ("Stop", "stop"),
+    ("Restart", "restart"),
+    ("Logs of", "logs"),
+    ("Edit properties of", "edit_config"),
+    ("JVM memory of", "edit_memory"),
+    ("Copy address of", "copy_address"),
+)
 
 
 class ScreenCommands(Provider):
@@ -31,8 +37,13 @@ class ScreenCommands(Provider):
                 for verb, action in NODE_ACTIONS:
                     if action == "edit_config" and node.kind.value != "broker":
                         continue
-                    found.append((f"{verb} {node.name}", partial(select, node.name, action),
-                                  f"{node.kind.value} on host {node.host}"))
+                    found.append(
+                        (
+                            f"{verb} {node.name}",
+                            partial(select, node.name, action),
+                            f"{node.kind.value} on host {node.host}",
+                        )
+                    )
         return found
 
     async def discover(self) -> Hits:

@@ -14,7 +14,7 @@ from rocketui.rocketmq.layout import BROKER_DEFAULT_PORT
 def _line_of(text: str, key: str) -> int:
     for i, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip()
-        if stripped.startswith(key) and stripped[len(key):len(key) + 1] in ("=", ":", " ", "\t"):
+        if stripped.startswith(key) and stripped[len(key) : len(key) + 1] in ("=", ":", " ", "\t"):
             return i
     return 0
 
@@ -36,12 +36,13 @@ def check_broker_config(cluster: Cluster, node: Node, path: str, data: bytes) ->
         line = _line_of(text, key)
         where = f"{path}:{line}" if line else path
         if raw is not None and raw != raw.strip():
-            problems.append(f"{where}: {key}={raw!r} has leading/trailing whitespace, which RocketMQ silently "
-                            "ignores for numbers and booleans; remove it")
+            problems.append(
+                f"{where}: {key}={raw!r} has leading/trailing whitespace, which RocketMQ silently "
+                "ignores for numbers and booleans; remove it"
+            )
         elif value is None or value.strip() != want:
             shown = "not set" if raw is None else f"{key}={raw}"
-            problems.append(f"{where}: {shown} but the cluster file says {source} ({node.pos}); "
-                            f"expected {key}={want}")
+            problems.append(f"{where}: {shown} but the cluster file says {source} ({node.pos}); expected {key}={want}")
 
     expect("brokerClusterName", cluster.name, "DefaultCluster", f"cluster: {cluster.name}")
     expect("brokerName", node.broker_name or "", None, f"broker_name: {node.broker_name}")

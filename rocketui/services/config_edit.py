@@ -98,8 +98,10 @@ async def load(backend: Backend, path: str) -> Loaded:
 def broker_config_location(cluster: Cluster, node: Node) -> str:
     """The broker's `-c` file as written in the cluster file (a namesrv's is generated)."""
     if node.kind is not NodeKind.BROKER:
-        raise ConfigEditError(f"node '{node.name}' is a namesrv: its properties file is written from the cluster "
-                              f"file ('properties:' of the node, {node.pos}) at every start; edit them there")
+        raise ConfigEditError(
+            f"node '{node.name}' is a namesrv: its properties file is written from the cluster "
+            f"file ('properties:' of the node, {node.pos}) at every start; edit them there"
+        )
     return node_config_path(cluster, node)
 
 
@@ -122,9 +124,15 @@ def _key_of(problem: Problem) -> tuple[str, str | None, str]:
     return (problem.severity, problem.key, problem.message)
 
 
-def plan_properties(loaded: Loaded, set_: Mapping[str, str] | None = None, unset: Iterable[str] = (), *,
-                    known: KnownKeys | None = None, cluster: Cluster | None = None,
-                    node: Node | None = None) -> EditPlan:
+def plan_properties(
+    loaded: Loaded,
+    set_: Mapping[str, str] | None = None,
+    unset: Iterable[str] = (),
+    *,
+    known: KnownKeys | None = None,
+    cluster: Cluster | None = None,
+    node: Node | None = None,
+) -> EditPlan:
     """New bytes, diff and problems of setting/unsetting broker keys.
 
     Errors: a new value RocketMQ would ignore or misread, an unknown key being set, a value with
@@ -158,8 +166,7 @@ def plan_properties(loaded: Loaded, set_: Mapping[str, str] | None = None, unset
             continue  # already reported above
         if _key_of(problem) in before:
             if problem.key not in set_:
-                problems.append(Problem(WARNING, problem.key, problem.message + " (already in the file)",
-                                        problem.line))
+                problems.append(Problem(WARNING, problem.key, problem.message + " (already in the file)", problem.line))
             else:
                 problems.append(problem)
         else:
@@ -169,13 +176,17 @@ def plan_properties(loaded: Loaded, set_: Mapping[str, str] | None = None, unset
         old_mismatch = set(check_broker_config(cluster, node, loaded.path, loaded.data))
         for message in check_broker_config(cluster, node, loaded.path, new):
             if message not in old_mismatch:
-                problems.append(Problem(WARNING, None, f"{message}; rocketui start refuses the node until the "
-                                        "cluster file and this file agree"))
+                problems.append(
+                    Problem(
+                        WARNING,
+                        None,
+                        f"{message}; rocketui start refuses the node until the cluster file and this file agree",
+                    )
+                )
     return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems), tuple(notes))
 
 
-def _property_notes(doc: PropertiesDoc, set_: Mapping[str, str], unset: Iterable[str],
-                    known: KnownKeys) -> list[str]:
+def _property_notes(doc: PropertiesDoc, set_: Mapping[str, str], unset: Iterable[str], known: KnownKeys) -> list[str]:
     changed = [k for k, v in set_.items() if doc.get(k) != v and k in known]
     removed = [k for k in unset if doc.get(k) is not None]  # a removal only applies at the next start
     notes: list[str] = []
@@ -184,11 +195,13 @@ def _property_notes(doc: PropertiesDoc, set_: Mapping[str, str], unset: Iterable
     if cold:
         notes.append(f"takes effect when the broker restarts: {', '.join(cold)}")
     if hot:
-        notes.append(f"can also be applied to a running broker without a restart (mqadmin updateBrokerConfig): "
-                     f"{', '.join(hot)}")
+        notes.append(
+            f"can also be applied to a running broker without a restart (mqadmin updateBrokerConfig): {', '.join(hot)}"
+        )
     if "namesrvAddr" in changed + removed:
-        notes.append("rocketui starts brokers with -n <the cluster's namesrvs>, which overrides namesrvAddr "
-                     "from this file")
+        notes.append(
+            "rocketui starts brokers with -n <the cluster's namesrvs>, which overrides namesrvAddr from this file"
+        )
     return notes
 
 
@@ -204,8 +217,13 @@ def plan_script(loaded: Loaded, changes: Mapping[str, str | None]) -> EditPlan:
     before = set(jvm_script.scan(text).problems())
     for message in jvm_script.scan(new_text).problems():
         hint = "" if "Xmn" not in message else "; set -Xmn too (say, a third to a half of -Xmx) or remove it"
-        problems.append(Problem(WARNING if message in before else ERROR, None,
-                                message + (" (already in the script)" if message in before else hint)))
+        problems.append(
+            Problem(
+                WARNING if message in before else ERROR,
+                None,
+                message + (" (already in the script)" if message in before else hint),
+            )
+        )
     new = new_text.encode("latin-1")
     return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems))
 
@@ -236,14 +254,18 @@ def cluster_file_overrides(node: Node) -> dict[str, str]:
 def script_notes(cluster: Cluster, node: Node, changes: Mapping[str, str | None]) -> list[str]:
     """Who else the script edit affects, and for whom the cluster file overrides it."""
     sharing = nodes_sharing_script(cluster, node)
-    notes = [f"{JVM_SCRIPT[node.kind].rsplit('/', 1)[-1]} on host '{node.host}' is used by "
-             f"{len(sharing)} node{'s' if len(sharing) != 1 else ''}: {', '.join(n.name for n in sharing)}"]
+    notes = [
+        f"{JVM_SCRIPT[node.kind].rsplit('/', 1)[-1]} on host '{node.host}' is used by "
+        f"{len(sharing)} node{'s' if len(sharing) != 1 else ''}: {', '.join(n.name for n in sharing)}"
+    ]
     for other in sharing:
         overridden = {f: v for f, v in cluster_file_overrides(other).items() if f in changes}
         if overridden:
             shown = " ".join(jvm_script.token(f, v) for f, v in overridden.items())
-            notes.append(f"{other.name}: the cluster file sets {shown} (jvm: of the node or defaults, passed as "
-                         "JAVA_OPT_EXT), which overrides the script; edit the cluster file to change it")
+            notes.append(
+                f"{other.name}: the cluster file sets {shown} (jvm: of the node or defaults, passed as "
+                "JAVA_OPT_EXT), which overrides the script; edit the cluster file to change it"
+            )
     return notes
 
 
@@ -256,8 +278,9 @@ def restart_reasons(node: Node, script: bytes, process: ProcessInfo | None) -> l
     return jvm_script.restart_reasons(process.argv, info, node.jvm.java_opt_ext())
 
 
-async def running_jvm(cluster: Cluster, backend: Backend, node: Node,
-                      processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
+async def running_jvm(
+    cluster: Cluster, backend: Backend, node: Node, processes: list[ProcessInfo] | None = None
+) -> ProcessInfo | None:
     """The node's JVM, recognised by main class and `-c` file (see node_match)."""
     if processes is None:
         processes = await backend.processes("java")
@@ -283,16 +306,19 @@ async def save(backend: Backend, plan: EditPlan, *, now: float | None = None) ->
         n += 1
     suffix += f".{n}" if n > 1 else ""
     try:
-        stat = await backend.write_file(loaded.path, plan.new, expect=loaded.stat, backup_suffix=suffix,
-                                        mode=loaded.stat.mode)
+        stat = await backend.write_file(
+            loaded.path, plan.new, expect=loaded.stat, backup_suffix=suffix, mode=loaded.stat.mode
+        )
     except FileChanged:
         raise ConfigConflict(await _conflict_message(backend, loaded)) from None
     return Saved(loaded.path, loaded.path + suffix, stat)
 
 
 async def _conflict_message(backend: Backend, loaded: Loaded) -> str:
-    head = (f"{loaded.path} on host '{loaded.host}' changed on disk after it was loaded; nothing was written "
-            "(your edit would have overwritten that change).")
+    head = (
+        f"{loaded.path} on host '{loaded.host}' changed on disk after it was loaded; nothing was written "
+        "(your edit would have overwritten that change)."
+    )
     try:
         current = await backend.read_file(loaded.path)
     except FileNotFoundError:

@@ -50,19 +50,29 @@ def host_cell(status: NodeStatus | None, host: str) -> str:
 
 
 def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: float | None = None) -> tuple[str, ...]:
-    return (node.name, node.kind.value, host_cell(status, node.host), address(cluster, node), role(node),
-            status.state.value if status else "unknown",
-            str(status.pid) if status and status.pid else "",
-            uptime(status.started_at if status else None, now), registered(status),
-            status.note if status else "")
+    return (
+        node.name,
+        node.kind.value,
+        host_cell(status, node.host),
+        address(cluster, node),
+        role(node),
+        status.state.value if status else "unknown",
+        str(status.pid) if status and status.pid else "",
+        uptime(status.started_at if status else None, now),
+        registered(status),
+        status.note if status else "",
+    )
 
 
 def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     rows = [COLUMNS] + [status_row(cluster, n, statuses.get(n.name)) for n in cluster.nodes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
-    down = {n.host: s.host_state for n in cluster.nodes if (s := statuses.get(n.name))
-            and s.host_state.startswith("unreachable")}
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]
+    down = {
+        n.host: s.host_state
+        for n in cluster.nodes
+        if (s := statuses.get(n.name)) and s.host_state.startswith("unreachable")
+    }
     said = {n.name for n in cluster.nodes if n.host in down}  # their message is the host's reason
     notes = [f"host {host}: {state}" for host, state in down.items()]
     notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in said]

@@ -39,9 +39,14 @@ class PlannedFile:
 
     def diff(self) -> str:
         where = f"{self.node.host}:{self.path}"
-        return "".join(difflib.unified_diff((self.old or "").splitlines(keepends=True), self.new.splitlines(keepends=True),
-                                            fromfile=f"{where} (current)" if self.old is not None else "/dev/null",
-                                            tofile=f"{where} (generated)"))
+        return "".join(
+            difflib.unified_diff(
+                (self.old or "").splitlines(keepends=True),
+                self.new.splitlines(keepends=True),
+                fromfile=f"{where} (current)" if self.old is not None else "/dev/null",
+                tofile=f"{where} (generated)",
+            )
+        )
 
 
 def generated_brokers(cluster: Cluster) -> list[Node]:
@@ -54,8 +59,10 @@ def generated_brokers(cluster: Cluster) -> list[Node]:
 async def plan(cluster: Cluster, pool: BackendPool) -> list[PlannedFile]:
     """What `generate` would write, for every broker the topology generated."""
     if cluster.topology is None:
-        raise GenerateError(f"{cluster.source} has no topology: section, so there is nothing to generate "
-                            "(see docs/cluster-format.md, 'Topology')")
+        raise GenerateError(
+            f"{cluster.source} has no topology: section, so there is nothing to generate "
+            "(see docs/cluster-format.md, 'Topology')"
+        )
     planned: list[PlannedFile] = []
     for node in generated_brokers(cluster):
         backend = pool.get(node.host)
@@ -80,9 +87,11 @@ async def write(pool: BackendPool, planned: list[PlannedFile], *, force: bool = 
     writing anything) when a file needs `force` and it was not given."""
     refused = [p for p in planned if p.needs_force and not force]
     if refused:
-        raise GenerateError("refusing to overwrite " + "; ".join(
-            f"{p.node.host}:{p.path} ({p.state.value})" for p in refused)
-            + "; compare with --dry-run, move your changes into the cluster file, then use --force")
+        raise GenerateError(
+            "refusing to overwrite "
+            + "; ".join(f"{p.node.host}:{p.path} ({p.state.value})" for p in refused)
+            + "; compare with --dry-run, move your changes into the cluster file, then use --force"
+        )
     written = []
     for p in planned:
         if not p.changes:

@@ -120,16 +120,26 @@ class BrokerRuntime:
             out_tps=_first_float(table.get("getTransferredTps")),
             disk_ratio=_first_float(table.get("commitLogDiskRatio")),
             active=None if active is None else active == "true",
-            role=role, put_today=_int(table.get("msgPutTotalTodayNow")),
+            role=role,
+            put_today=_int(table.get("msgPutTotalTodayNow")),
             get_today=_int(table.get("msgGetTotalTodayNow")),
             send_queue=_int(table.get("sendThreadPoolQueueSize")),
-            send_queue_capacity=_int(table.get("sendThreadPoolQueueCapacity")))
+            send_queue_capacity=_int(table.get("sendThreadPoolQueueCapacity")),
+        )
 
     def to_json(self) -> dict[str, object]:
-        return {"version": self.version, "in_tps": self.in_tps, "out_tps": self.out_tps,
-                "disk_ratio": self.disk_ratio, "active": self.active, "role": self.role,
-                "put_today": self.put_today, "get_today": self.get_today, "send_queue": self.send_queue,
-                "send_queue_capacity": self.send_queue_capacity}
+        return {
+            "version": self.version,
+            "in_tps": self.in_tps,
+            "out_tps": self.out_tps,
+            "disk_ratio": self.disk_ratio,
+            "active": self.active,
+            "role": self.role,
+            "put_today": self.put_today,
+            "get_today": self.get_today,
+            "send_queue": self.send_queue,
+            "send_queue_capacity": self.send_queue_capacity,
+        }
 
 
 @dataclass(frozen=True)
@@ -149,10 +159,17 @@ class BrokerHealth:
         return all(p.level is not Level.PROBLEM for p in self.problems)
 
     def to_json(self) -> dict[str, object]:
-        return {"cluster": self.cluster, "broker_name": self.broker_name, "broker_id": self.broker_id,
-                "addr": self.addr, "node": self.node, "registered_at": list(self.registered_at),
-                "runtime": self.runtime.to_json() if self.runtime else None, "runtime_error": self.runtime_error,
-                "problems": [p.to_json() for p in self.problems]}
+        return {
+            "cluster": self.cluster,
+            "broker_name": self.broker_name,
+            "broker_id": self.broker_id,
+            "addr": self.addr,
+            "node": self.node,
+            "registered_at": list(self.registered_at),
+            "runtime": self.runtime.to_json() if self.runtime else None,
+            "runtime_error": self.runtime_error,
+            "problems": [p.to_json() for p in self.problems],
+        }
 
 
 @dataclass(frozen=True)
@@ -179,9 +196,15 @@ class HealthReport:
         return all(p.level is not Level.PROBLEM for _, p in self.all_problems())
 
     def to_json(self) -> dict[str, object]:
-        return {"ok": self.ok, "namesrvs": self.namesrvs, "problems": [p.to_json() for p in self.problems],
-                "clusters": {c: {n: {str(i): row.to_json() for i, row in ids.items()} for n, ids in names.items()}
-                             for c, names in self.tree().items()}}
+        return {
+            "ok": self.ok,
+            "namesrvs": self.namesrvs,
+            "problems": [p.to_json() for p in self.problems],
+            "clusters": {
+                c: {n: {str(i): row.to_json() for i, row in ids.items()} for n, ids in names.items()}
+                for c, names in self.tree().items()
+            },
+        }
 
 
 def _version(text: str) -> str:
@@ -189,14 +212,18 @@ def _version(text: str) -> str:
     return text.strip().lstrip("Vv").replace("_", ".")
 
 
-def build_health(cluster: Cluster, views: Mapping[str, ClusterInfo | BaseException | str],
-                 runtime: Mapping[str, BrokerRuntime | str]) -> HealthReport:
+def build_health(
+    cluster: Cluster, views: Mapping[str, ClusterInfo | BaseException | str], runtime: Mapping[str, BrokerRuntime | str]
+) -> HealthReport:
     """`views`: namesrv address → its cluster info or why it failed; `runtime`: broker address →
     its runtime or why asking failed (addresses missing from it were not asked)."""
     answered = {ns: v for ns, v in views.items() if isinstance(v, ClusterInfo)}
     namesrvs = {ns: None if isinstance(v, ClusterInfo) else str(v) for ns, v in views.items()}
-    global_problems = [Problem(HealthKind.NAMESRV_DOWN, f"namesrv {ns} did not answer: {err}")
-                       for ns, err in namesrvs.items() if err is not None]
+    global_problems = [
+        Problem(HealthKind.NAMESRV_DOWN, f"namesrv {ns} did not answer: {err}")
+        for ns, err in namesrvs.items()
+        if err is not None
+    ]
 
     seen: dict[str, dict[str, tuple[str, str, int]]] = {}  # addr → namesrv → identity
     for ns, info in answered.items():
@@ -229,30 +256,63 @@ def build_health(cluster: Cluster, views: Mapping[str, ClusterInfo | BaseExcepti
         rt_error = info if isinstance(info, str) else None
         problems = list(by_node.get(node.name, [])) if node else []
         problems += _own_problems(cluster, node, addr, where, answered, rt, rt_error, cname, bname)
-        rows.append(BrokerHealth(cluster=cname, broker_name=bname, broker_id=bid, addr=addr,
-                                 node=node.name if node else None, registered_at=tuple(sorted(where)),
-                                 runtime=rt, runtime_error=rt_error, problems=tuple(problems)))
+        rows.append(
+            BrokerHealth(
+                cluster=cname,
+                broker_name=bname,
+                broker_id=bid,
+                addr=addr,
+                node=node.name if node else None,
+                registered_at=tuple(sorted(where)),
+                runtime=rt,
+                runtime_error=rt_error,
+                problems=tuple(problems),
+            )
+        )
     rows.sort(key=lambda r: (r.cluster, r.broker_name, r.broker_id, r.addr))
     return HealthReport(tuple(rows), namesrvs, tuple(global_problems))
 
 
-def _own_problems(cluster: Cluster, node: Node | None, addr: str, where: Mapping[str, object],
-                  answered: Mapping[str, ClusterInfo], rt: BrokerRuntime | None, rt_error: str | None,
-                  cname: str, bname: str) -> list[Problem]:
+def _own_problems(
+    cluster: Cluster,
+    node: Node | None,
+    addr: str,
+    where: Mapping[str, object],
+    answered: Mapping[str, ClusterInfo],
+    rt: BrokerRuntime | None,
+    rt_error: str | None,
+    cname: str,
+    bname: str,
+) -> list[Problem]:
     out: list[Problem] = []
     if node is None:
         ours = cname == cluster.name or bname in {b.broker_name for b in cluster.brokers}
         if ours:
-            out.append(Problem(HealthKind.UNEXPECTED, f"{bname} at {addr} is registered in cluster {cname} "
-                                                      f"but the cluster file defines no broker at {addr}"))
+            out.append(
+                Problem(
+                    HealthKind.UNEXPECTED,
+                    f"{bname} at {addr} is registered in cluster {cname} "
+                    f"but the cluster file defines no broker at {addr}",
+                )
+            )
         else:
-            out.append(Problem(HealthKind.FOREIGN, f"registered in cluster {cname}, which the cluster file "
-                                                   "does not define", Level.WARNING))
+            out.append(
+                Problem(
+                    HealthKind.FOREIGN,
+                    f"registered in cluster {cname}, which the cluster file does not define",
+                    Level.WARNING,
+                )
+            )
     if rt is None and rt_error is not None:
         if where:
-            out.append(Problem(HealthKind.UNREACHABLE, f"registered at {', '.join(sorted(where))} but does not "
-                                                       f"answer: {rt_error} (a namesrv drops a dead broker "
-                                                       "within 120 s)"))
+            out.append(
+                Problem(
+                    HealthKind.UNREACHABLE,
+                    f"registered at {', '.join(sorted(where))} but does not "
+                    f"answer: {rt_error} (a namesrv drops a dead broker "
+                    "within 120 s)",
+                )
+            )
         elif answered and node is not None:
             out.append(Problem(HealthKind.MISSING, f"not registered at any namesrv and not answering: {rt_error}"))
         elif node is not None:
@@ -261,24 +321,35 @@ def _own_problems(cluster: Cluster, node: Node | None, addr: str, where: Mapping
         return out
     if rt.disk_ratio is not None:
         if rt.disk_ratio >= DISK_FULL_RATIO:
-            out.append(Problem(HealthKind.DISK_FULL, f"commit log disk {rt.disk_ratio:.0%} used: at "
-                                                     f"{DISK_FULL_RATIO:.0%} the broker refuses writes"))
+            out.append(
+                Problem(
+                    HealthKind.DISK_FULL,
+                    f"commit log disk {rt.disk_ratio:.0%} used: at {DISK_FULL_RATIO:.0%} the broker refuses writes",
+                )
+            )
         elif rt.disk_ratio >= DISK_HIGH_RATIO:
-            out.append(Problem(HealthKind.DISK_HIGH, f"commit log disk {rt.disk_ratio:.0%} used: above "
-                                                     f"{DISK_HIGH_RATIO:.0%} old files are deleted early",
-                               Level.WARNING))
+            out.append(
+                Problem(
+                    HealthKind.DISK_HIGH,
+                    f"commit log disk {rt.disk_ratio:.0%} used: above "
+                    f"{DISK_HIGH_RATIO:.0%} old files are deleted early",
+                    Level.WARNING,
+                )
+            )
     if rt.active is False:
         out.append(Problem(HealthKind.INACTIVE, "brokerActive=false", Level.WARNING))
     if node is not None and node.role is not None and rt.role and rt.role != node.role.value:
         out.append(Problem(HealthKind.WRONG_ROLE, f"runs as {rt.role} (defined: {node.role.value})"))
     if node is not None and rt.version and _version(rt.version) != _version(cluster.rocketmq.version):
-        out.append(Problem(HealthKind.VERSION, f"runs {rt.version} (cluster file: {cluster.rocketmq.version})",
-                           Level.WARNING))
+        out.append(
+            Problem(HealthKind.VERSION, f"runs {rt.version} (cluster file: {cluster.rocketmq.version})", Level.WARNING)
+        )
     return out
 
 
-async def broker_runtime(addr: str, *, connector: Connector | None = None, timeout: float = 3.0,
-                         with_role: bool = True) -> BrokerRuntime | str:
+async def broker_runtime(
+    addr: str, *, connector: Connector | None = None, timeout: float = 3.0, with_role: bool = True
+) -> BrokerRuntime | str:
     """One broker's runtime (and configured role), or the error text."""
     async with BrokerClient(addr, connector=connector, timeout=timeout) as client:
         try:
@@ -294,8 +365,9 @@ async def broker_runtime(addr: str, *, connector: Connector | None = None, timeo
         return BrokerRuntime.from_table(info.table, role)
 
 
-async def collect_health(cluster: Cluster, *, connector: Connector | None = None,
-                         namesrvs: Sequence[str] | None = None, timeout: float = 3.0) -> HealthReport:
+async def collect_health(
+    cluster: Cluster, *, connector: Connector | None = None, namesrvs: Sequence[str] | None = None, timeout: float = 3.0
+) -> HealthReport:
     """Ask every namesrv and every broker (registered or defined) concurrently."""
     addrs = list(namesrvs) if namesrvs is not None else cluster_namesrvs(cluster)
     views = await cluster_info_per_namesrv(addrs, connector, timeout)
@@ -305,4 +377,4 @@ async def collect_health(cluster: Cluster, *, connector: Connector | None = None
             brokers |= view.broker_addrs()
     ordered = sorted(brokers)
     results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
-    return build_health(cluster, dict(views), dict(zip(ordered, results)))
+    return build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)))

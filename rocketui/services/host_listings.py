@@ -37,8 +37,13 @@ class _Task:
 
 
 class HostListings:
-    def __init__(self, fetch: Callable[[str], Awaitable[list[ProcessInfo]]], *, wait: float = 2.0,
-                 hopeless: Callable[[str], bool] = lambda host: False) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[str], Awaitable[list[ProcessInfo]]],
+        *,
+        wait: float = 2.0,
+        hopeless: Callable[[str], bool] = lambda host: False,
+    ) -> None:
         self._fetch = fetch
         self.wait = wait
         self._hopeless = hopeless
@@ -67,8 +72,9 @@ class HostListings:
         hopeless = {h for h in hosts if self._hopeless(h)}
         started = {h: self._task(h) for h in hosts}
         entries = {h: entry for h, (entry, _) in started.items()}
-        new = [entry.task for h, (entry, fresh) in started.items()
-               if fresh and h not in hopeless and not entry.task.done()]
+        new = [
+            entry.task for h, (entry, fresh) in started.items() if fresh and h not in hopeless and not entry.task.done()
+        ]
         if new:  # listings still pending from an earlier poll already had their wait
             await asyncio.wait(new, timeout=self.wait)
         results: dict[str, Listing] = {}

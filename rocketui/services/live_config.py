@@ -37,8 +37,9 @@ def hot_changes(changes: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     return hot, cold
 
 
-async def apply_live(cluster: Cluster, backend: Backend, node: Node, plan: EditPlan,
-                     updates: dict[str, str], *, timeout: float = 5.0) -> LiveResult:
+async def apply_live(
+    cluster: Cluster, backend: Backend, node: Node, plan: EditPlan, updates: dict[str, str], *, timeout: float = 5.0
+) -> LiveResult:
     """Send `updates` to the running broker, restore the file rocketui saved (`plan.new`), and
     verify each value with a config read."""
     result = LiveResult()

@@ -133,7 +133,9 @@ class LineBatch:
     offset: int = 0  # file offset after the last complete line
 
 
-async def follow_lines(backend: Backend, path: str, start: int | None, *, poll: float = 0.1) -> AsyncIterator[LineBatch]:
+async def follow_lines(
+    backend: Backend, path: str, start: int | None, *, poll: float = 0.1
+) -> AsyncIterator[LineBatch]:
     """Complete lines appended to `path` from byte `start`, and rotation notices."""
     splitter = LineSplitter()
     async for event in backend.follow(path, start=start, poll=poll):
@@ -187,13 +189,14 @@ class LogService:
         if jvm is not None:
             files = await self._from_command_line(backend, node, jvm.argv, jvm.pid, files)
         stats = [await backend.stat(f.path) for f in files]
-        listed = list(zip(files, stats))
+        listed = list(zip(files, stats, strict=False))
         main, rest = listed[:1], listed[1:]
         # the side list shows files that exist, plus the main log even before it is created
         return main + [(f, st) for f, st in rest if st is not None]
 
-    async def _from_command_line(self, backend: Backend, node: Node, argv: tuple[str, ...], pid: int,
-                                 files: list[LogFile]) -> list[LogFile]:
+    async def _from_command_line(
+        self, backend: Backend, node: Node, argv: tuple[str, ...], pid: int, files: list[LogFile]
+    ) -> list[LogFile]:
         props = java_props(argv)
         xml = props.get("rmq.logback.configurationFile")
         stdout = files[-1]

@@ -47,8 +47,9 @@ class RouteLookup:
     notes: tuple[str, ...] = ()
 
 
-async def lookup_route(namesrvs: Sequence[str], topic: str, *, connector: Connector | None = None,
-                       timeout: float = 3.0) -> RouteLookup:
+async def lookup_route(
+    namesrvs: Sequence[str], topic: str, *, connector: Connector | None = None, timeout: float = 3.0
+) -> RouteLookup:
     """Ask each namesrv in order until one has a route. A namesrv that is down or answers
     TOPIC_NOT_EXIST is skipped (registration can differ between namesrvs). Raises MqTestError
     when none answered at all."""
@@ -102,8 +103,9 @@ def write_queues(route: TopicRoute) -> tuple[list[Queue], dict[str, str]]:
             masters[q.broker_name] = master
             queues.extend(Queue(q.broker_name, i) for i in range(q.write_queue_nums))
     if not queues:
-        raise MqTestError(f"topic {route.topic} has no writable queue: "
-                          + ("; ".join(reasons) or "its route lists no queues"))
+        raise MqTestError(
+            f"topic {route.topic} has no writable queue: " + ("; ".join(reasons) or "its route lists no queues")
+        )
     return queues, masters
 
 

@@ -29,26 +29,40 @@ LONG_POLL_MS = 1000
 def pull_error(exc: RemotingError, group: str, queue: Queue) -> MqTestError:
     """A readable MqTestError for a refused pull."""
     if exc.code == ResponseCode.SUBSCRIPTION_GROUP_NOT_EXIST:
-        return MqTestError(f"consumer group {group} does not exist on broker {queue.broker_name} and the broker "
-                           "does not auto-create groups (autoCreateSubscriptionGroup=false): create the group "
-                           f"or use an existing one ({exc})")
+        return MqTestError(
+            f"consumer group {group} does not exist on broker {queue.broker_name} and the broker "
+            "does not auto-create groups (autoCreateSubscriptionGroup=false): create the group "
+            f"or use an existing one ({exc})"
+        )
     if exc.code == ResponseCode.NO_PERMISSION:
-        return MqTestError(f"pulling {queue} is not permitted (topic/broker not readable, or the group's "
-                           f"consumeEnable=false): {exc}")
+        return MqTestError(
+            f"pulling {queue} is not permitted (topic/broker not readable, or the group's consumeEnable=false): {exc}"
+        )
     return MqTestError(f"pulling {queue} failed: {exc}")
 
 
-async def pull_queue(client: BrokerClient, group: str, topic: str, queue: Queue, start: int, end: int | None,
-                     on_message: Callable[[MessageExt], bool], *, subscription: str = "*",
-                     suspend_ms: int = 0, notes: list[str] | None = None) -> int:
+async def pull_queue(
+    client: BrokerClient,
+    group: str,
+    topic: str,
+    queue: Queue,
+    start: int,
+    end: int | None,
+    on_message: Callable[[MessageExt], bool],
+    *,
+    subscription: str = "*",
+    suspend_ms: int = 0,
+    notes: list[str] | None = None,
+) -> int:
     """Pull `queue` from `start` until `end` (None: until the broker has nothing new), feeding
     each message to `on_message` (which returns False to stop right after that message).
     Returns the next offset to read."""
     pos = start
     while end is None or pos < end:
         try:
-            result = await client.pull(group, topic, queue.queue_id, pos, PULL_BATCH,
-                                       subscription=subscription, suspend_ms=suspend_ms)
+            result = await client.pull(
+                group, topic, queue.queue_id, pos, PULL_BATCH, subscription=subscription, suspend_ms=suspend_ms
+            )
         except RemotingError as exc:
             raise pull_error(exc, group, queue) from None
         if result.status is PullStatus.FOUND:
@@ -61,8 +75,10 @@ async def pull_queue(client: BrokerClient, group: str, topic: str, queue: Queue,
             return pos
         elif result.status is PullStatus.OFFSET_ILLEGAL:
             if notes is not None:
-                notes.append(f"{queue}: offset {pos} is outside {result.min_offset}..{result.max_offset}; "
-                             f"continued at {result.next_begin_offset}")
+                notes.append(
+                    f"{queue}: offset {pos} is outside {result.min_offset}..{result.max_offset}; "
+                    f"continued at {result.next_begin_offset}"
+                )
             if result.next_begin_offset == pos:
                 return pos
             pos = result.next_begin_offset
@@ -79,11 +95,20 @@ class ConsumedMessage:
     def to_json(self, body_limit: int = 256) -> dict[str, object]:
         m = self.message
         body = m.body[:body_limit]
-        return {"queue": str(self.queue), "offset": m.queue_offset, "msg_id": m.msg_id,
-                "offset_msg_id": m.offset_msg_id, "tags": m.tags, "keys": m.keys,
-                "properties": m.properties, "born_timestamp": m.born_timestamp,
-                "store_timestamp": m.store_timestamp, "body_size": len(m.body),
-                "body": body.decode("utf-8", "replace"), "body_truncated": len(m.body) > body_limit}
+        return {
+            "queue": str(self.queue),
+            "offset": m.queue_offset,
+            "msg_id": m.msg_id,
+            "offset_msg_id": m.offset_msg_id,
+            "tags": m.tags,
+            "keys": m.keys,
+            "properties": m.properties,
+            "born_timestamp": m.born_timestamp,
+            "store_timestamp": m.store_timestamp,
+            "body_size": len(m.body),
+            "body": body.decode("utf-8", "replace"),
+            "body_truncated": len(m.body) > body_limit,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,10 +125,18 @@ class ConsumeReport:
     namesrv: str = ""
 
     def to_json(self) -> dict[str, object]:
-        return {"topic": self.topic, "group": self.group, "received": self.received, "per_queue": self.per_queue,
-                "start_offsets": self.start_offsets, "next_offsets": self.next_offsets,
-                "stopped_by": self.stopped_by, "committed": self.committed, "notes": list(self.notes),
-                "namesrv": self.namesrv}
+        return {
+            "topic": self.topic,
+            "group": self.group,
+            "received": self.received,
+            "per_queue": self.per_queue,
+            "start_offsets": self.start_offsets,
+            "next_offsets": self.next_offsets,
+            "stopped_by": self.stopped_by,
+            "committed": self.committed,
+            "notes": list(self.notes),
+            "namesrv": self.namesrv,
+        }
 
 
 @dataclass
@@ -113,11 +146,21 @@ class _State:
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def consume(namesrvs: Sequence[str], topic: str, group: str, *, from_start: bool = False,
-                  count: int | None = None, idle_timeout: float = 5.0, timeout: float | None = None,
-                  subscription: str = "*", commit: bool = True, connector: Connector | None = None,
-                  on_message: Callable[[ConsumedMessage], None] | None = None,
-                  request_timeout: float = 3.0) -> ConsumeReport:
+async def consume(
+    namesrvs: Sequence[str],
+    topic: str,
+    group: str,
+    *,
+    from_start: bool = False,
+    count: int | None = None,
+    idle_timeout: float = 5.0,
+    timeout: float | None = None,
+    subscription: str = "*",
+    commit: bool = True,
+    connector: Connector | None = None,
+    on_message: Callable[[ConsumedMessage], None] | None = None,
+    request_timeout: float = 3.0,
+) -> ConsumeReport:
     lookup = await lookup_route(namesrvs, topic, connector=connector, timeout=request_timeout)
     if lookup.route is None:
         raise MqTestError(f"topic {topic} does not exist (no route at {', '.join(namesrvs)})")
@@ -129,8 +172,11 @@ async def consume(namesrvs: Sequence[str], topic: str, group: str, *, from_start
     state = _State()
     per_queue: dict[Queue, int] = {}
     try:
-        starts = dict(await asyncio.gather(*(
-            _start_offset(clients[addrs[q.broker_name]], group, topic, q, from_start) for q in queues)))
+        starts = dict(
+            await asyncio.gather(
+                *(_start_offset(clients[addrs[q.broker_name]], group, topic, q, from_start) for q in queues)
+            )
+        )
         positions = dict(starts)
 
         def accept(queue: Queue, message: MessageExt) -> bool:
@@ -150,9 +196,18 @@ async def consume(namesrvs: Sequence[str], topic: str, group: str, *, from_start
         async def reader(queue: Queue) -> None:
             client = clients[addrs[queue.broker_name]]
             while not state.done.is_set():
-                pos = await pull_queue(client, group, topic, queue, positions[queue], None,
-                                       lambda m: accept(queue, m), subscription=subscription,
-                                       suspend_ms=LONG_POLL_MS, notes=notes)
+                pos = await pull_queue(
+                    client,
+                    group,
+                    topic,
+                    queue,
+                    positions[queue],
+                    None,
+                    lambda m: accept(queue, m),
+                    subscription=subscription,
+                    suspend_ms=LONG_POLL_MS,
+                    notes=notes,
+                )
                 if not state.done.is_set():
                     positions[queue] = max(positions[queue], pos)
 
@@ -160,18 +215,25 @@ async def consume(namesrvs: Sequence[str], topic: str, group: str, *, from_start
         committed = False
         if commit:
             committed = await _commit(clients, addrs, group, topic, starts, positions, notes)
-        return ConsumeReport(topic=topic, group=group, received=state.received,
-                             per_queue={str(q): n for q, n in sorted(per_queue.items())},
-                             start_offsets={str(q): o for q, o in starts.items()},
-                             next_offsets={str(q): o for q, o in positions.items()},
-                             stopped_by=stopped_by, committed=committed, notes=tuple(notes),
-                             namesrv=lookup.answered_by)
+        return ConsumeReport(
+            topic=topic,
+            group=group,
+            received=state.received,
+            per_queue={str(q): n for q, n in sorted(per_queue.items())},
+            start_offsets={str(q): o for q, o in starts.items()},
+            next_offsets={str(q): o for q, o in positions.items()},
+            stopped_by=stopped_by,
+            committed=committed,
+            notes=tuple(notes),
+            namesrv=lookup.answered_by,
+        )
     finally:
         await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
 
 
-async def _start_offset(client: BrokerClient, group: str, topic: str, queue: Queue,
-                        from_start: bool) -> tuple[Queue, int]:
+async def _start_offset(
+    client: BrokerClient, group: str, topic: str, queue: Queue, from_start: bool
+) -> tuple[Queue, int]:
     try:
         if from_start:
             return queue, await client.get_min_offset(topic, queue.queue_id)
@@ -183,8 +245,9 @@ async def _start_offset(client: BrokerClient, group: str, topic: str, queue: Que
         raise MqTestError(f"cannot read the start offset of {queue}: {exc}") from None
 
 
-async def _run_until_done(state: _State, readers: list[Awaitable[None]], idle_timeout: float,
-                          timeout: float | None) -> str:
+async def _run_until_done(
+    state: _State, readers: list[Awaitable[None]], idle_timeout: float, timeout: float | None
+) -> str:
     began = time.monotonic()
     tasks = [asyncio.ensure_future(r) for r in readers]
     try:
@@ -210,8 +273,15 @@ async def _run_until_done(state: _State, readers: list[Awaitable[None]], idle_ti
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _commit(clients: dict[str, BrokerClient], addrs: dict[str, str], group: str,
-                  topic: str, starts: dict[Queue, int], positions: dict[Queue, int], notes: list[str]) -> bool:
+async def _commit(
+    clients: dict[str, BrokerClient],
+    addrs: dict[str, str],
+    group: str,
+    topic: str,
+    starts: dict[Queue, int],
+    positions: dict[Queue, int],
+    notes: list[str],
+) -> bool:
     """Store the group's offsets of every queue that advanced (at the broker we read from)."""
     ok = True
     for queue, pos in positions.items():

@@ -25,11 +25,16 @@ from rocketui.rocketmq.remoting.client import Connector
 from rocketui.rocketmq.remoting.codec import ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
-from rocketui.rocketmq.remoting.message import (PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, PROP_WAIT,
-                                                encode_properties, new_unique_msg_id)
+from rocketui.rocketmq.remoting.message import (
+    PROP_KEYS,
+    PROP_TAGS,
+    PROP_UNIQ_KEY,
+    PROP_WAIT,
+    encode_properties,
+    new_unique_msg_id,
+)
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
-from rocketui.services.mq_route import (MqTestError, Queue, RouteLookup, lookup_route,
-                                        read_queues, write_queues)
+from rocketui.services.mq_route import MqTestError, Queue, RouteLookup, lookup_route, read_queues, write_queues
 from rocketui.services.mq_transport import coalescing
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 
@@ -67,9 +72,9 @@ _CODE_KINDS = {
 _HINTS = {
     ErrorKind.BUSY: "the broker is shedding load (send queue full or page cache busy): lower --rate or --inflight",
     ErrorKind.UNAVAILABLE: "the broker refuses writes: usually its disk is full (commit log disk ratio above "
-                           "diskSpaceWarningLevelRatio, default 0.90), or it is a slave or shutting down",
+    "diskSpaceWarningLevelRatio, default 0.90), or it is a slave or shutting down",
     ErrorKind.TOPIC_MISSING: "the topic does not exist on this broker and it does not auto-create topics "
-                             "(autoCreateTopicEnable=false): create the topic first",
+    "(autoCreateTopicEnable=false): create the topic first",
     ErrorKind.NO_PERMISSION: "the topic or broker is not writable (perm), or an ACL denies it",
     ErrorKind.ILLEGAL: "body or properties too large for the broker (maxMessageSize, default 4 MiB)",
     ErrorKind.TIMEOUT: "no answer within the send timeout: the broker is overloaded or unreachable",
@@ -185,7 +190,7 @@ class AckLog:
     def ends(self) -> dict[Queue, int]:
         """Per queue: one past the highest acknowledged offset."""
         out: dict[Queue, int] = {}
-        for index, offset in zip(self._queue, self._offset):
+        for index, offset in zip(self._queue, self._offset, strict=False):
             if index >= 0:
                 q = self.queues[index]
                 if offset + 1 > out.get(q, 0):
@@ -227,12 +232,24 @@ class ProduceProgress:
         return sum(self.errors.values())
 
     def to_json(self) -> dict[str, object]:
-        return {"run_id": self.run_id, "topic": self.topic, "mode": self.mode.value, "phase": self.phase.value,
-                "requested": self.requested, "attempted": self.attempted, "sent": self.sent,
-                "failed": self.failed, "errors": self.errors, "last_error": self.last_error,
-                "elapsed_s": round(self.elapsed, 3), "rate": round(self.rate, 1),
-                "latency": self.latency.to_json() if self.latency else None,
-                "per_broker": self.per_broker, "per_queue": self.per_queue, "statuses": self.statuses}
+        return {
+            "run_id": self.run_id,
+            "topic": self.topic,
+            "mode": self.mode.value,
+            "phase": self.phase.value,
+            "requested": self.requested,
+            "attempted": self.attempted,
+            "sent": self.sent,
+            "failed": self.failed,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "elapsed_s": round(self.elapsed, 3),
+            "rate": round(self.rate, 1),
+            "latency": self.latency.to_json() if self.latency else None,
+            "per_broker": self.per_broker,
+            "per_queue": self.per_queue,
+            "statuses": self.statuses,
+        }
 
 
 @dataclass(frozen=True)
@@ -253,17 +270,30 @@ class ProduceReport:
         return self.progress.sent
 
     def to_json(self) -> dict[str, object]:
-        return {**self.progress.to_json(), "namesrv": self.namesrv, "notes": list(self.notes),
-                "stopped": self.stopped, "aborted": self.aborted}
+        return {
+            **self.progress.to_json(),
+            "namesrv": self.namesrv,
+            "notes": list(self.notes),
+            "stopped": self.stopped,
+            "aborted": self.aborted,
+        }
 
 
 ProgressCallback = Callable[[ProduceProgress], None]
 
 
 class ProduceRun:
-    def __init__(self, spec: ProduceSpec, namesrvs: Sequence[str], *, connector: Connector | None = None,
-                 on_progress: ProgressCallback | None = None, progress_interval: float = 0.5,
-                 run_id: str | None = None, timeout: float = 3.0) -> None:
+    def __init__(
+        self,
+        spec: ProduceSpec,
+        namesrvs: Sequence[str],
+        *,
+        connector: Connector | None = None,
+        on_progress: ProgressCallback | None = None,
+        progress_interval: float = 0.5,
+        run_id: str | None = None,
+        timeout: float = 3.0,
+    ) -> None:
         problems = spec.problems()
         if problems:
             raise ValueError("; ".join(problems))
@@ -315,15 +345,25 @@ class ProduceRun:
         for q, n in self._per_queue.items():
             per_broker[q.broker_name] = per_broker.get(q.broker_name, 0) + n
         return ProduceProgress(
-            run_id=self.run_id, topic=self.spec.topic, mode=self.spec.mode, phase=self._phase,
-            requested=self.spec.count, attempted=self._attempted, sent=self._sent,
-            errors=dict(self._errors), last_error=self._last_error, in_flight=self._in_flight,
-            elapsed=elapsed, rate=self._sent / elapsed if elapsed > 0 else 0.0,
+            run_id=self.run_id,
+            topic=self.spec.topic,
+            mode=self.spec.mode,
+            phase=self._phase,
+            requested=self.spec.count,
+            attempted=self._attempted,
+            sent=self._sent,
+            errors=dict(self._errors),
+            last_error=self._last_error,
+            in_flight=self._in_flight,
+            elapsed=elapsed,
+            rate=self._sent / elapsed if elapsed > 0 else 0.0,
             recent_rate=self._window.rate(),
             latency=self._latency.summary(),
             per_broker=dict(sorted(per_broker.items())),
             per_queue={str(q): n for q, n in sorted(self._per_queue.items())},
-            statuses=dict(self._statuses), finished=self._phase is Phase.DONE)
+            statuses=dict(self._statuses),
+            finished=self._phase is Phase.DONE,
+        )
 
     async def run(self) -> ProduceReport:
         try:
@@ -336,9 +376,17 @@ class ProduceRun:
             final = self.progress()
             self._emit(final)
             assert self._acks is not None
-            return ProduceReport(spec=self.spec, run_id=self.run_id, progress=final, namesrv=lookup.answered_by,
-                                 notes=tuple(self._notes), start_offsets=start_offsets, acks=self._acks,
-                                 stopped=self._stopping and self._aborted is None, aborted=self._aborted)
+            return ProduceReport(
+                spec=self.spec,
+                run_id=self.run_id,
+                progress=final,
+                namesrv=lookup.answered_by,
+                notes=tuple(self._notes),
+                start_offsets=start_offsets,
+                acks=self._acks,
+                stopped=self._stopping and self._aborted is None,
+                aborted=self._aborted,
+            )
         finally:
             clients, self._clients = self._clients, {}
             await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
@@ -347,8 +395,9 @@ class ProduceRun:
     def _client(self, addr: str) -> BrokerClient:
         client = self._clients.get(addr)
         if client is None:
-            client = self._clients[addr] = BrokerClient(addr, connector=self._broker_connector,
-                                                        timeout=self.spec.send_timeout)
+            client = self._clients[addr] = BrokerClient(
+                addr, connector=self._broker_connector, timeout=self.spec.send_timeout
+            )
         return client
 
     async def _lookup(self, topic: str) -> RouteLookup:
@@ -382,32 +431,43 @@ class ProduceRun:
     async def _create_topic(self, where: TopicCreation) -> None:
         info, errors = await cluster_info_from_any(self.namesrvs, self.connector, self.timeout)
         if not info.brokers:
-            raise MqTestError("cannot create the topic: no namesrv listed any broker ("
-                              + "; ".join(e for e in errors.values() if e) + ")")
+            raise MqTestError(
+                "cannot create the topic: no namesrv listed any broker ("
+                + "; ".join(e for e in errors.values() if e)
+                + ")"
+            )
         if where.broker:
             data = info.brokers.get(where.broker)
             if data is None:
-                raise MqTestError(f"cannot create topic {self.spec.topic}: no broker named {where.broker} is "
-                                  f"registered (known: {', '.join(sorted(info.brokers))})")
+                raise MqTestError(
+                    f"cannot create topic {self.spec.topic}: no broker named {where.broker} is "
+                    f"registered (known: {', '.join(sorted(info.brokers))})"
+                )
             targets = [data]
         else:
             names = info.clusters.get(where.cluster or "")
             if not names:
-                raise MqTestError(f"cannot create topic {self.spec.topic}: no cluster named {where.cluster} is "
-                                  f"registered (known: {', '.join(sorted(info.clusters)) or 'none'})")
+                raise MqTestError(
+                    f"cannot create topic {self.spec.topic}: no cluster named {where.cluster} is "
+                    f"registered (known: {', '.join(sorted(info.clusters)) or 'none'})"
+                )
             targets = [info.brokers[n] for n in names if n in info.brokers]
         masters = [(d.broker_name, d.master_addr) for d in targets if d.master_addr]
         if not masters:
-            raise MqTestError(f"cannot create topic {self.spec.topic}: no master registered for "
-                              + ", ".join(d.broker_name for d in targets))
+            raise MqTestError(
+                f"cannot create topic {self.spec.topic}: no master registered for "
+                + ", ".join(d.broker_name for d in targets)
+            )
         for name, addr in masters:
             try:
-                await self._client(addr).create_topic(self.spec.topic, read_queue_nums=where.queues,
-                                                      write_queue_nums=where.queues)
+                await self._client(addr).create_topic(
+                    self.spec.topic, read_queue_nums=where.queues, write_queue_nums=where.queues
+                )
             except RemotingError as exc:
                 raise MqTestError(f"creating topic {self.spec.topic} on {name} failed: {exc}") from None
-        self._notes.append(f"created topic {self.spec.topic} with {where.queues} queues on "
-                           + ", ".join(name for name, _ in masters))
+        self._notes.append(
+            f"created topic {self.spec.topic} with {where.queues} queues on " + ", ".join(name for name, _ in masters)
+        )
 
     async def _auto_create(self) -> None:
         """Send message 0 through a broker that lists TBW102 with defaultTopic=TBW102: the broker
@@ -415,11 +475,16 @@ class ProduceRun:
         tbw = await self._lookup(DEFAULT_TOPIC)
         inheritable = [q for q in tbw.route.queues if q.perm & PERM_INHERIT] if tbw.route else []
         if tbw.route is None or not inheritable:
-            why = (f"no {DEFAULT_TOPIC} route" if tbw.route is None
-                   else f"{DEFAULT_TOPIC} has no inherit permission on any broker")
-            raise MqTestError(f"topic {self.spec.topic} does not exist (namesrv {tbw.answered_by}) and no broker "
-                              f"auto-creates topics ({why}: autoCreateTopicEnable=false); create it first, "
-                              "e.g. produce --create-on CLUSTER")
+            why = (
+                f"no {DEFAULT_TOPIC} route"
+                if tbw.route is None
+                else f"{DEFAULT_TOPIC} has no inherit permission on any broker"
+            )
+            raise MqTestError(
+                f"topic {self.spec.topic} does not exist (namesrv {tbw.answered_by}) and no broker "
+                f"auto-creates topics ({why}: autoCreateTopicEnable=false); create it first, "
+                "e.g. produce --create-on CLUSTER"
+            )
         try:
             queues, masters = write_queues(replace(tbw.route, queues=inheritable))
         except MqTestError as exc:
@@ -432,11 +497,13 @@ class ProduceRun:
         if not ok:
             kind, message = classify_error(self._last_exc or RuntimeError("send failed"))
             if kind is ErrorKind.TOPIC_MISSING:
-                raise MqTestError(f"topic {self.spec.topic} does not exist and broker {queue.broker_name} refused "
-                                  "to auto-create it (autoCreateTopicEnable=false, or it was switched off at run "
-                                  f"time since the broker started, which strips {DEFAULT_TOPIC}'s inherit permission "
-                                  "until a restart); create the topic first, e.g. produce --create-on CLUSTER "
-                                  f"({self._last_exc})")
+                raise MqTestError(
+                    f"topic {self.spec.topic} does not exist and broker {queue.broker_name} refused "
+                    "to auto-create it (autoCreateTopicEnable=false, or it was switched off at run "
+                    f"time since the broker started, which strips {DEFAULT_TOPIC}'s inherit permission "
+                    "until a restart); create the topic first, e.g. produce --create-on CLUSTER "
+                    f"({self._last_exc})"
+                )
             raise MqTestError(f"auto-creating topic {self.spec.topic} through {queue.broker_name} failed: {message}")
         self._next_seq = 1
         self._notes.append(f"topic {self.spec.topic} auto-created by broker {queue.broker_name}")
@@ -448,8 +515,10 @@ class ProduceRun:
             if lookup.route is not None and lookup.route.queues:
                 return lookup
             if time.monotonic() > deadline:
-                raise MqTestError(f"topic {self.spec.topic} was created but no namesrv has its route after "
-                                  f"{ROUTE_WAIT:.0f}s (is the broker registered at {', '.join(self.namesrvs)}?)")
+                raise MqTestError(
+                    f"topic {self.spec.topic} was created but no namesrv has its route after "
+                    f"{ROUTE_WAIT:.0f}s (is the broker registered at {', '.join(self.namesrvs)}?)"
+                )
             await asyncio.sleep(0.1)
 
     async def _start_offsets(self, lookup: RouteLookup) -> dict[Queue, int]:
@@ -532,8 +601,9 @@ class ProduceRun:
                 await send_oneway(client, spec.topic, body, props, queue.queue_id, spec.producer_group)
                 status, offset = "WRITTEN", -1
             else:
-                result = await client.send_v2(spec.topic, body, properties=props, queue_id=queue.queue_id,
-                                              producer_group=spec.producer_group)
+                result = await client.send_v2(
+                    spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
+                )
                 status, offset = result.status.value, result.queue_offset
         except RemotingError as exc:
             self._last_exc = exc
@@ -567,14 +637,27 @@ class ProduceRun:
         self._stopping = True
 
 
-async def send_oneway(client: BrokerClient, topic: str, body: bytes, props: dict[str, str], queue_id: int,
-                      producer_group: str) -> None:
+async def send_oneway(
+    client: BrokerClient, topic: str, body: bytes, props: dict[str, str], queue_id: int, producer_group: str
+) -> None:
     """SEND_MESSAGE_V2 with the oneway flag (the broker answers nothing); same header as send_v2."""
     props = dict(props)
     props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
     props.setdefault(PROP_WAIT, "true")
-    header = ext_fields({
-        "a": producer_group, "b": topic, "c": DEFAULT_TOPIC, "d": 4, "e": queue_id, "f": 0,
-        "g": int(time.time() * 1000), "h": 0, "i": encode_properties(props), "j": 0, "k": False, "m": False,
-    })
+    header = ext_fields(
+        {
+            "a": producer_group,
+            "b": topic,
+            "c": DEFAULT_TOPIC,
+            "d": 4,
+            "e": queue_id,
+            "f": 0,
+            "g": int(time.time() * 1000),
+            "h": 0,
+            "i": encode_properties(props),
+            "j": 0,
+            "k": False,
+            "m": False,
+        }
+    )
     await client.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, header, body)

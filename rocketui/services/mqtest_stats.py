@@ -41,8 +41,13 @@ class LatencySummary:
     max_ms: float
 
     def to_json(self) -> dict[str, float | int]:
-        return {"count": self.count, "mean_ms": round(self.mean_ms, 3), "p50_ms": round(self.p50_ms, 3),
-                "p99_ms": round(self.p99_ms, 3), "max_ms": round(self.max_ms, 3)}
+        return {
+            "count": self.count,
+            "mean_ms": round(self.mean_ms, 3),
+            "p50_ms": round(self.p50_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "max_ms": round(self.max_ms, 3),
+        }
 
 
 class LatencyHistogram:
@@ -82,9 +87,13 @@ class LatencyHistogram:
     def summary(self) -> LatencySummary | None:
         if self.count == 0:
             return None
-        return LatencySummary(count=self.count, mean_ms=self._total_us / self.count / 1000,
-                              p50_ms=self.percentile(50), p99_ms=self.percentile(99),
-                              max_ms=self._max_us / 1000)
+        return LatencySummary(
+            count=self.count,
+            mean_ms=self._total_us / self.count / 1000,
+            p50_ms=self.percentile(50),
+            p99_ms=self.percentile(99),
+            max_ms=self._max_us / 1000,
+        )
 
 
 class RateWindow:

@@ -101,13 +101,25 @@ class VerifyReport:
         return self.missing == 0 and self.duplicated == 0 and self.corrupt == 0 and self.complete
 
     def to_json(self) -> dict[str, object]:
-        return {"run_id": self.run_id, "topic": self.topic, "group": self.group, "sent": self.sent,
-                "stored": self.stored, "received": self.received, "missing": self.missing,
-                "duplicated": self.duplicated, "corrupt": self.corrupt,
-                "unacked_received": self.unacked_received, "foreign": self.foreign,
-                "first_missing": list(self.first_missing), "per_queue": self.per_queue,
-                "elapsed_s": round(self.elapsed, 3), "complete": self.complete, "ok": self.ok,
-                "notes": list(self.notes)}
+        return {
+            "run_id": self.run_id,
+            "topic": self.topic,
+            "group": self.group,
+            "sent": self.sent,
+            "stored": self.stored,
+            "received": self.received,
+            "missing": self.missing,
+            "duplicated": self.duplicated,
+            "corrupt": self.corrupt,
+            "unacked_received": self.unacked_received,
+            "foreign": self.foreign,
+            "first_missing": list(self.first_missing),
+            "per_queue": self.per_queue,
+            "elapsed_s": round(self.elapsed, 3),
+            "complete": self.complete,
+            "ok": self.ok,
+            "notes": list(self.notes),
+        }
 
 
 VerifyProgress = Callable[[int, int], None]  # (received so far, expected)
@@ -121,9 +133,16 @@ def _expected(report: ProduceReport) -> Callable[[int], bool]:
     return acks.acked
 
 
-async def verify_run(report: ProduceReport, namesrvs: Sequence[str], *, group: str = DEFAULT_GROUP,
-                     connector: Connector | None = None, timeout: float = 30.0,
-                     on_progress: VerifyProgress | None = None, request_timeout: float = 5.0) -> VerifyReport:
+async def verify_run(
+    report: ProduceReport,
+    namesrvs: Sequence[str],
+    *,
+    group: str = DEFAULT_GROUP,
+    connector: Connector | None = None,
+    timeout: float = 30.0,
+    on_progress: VerifyProgress | None = None,
+    request_timeout: float = 5.0,
+) -> VerifyReport:
     """Pull the run's messages back. Waits up to `timeout` for late ones (the broker dispatches
     to its consume queues asynchronously, and oneway sends have no acknowledgement)."""
     began = time.monotonic()
@@ -155,8 +174,16 @@ async def verify_run(report: ProduceReport, namesrvs: Sequence[str], *, group: s
                     pulled[q] += 1
                     return True
 
-                positions[q] = await pull_queue(clients[addrs[q.broker_name]], group, topic, q, positions[q],
-                                                ends[q], take, notes=notes)
+                positions[q] = await pull_queue(
+                    clients[addrs[q.broker_name]],
+                    group,
+                    topic,
+                    q,
+                    positions[q],
+                    ends[q],
+                    take,
+                    notes=notes,  # noqa: B023
+                )
 
             await asyncio.gather(*(read(q) for q in queues if positions[q] < ends[q]))
             missing = tally.missing(expected)
@@ -174,18 +201,31 @@ async def verify_run(report: ProduceReport, namesrvs: Sequence[str], *, group: s
         return f"{report.run_id}:{seq}" + (f" at {ack[0]}@{ack[1]}" if ack else "")
 
     return VerifyReport(
-        run_id=report.run_id, topic=topic, group=group, sent=report.expected,
+        run_id=report.run_id,
+        topic=topic,
+        group=group,
+        sent=report.expected,
         stored=sum(max(0, ends.get(q, 0) - report.start_offsets.get(q, 0)) for q in queues),
-        received=tally.received, missing=len(missing), duplicated=tally.duplicated, corrupt=tally.corrupt,
-        unacked_received=tally.unexpected(expected), foreign=tally.foreign,
+        received=tally.received,
+        missing=len(missing),
+        duplicated=tally.duplicated,
+        corrupt=tally.corrupt,
+        unacked_received=tally.unexpected(expected),
+        foreign=tally.foreign,
         first_missing=tuple(where(s) for s in missing[:FIRST_MISSING]),
-        per_queue={str(q): {"start": report.start_offsets.get(q, 0), "end": ends.get(q, 0), "pulled": pulled[q]}
-                   for q in queues},
-        elapsed=time.monotonic() - began, complete=complete, notes=tuple(notes))
+        per_queue={
+            str(q): {"start": report.start_offsets.get(q, 0), "end": ends.get(q, 0), "pulled": pulled[q]}
+            for q in queues
+        },
+        elapsed=time.monotonic() - began,
+        complete=complete,
+        notes=tuple(notes),
+    )
 
 
-async def _max_offsets(clients: dict[str, BrokerClient], addrs: dict[str, str], topic: str,
-                       queues: list[Queue], ack_ends: dict[Queue, int]) -> dict[Queue, int]:
+async def _max_offsets(
+    clients: dict[str, BrokerClient], addrs: dict[str, str], topic: str, queues: list[Queue], ack_ends: dict[Queue, int]
+) -> dict[Queue, int]:
     """Each queue's current max offset, at least one past its highest acknowledged offset."""
 
     async def one(q: Queue) -> tuple[Queue, int]:

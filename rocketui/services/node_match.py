@@ -29,8 +29,9 @@ def node_config_path(cluster: Cluster, node: Node) -> str:
     return namesrv_config_path(cluster, node)
 
 
-def find_jvm(node: Node, config_path: str, processes: Iterable[ProcessInfo], *,
-             leader: int | None = None) -> ProcessInfo | None:
+def find_jvm(
+    node: Node, config_path: str, processes: Iterable[ProcessInfo], *, leader: int | None = None
+) -> ProcessInfo | None:
     """The JVM of `node` among `processes` (config_path already expanded on the host)."""
     want_main = MAIN_CLASS[node.kind]
     want_cfg = posixpath.normpath(config_path)
@@ -44,7 +45,6 @@ def find_jvm(node: Node, config_path: str, processes: Iterable[ProcessInfo], *,
             return proc
         if leader and proc.pgid == leader:
             return proc
-        if (cfg is None and node.kind is NodeKind.NAMESRV and node.port == NAMESRV_DEFAULT_PORT
-                and fallback is None):
+        if cfg is None and node.kind is NodeKind.NAMESRV and node.port == NAMESRV_DEFAULT_PORT and fallback is None:
             fallback = proc
     return fallback

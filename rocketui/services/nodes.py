@@ -75,7 +75,8 @@ class NodeService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._leaders: dict[str, tuple[float, int | None]] = {}
         self.listings = HostListings(
-            self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable"))
+            self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
+        )
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""
@@ -129,8 +130,10 @@ class NodeService:
     def start_command(self, node: Node, *, home: str, config: str, user_home: str, run_dir: str) -> Command:
         """The exact command that starts `node` (paths already expanded on its host)."""
         host = self.cluster.host(node.host)
-        env = {"ROCKETMQ_HOME": home,
-               "JAVA_OPT_EXT": " ".join(filter(None, [node.jvm.java_opt_ext(), f"-Duser.home={user_home}"]))}
+        env = {
+            "ROCKETMQ_HOME": home,
+            "JAVA_OPT_EXT": " ".join(filter(None, [node.jvm.java_opt_ext(), f"-Duser.home={user_home}"])),
+        }
         java_home = self.cluster.java_home(host)
         if java_home:
             env["JAVA_HOME"] = java_home
@@ -143,8 +146,9 @@ class NodeService:
         host = self.cluster.host(node.host)
         home = await self._expand(node, self.cluster.rocketmq_home(host))
         user_home = await self._expand(node, self.cluster.user_home(node))
-        return self.start_command(node, home=home, config=await self.config_path(node),
-                                  user_home=user_home, run_dir=await self.run_dir(node))
+        return self.start_command(
+            node, home=home, config=await self.config_path(node), user_home=user_home, run_dir=await self.run_dir(node)
+        )
 
     async def plan(self, action: str, node: Node) -> list[str]:
         """The exact commands `action` ("start" | "stop" | "restart") would run on the node's
@@ -165,6 +169,7 @@ class NodeService:
 
     async def save_file(self, action: str, node: Node, write: Callable[[], Awaitable[T]], path: str) -> T:
         """A file change on the node's host (config or launcher edit) as one journaled action."""
+
         async def body(record: ActionRecord) -> T:
             result = await write()
             record.files.append(f"{node.host}: {path}")
@@ -217,13 +222,15 @@ class NodeService:
         registered = await self.registration.registered_addresses() if node.kind is NodeKind.BROKER else None
         return await self._status(node, procs, registered)
 
-    async def _status(self, node: Node, procs: list[ProcessInfo] | BaseException,
-                      registered: dict[str, set[str]] | None) -> NodeStatus:
+    async def _status(
+        self, node: Node, procs: list[ProcessInfo] | BaseException, registered: dict[str, set[str]] | None
+    ) -> NodeStatus:
         host_state = self.pool.connection_state(node.host)
         transient = self._transient.get(node.name)
         if isinstance(procs, BaseException):
-            return NodeStatus(node.name, NodeState.UNKNOWN, message=str(procs),
-                              host_state=self._host_down(host_state, procs))
+            return NodeStatus(
+                node.name, NodeState.UNKNOWN, message=str(procs), host_state=self._host_down(host_state, procs)
+            )
         try:
             jvm = await self.find(node, procs)
         except BackendError as exc:
@@ -243,13 +250,19 @@ class NodeService:
         message = ""
         if transient:
             t_state, t_msg = transient
-            if t_state in (NodeState.STARTING, NodeState.STOPPING):
+            if t_state in (NodeState.STARTING, NodeState.STOPPING) or t_state is NodeState.FAILED and jvm is None:
                 state, message = t_state, t_msg
-            elif t_state is NodeState.FAILED and jvm is None:
-                state, message = t_state, t_msg
-        return NodeStatus(node.name, state, pid=jvm.pid if jvm else None, started_at=jvm.started_at if jvm else None,
-                          port_open=port_open, registered_at=reg, namesrv_count=len(self.cluster.namesrvs),
-                          message=message, host_state=host_state)
+        return NodeStatus(
+            node.name,
+            state,
+            pid=jvm.pid if jvm else None,
+            started_at=jvm.started_at if jvm else None,
+            port_open=port_open,
+            registered_at=reg,
+            namesrv_count=len(self.cluster.namesrvs),
+            message=message,
+            host_state=host_state,
+        )
 
     @staticmethod
     def _host_down(connection: str, error: BaseException) -> str:
@@ -263,8 +276,9 @@ class NodeService:
         return f"unreachable: {error}"
 
     # ----------------------------------------------------------------- start
-    async def start(self, node: Node, *, wait: bool = True, timeout: float = 90.0,
-                    progress: Progress = _noop) -> NodeStatus:
+    async def start(
+        self, node: Node, *, wait: bool = True, timeout: float = 90.0, progress: Progress = _noop
+    ) -> NodeStatus:
         async def body(record: ActionRecord) -> NodeStatus:
             async with self._lock(node):
                 return await self._start(node, wait=wait, timeout=timeout, progress=progress)
@@ -284,8 +298,10 @@ class NodeService:
         script = command.argv[1]
         if await backend.stat(script) is None:
             remote = f" --host {node.host}" if self.cluster.host(node.host).backend is BackendKind.SSH else ""
-            raise NodeError(f"node '{node.name}': RocketMQ is not installed at {home} on host '{node.host}' "
-                            f"({script} is missing); run: rocketui install --cluster {self.cluster.source}{remote}")
+            raise NodeError(
+                f"node '{node.name}': RocketMQ is not installed at {home} on host '{node.host}' "
+                f"({script} is missing); run: rocketui install --cluster {self.cluster.source}{remote}"
+            )
         run_dir = await self.run_dir(node)
         await backend.makedirs(run_dir)
         config = await self.config_path(node)
@@ -293,10 +309,15 @@ class NodeService:
             try:
                 text = await backend.read_file(config)
             except FileNotFoundError:
-                hint = (f"; write it with: rocketui {self.cluster.source} generate"
-                        if self.cluster.topology and node.name in self.cluster.topology.generated else "")
-                raise NodeError(f"node '{node.name}': broker config {config} does not exist on host '{node.host}' "
-                                f"(cluster file {node.pos}){hint}") from None
+                hint = (
+                    f"; write it with: rocketui {self.cluster.source} generate"
+                    if self.cluster.topology and node.name in self.cluster.topology.generated
+                    else ""
+                )
+                raise NodeError(
+                    f"node '{node.name}': broker config {config} does not exist on host '{node.host}' "
+                    f"(cluster file {node.pos}){hint}"
+                ) from None
             problems = check_broker_config(self.cluster, node, config, text)
             if problems:
                 raise NodeError("\n".join(problems))
@@ -304,8 +325,10 @@ class NodeService:
             await backend.write_file(config, self._namesrv_properties(node).encode("latin-1"))
         address = self.cluster.advertised_address(node)
         if await backend.port_open(address, node.port, timeout=0.5):
-            raise NodeError(f"node '{node.name}': port {address}:{node.port} on host '{node.host}' is already in use "
-                            "by another process; stop it or change the port")
+            raise NodeError(
+                f"node '{node.name}': port {address}:{node.port} on host '{node.host}' is already in use "
+                "by another process; stop it or change the port"
+            )
         out_path = f"{run_dir}/stdout.log"
         out_stat = await backend.stat(out_path)
         offset = out_stat.size if out_stat else 0
@@ -314,8 +337,9 @@ class NodeService:
             progress(node.name, f"starting: {command.shell()}")
             leader = await backend.start_detached(command, output=out_path)
             self._leaders[node.name] = (time.monotonic(), leader)
-            await backend.write_file(f"{run_dir}/rocketui.pid",
-                                     json.dumps({"leader": leader, "started": time.time()}).encode())
+            await backend.write_file(
+                f"{run_dir}/rocketui.pid", json.dumps({"leader": leader, "started": time.time()}).encode()
+            )
             if not wait:
                 return await self.status(node)
             return await self._wait_ready(node, leader, out_path, offset, timeout, progress)
@@ -327,15 +351,18 @@ class NodeService:
                 del self._transient[node.name]
 
     def _namesrv_properties(self, node: Node) -> str:
-        lines = ["# Generated by rocketui from the cluster file; edit the cluster file instead.",
-                 f"listenPort={node.port}"]
+        lines = [
+            "# Generated by rocketui from the cluster file; edit the cluster file instead.",
+            f"listenPort={node.port}",
+        ]
         if node.listen_address:
             lines.append(f"bindAddress={node.listen_address}")
         lines += [f"{k}={v}" for k, v in node.properties]
         return "\n".join(lines) + "\n"
 
-    async def _wait_ready(self, node: Node, leader: int, out_path: str, offset: int, timeout: float,
-                          progress: Progress) -> NodeStatus:
+    async def _wait_ready(
+        self, node: Node, leader: int, out_path: str, offset: int, timeout: float, progress: Progress
+    ) -> NodeStatus:
         backend = self.backend(node)
         deadline = time.monotonic() + timeout
         boot_seen = False
@@ -353,7 +380,9 @@ class NodeService:
             dead_polls = dead_polls + 1 if gone else 0
             if EXIT_MARKER in out or dead_polls >= 2:  # two looks apart: never judge a launch mid-exec
                 return self._failed(node, out)
-            port_open = bool(jvm) and await backend.port_open(self.cluster.advertised_address(node), node.port, timeout=0.5)
+            port_open = bool(jvm) and await backend.port_open(
+                self.cluster.advertised_address(node), node.port, timeout=0.5
+            )
             if jvm and port_open and boot_seen:
                 if node.kind is NodeKind.BROKER:
                     if await self._registered_everywhere(node):
@@ -366,11 +395,22 @@ class NodeService:
                     progress(node.name, f"running (pid {jvm.pid}), accepting connections on port {node.port}")
                     break
             if time.monotonic() > deadline:
-                what = ("the JVM did not appear" if not jvm else "the port did not open" if not port_open
-                        else "no boot line in its output" if not boot_seen else "not registered at every namesrv")
+                what = (
+                    "the JVM did not appear"
+                    if not jvm
+                    else "the port did not open"
+                    if not port_open
+                    else "no boot line in its output"
+                    if not boot_seen
+                    else "not registered at every namesrv"
+                )
                 self._transient[node.name] = (NodeState.FAILED, f"not ready after {timeout:g}s: {what}")
-                return NodeStatus(node.name, NodeState.FAILED, pid=jvm.pid if jvm else None,
-                                  message=f"node '{node.name}' not ready after {timeout:g}s: {what} (see {out_path})")
+                return NodeStatus(
+                    node.name,
+                    NodeState.FAILED,
+                    pid=jvm.pid if jvm else None,
+                    message=f"node '{node.name}' not ready after {timeout:g}s: {what} (see {out_path})",
+                )
             await asyncio.sleep(0.25)
         self._transient.pop(node.name, None)
         return await self.status(node)
@@ -437,8 +477,11 @@ class NodeService:
                     break
                 await asyncio.sleep(0.25)
             else:
-                progress(node.name, f"WARNING: pid {jvm.pid} did not exit within {timeout:g}s; sending SIGKILL "
-                                    "(the store will recover abnormally on next start)")
+                progress(
+                    node.name,
+                    f"WARNING: pid {jvm.pid} did not exit within {timeout:g}s; sending SIGKILL "
+                    "(the store will recover abnormally on next start)",
+                )
                 await backend.signal(jvm.pid, signal.SIGKILL, start_ticks=jvm.start_ticks)
                 for _ in range(40):
                     if not await self._alive(node, jvm):
@@ -469,23 +512,29 @@ class NodeService:
     # ----------------------------------------------------------------- all
     def start_levels(self) -> list[list[Node]]:
         """Start order: namesrvs, then masters, then slaves (each level waits for the previous)."""
-        levels = [list(self.cluster.namesrvs),
-                  [b for b in self.cluster.brokers if b.broker_id == 0],
-                  [b for b in self.cluster.brokers if b.broker_id > 0]]
+        levels = [
+            list(self.cluster.namesrvs),
+            [b for b in self.cluster.brokers if b.broker_id == 0],
+            [b for b in self.cluster.brokers if b.broker_id > 0],
+        ]
         return [level for level in levels if level]
 
     async def start_all(self, *, progress: Progress = _noop, timeout: float = 90.0) -> dict[str, NodeStatus]:
         results: dict[str, NodeStatus] = {}
         for level in self.start_levels():
-            statuses = await asyncio.gather(*(self.start(n, progress=progress, timeout=timeout) for n in level),
-                                            return_exceptions=True)
-            for node, st in zip(level, statuses):
+            statuses = await asyncio.gather(
+                *(self.start(n, progress=progress, timeout=timeout) for n in level), return_exceptions=True
+            )
+            for node, st in zip(level, statuses, strict=False):
                 if isinstance(st, BaseException):
                     st = NodeStatus(node.name, NodeState.FAILED, message=str(st))
                 results[node.name] = st
             failed = [s for s in results.values() if s.state is not NodeState.RUNNING]
             if failed:
-                progress(failed[0].node, "start-all stopped: " + "; ".join(f"{s.node}: {s.message or s.state}" for s in failed))
+                progress(
+                    failed[0].node,
+                    "start-all stopped: " + "; ".join(f"{s.node}: {s.message or s.state}" for s in failed),
+                )
                 break
         return results
 
@@ -493,7 +542,7 @@ class NodeService:
         results: dict[str, NodeStatus] = {}
         for level in reversed(self.start_levels()):
             statuses = await asyncio.gather(*(self.stop(n, progress=progress) for n in level), return_exceptions=True)
-            for node, st in zip(level, statuses):
+            for node, st in zip(level, statuses, strict=False):
                 if isinstance(st, BaseException):
                     st = NodeStatus(node.name, NodeState.UNKNOWN, message=str(st))
                 results[node.name] = st

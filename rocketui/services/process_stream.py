@@ -34,9 +34,15 @@ class StreamResult:
     duration: float
 
 
-async def stream_command(backend: Backend, command: Command, on_line: LineCallback, *,
-                         timeout: float | None = None, grace: float = 5.0,
-                         output: str | None = None) -> StreamResult:
+async def stream_command(
+    backend: Backend,
+    command: Command,
+    on_line: LineCallback,
+    *,
+    timeout: float | None = None,
+    grace: float = 5.0,
+    output: str | None = None,
+) -> StreamResult:
     """Run `command`, call `on_line` per output line (no trailing newline). `output` is the
     file used on non-local hosts (required there)."""
     if isinstance(backend, LocalBackend):
@@ -53,14 +59,21 @@ def _killpg(pgid: int, sig: int) -> None:
         pass
 
 
-async def stream_local(backend: LocalBackend, command: Command, on_line: LineCallback, *,
-                       timeout: float | None = None, grace: float = 5.0) -> StreamResult:
+async def stream_local(
+    backend: LocalBackend, command: Command, on_line: LineCallback, *, timeout: float | None = None, grace: float = 5.0
+) -> StreamResult:
     backend.stats.record(backend.name, command.shell())  # journaled like every backend command
     started = time.monotonic()
     proc = await asyncio.create_subprocess_exec(
-        *command.argv, cwd=command.cwd or None, env={**os.environ, **dict(command.env)},
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True, limit=READ_LIMIT)
+        *command.argv,
+        cwd=command.cwd or None,
+        env={**os.environ, **dict(command.env)},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+        limit=READ_LIMIT,
+    )
     assert proc.stdout is not None
     lines = 0
     stopped: str | None = None
@@ -103,8 +116,15 @@ async def _stop_local(proc: asyncio.subprocess.Process, grace: float) -> None:
         _killpg(proc.pid, signal.SIGKILL)
 
 
-async def stream_detached(backend: Backend, command: Command, on_line: LineCallback, *, output: str,
-                          timeout: float | None = None, grace: float = 5.0) -> StreamResult:
+async def stream_detached(
+    backend: Backend,
+    command: Command,
+    on_line: LineCallback,
+    *,
+    output: str,
+    timeout: float | None = None,
+    grace: float = 5.0,
+) -> StreamResult:
     started = time.monotonic()
     await backend.write_file(output, b"")
     pgid = await backend.start_detached(command, output=output)
@@ -123,7 +143,7 @@ async def stream_detached(backend: Backend, command: Command, on_line: LineCallb
                 for raw in complete:
                     text = raw.decode("utf-8", "replace").rstrip("\r")
                     if text.startswith(EXIT_MARKER):
-                        status = int(text[len(EXIT_MARKER):].strip() or -1)
+                        status = int(text[len(EXIT_MARKER) :].strip() or -1)
                         break
                     lines += 1
                     if on_line(text):

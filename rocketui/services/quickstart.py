@@ -52,10 +52,19 @@ class QuickstartResult:
         return self.stopped == "count"
 
     def to_json(self) -> dict[str, object]:
-        return {"which": self.which.value, "host": self.host, "command": self.command, "send_ok": self.send_ok,
-                "send_failed": self.send_failed, "received": self.received, "lines": self.lines,
-                "exit_status": self.exit_status, "stopped": self.stopped, "duration_s": round(self.duration, 3),
-                "ok": self.ok}
+        return {
+            "which": self.which.value,
+            "host": self.host,
+            "command": self.command,
+            "send_ok": self.send_ok,
+            "send_failed": self.send_failed,
+            "received": self.received,
+            "lines": self.lines,
+            "exit_status": self.exit_status,
+            "stopped": self.stopped,
+            "duration_s": round(self.duration, 3),
+            "ok": self.ok,
+        }
 
 
 def quickstart_command(cluster: Cluster, host_name: str, home: str, which: Which, *, java_opt: str = "") -> Command:
@@ -102,9 +111,17 @@ class _Counter:
         return self.stop_after is not None and self.received >= self.stop_after
 
 
-async def run_quickstart(cluster: Cluster, pool: BackendPool, which: Which, *, host: str | None = None,
-                         on_line: Callable[[str], None] | None = None, timeout: float = 180.0,
-                         stop_after: int | None = None, java_opt: str = "") -> QuickstartResult:
+async def run_quickstart(
+    cluster: Cluster,
+    pool: BackendPool,
+    which: Which,
+    *,
+    host: str | None = None,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float = 180.0,
+    stop_after: int | None = None,
+    java_opt: str = "",
+) -> QuickstartResult:
     """Run the quickstart Producer (to its end, or `timeout`) or Consumer (until `stop_after`
     messages, default 1000, or `timeout`). `java_opt` goes first on the JVM's command line
     (e.g. -Duser.home=DIR to keep the client's logs elsewhere)."""
@@ -124,7 +141,15 @@ async def run_quickstart(cluster: Cluster, pool: BackendPool, which: Which, *, h
         output = f"{work_dir.rstrip('/')}/quickstart-{which.value}-{time.strftime('%Y%m%d-%H%M%S')}.log"
     result = await stream_command(backend, command, counter, timeout=timeout, output=output)
     stopped = "count" if result.stopped == "requested" else result.stopped
-    return QuickstartResult(which=which, host=host_name, command=backend.describe(command),
-                            send_ok=counter.send_ok, send_failed=counter.send_failed, received=counter.received,
-                            lines=result.lines, exit_status=result.exit_status, stopped=stopped,
-                            duration=result.duration)
+    return QuickstartResult(
+        which=which,
+        host=host_name,
+        command=backend.describe(command),
+        send_ok=counter.send_ok,
+        send_failed=counter.send_failed,
+        received=counter.received,
+        lines=result.lines,
+        exit_status=result.exit_status,
+        stopped=stopped,
+        duration=result.duration,
+    )

@@ -13,7 +13,6 @@ from collections.abc import Collection
 from rocketui.backends.factory import BackendPool
 from rocketui.cluster import Cluster
 
-
 ASK_TIMEOUT = 3.0  # seconds for one namesrv's answer, connect to its host included
 
 

@@ -65,8 +65,9 @@ def _size(n: int) -> str:
 class RemoteInstaller:
     """Installs one local distribution onto hosts of a cluster (packed once for all of them)."""
 
-    def __init__(self, cluster: Cluster, pool: BackendPool, source: str, *, force: bool = False,
-                 log: Log = print) -> None:
+    def __init__(
+        self, cluster: Cluster, pool: BackendPool, source: str, *, force: bool = False, log: Log = print
+    ) -> None:
         self.cluster = cluster
         self.pool = pool
         self.source = source
@@ -98,19 +99,25 @@ class RemoteInstaller:
             names = ", ".join(h.name for h in self.cluster.hosts)
             raise InstallError(f"no host '{host_name}' in {self.cluster.source} (hosts: {names})") from None
         if host.backend is not BackendKind.SSH:
-            raise InstallError(f"host '{host_name}' is this machine (backend: local); install with: "
-                               f"rocketui install --cluster {self.cluster.source}")
+            raise InstallError(
+                f"host '{host_name}' is this machine (backend: local); install with: "
+                f"rocketui install --cluster {self.cluster.source}"
+            )
         if self.version != self.cluster.rocketmq.version:
-            raise InstallError(f"{self.source} holds RocketMQ {self.version}, but {self.cluster.source} says "
-                               f"version {self.cluster.rocketmq.version}; pass --source with a {self.cluster.rocketmq.version} "
-                               "distribution")
+            raise InstallError(
+                f"{self.source} holds RocketMQ {self.version}, but {self.cluster.source} says "
+                f"version {self.cluster.rocketmq.version}; pass --source with a {self.cluster.rocketmq.version} "
+                "distribution"
+            )
         backend = self.pool.get(host_name)
         try:
             home = await backend.expand_path(self.cluster.rocketmq_home(host))
             current = await _read(backend, home)  # the install marker, read once
             if not self.force and await self._same_install(backend, home, current):
-                self.log(f"{host_name}: RocketMQ {self.version} is already installed at {home} (same install "
-                         "marker); nothing to do")
+                self.log(
+                    f"{host_name}: RocketMQ {self.version} is already installed at {home} (same install "
+                    "marker); nothing to do"
+                )
                 return Provisioned(host_name, home, self.version, True, time.monotonic() - t0)
             await self._refuse_foreign(backend, host_name, home, current)
             archive = await self._packed()
@@ -120,11 +127,14 @@ class RemoteInstaller:
             self.log(f"{host_name}: uploading {_size(archive.size)} to {upload} ...")
             await backend.upload(archive.path, upload, progress=self._progress(host_name))  # type: ignore[attr-defined]
             await self._verify(backend, host_name, upload, archive.sha256)
-            result = await backend.run(Command.of(["sh", "-c", UNPACK_SCRIPT, "rocketui-install", upload, home]),
-                                       timeout=600)
+            result = await backend.run(
+                Command.of(["sh", "-c", UNPACK_SCRIPT, "rocketui-install", upload, home]), timeout=600
+            )
             if not result.ok:
-                raise InstallError(f"{host_name}: unpacking into {home} failed (exit {result.exit_status}): "
-                                   f"{result.stderr.strip() or result.stdout.strip()}")
+                raise InstallError(
+                    f"{host_name}: unpacking into {home} failed (exit {result.exit_status}): "
+                    f"{result.stderr.strip() or result.stdout.strip()}"
+                )
             if await _read(backend, home) != self.marker:
                 raise InstallError(f"{host_name}: {home}/{MARKER} is not the uploaded one after unpacking")
         except BackendError as exc:  # its message already names the host
@@ -155,9 +165,11 @@ class RemoteInstaller:
             return
         entries = await backend.listdir(home)
         if entries:
-            raise InstallError(f"{host_name}: {home} exists and was not installed by rocketui ({len(entries)} "
-                               f"entries, no {MARKER}); refusing to replace it (use --force, or set "
-                               "rocketmq_home of the host to another directory)")
+            raise InstallError(
+                f"{host_name}: {home} exists and was not installed by rocketui ({len(entries)} "
+                f"entries, no {MARKER}); refusing to replace it (use --force, or set "
+                "rocketmq_home of the host to another directory)"
+            )
 
     async def _verify(self, backend: Backend, host_name: str, upload: str, want: str) -> None:
         result = await backend.run(Command.of(["sha256sum", "--", upload]), timeout=300)
@@ -165,8 +177,10 @@ class RemoteInstaller:
         if got != want:
             await backend.run(Command.of(["rm", "-f", "--", upload]))
             detail = f"the host computed {got}" if got else f"sha256sum failed: {result.stderr.strip()}"
-            raise InstallError(f"{host_name}: checksum of the uploaded archive does not match (expected {want}, "
-                               f"{detail}); nothing was installed")
+            raise InstallError(
+                f"{host_name}: checksum of the uploaded archive does not match (expected {want}, "
+                f"{detail}); nothing was installed"
+            )
         self.log(f"{host_name}: sha256 verified on the host")
 
 
@@ -177,8 +191,9 @@ async def _read(backend: Backend, home: str) -> bytes | None:
         return None
 
 
-async def install_on_hosts(cluster: Cluster, hosts: Sequence[str], source: str, *, force: bool = False,
-                           log: Log = print) -> list[Provisioned]:
+async def install_on_hosts(
+    cluster: Cluster, hosts: Sequence[str], source: str, *, force: bool = False, log: Log = print
+) -> list[Provisioned]:
     pool = BackendPool(cluster)
     installer = RemoteInstaller(cluster, pool, source, force=force, log=log)
     try:

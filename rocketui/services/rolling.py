@@ -66,14 +66,21 @@ class RollingReport:
             total = sum(s.seconds for s in self.steps)
             return f"rolling restart done: {', '.join(self.order)} ({total:.0f}s)"
         left = self.not_restarted
-        return (f"rolling restart aborted: {self.error}"
-                + (f"; restarted: {', '.join(s.node for s in self.steps if s.ok)}" if any(s.ok for s in self.steps) else "")
-                + (f"; not restarted: {', '.join(left)}" if left else ""))
+        return (
+            f"rolling restart aborted: {self.error}"
+            + (f"; restarted: {', '.join(s.node for s in self.steps if s.ok)}" if any(s.ok for s in self.steps) else "")
+            + (f"; not restarted: {', '.join(left)}" if left else "")
+        )
 
 
-async def rolling_restart(service: NodeService, names: Iterable[str] | None = None, *,
-                          progress: Progress = _noop, timeout: float = 120.0,
-                          ha: HaProbe | None = None) -> RollingReport:
+async def rolling_restart(
+    service: NodeService,
+    names: Iterable[str] | None = None,
+    *,
+    progress: Progress = _noop,
+    timeout: float = 120.0,
+    ha: HaProbe | None = None,
+) -> RollingReport:
     """`ha` asks a master for its HA status (default: GET_BROKER_HA_STATUS over the network)."""
     cluster = service.cluster
     order = rolling_order(cluster, names)
@@ -86,10 +93,15 @@ async def rolling_restart(service: NodeService, names: Iterable[str] | None = No
     for node in order:
         st = statuses.get(node.name)
         if st is None or st.state is not NodeState.RUNNING or st.registered is False:
-            what = "not registered at every namesrv" if st and st.state is NodeState.RUNNING else (
-                st.state.value if st else "unknown")
-            report.error = (f"{node.name} is {what} before the first step; rolling restart needs every broker "
-                            "running and registered (start it, or restart it alone)")
+            what = (
+                "not registered at every namesrv"
+                if st and st.state is NodeState.RUNNING
+                else (st.state.value if st else "unknown")
+            )
+            report.error = (
+                f"{node.name} is {what} before the first step; rolling restart needs every broker "
+                "running and registered (start it, or restart it alone)"
+            )
             return report
     for i, node in enumerate(order, 1):
         step = f"[{i}/{len(order)}]"
@@ -130,9 +142,12 @@ async def wait_registered_as_defined(service: NodeService, node: Node, *, timeou
         if missing:
             problem = f"namesrv {', '.join(missing)} does not answer"
         else:
-            wrong = [ns for ns, info in views.items()  # type: ignore[attr-defined]
-                     if node.broker_name not in info.brokers
-                     or info.brokers[node.broker_name].addrs.get(node.broker_id) != want]
+            wrong = [
+                ns
+                for ns, info in views.items()  # type: ignore[attr-defined]
+                if node.broker_name not in info.brokers
+                or info.brokers[node.broker_name].addrs.get(node.broker_id) != want
+            ]
             if not wrong:
                 return
             problem = f"not listed as {node.broker_name} id {node.broker_id} at {want} by {', '.join(wrong)}"

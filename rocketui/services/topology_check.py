@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
-
 from typing import TYPE_CHECKING
 
 from rocketui.cluster import Cluster, Node
@@ -74,8 +73,9 @@ class _Seen:
 _UP = (NodeState.RUNNING, NodeState.STARTING)
 
 
-def check_topology(cluster: Cluster, views: Mapping[str, ClusterInfo],
-                   states: Mapping[str, NodeState] | None = None) -> TopologyReport:
+def check_topology(
+    cluster: Cluster, views: Mapping[str, ClusterInfo], states: Mapping[str, NodeState] | None = None
+) -> TopologyReport:
     """`views`: namesrv address → its cluster info (only namesrvs that answered).  `states`:
     node name → state, when known (without it, "down" is judged from the namesrvs alone)."""
     states = states or {}
@@ -108,9 +108,15 @@ def check_topology(cluster: Cluster, views: Mapping[str, ClusterInfo],
         where = seen.get(addr_of[b.name], _Seen()).at
         state = states.get(b.name)
         if where and state is not None and state not in _UP:
-            findings.append(Finding(b.name, Kind.STALE, f"{state.value} but still registered at "
-                                    f"{', '.join(short(ns) for ns in where)} (dropped when its connection closes, "
-                                    "at the latest after 120 s)"))
+            findings.append(
+                Finding(
+                    b.name,
+                    Kind.STALE,
+                    f"{state.value} but still registered at "
+                    f"{', '.join(short(ns) for ns in where)} (dropped when its connection closes, "
+                    "at the latest after 120 s)",
+                )
+            )
         elif views and state is NodeState.RUNNING and not where:
             findings.append(Finding(b.name, Kind.NOT_REGISTERED, "not registered at any namesrv"))
         elif where and len(where) < len(views):
@@ -123,49 +129,72 @@ def check_topology(cluster: Cluster, views: Mapping[str, ClusterInfo],
         for (cname, bname, bid), at in by_identity.items():
             at_text = ", ".join(at)
             if bname != b.broker_name:
-                findings.append(Finding(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} "
-                                        f"(defined: {b.broker_name})"))
+                findings.append(
+                    Finding(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} (defined: {b.broker_name})")
+                )
             elif bid != b.broker_id:
                 role = "master" if b.broker_id == 0 else "slave"
-                findings.append(Finding(b.name, Kind.WRONG_ID, f"registered as id {bid} at {at_text} "
-                                        f"(defined: id {b.broker_id}, {role})"))
+                findings.append(
+                    Finding(
+                        b.name,
+                        Kind.WRONG_ID,
+                        f"registered as id {bid} at {at_text} (defined: id {b.broker_id}, {role})",
+                    )
+                )
             if cname != cluster.name:
-                findings.append(Finding(b.name, Kind.WRONG_CLUSTER, f"registered in cluster {cname} at {at_text} "
-                                        f"(defined: {cluster.name})"))
+                findings.append(
+                    Finding(
+                        b.name,
+                        Kind.WRONG_CLUSTER,
+                        f"registered in cluster {cname} at {at_text} (defined: {cluster.name})",
+                    )
+                )
 
         if b.broker_id > 0:
             master = masters.get(b.broker_name)
             if master is None or (state is not None and state not in _UP):
                 continue  # a stopped slave shows as stopped; its master is not its problem now
             why = down(master)
-            listed = {info.brokers[b.broker_name].addrs.get(MASTER_ID) for info in views.values()
-                      if b.broker_name in info.brokers} - {None, addr_of[master.name]}
+            listed = {
+                info.brokers[b.broker_name].addrs.get(MASTER_ID)
+                for info in views.values()
+                if b.broker_name in info.brokers
+            } - {None, addr_of[master.name]}
             if why and (states.get(master.name) not in _UP or not listed):
                 findings.append(Finding(b.name, Kind.MASTER_DOWN, f"master down ({master.name}: {why})"))
             elif listed:
-                findings.append(Finding(b.name, Kind.MASTER_ELSEWHERE,
-                                        f"namesrv lists master {', '.join(sorted(str(x) for x in listed))} "
-                                        f"(defined: {master.name} at {addr_of[master.name]})"))
+                findings.append(
+                    Finding(
+                        b.name,
+                        Kind.MASTER_ELSEWHERE,
+                        f"namesrv lists master {', '.join(sorted(str(x) for x in listed))} "
+                        f"(defined: {master.name} at {addr_of[master.name]})",
+                    )
+                )
         elif not down(b):
-            gone = [s.name for s in cluster.brokers
-                    if s.broker_name == b.broker_name and s.broker_id > 0 and down(s)]
+            gone = [s.name for s in cluster.brokers if s.broker_name == b.broker_name and s.broker_id > 0 and down(s)]
             if gone:
                 findings.append(Finding(b.name, Kind.SLAVE_DOWN, f"slave down ({', '.join(gone)})"))
 
     ours = {b.broker_name for b in cluster.brokers}
     defined = set(addr_of.values())
     for ns, info in views.items():
-        extra = [f"{d.broker_name}#{bid} {addr}" for d in info.brokers.values()
-                 if d.cluster == cluster.name or d.broker_name in ours
-                 for bid, addr in sorted(d.addrs.items()) if addr not in defined]
+        extra = [
+            f"{d.broker_name}#{bid} {addr}"
+            for d in info.brokers.values()
+            if d.cluster == cluster.name or d.broker_name in ours
+            for bid, addr in sorted(d.addrs.items())
+            if addr not in defined
+        ]
         if extra:
             holder = short(ns)
             findings.append(Finding(holder, Kind.UNEXPECTED, f"unexpected broker(s) registered: {', '.join(extra)}"))
     return TopologyReport(tuple(findings), answered)
 
 
-def annotate(cluster: Cluster, statuses: dict[str, NodeStatus],
-             views: Mapping[str, ClusterInfo] | None) -> dict[str, NodeStatus]:
+def annotate(
+    cluster: Cluster, statuses: dict[str, NodeStatus], views: Mapping[str, ClusterInfo] | None
+) -> dict[str, NodeStatus]:
     """The statuses with `note` set from the topology check (unchanged when nothing is off)."""
     if not cluster.brokers:
         return statuses

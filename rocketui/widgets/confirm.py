@@ -10,10 +10,15 @@ from textual.widgets import Button, Static
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("n", "cancel", "No", show=False),
-                Binding("y", "confirm", "Yes", show=False)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("n", "cancel", "No", show=False),
+        Binding("y", "confirm", "Yes", show=False),
+    ]
 
-    def __init__(self, title: str, body: str, *, confirm_label: str = "Confirm", details: list[str] | None = None) -> None:
+    def __init__(
+        self, title: str, body: str, *, confirm_label: str = "Confirm", details: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.body = body

@@ -99,8 +99,9 @@ class LogView(ScrollView, can_focus=True):
         self.total_received = 0
 
     # ------------------------------------------------------------------ feeding
-    def append(self, texts: list[str], *, tag: str = "", tags: list[str] | None = None,
-               offset: int | None = None) -> None:
+    def append(
+        self, texts: list[str], *, tag: str = "", tags: list[str] | None = None, offset: int | None = None
+    ) -> None:
         """New lines at the end; `offset` is the byte offset of texts[0] in its file (enables
         re-reading once they are pruned); `tags` gives each line its own tag (merged view).
         Held back while paused."""
@@ -214,7 +215,7 @@ class LogView(ScrollView, can_focus=True):
                 self._tags.popleft()
         self._base = cut  # cached strips are keyed by absolute index: still valid
         if self._view is not None:
-            self._view = self._view[bisect_right(self._view, cut - 1):]
+            self._view = self._view[bisect_right(self._view, cut - 1) :]
         if self.wrap:
             self._rows = []
             self._extend_rows(self._shown_indices(self._base))
@@ -397,7 +398,7 @@ class LogView(ScrollView, can_focus=True):
     def _shown_indices(self, start: int) -> list[int]:
         if self._view is None:
             return list(range(max(start, self._base), self._base + len(self._lines)))
-        return self._view[bisect_right(self._view, start - 1):]
+        return self._view[bisect_right(self._view, start - 1) :]
 
     def _shown_count(self) -> int:
         return len(self._lines) if self._view is None else len(self._view)
@@ -516,4 +517,3 @@ class LogView(ScrollView, can_focus=True):
 
     def _nth_shown(self, pos: int) -> int:
         return self._base + pos if self._view is None else self._view[pos]
-

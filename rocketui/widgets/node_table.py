@@ -34,8 +34,9 @@ def host_state_style(state: str) -> str:
 def display_order(cluster: Cluster) -> list[Node]:
     """Namesrvs first, then brokers grouped by brokerName with the master before its slaves."""
     namesrvs = [n for n in cluster.nodes if n.kind is NodeKind.NAMESRV]
-    brokers = sorted((n for n in cluster.nodes if n.kind is NodeKind.BROKER),
-                     key=lambda n: (n.broker_name or "", n.broker_id))
+    brokers = sorted(
+        (n for n in cluster.nodes if n.kind is NodeKind.BROKER), key=lambda n: (n.broker_name or "", n.broker_id)
+    )
     return namesrvs + brokers
 
 
@@ -72,7 +73,7 @@ class NodeTable(DataTable):
         if self.cluster.host(node.host).backend is BackendKind.LOCAL:
             return node.host
         state = status.host_state if status and status.host_state else "connecting"
-        shown = state if len(state) <= HOST_STATE_CHARS else state[:HOST_STATE_CHARS - 1] + "…"
+        shown = state if len(state) <= HOST_STATE_CHARS else state[: HOST_STATE_CHARS - 1] + "…"
         return Text.assemble(node.host, " ", (shown, host_state_style(state)))
 
     def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
@@ -80,7 +81,7 @@ class NodeTable(DataTable):
         now = now or time.time()
         for node in self.cluster.nodes:
             status = self.statuses.get(node.name)
-            for col, value in zip(COLUMNS, self._cells(node, status, now)):
+            for col, value in zip(COLUMNS, self._cells(node, status, now), strict=False):
                 if col in ("node", "kind", "address", "role"):
                     continue
                 self.update_cell(node.name, col, value, update_width=col in ("host", "note"))

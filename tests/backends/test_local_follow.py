@@ -36,7 +36,9 @@ WRITER = textwrap.dedent("""\
     """)
 
 
-async def collect(path: Path, want: int, *, start: int | None = 0, timeout: float = 30.0) -> tuple[list[str], list[str]]:
+async def collect(
+    path: Path, want: int, *, start: int | None = 0, timeout: float = 30.0
+) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     notices: list[str] = []
 
@@ -52,7 +54,9 @@ async def collect(path: Path, want: int, *, start: int | None = 0, timeout: floa
     return lines, notices
 
 
-def start_writer(tmp_path: Path, path: Path, count: int, rotate_every: int = 0, mode: str = "rename") -> subprocess.Popen:
+def start_writer(
+    tmp_path: Path, path: Path, count: int, rotate_every: int = 0, mode: str = "rename"
+) -> subprocess.Popen:
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     return subprocess.Popen([sys.executable, str(script), str(path), str(count), str(rotate_every), mode])

@@ -34,8 +34,12 @@ pytestmark = pytest.mark.ssh
 
 
 def ssh_host(server: SSHServer, name: str = "h1", **overrides: object) -> Host:
-    fields: dict[str, object] = dict(port=server.port, identity_file=str(server.keys.key),
-                                     known_hosts=str(server.known_hosts_file()), connect_timeout=5.0)
+    fields: dict[str, object] = dict(
+        port=server.port,
+        identity_file=str(server.keys.key),
+        known_hosts=str(server.known_hosts_file()),
+        connect_timeout=5.0,
+    )
     fields.update(overrides)
     return Host(name, BackendKind.SSH, server.address, Pos("test.yaml", 1), **fields)  # type: ignore[arg-type]
 
@@ -84,13 +88,14 @@ async def test_run_quotes_every_value_and_reports_status(backend: SSHBackend, tm
     assert r.stdout == "from stdin\n"
     assert not canary.exists()
     assert backend.stats.connections == 1
-    assert backend.stats.commands[0] == Command.of(["printf", "%s|%s|", evil, "$VAL"], {"VAL": evil}, str(odd_dir)).shell()
+    assert (
+        backend.stats.commands[0] == Command.of(["printf", "%s|%s|", evil, "$VAL"], {"VAL": evil}, str(odd_dir)).shell()
+    )
 
 
 async def test_many_concurrent_commands_share_one_connection(backend: SSHBackend) -> None:
     # 25 at once exceeds sshd's MaxSessions (10): the channel semaphore must queue them.
-    results = await asyncio.gather(*(backend.run(Command.of(["sh", "-c", f"sleep 0.2; echo {i}"]))
-                                     for i in range(25)))
+    results = await asyncio.gather(*(backend.run(Command.of(["sh", "-c", f"sleep 0.2; echo {i}"])) for i in range(25)))
     assert [r.stdout for r in results] == [f"{i}\n" for i in range(25)]
     assert backend.stats.connections == 1
 
@@ -175,8 +180,7 @@ async def test_signal_refuses_a_stale_start_time(backend: SSHBackend) -> None:
         proc.wait()
 
 
-async def test_own_scripts_run_in_one_resident_shell_without_leaking_state(backend: SSHBackend,
-                                                                            tmp_path: Path) -> None:
+async def test_own_scripts_run_in_one_resident_shell_without_leaking_state(backend: SSHBackend, tmp_path: Path) -> None:
     async def script(text: str, timeout: float = 30.0) -> str:
         status, out, err = await backend._script(text, "test script", timeout=timeout, retry=True)
         assert status == 0, err
@@ -192,8 +196,9 @@ async def test_own_scripts_run_in_one_resident_shell_without_leaking_state(backe
     marker = str(tmp_path / "stuck")
     with pytest.raises(BackendError, match="timed out"):
         await script(f"sh -c 'sleep 60; :' {marker}", timeout=0.5)
-    await eventually(lambda: not [p for p in procfs.list_processes("sh") if marker in p.argv],
-                     "the stuck script to be killed")
+    await eventually(
+        lambda: not [p for p in procfs.list_processes("sh") if marker in p.argv], "the stuck script to be killed"
+    )
     assert await script("echo $$") != first  # a fresh resident shell
     assert backend.stats.connections == 1 and backend.stats.commands == []
 
@@ -227,7 +232,8 @@ async def test_write_through_a_symlink_replaces_the_target(backend: SSHBackend, 
 
 
 async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_is_back_saves(
-        server: SSHServer, tmp_path: Path) -> None:
+    server: SSHServer, tmp_path: Path
+) -> None:
     """A config form's save when the connection dropped between loading and saving: an error that
     names the host, the file as it was, nothing half-written; once sshd is back the same save
     (same expected version) goes through on a new connection."""
@@ -240,25 +246,30 @@ async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_
         server.kill()
         started = time.monotonic()
         with pytest.raises(BackendError) as failed:
-            await b.write_file(str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded,
-                               backup_suffix=".bak")
+            await b.write_file(
+                str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded, backup_suffix=".bak"
+            )
         assert time.monotonic() - started < 15  # the connect timeout, not a hang
         assert "h1" in str(failed.value)
         assert path.read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
         assert sorted(os.listdir(tmp_path)) == ["broker-a.properties"]
         server.start()
         await asyncio.sleep(0.6)  # past the reconnect backoff (at most 0.5 s here)
-        saved = await b.write_file(str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded,
-                                   backup_suffix=".bak")
+        saved = await b.write_file(
+            str(path), b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n", expect=loaded, backup_suffix=".bak"
+        )
         assert path.read_bytes() == b"brokerName=broker-a\nflushDiskType=SYNC_FLUSH\n"
-        assert (tmp_path / "broker-a.properties.bak").read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
+        assert (
+            tmp_path / "broker-a.properties.bak"
+        ).read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
         assert saved.inode == path.stat().st_ino and b.stats.connections == 2
     finally:
         await b.close()
 
 
 async def test_sshd_killed_at_any_moment_of_a_save_leaves_old_or_new_never_a_mix(
-        server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The connection drops at spread-out moments of a save (backup, upload, rename): the file is
     always exactly the old or the new version, never a mix or a truncation; the hidden temp file
     of a cut upload is removed by a later save once it is stale."""
@@ -416,8 +427,18 @@ async def test_follow_rotation_truncation_and_a_missing_file(backend: SSHBackend
         await eventually(lambda: f.shape()[-1] == "missing", "missing again")
         path.write_bytes(b"d1\n")
         await eventually(lambda: f.data().endswith(b"d1\n"), "d1")
-        assert f.shape() == ["missing", "appeared", b"a1\na2\na3\n", "rotated", b"b1\nb2\n", "truncated", b"c1\n",
-                             "missing", "appeared", b"d1\n"]
+        assert f.shape() == [
+            "missing",
+            "appeared",
+            b"a1\na2\na3\n",
+            "rotated",
+            b"b1\nb2\n",
+            "truncated",
+            b"c1\n",
+            "missing",
+            "appeared",
+            b"d1\n",
+        ]
         f.check_offsets()
         assert [e.inode for e in f.events if e.data][0] == first_inode
         assert [e.inode for e in f.events if e.data][-1] == path.stat().st_ino
@@ -442,8 +463,8 @@ async def test_follow_starts_at_the_end_or_at_an_offset(backend: SSHBackend, tmp
             assert n < 400, "the follower from the end saw nothing"
         await eventually(lambda: len(mid.data()) == path.stat().st_size - 2, "every appended line")
         first = tail.events[0]
-        assert first.offset >= len(b"old\n") and path.read_bytes()[first.offset - 1:first.offset] == b"\n"
-        await eventually(lambda: tail.data() == path.read_bytes()[first.offset:], "the tail follower")
+        assert first.offset >= len(b"old\n") and path.read_bytes()[first.offset - 1 : first.offset] == b"\n"
+        await eventually(lambda: tail.data() == path.read_bytes()[first.offset :], "the tail follower")
         assert mid.data() == path.read_bytes()[2:]
     finally:
         await tail.stop()
@@ -559,8 +580,15 @@ async def test_silent_server_hits_connect_timeout(sshd_farm: SSHFarm, tmp_path: 
     sink.bind((CLOSED[0], CLOSED[1] - 1))  # accepts TCP, never says a word
     sink.listen()
     try:
-        host = Host("mute", BackendKind.SSH, CLOSED[0], Pos("t.yaml", 1), port=CLOSED[1] - 1, connect_timeout=1.0,
-                    known_hosts=str(tmp_path / "kh"))
+        host = Host(
+            "mute",
+            BackendKind.SSH,
+            CLOSED[0],
+            Pos("t.yaml", 1),
+            port=CLOSED[1] - 1,
+            connect_timeout=1.0,
+            known_hosts=str(tmp_path / "kh"),
+        )
         b = SSHBackend(host)
         assert b.connection_state() == "not connected"
         started = time.monotonic()
@@ -610,7 +638,8 @@ async def test_pool_builds_ssh_backends_and_reports_their_state(server: SSHServe
     from rocketui.cluster_loader import parse_cluster
 
     known = server.known_hosts_file()
-    cluster = parse_cluster(textwrap.dedent(f"""\
+    cluster = parse_cluster(
+        textwrap.dedent(f"""\
         cluster: C
         rocketmq: {{home: /opt/rocketmq, version: "5.5.0"}}
         work_dir: {tmp_path}
@@ -620,7 +649,9 @@ async def test_pool_builds_ssh_backends_and_reports_their_state(server: SSHServe
                 known_hosts: {known}}}
         nodes:
           - {{name: namesrv-1, kind: namesrv, host: far, port: 9876}}
-        """), str(tmp_path / "c.yaml"))
+        """),
+        str(tmp_path / "c.yaml"),
+    )
     pool = BackendPool(cluster)
     try:
         assert pool.connection_state("far") == "not connected"

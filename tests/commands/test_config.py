@@ -28,31 +28,44 @@ def files(tmp_path: Path) -> list[str]:
 def test_get_all_and_some(cluster_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "get")
     assert (code, err) == (0, "")
-    assert out.splitlines()[:4] == ["brokerClusterName=TestCluster", "brokerName=broker-a", "brokerId=0",
-                                    "brokerRole=ASYNC_MASTER"]
+    assert out.splitlines()[:4] == [
+        "brokerClusterName=TestCluster",
+        "brokerName=broker-a",
+        "brokerId=0",
+        "brokerRole=ASYNC_MASTER",
+    ]
     code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "get", "listenPort", "deleteWhen")
     assert (code, out) == (1, "listenPort=34911\n")
     assert err == f"deleteWhen: not set in {cluster_file.parent}/broker-a.properties (RocketMQ default: 04)\n"
     code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "get", "brokerNmae")
     assert (code, out) == (2, "")
-    assert err == ("rocketui config: unknown key 'brokerNmae': RocketMQ silently ignores it; did you mean "
-                   "'brokerName'? (checked against the bundled key list of RocketMQ 5.5.0)\n")
+    assert err == (
+        "rocketui config: unknown key 'brokerNmae': RocketMQ silently ignores it; did you mean "
+        "'brokerName'? (checked against the bundled key list of RocketMQ 5.5.0)\n"
+    )
 
 
-def test_set_writes_prints_the_diff_and_keeps_a_backup(cluster_file: Path, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_writes_prints_the_diff_and_keeps_a_backup(
+    cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "broker-a.properties"
     before = config.read_bytes()
-    code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "deleteWhen=01;04",
-                         "autoCreateTopicEnable=false")
+    code, out, err = run(
+        capsys, str(cluster_file), "config", "broker-a", "set", "deleteWhen=01;04", "autoCreateTopicEnable=false"
+    )
     assert code == 0, err
-    assert out == (f"--- {config}\n+++ {config} (edited)\n@@ -8,4 +8,5 @@\n brokerIP1=127.0.0.1\n"
-                   " brokerIP2=127.0.0.1\n bindAddress=127.0.0.1\n-autoCreateTopicEnable=true\n"
-                   "+autoCreateTopicEnable=false\n+deleteWhen=01;04\n")
-    assert "note: can also be applied to a running broker without a restart (mqadmin updateBrokerConfig): " \
-           "deleteWhen, autoCreateTopicEnable\n" in err
-    assert config.read_bytes() == before.replace(b"autoCreateTopicEnable=true\n",
-                                                 b"autoCreateTopicEnable=false\ndeleteWhen=01;04\n")
+    assert out == (
+        f"--- {config}\n+++ {config} (edited)\n@@ -8,4 +8,5 @@\n brokerIP1=127.0.0.1\n"
+        " brokerIP2=127.0.0.1\n bindAddress=127.0.0.1\n-autoCreateTopicEnable=true\n"
+        "+autoCreateTopicEnable=false\n+deleteWhen=01;04\n"
+    )
+    assert (
+        "note: can also be applied to a running broker without a restart (mqadmin updateBrokerConfig): "
+        "deleteWhen, autoCreateTopicEnable\n" in err
+    )
+    assert config.read_bytes() == before.replace(
+        b"autoCreateTopicEnable=true\n", b"autoCreateTopicEnable=false\ndeleteWhen=01;04\n"
+    )
     backups = [n for n in files(tmp_path) if n.startswith("broker-a.properties.bak.")]
     assert len(backups) == 1 and (tmp_path / backups[0]).read_bytes() == before
     assert err.endswith(f"wrote local:{config} (previous version kept as {tmp_path / backups[0]})\n")
@@ -61,12 +74,21 @@ def test_set_writes_prints_the_diff_and_keeps_a_backup(cluster_file: Path, tmp_p
 def test_set_refuses_invalid_values(cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = files(tmp_path)
     config_bytes = (tmp_path / "broker-a.properties").read_bytes()
-    code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "set",
-                         "namesrvAddr=127.0.0.1:9876,127.0.0.2:9876", "diskMaxUsedSpaceRatio=99")
+    code, out, err = run(
+        capsys,
+        str(cluster_file),
+        "config",
+        "broker-a",
+        "set",
+        "namesrvAddr=127.0.0.1:9876,127.0.0.2:9876",
+        "diskMaxUsedSpaceRatio=99",
+    )
     assert code == 2
     assert "error: line 12: namesrvAddr='127.0.0.1:9876,127.0.0.2:9876': separate name servers with ';', not ','" in err
-    assert "error: line 13: diskMaxUsedSpaceRatio='99': expected 10 to 95% (RocketMQ silently clamps other values " \
-           "to 10-95)\n" in err
+    assert (
+        "error: line 13: diskMaxUsedSpaceRatio='99': expected 10 to 95% (RocketMQ silently clamps other values "
+        "to 10-95)\n" in err
+    )
     assert err.endswith("rocketui config: not saved: fix the errors above\n")
     assert (tmp_path / "broker-a.properties").read_bytes() == config_bytes and files(tmp_path) == before
 
@@ -74,8 +96,18 @@ def test_set_refuses_invalid_values(cluster_file: Path, tmp_path: Path, capsys: 
 def test_dry_run_writes_nothing(cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = files(tmp_path)
     config_bytes = (tmp_path / "broker-a.properties").read_bytes()
-    code, out, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "brokerId=1", "brokerRole=SLAVE",
-                         "--unset", "autoCreateTopicEnable", "--dry-run")
+    code, out, err = run(
+        capsys,
+        str(cluster_file),
+        "config",
+        "broker-a",
+        "set",
+        "brokerId=1",
+        "brokerRole=SLAVE",
+        "--unset",
+        "autoCreateTopicEnable",
+        "--dry-run",
+    )
     assert code == 0
     assert "-brokerId=0\n-brokerRole=ASYNC_MASTER\n+brokerId=1\n+brokerRole=SLAVE\n" in out
     assert "-autoCreateTopicEnable=true\n" in out
@@ -92,35 +124,45 @@ def test_no_change(cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert files(tmp_path) == before
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["config", "ns", "get"], "rocketui config: node 'ns' is a namesrv: its properties file is written from the "
-                              "cluster file"),
-    (["config", "nope", "get"], "rocketui config: unknown node(s): nope; nodes in "),
-    (["config", "broker-a", "set", "brokerRole"], "rocketui config: 'brokerRole': expected KEY=VALUE"),
-    (["config", "broker-a", "set"], "rocketui config: nothing to do; give KEY=VALUE or --unset KEY"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (
+            ["config", "ns", "get"],
+            "rocketui config: node 'ns' is a namesrv: its properties file is written from the cluster file",
+        ),
+        (["config", "nope", "get"], "rocketui config: unknown node(s): nope; nodes in "),
+        (["config", "broker-a", "set", "brokerRole"], "rocketui config: 'brokerRole': expected KEY=VALUE"),
+        (["config", "broker-a", "set"], "rocketui config: nothing to do; give KEY=VALUE or --unset KEY"),
+    ],
+)
 def test_usage_errors(cluster_file: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     code, _, err = run(capsys, str(cluster_file), *argv)
     assert code == 2 and err.startswith(message)
 
 
-def test_read_only_cluster_refuses_to_write(cluster_file: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_read_only_cluster_refuses_to_write(
+    cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cluster_file.write_text(cluster_file.read_text() + "read_only: true\n")
     config_bytes = (tmp_path / "broker-a.properties").read_bytes()
     code, _, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "fileReservedTime=24")
-    assert code == 2 and err.endswith("rocketui config: read-only mode: refusing to config save node 'broker-a'; "
-                                      "nothing written\n")
+    assert code == 2 and err.endswith(
+        "rocketui config: read-only mode: refusing to config save node 'broker-a'; nothing written\n"
+    )
     assert (tmp_path / "broker-a.properties").read_bytes() == config_bytes
     code, _, _ = run(capsys, str(cluster_file), "config", "broker-a", "set", "fileReservedTime=24", "--dry-run")
     assert code == 0
 
 
-def test_crlf_file_with_comments_round_trips(cluster_file: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_crlf_file_with_comments_round_trips(
+    cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "broker-a.properties"
     text = broker_properties("broker-a", 34911, cluster="TestCluster").replace("\n", "\r\n")
     config.write_bytes(("# keep me\r\n" + text + "! and me\r\n").encode())
     code, _, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "flushDiskType=SYNC_FLUSH")
     assert code == 0, err
-    assert config.read_bytes() == ("# keep me\r\n" + text.replace("ASYNC_FLUSH", "SYNC_FLUSH") + "! and me\r\n").encode()
+    assert (
+        config.read_bytes() == ("# keep me\r\n" + text.replace("ASYNC_FLUSH", "SYNC_FLUSH") + "! and me\r\n").encode()
+    )

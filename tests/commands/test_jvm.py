@@ -38,7 +38,8 @@ def cluster_file(tmp_path: Path, home: Path) -> Path:
     defaults = re.search(r"defaults:\n  jvm: (\{.*\})\n", text)
     assert defaults
     text = text.replace(defaults.group(0), "").replace(
-        "    config: broker-a.properties\n", f"    config: broker-a.properties\n    jvm: {defaults.group(1)}\n")
+        "    config: broker-a.properties\n", f"    config: broker-a.properties\n    jvm: {defaults.group(1)}\n"
+    )
     path.write_text(text)
     return path
 
@@ -46,9 +47,22 @@ def cluster_file(tmp_path: Path, home: Path) -> Path:
 @pytest.fixture
 def fake_jvms(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[ProcessInfo]:
     """What LocalBackend.processes reports: broker-a running with the cluster file's heap."""
-    argv = ("/usr/lib/jvm/bin/java", "-server", "-Xms8g", "-Xmx8g", "-XX:MaxDirectMemorySize=15g", "-Xms256m",
-            "-Xmx256m", "-Xmn128m", "-XX:MaxDirectMemorySize=256m", "-cp", "x",
-            "org.apache.rocketmq.broker.BrokerStartup", "-c", str(tmp_path / "broker-a.properties"))
+    argv = (
+        "/usr/lib/jvm/bin/java",
+        "-server",
+        "-Xms8g",
+        "-Xmx8g",
+        "-XX:MaxDirectMemorySize=15g",
+        "-Xms256m",
+        "-Xmx256m",
+        "-Xmn128m",
+        "-XX:MaxDirectMemorySize=256m",
+        "-cp",
+        "x",
+        "org.apache.rocketmq.broker.BrokerStartup",
+        "-c",
+        str(tmp_path / "broker-a.properties"),
+    )
     procs = [ProcessInfo(4242, 1, 4242, 1, 0.0, argv)]
 
     async def processes(self: LocalBackend, name: str = "java") -> list[ProcessInfo]:
@@ -72,71 +86,127 @@ def test_get(cluster_file: Path, home: Path, fake_jvms: list[ProcessInfo], capsy
         "broker-a: the cluster file overrides -Xms256m -Xmx256m -Xmn128m -XX:MaxDirectMemorySize=256m (JAVA_OPT_EXT)\n"
         "broker-a: running (pid 4242) with -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -Xmn128m; matches the "
         "script\n"
-        "broker-b: not running\n")
+        "broker-b: not running\n"
+    )
 
 
-def test_set_edits_the_shared_script(cluster_file: Path, home: Path, tmp_path: Path, fake_jvms: list[ProcessInfo],
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_edits_the_shared_script(
+    cluster_file: Path, home: Path, tmp_path: Path, fake_jvms: list[ProcessInfo], capsys: pytest.CaptureFixture[str]
+) -> None:
     script = home / "bin" / "runbroker.sh"
     before = script.read_text()
-    code, out, err = run(capsys, str(cluster_file), "jvm", "broker-b", "set", "--xms", "512m", "--xmx", "512m",
-                         "--xmn", "256m", "--max-direct", "1g")
+    code, out, err = run(
+        capsys,
+        str(cluster_file),
+        "jvm",
+        "broker-b",
+        "set",
+        "--xms",
+        "512m",
+        "--xmx",
+        "512m",
+        "--xmn",
+        "256m",
+        "--max-direct",
+        "1g",
+    )
     assert code == 0, err
-    assert "-JAVA_OPT=\"${JAVA_OPT} -server -Xms8g -Xmx8g\"\n+JAVA_OPT=\"${JAVA_OPT} -server -Xms512m -Xmx512m " \
-           "-Xmn256m\"\n" in out
-    assert script.read_text() == before.replace("-server -Xms8g -Xmx8g", "-server -Xms512m -Xmx512m -Xmn256m") \
-        .replace("-Xmn4g -XX:+UseConcMarkSweepGC", "-Xmn256m -XX:+UseConcMarkSweepGC") \
-        .replace("-XX:MaxDirectMemorySize=15g", "-XX:MaxDirectMemorySize=1g")
+    assert (
+        '-JAVA_OPT="${JAVA_OPT} -server -Xms8g -Xmx8g"\n+JAVA_OPT="${JAVA_OPT} -server -Xms512m -Xmx512m '
+        '-Xmn256m"\n' in out
+    )
+    assert script.read_text() == before.replace("-server -Xms8g -Xmx8g", "-server -Xms512m -Xmx512m -Xmn256m").replace(
+        "-Xmn4g -XX:+UseConcMarkSweepGC", "-Xmn256m -XX:+UseConcMarkSweepGC"
+    ).replace("-XX:MaxDirectMemorySize=15g", "-XX:MaxDirectMemorySize=1g")
     assert oct(script.stat().st_mode & 0o777) == "0o755"
     assert "note: runbroker.sh on host 'local' is used by 2 nodes: broker-a, broker-b\n" in err
-    assert ("note: broker-a: the cluster file sets -Xms256m -Xmx256m -Xmn128m -XX:MaxDirectMemorySize=256m (jvm: of "
-            "the node or defaults, passed as JAVA_OPT_EXT), which overrides the script; edit the cluster file to "
-            "change it\n") in err
+    assert (
+        "note: broker-a: the cluster file sets -Xms256m -Xmx256m -Xmn128m -XX:MaxDirectMemorySize=256m (jvm: of "
+        "the node or defaults, passed as JAVA_OPT_EXT), which overrides the script; edit the cluster file to "
+        "change it\n"
+    ) in err
     assert f"wrote local:{script} (previous version kept as {script}.bak." in err
     assert "restart needed" not in err  # broker-a's JAVA_OPT_EXT still decides its flags
 
 
-def test_restart_needed_after_an_edit(cluster_file: Path, home: Path, tmp_path: Path, fake_jvms: list[ProcessInfo],
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_restart_needed_after_an_edit(
+    cluster_file: Path, home: Path, tmp_path: Path, fake_jvms: list[ProcessInfo], capsys: pytest.CaptureFixture[str]
+) -> None:
     """broker-b runs with the script's flags; after an edit it needs a restart."""
-    argv = ("/usr/lib/jvm/bin/java", "-server", "-Xms8g", "-Xmx8g", "-XX:MaxDirectMemorySize=15g", "-cp", "x",
-            "org.apache.rocketmq.broker.BrokerStartup", "-c", str(tmp_path / "broker-b.properties"))
+    argv = (
+        "/usr/lib/jvm/bin/java",
+        "-server",
+        "-Xms8g",
+        "-Xmx8g",
+        "-XX:MaxDirectMemorySize=15g",
+        "-cp",
+        "x",
+        "org.apache.rocketmq.broker.BrokerStartup",
+        "-c",
+        str(tmp_path / "broker-b.properties"),
+    )
     fake_jvms.append(ProcessInfo(4343, 1, 4343, 1, 0.0, argv))
     code, out, _ = run(capsys, str(cluster_file), "jvm", "broker-b", "get")
-    assert code == 0 and "broker-b: running (pid 4343) with -Xms8g -Xmx8g -XX:MaxDirectMemorySize=15g; matches the " \
-                         "script\n" in out
+    assert (
+        code == 0
+        and "broker-b: running (pid 4343) with -Xms8g -Xmx8g -XX:MaxDirectMemorySize=15g; matches the script\n" in out
+    )
     code, _, err = run(capsys, str(cluster_file), "jvm", "broker-b", "set", "--xms", "16g", "--xmx", "16g")
     assert code == 0
-    assert ("note: broker-b: running (pid 4343) with -Xms8g -Xmx8g -XX:MaxDirectMemorySize=15g; restart needed: "
-            "running with -Xms8g, the script now gives -Xms16g; running with -Xmx8g, the script now gives -Xmx16g\n") in err
+    assert (
+        "note: broker-b: running (pid 4343) with -Xms8g -Xmx8g -XX:MaxDirectMemorySize=15g; restart needed: "
+        "running with -Xms8g, the script now gives -Xms16g; running with -Xmx8g, the script now gives -Xmx16g\n"
+    ) in err
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--xms", "1g", "--xmx", "512m", "--xmn", "128m"], "error: -Xms1g (line 71) is larger than -Xmx512m (line 71)\n"),
-    (["--xmx", "512m", "--xms", "512m"], "error: -Xmn4g (line 57) must be smaller than -Xmx512m (line 71); set -Xmn "
-                                         "too (say, a third to a half of -Xmx) or remove it\n"),
-    (["--xmx", "lots"], "error: -Xmx: 'lots' is not a JVM size; expected a number with k, m, g or t, like 256m or 8g\n"),
-    (["--xmx", "none"], "error: -Xmx cannot be removed"),
-    ([], "rocketui jvm: nothing to do; give --xms"),
-])
-def test_set_refuses(cluster_file: Path, home: Path, fake_jvms: list[ProcessInfo], capsys: pytest.CaptureFixture[str],
-                     args: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            ["--xms", "1g", "--xmx", "512m", "--xmn", "128m"],
+            "error: -Xms1g (line 71) is larger than -Xmx512m (line 71)\n",
+        ),
+        (
+            ["--xmx", "512m", "--xms", "512m"],
+            "error: -Xmn4g (line 57) must be smaller than -Xmx512m (line 71); set -Xmn "
+            "too (say, a third to a half of -Xmx) or remove it\n",
+        ),
+        (
+            ["--xmx", "lots"],
+            "error: -Xmx: 'lots' is not a JVM size; expected a number with k, m, g or t, like 256m or 8g\n",
+        ),
+        (["--xmx", "none"], "error: -Xmx cannot be removed"),
+        ([], "rocketui jvm: nothing to do; give --xms"),
+    ],
+)
+def test_set_refuses(
+    cluster_file: Path,
+    home: Path,
+    fake_jvms: list[ProcessInfo],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
     script = home / "bin" / "runbroker.sh"
     before = script.read_bytes()
     code, out, err = run(capsys, str(cluster_file), "jvm", "broker-a", "set", *args)
     assert code == 2 and message in err
     assert script.read_bytes() == before and sorted(p.name for p in script.parent.iterdir()) == [
-        "runbroker.sh", "runserver.sh"]
+        "runbroker.sh",
+        "runserver.sh",
+    ]
 
 
-def test_dry_run_and_namesrv_script(cluster_file: Path, home: Path, fake_jvms: list[ProcessInfo],
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_and_namesrv_script(
+    cluster_file: Path, home: Path, fake_jvms: list[ProcessInfo], capsys: pytest.CaptureFixture[str]
+) -> None:
     script = home / "bin" / "runserver.sh"
     before = script.read_bytes()
-    code, out, err = run(capsys, str(cluster_file), "jvm", "ns", "set", "--xms", "256m", "--xmx", "256m", "--xmn",
-                         "none", "--dry-run")
+    code, out, err = run(
+        capsys, str(cluster_file), "jvm", "ns", "set", "--xms", "256m", "--xmx", "256m", "--xmn", "none", "--dry-run"
+    )
     assert code == 0, err
-    assert out.count("+        JAVA_OPT=\"${JAVA_OPT} -server -Xms256m -Xmx256m -XX:MetaspaceSize=128m") == 2
+    assert out.count('+        JAVA_OPT="${JAVA_OPT} -server -Xms256m -Xmx256m -XX:MetaspaceSize=128m') == 2
     assert "note: runserver.sh on host 'local' is used by 1 node: ns\n" in err
     assert err.endswith("dry run: nothing written\n") and script.read_bytes() == before
 

@@ -11,8 +11,12 @@ from tests.screens.test_logs_screen import cluster_file, line, log_dir
 
 
 def rocketui(tmp_path: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rocketui", str(tmp_path / "c.yaml"), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rocketui", str(tmp_path / "c.yaml"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def setup(tmp_path: Path) -> Path:
@@ -58,8 +62,12 @@ def test_bad_inputs_say_what_is_wrong(tmp_path: Path) -> None:
 
 def test_follow_prints_appended_lines(tmp_path: Path) -> None:
     logs = setup(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "rocketui", str(tmp_path / "c.yaml"), "logs", "broker-a",
-                             "-n", "0", "--follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rocketui", str(tmp_path / "c.yaml"), "logs", "broker-a", "-n", "0", "--follow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         time.sleep(1.5)
         with open(logs / "broker.log", "a") as f:

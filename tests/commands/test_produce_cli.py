@@ -49,11 +49,13 @@ async def run_produce(tmp_path: Path, *argv: str) -> int:
         await ctx.close()
 
 
-async def test_produce_exits_1_and_names_the_missing(fake: FakeMq, tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+async def test_produce_exits_1_and_names_the_missing(
+    fake: FakeMq, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # the scripted broker acknowledges every send but a pull never finds anything
-    code = await run_produce(tmp_path, "--topic", "T", "--count", "20", "--namesrv", fake.addr,
-                             "--verify-timeout", "0.3")
+    code = await run_produce(
+        tmp_path, "--topic", "T", "--count", "20", "--namesrv", fake.addr, "--verify-timeout", "0.3"
+    )
     out = capsys.readouterr()
     assert code == 1
     assert "sent 20 of 20" in out.out and "missing 20, duplicated 0" in out.out
@@ -86,20 +88,40 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 # ------------------------------------------------------------------ real namesrv + broker
 
+
 @pytest.fixture(scope="module")
 def mq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[mq_jvms.MqJvms]:
     yield from mq_jvms.running(tmp_path_factory)
 
 
 def rocketui(mq: mq_jvms.MqJvms, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rocketui", str(mq.cluster_file), *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "rocketui", str(mq.cluster_file), *args], capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.mark.rocketmq
 def test_produce_then_consume_then_health(mq: mq_jvms.MqJvms) -> None:
-    out = rocketui(mq, "produce", "--topic", "CliT", "--count", "2000", "--mode", "async", "--inflight", "32",
-                   "--size", "64", "--tag", "TagC", "--create", "--queues", "2", "--json")
+    out = rocketui(
+        mq,
+        "produce",
+        "--topic",
+        "CliT",
+        "--count",
+        "2000",
+        "--mode",
+        "async",
+        "--inflight",
+        "32",
+        "--size",
+        "64",
+        "--tag",
+        "TagC",
+        "--create",
+        "--queues",
+        "2",
+        "--json",
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     data = json.loads(out.stdout)
     assert data["produce"]["sent"] == 2000 and data["produce"]["errors"] == {}

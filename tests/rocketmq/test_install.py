@@ -25,8 +25,10 @@ def fake_java(tmp_path: Path) -> Path:
     bin_dir = tmp_path / "jdk" / "bin"
     bin_dir.mkdir(parents=True)
     java = bin_dir / "java"
-    java.write_text('#!/bin/sh\nif [ "$1" = "-version" ]; then echo \'openjdk version "17.0.15"\' >&2; exit 0; fi\n'
-                    'for a in "$@"; do printf "%s\\n" "$a"; done\n')
+    java.write_text(
+        '#!/bin/sh\nif [ "$1" = "-version" ]; then echo \'openjdk version "17.0.15"\' >&2; exit 0; fi\n'
+        'for a in "$@"; do printf "%s\\n" "$a"; done\n'
+    )
     java.chmod(0o755)
     return tmp_path / "jdk"
 
@@ -42,8 +44,9 @@ def home(tmp_path: Path) -> Path:
 
 def run_script(home: Path, jdk: Path, script: str, *args: str, **env: str) -> list[str]:
     full_env = {"PATH": "/usr/bin:/bin", "JAVA_HOME": str(jdk), **env}
-    out = subprocess.run(["sh", str(home / "bin" / script), *args], capture_output=True, text=True, env=full_env,
-                         timeout=30)
+    out = subprocess.run(
+        ["sh", str(home / "bin" / script), *args], capture_output=True, text=True, env=full_env, timeout=30
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.splitlines()
 
@@ -59,14 +62,22 @@ def test_scripts_are_valid_posix_sh(home: Path) -> None:
 
 
 def test_broker_launch_line(home: Path, tmp_path: Path) -> None:
-    argv = run_script(home, fake_java(tmp_path), "mqbroker", "-n", "127.0.0.1:9876", "-c", "/etc/b a.properties",
-                      JAVA_OPT_EXT="-Xms256m -Xmx256m -Duser.home=/srv/x")
+    argv = run_script(
+        home,
+        fake_java(tmp_path),
+        "mqbroker",
+        "-n",
+        "127.0.0.1:9876",
+        "-c",
+        "/etc/b a.properties",
+        JAVA_OPT_EXT="-Xms256m -Xmx256m -Duser.home=/srv/x",
+    )
     # defaults first, JAVA_OPT_EXT after them (the JVM takes the last occurrence), then the main class
     assert argv.index("-Xmx8g") < argv.index("-Xmx256m")
     assert "-XX:MaxDirectMemorySize=15g" in argv and "-XX:+AlwaysPreTouch" in argv
     assert f"-Drmq.logback.configurationFile={home}/conf/rmq.broker.logback.xml" in argv
     main = argv.index("org.apache.rocketmq.broker.BrokerStartup")
-    assert argv[main + 1:] == ["-n", "127.0.0.1:9876", "-c", "/etc/b a.properties"]
+    assert argv[main + 1 :] == ["-n", "127.0.0.1:9876", "-c", "/etc/b a.properties"]
     assert argv[argv.index("-cp") + 1].startswith(f".:{home}/bin/../conf:{home}/bin/../lib/*")
 
 

@@ -52,10 +52,20 @@ def launch(tmp: Path, script_text: str, version: str, java_opt_ext: str = "") ->
     path = tmp / "bin" / "launcher.sh"
     path.parent.mkdir(exist_ok=True)
     path.write_text(script_text)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp), "JAVA_HOME": str(fake_java_home(tmp, version)),
-           "JAVA_OPT_EXT": java_opt_ext}
-    out = subprocess.run(["sh", str(path), "-Dx=1", "org.example.Main", "arg"], env=env, capture_output=True,
-                         text=True, timeout=30, check=True).stdout
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp),
+        "JAVA_HOME": str(fake_java_home(tmp, version)),
+        "JAVA_OPT_EXT": java_opt_ext,
+    }
+    out = subprocess.run(
+        ["sh", str(path), "-Dx=1", "org.example.Main", "arg"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return ["java", *out.splitlines()]
 
 
@@ -68,8 +78,17 @@ def syntax_ok(text: str, tmp: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- sizes
-@pytest.mark.parametrize("value,expected", [("256m", 256 << 20), ("8g", 8 << 30), ("8G", 8 << 30),
-                                            ("1024k", 1 << 20), ("1t", 1 << 40), ("1073741824", 1 << 30)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("256m", 256 << 20),
+        ("8g", 8 << 30),
+        ("8G", 8 << 30),
+        ("1024k", 1 << 20),
+        ("1t", 1 << 40),
+        ("1073741824", 1 << 30),
+    ],
+)
 def test_parse_size(value: str, expected: int) -> None:
     assert js.parse_size(value) == expected
 
@@ -86,29 +105,41 @@ def test_format_size() -> None:
 
 def test_check_sizes() -> None:
     assert js.check_sizes({"Xms": [("1g", 3)], "Xmx": [("512m", 4)]}) == [
-        "-Xms1g (line 3) is larger than -Xmx512m (line 4)"]
+        "-Xms1g (line 3) is larger than -Xmx512m (line 4)"
+    ]
     assert js.check_sizes({"Xmn": [("512m", 0)], "Xmx": [("512m", 0)]}) == ["-Xmn512m must be smaller than -Xmx512m"]
     assert js.check_sizes({"MetaspaceSize": [("256m", 0)], "MaxMetaspaceSize": [("128m", 0)]}) == [
-        "-XX:MetaspaceSize=256m is larger than -XX:MaxMetaspaceSize=128m"]
+        "-XX:MetaspaceSize=256m is larger than -XX:MaxMetaspaceSize=128m"
+    ]
     assert js.check_sizes({"Xms": [("512m", 0)], "Xmx": [("512m", 0)], "Xmn": [("256m", 0)]}) == []
     # several values per flag: the worst combination counts
     assert js.check_sizes({"Xms": [("1g", 1), ("256m", 2)], "Xmx": [("1g", 1), ("512m", 2)]}) == [
-        "-Xms1g (line 1) is larger than -Xmx512m (line 2)"]
+        "-Xms1g (line 1) is larger than -Xmx512m (line 2)"
+    ]
 
 
 # ----------------------------------------------------------------------------- scanning
 def test_scan_describes_every_official_shape() -> None:
     described = {name: {f: js.scan(text).describe(f) for f in js.FLAGS} for name, text in SCRIPTS.items()}
     assert described["runserver-4.9.x"] == {
-        "Xms": "4g (lines 55, 60)", "Xmx": "4g (lines 55, 60)",
+        "Xms": "4g (lines 55, 60)",
+        "Xmx": "4g (lines 55, 60)",
         "Xmn": "2g (line 55); not on line 60 (which set -Xmx), so only some Java versions get it",
-        "MetaspaceSize": "128m (lines 55, 60)", "MaxMetaspaceSize": "320m (lines 55, 60)",
-        "MaxDirectMemorySize": "not set"}
+        "MetaspaceSize": "128m (lines 55, 60)",
+        "MaxMetaspaceSize": "320m (lines 55, 60)",
+        "MaxDirectMemorySize": "not set",
+    }
     assert described["runbroker-4.9.x"] == {
-        "Xms": "8g (line 41)", "Xmx": "8g (line 41)", "Xmn": "4g (line 41)", "MetaspaceSize": "not set",
-        "MaxMetaspaceSize": "not set", "MaxDirectMemorySize": "15g (line 47)"}
-    assert described["runbroker-5.x"]["Xmn"] == ("4g (line 63); not on line 78 (which set -Xmx), so only some "
-                                                 "Java versions get it")
+        "Xms": "8g (line 41)",
+        "Xmx": "8g (line 41)",
+        "Xmn": "4g (line 41)",
+        "MetaspaceSize": "not set",
+        "MaxMetaspaceSize": "not set",
+        "MaxDirectMemorySize": "15g (line 47)",
+    }
+    assert described["runbroker-5.x"]["Xmn"] == (
+        "4g (line 63); not on line 78 (which set -Xmx), so only some Java versions get it"
+    )
     assert described["runbroker-5.x"]["Xmx"] == "8g (line 78)"
     assert described["runbroker-rocketui"]["MaxDirectMemorySize"] == "15g (line 75)"
     for text in SCRIPTS.values():
@@ -117,29 +148,38 @@ def test_scan_describes_every_official_shape() -> None:
 
 
 def test_commented_and_expanding_lines() -> None:
-    text = ('#JAVA_OPT="${JAVA_OPT} -Xmx1g"\n'
-            'JAVA_OPT="${JAVA_OPT} -server -Xms2g -Xmx2g" # heap\n'
-            'JAVA_OPT="${JAVA_OPT} -Xmn${YOUNG}"\n'
-            'JAVA_OPT="${JAVA_OPT} -Xlog:gc*:file=${GC_LOG_DIR}/gc.log"\n')
+    text = (
+        '#JAVA_OPT="${JAVA_OPT} -Xmx1g"\n'
+        'JAVA_OPT="${JAVA_OPT} -server -Xms2g -Xmx2g" # heap\n'
+        'JAVA_OPT="${JAVA_OPT} -Xmn${YOUNG}"\n'
+        'JAVA_OPT="${JAVA_OPT} -Xlog:gc*:file=${GC_LOG_DIR}/gc.log"\n'
+    )
     info = js.scan(text)
     assert [(line.number, line.editable, line.flags) for line in info.lines] == [
-        (2, True, (("Xms", "2g"), ("Xmx", "2g"))), (3, False, (("Xmn", "${YOUNG}"),))]
+        (2, True, (("Xms", "2g"), ("Xmx", "2g"))),
+        (3, False, (("Xmn", "${YOUNG}"),)),
+    ]
     assert js.set_flags(text, {"Xmx": "1g", "Xms": "1g"}) == text.replace("-Xms2g -Xmx2g", "-Xms1g -Xmx1g")
-    with pytest.raises(js.JvmScriptError, match=r"line 3 sets -Xmn but is not a plain JAVA_OPT=.*edit it by hand: "
-                                                r"JAVA_OPT=\"\$\{JAVA_OPT\} -Xmn\$\{YOUNG\}\""):
+    with pytest.raises(
+        js.JvmScriptError,
+        match=r"line 3 sets -Xmn but is not a plain JAVA_OPT=.*edit it by hand: "
+        r"JAVA_OPT=\"\$\{JAVA_OPT\} -Xmn\$\{YOUNG\}\"",
+    ):
         js.set_flags(text, {"Xmn": "256m"})
 
 
 def test_conditional_tracking() -> None:
-    text = ("f() {\n"
-            "  if [ a ]; then JAVA_OPT=\"${JAVA_OPT} -Xmx1g\"\n"
-            "  elif [ b ]; then\n"
-            "    JAVA_OPT=\"${JAVA_OPT} -Xmx2g\"\n"
-            "  fi\n"
-            "  case x in y) JAVA_OPT=\"${JAVA_OPT} -Xmx3g\";; esac\n"
-            "}\n"
-            "JAVA_OPT=\"${JAVA_OPT} -Xmx4g\"\n"
-            "[ -d /x ] && JAVA_OPT=\"${JAVA_OPT} -Xmx5g\"\n")
+    text = (
+        "f() {\n"
+        '  if [ a ]; then JAVA_OPT="${JAVA_OPT} -Xmx1g"\n'
+        "  elif [ b ]; then\n"
+        '    JAVA_OPT="${JAVA_OPT} -Xmx2g"\n'
+        "  fi\n"
+        '  case x in y) JAVA_OPT="${JAVA_OPT} -Xmx3g";; esac\n'
+        "}\n"
+        'JAVA_OPT="${JAVA_OPT} -Xmx4g"\n'
+        '[ -d /x ] && JAVA_OPT="${JAVA_OPT} -Xmx5g"\n'
+    )
     lines = {line.number: (line.editable, line.conditional) for line in js.scan(text).lines}
     # 2, 6 and 9 are not plain JAVA_OPT lines: reported, never edited
     assert lines == {2: (False, True), 4: (True, True), 6: (False, True), 8: (True, False), 9: (False, True)}
@@ -152,12 +192,15 @@ def test_set_heap_in_every_shape(name: str, tmp_path: Path) -> None:
     new = js.set_flags(text, {"Xms": "512m", "Xmx": "512m", "Xmn": "256m", "MaxDirectMemorySize": "1g"})
     syntax_ok(new, tmp_path)
     assert len(new.splitlines()) == len(text.splitlines())
-    changed = [i for i, (a, b) in enumerate(zip(text.splitlines(), new.splitlines())) if a != b]
+    changed = [i for i, (a, b) in enumerate(zip(text.splitlines(), new.splitlines(), strict=False)) if a != b]
     info = js.scan(new)
     assert all(any(line.number == i + 1 and line.editable for line in info.lines) for i in changed)
     for flag, value in {"Xms": "512m", "Xmx": "512m", "Xmn": "256m", "MaxDirectMemorySize": "1g"}.items():
-        assert info.values(flag) == [value] and info.always_set(flag) or all(
-            any(f == flag for f, _ in line.flags) for line in info.heap_lines()), (flag, info.describe(flag))
+        assert (
+            info.values(flag) == [value]
+            and info.always_set(flag)
+            or all(any(f == flag for f, _ in line.flags) for line in info.heap_lines())
+        ), (flag, info.describe(flag))
     assert info.problems() == []
     assert js.set_flags(new, {"Xms": "512m", "Xmx": "512m", "Xmn": "256m", "MaxDirectMemorySize": "1g"}) == new
     assert js.set_flags(text, {}) == text
@@ -179,14 +222,14 @@ def test_edited_script_launches_java_with_the_new_flags(name: str, version: str,
 
 def test_running_the_official_shapes_before_editing(tmp_path: Path) -> None:
     """What the unedited scripts give: the branch structure the editor has to cope with."""
+
     def flags(name: str, version: str) -> dict[str, str]:
         return js.running_flags(launch(tmp_path, SCRIPTS[name], version))
 
     assert flags("runserver-5.x", "1.8.0_392")["Xmn"] == "2g"
     assert "Xmn" not in flags("runserver-5.x", "17.0.15")
     assert "Xmn" not in flags("runbroker-5.x", "1.8.0_392")  # -Xmn4g is only for Java < 8
-    assert flags("runbroker-4.9.x", "17.0.15") == {"Xms": "8g", "Xmx": "8g", "Xmn": "4g",
-                                                   "MaxDirectMemorySize": "15g"}
+    assert flags("runbroker-4.9.x", "17.0.15") == {"Xms": "8g", "Xmx": "8g", "Xmn": "4g", "MaxDirectMemorySize": "15g"}
 
 
 def test_missing_flag_goes_next_to_the_heap_flags() -> None:
@@ -210,21 +253,27 @@ def test_remove_flags() -> None:
 def test_keeps_indentation_comment_and_crlf() -> None:
     text = '#!/bin/sh\r\n\tJAVA_OPT="$JAVA_OPT -Xms1g  -Xmx1g"   # heap\r\nexit 0\r\n'
     assert js.set_flags(text, {"Xmx": "2g", "Xms": "2g"}) == (
-        '#!/bin/sh\r\n\tJAVA_OPT="$JAVA_OPT -Xms2g  -Xmx2g"   # heap\r\nexit 0\r\n')
+        '#!/bin/sh\r\n\tJAVA_OPT="$JAVA_OPT -Xms2g  -Xmx2g"   # heap\r\nexit 0\r\n'
+    )
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"Xmx": "8gb"}, "-Xmx: '8gb' is not a JVM size"),
-    ({"Xss": "1m"}, "unknown memory flag 'Xss'"),
-    ({"Xms": "0"}, "-Xms: '0' is not a JVM size"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"Xmx": "8gb"}, "-Xmx: '8gb' is not a JVM size"),
+        ({"Xss": "1m"}, "unknown memory flag 'Xss'"),
+        ({"Xms": "0"}, "-Xms: '0' is not a JVM size"),
+    ],
+)
 def test_set_flags_refuses(changes: dict[str, str | None], message: str) -> None:
     with pytest.raises(js.JvmScriptError, match=message):
         js.set_flags(SCRIPTS["runbroker-5.x"], changes)
 
 
 def test_no_place_for_a_new_flag() -> None:
-    with pytest.raises(js.JvmScriptError, match="no editable JAVA_OPT line sets -Xmx, so there is no place to add -Xmn"):
+    with pytest.raises(
+        js.JvmScriptError, match="no editable JAVA_OPT line sets -Xmx, so there is no place to add -Xmn"
+    ):
         js.set_flags('JAVA_OPT="${JAVA_OPT} -server"\n', {"Xmn": "1g"})
 
 
@@ -236,9 +285,23 @@ def test_problems_consider_each_branch() -> None:
 
 
 # ----------------------------------------------------------------------------- running JVM
-ARGV = ("/usr/lib/jvm/java-17/bin/java", "-server", "-Xms8g", "-Xmx8g", "-XX:+UseG1GC", "-XX:MaxDirectMemorySize=15g",
-        "-Xms256m", "-Xmx256m", "-Duser.home=/w/broker-a", "-cp", ".:/h/conf:/h/lib/*",
-        "org.apache.rocketmq.broker.BrokerStartup", "-c", "/w/broker-a.properties", "-Xmx99g")
+ARGV = (
+    "/usr/lib/jvm/java-17/bin/java",
+    "-server",
+    "-Xms8g",
+    "-Xmx8g",
+    "-XX:+UseG1GC",
+    "-XX:MaxDirectMemorySize=15g",
+    "-Xms256m",
+    "-Xmx256m",
+    "-Duser.home=/w/broker-a",
+    "-cp",
+    ".:/h/conf:/h/lib/*",
+    "org.apache.rocketmq.broker.BrokerStartup",
+    "-c",
+    "/w/broker-a.properties",
+    "-Xmx99g",
+)
 
 
 def test_running_flags_last_occurrence_before_main_class() -> None:
@@ -254,29 +317,47 @@ def test_restart_reasons() -> None:
     assert js.restart_reasons(ARGV, script, ext) == []
     edited = js.scan(js.set_flags(SCRIPTS["runbroker-rocketui"], {"MaxDirectMemorySize": "1g"}))
     assert js.restart_reasons(ARGV, edited, ext) == [
-        "running with -XX:MaxDirectMemorySize=15g, the script now gives -XX:MaxDirectMemorySize=1g"]
+        "running with -XX:MaxDirectMemorySize=15g, the script now gives -XX:MaxDirectMemorySize=1g"
+    ]
     # JAVA_OPT_EXT beats the script: a script heap edit changes nothing for this node
     heap = js.scan(js.set_flags(SCRIPTS["runbroker-rocketui"], {"Xmx": "4g", "Xms": "4g"}))
     assert js.restart_reasons(ARGV, heap, ext) == []
     assert js.restart_reasons(ARGV, heap, "") == [
-        "running with -Xms256m, the script now gives -Xms4g", "running with -Xmx256m, the script now gives -Xmx4g"]
+        "running with -Xms256m, the script now gives -Xms4g",
+        "running with -Xmx256m, the script now gives -Xmx4g",
+    ]
     # 1024m is 1g
-    assert js.restart_reasons(("java", "-Xms1024m", "-Xmx1g", "-XX:MaxDirectMemorySize=15g", "M"), heap,
-                              "-Xms1g -Xmx1024m") == []
+    assert (
+        js.restart_reasons(
+            ("java", "-Xms1024m", "-Xmx1g", "-XX:MaxDirectMemorySize=15g", "M"), heap, "-Xms1g -Xmx1024m"
+        )
+        == []
+    )
 
 
 def test_restart_reasons_flag_added_or_removed() -> None:
     script = js.scan('JAVA_OPT="${JAVA_OPT} -Xms1g -Xmx1g -Xmn256m"\n')
     assert js.restart_reasons(("java", "-Xms1g", "-Xmx1g", "M"), script) == [
-        "running with no -Xmn, the script now gives -Xmn256m"]
+        "running with no -Xmn, the script now gives -Xmn256m"
+    ]
     assert js.restart_reasons(("java", "-Xms1g", "-Xmx1g", "-Xmn256m", "-XX:MaxDirectMemorySize=1g", "M"), script) == [
-        "running with -XX:MaxDirectMemorySize=1g, the script now gives not set"]
+        "running with -XX:MaxDirectMemorySize=1g, the script now gives not set"
+    ]
 
 
 # ----------------------------------------------------------------------------- property based
 SIZES = st.builds(lambda n, u: f"{n}{u}", st.integers(1, 4096), st.sampled_from(["m", "g", "M", "G", "k", ""]))
-OTHER_WORDS = st.sampled_from(["-server", "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:SurvivorRatio=8",
-                               "-XX:+AlwaysPreTouch", "-Dfoo=bar", "-XX:G1HeapRegionSize=16m"])
+OTHER_WORDS = st.sampled_from(
+    [
+        "-server",
+        "-XX:+UseG1GC",
+        "-XX:-OmitStackTraceInFastThrow",
+        "-XX:SurvivorRatio=8",
+        "-XX:+AlwaysPreTouch",
+        "-Dfoo=bar",
+        "-XX:G1HeapRegionSize=16m",
+    ]
+)
 FLAG_WORDS = st.builds(lambda f, v: js.token(f, v), st.sampled_from(list(js.FLAGS)), SIZES)
 
 
@@ -297,8 +378,7 @@ def scripts(draw: st.DrawFn) -> str:
         elif kind == "gc":
             lines.append('JAVA_OPT="${JAVA_OPT} -Xlog:gc*:file=${GC_LOG_DIR}/gc.log"')
         elif kind == "if":
-            lines += ['if [ "$V" -lt "9" ]; then', f'  JAVA_OPT="${{JAVA_OPT}} {body}"', "else",
-                      f'  {heap}', "fi"]
+            lines += ['if [ "$V" -lt "9" ]; then', f'  JAVA_OPT="${{JAVA_OPT}} {body}"', "else", f"  {heap}", "fi"]
         elif kind == "blank":
             lines.append(draw(st.sampled_from(["", "   "])))
         else:
@@ -325,16 +405,17 @@ def test_property_edit_changes_only_java_opt_lines(text: str, changes: dict[str,
     old_lines, new_lines = text.splitlines(keepends=True), new.splitlines(keepends=True)
     assert len(old_lines) == len(new_lines)
     editable = {line.number for line in info.lines if line.editable}
-    for number, (a, b) in enumerate(zip(old_lines, new_lines), 1):
+    for number, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), 1):
         if a != b:
             assert number in editable
-            assert a[len(a.rstrip("\r\n")):] == b[len(b.rstrip("\r\n")):]  # line ending kept
+            assert a[len(a.rstrip("\r\n")) :] == b[len(b.rstrip("\r\n")) :]  # line ending kept
     after = js.scan(new)
     for flag, value in changes.items():
         if value is None:
             assert after.sites(flag) == []
         else:
             assert after.values(flag) == [value]
-            assert after.always_set(flag) or all(any(f == flag for f, _ in line.flags)
-                                                 for line in after.heap_lines() if line.editable)
+            assert after.always_set(flag) or all(
+                any(f == flag for f, _ in line.flags) for line in after.heap_lines() if line.editable
+            )
     assert js.set_flags(new, changes) == new  # idempotent

@@ -28,7 +28,9 @@ BROKER_XML = """\
 
 def test_sift_default_and_nested_defaults_resolve_to_the_real_path() -> None:
     assert logback_files(BROKER_XML, {"user.home": "/srv/b"}) == [
-        "/srv/b/logs/rocketmqlogs/broker.log", "/var/log/rmq/other.log"]
+        "/srv/b/logs/rocketmqlogs/broker.log",
+        "/var/log/rmq/other.log",
+    ]
 
 
 def test_system_properties_and_the_mdc_key_win_over_defaults() -> None:

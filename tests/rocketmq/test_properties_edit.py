@@ -47,9 +47,11 @@ def test_round_trip_is_byte_identical() -> None:
 def test_set_keeps_separator_indent_and_crlf() -> None:
     doc = PropertiesDoc.parse(SAMPLE)
     new = doc.edited({"brokerClusterName": "Prod", "brokerName": "b", "deleteWhen": "01;04"}).dumps()
-    assert new == (SAMPLE.replace(b"brokerClusterName = DefaultCluster", b"brokerClusterName = Prod")
-                   .replace(b"brokerName : broker-a", b"brokerName : b")
-                   .replace(b"deleteWhen\t04", b"deleteWhen\t01;04"))
+    assert new == (
+        SAMPLE.replace(b"brokerClusterName = DefaultCluster", b"brokerClusterName = Prod")
+        .replace(b"brokerName : broker-a", b"brokerName : b")
+        .replace(b"deleteWhen\t04", b"deleteWhen\t01;04")
+    )
 
 
 def test_set_a_continued_value_replaces_the_block() -> None:
@@ -59,12 +61,29 @@ def test_set_a_continued_value_replaces_the_block() -> None:
 
 def test_values_are_escaped_for_java_but_stay_readable() -> None:
     doc = PropertiesDoc.parse(b"a=1\n")
-    new = doc.edited({"namesrvAddr": "10.0.0.1:9876;10.0.0.2:9876", "lead": " x", "eq": "=x:y",
-                      "uni": "caf\u00e9 \u2713", "hash": "#!x", "back": "C:\\dir"}).dumps()
-    assert new == (b"a=1\nnamesrvAddr=10.0.0.1:9876;10.0.0.2:9876\nlead=\\ x\neq=\\=x:y\n"
-                   b"uni=caf\\u00e9 \\u2713\nhash=#!x\nback=C:\\\\dir\n")
-    assert loads(new) == {"a": "1", "namesrvAddr": "10.0.0.1:9876;10.0.0.2:9876", "lead": " x", "eq": "=x:y",
-                          "uni": "caf\u00e9 \u2713", "hash": "#!x", "back": "C:\\dir"}
+    new = doc.edited(
+        {
+            "namesrvAddr": "10.0.0.1:9876;10.0.0.2:9876",
+            "lead": " x",
+            "eq": "=x:y",
+            "uni": "caf\u00e9 \u2713",
+            "hash": "#!x",
+            "back": "C:\\dir",
+        }
+    ).dumps()
+    assert new == (
+        b"a=1\nnamesrvAddr=10.0.0.1:9876;10.0.0.2:9876\nlead=\\ x\neq=\\=x:y\n"
+        b"uni=caf\\u00e9 \\u2713\nhash=#!x\nback=C:\\\\dir\n"
+    )
+    assert loads(new) == {
+        "a": "1",
+        "namesrvAddr": "10.0.0.1:9876;10.0.0.2:9876",
+        "lead": " x",
+        "eq": "=x:y",
+        "uni": "caf\u00e9 \u2713",
+        "hash": "#!x",
+        "back": "C:\\dir",
+    }
 
 
 def test_whitespace_separator_keeps_a_leading_equals_escaped() -> None:
@@ -105,8 +124,17 @@ def test_unset_removes_every_occurrence_and_keeps_comments() -> None:
 def test_entries_have_line_numbers() -> None:
     entries = PropertiesDoc.parse(SAMPLE).entries()
     assert [(e.key, e.line) for e in entries] == [
-        ("brokerClusterName", 4), ("brokerName", 5), ("namesrvAddr", 6), ("storePathRootDir", 7),
-        ("key with space", 9), ("dup", 10), ("dup", 11), ("empty", 12), ("trailing", 13), ("deleteWhen", 14)]
+        ("brokerClusterName", 4),
+        ("brokerName", 5),
+        ("namesrvAddr", 6),
+        ("storePathRootDir", 7),
+        ("key with space", 9),
+        ("dup", 10),
+        ("dup", 11),
+        ("empty", 12),
+        ("trailing", 13),
+        ("deleteWhen", 14),
+    ]
 
 
 def test_bad_unicode_escape_is_a_value_error() -> None:
@@ -118,11 +146,13 @@ def test_unified_diff() -> None:
     old = b"a=1\r\nb=2\r\n"
     new = PropertiesDoc.parse(old).edited({"b": "3"}).dumps()
     assert unified_diff(old, new, "/x/broker.properties") == (
-        "--- /x/broker.properties\n+++ /x/broker.properties (edited)\n@@ -1,2 +1,2 @@\n a=1\n-b=2\n+b=3\n")
+        "--- /x/broker.properties\n+++ /x/broker.properties (edited)\n@@ -1,2 +1,2 @@\n a=1\n-b=2\n+b=3\n"
+    )
     assert unified_diff(old, old, "p") == ""
     assert unified_diff(b"a=1", b"a=2", "p", old_label="as loaded", new_label="on disk") == (
         "--- as loaded\n+++ on disk\n@@ -1 +1 @@\n-a=1\n\\ No newline at end of file\n+a=2\n"
-        "\\ No newline at end of file\n")
+        "\\ No newline at end of file\n"
+    )
 
 
 def test_escape_value() -> None:
@@ -152,7 +182,9 @@ def properties_files(draw: st.DrawFn) -> bytes:
     for _ in range(draw(st.integers(0, 10))):
         kind = draw(st.sampled_from(["kv", "kv", "kv", "comment", "blank", "continued", "dup", "raw"]))
         if kind == "comment":
-            parts.append(draw(st.sampled_from(["#", "!", "  #"])) + draw(VALUE_TEXT).replace("\r", "").replace("\n", ""))
+            parts.append(
+                draw(st.sampled_from(["#", "!", "  #"])) + draw(VALUE_TEXT).replace("\r", "").replace("\n", "")
+            )
         elif kind == "blank":
             parts.append(draw(st.sampled_from(["", "   ", "\t"])))
         elif kind == "dup" and keys:
@@ -168,12 +200,16 @@ def properties_files(draw: st.DrawFn) -> bytes:
             key = draw(KEY_TEXT)
             keys.append(key)
             value = escape_value(draw(VALUE_TEXT))
-            line = (draw(st.sampled_from(["", "  "])) + javaproperties.escape(key, ensure_ascii=draw(st.booleans()))
-                    + draw(SEPARATORS) + value)
+            line = (
+                draw(st.sampled_from(["", "  "]))
+                + javaproperties.escape(key, ensure_ascii=draw(st.booleans()))
+                + draw(SEPARATORS)
+                + value
+            )
             if kind == "continued" and len(value) > 1:
                 cut = draw(st.integers(1, len(value) - 1))
                 if not value[:cut].endswith("\\") or value[:cut].endswith("\\\\"):
-                    line = line[:len(line) - len(value)] + value[:cut] + "\\" + eol() + "   " + value[cut:]
+                    line = line[: len(line) - len(value)] + value[:cut] + "\\" + eol() + "   " + value[cut:]
             parts.append(line)
     text = "".join(p + eol() for p in parts)
     if text and draw(st.booleans()):
@@ -191,8 +227,10 @@ def test_property_no_op_is_byte_identical(data: bytes) -> None:
     doc = PropertiesDoc.parse(data)
     assert doc.dumps() == data
     assert doc.edited().dumps() == data
-    assert doc.edited({k: v for k, v in loads(data).items() if [e.key for e in doc.entries()].count(k) == 1}
-                      ).dumps() == data
+    assert (
+        doc.edited({k: v for k, v in loads(data).items() if [e.key for e in doc.entries()].count(k) == 1}).dumps()
+        == data
+    )
     assert doc.as_dict() == loads(data) == dict(javaproperties.PropertiesFile.loads(data.decode("latin-1")))
 
 
@@ -218,11 +256,11 @@ def test_property_setting_one_key_changes_only_its_line(data: bytes, pick: st.Da
     kept = [e.source for i, e in enumerate(old_elements) if i not in positions[1:]]
     new_sources = [e.source for e in javaproperties.parse(new.decode("latin-1"))]
     assert len(new_sources) == len(kept) == len(old_elements) - len(occurrences) + 1
-    for i, (old_piece, new_piece) in enumerate(zip(kept, new_sources)):
+    for i, (old_piece, new_piece) in enumerate(zip(kept, new_sources, strict=False)):
         if i == positions[0]:
             body = new_piece.rstrip("\r\n")
             assert "\n" not in body and "\r" not in body
-            assert new_piece[len(body):] == old_piece[len(old_piece.rstrip("\r\n")):]
+            assert new_piece[len(body) :] == old_piece[len(old_piece.rstrip("\r\n")) :]
         else:
             assert new_piece == old_piece
     assert len([ln for ln in lines_of(new) if ln not in lines_of(data)]) <= 1
@@ -241,7 +279,7 @@ def test_property_new_key_is_appended(data: bytes, key: str, value: str) -> None
     assert new.startswith(b"".join(old_lines[:-1]))
     if data.endswith((b"\n", b"\r")) and not data.rstrip(b"\r\n").endswith(b"\\"):
         assert new.startswith(data)
-    eols = {ln[len(ln.rstrip(b"\r\n")):] for ln in old_lines if ln.endswith((b"\n", b"\r"))}
+    eols = {ln[len(ln.rstrip(b"\r\n")) :] for ln in old_lines if ln.endswith((b"\n", b"\r"))}
     if len(eols) == 1:  # a file with one kind of line ending keeps it
         assert new.endswith(eols.pop())
 
@@ -257,8 +295,11 @@ def test_property_unset_removes_only_that_key(data: bytes, pick: st.DataObject) 
     expected = loads(data)
     del expected[key]
     assert loads(new) == expected
-    kept = "".join(e.source for e in javaproperties.parse(data.decode("latin-1"))
-                   if not (isinstance(e, javaproperties.KeyValue) and e.key == key))
+    kept = "".join(
+        e.source
+        for e in javaproperties.parse(data.decode("latin-1"))
+        if not (isinstance(e, javaproperties.KeyValue) and e.key == key)
+    )
     assert new == kept.encode("latin-1")
 
 

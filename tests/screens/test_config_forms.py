@@ -8,22 +8,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rocketui.app import RocketUI
+from rocketui.backends.base import ProcessInfo
 from rocketui.cluster_loader import parse_cluster
 from rocketui.rocketmq.install import render_script
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.jvm_form import JvmMemoryScreen
-from rocketui.widgets.confirm import ConfirmModal
-from rocketui.backends.base import ProcessInfo
 from rocketui.services import config_edit
 from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.widgets.confirm import ConfirmModal
 from tests.support.fake_service import TableService
 
-RUNNING = {"broker-a": NodeStatus("broker-a", NodeState.RUNNING, pid=4188, started_at=time.time() - 60,
-                                  port_open=True)}
+RUNNING = {"broker-a": NodeStatus("broker-a", NodeState.RUNNING, pid=4188, started_at=time.time() - 60, port_open=True)}
 
-PROPS = ("# broker-a: edited by hand\r\nbrokerClusterName = TestCluster\r\nbrokerName=broker-a\r\n"
-         "brokerId=0\r\n\r\n# role\r\nbrokerRole=ASYNC_MASTER\r\nflushDiskType=ASYNC_FLUSH\r\n"
-         "listenPort=10911\r\nsendMessageThreadPoolNums=4\r\nwaitTimeMillsInSendQueue=500\r\n")
+PROPS = (
+    "# broker-a: edited by hand\r\nbrokerClusterName = TestCluster\r\nbrokerName=broker-a\r\n"
+    "brokerId=0\r\n\r\n# role\r\nbrokerRole=ASYNC_MASTER\r\nflushDiskType=ASYNC_FLUSH\r\n"
+    "listenPort=10911\r\nsendMessageThreadPoolNums=4\r\nwaitTimeMillsInSendQueue=500\r\n"
+)
 
 
 def make_app(root: Path, statuses: dict[str, NodeStatus] | None = None) -> RocketUI:
@@ -197,8 +198,7 @@ async def save_confirmed(pilot) -> None:
     await pilot.press("y")
 
 
-async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restart_for_others(
-        tmp_path: Path) -> None:
+async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restart_for_others(tmp_path: Path) -> None:
     app = make_app(tmp_path, RUNNING)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_form(pilot, "e", BrokerConfigScreen)
@@ -206,14 +206,18 @@ async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restar
         field(screen, "fileReservedTime").value = "48"  # hot: the broker takes it at runtime
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith("Apply"))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith("Apply")
+        )
         assert "fileReservedTime=48" in app.screen.body
         await pilot.press("enter")  # Cancel: nothing is sent to the broker
         await wait_for(pilot, lambda: app.screen is screen and screen.original.get("fileReservedTime") == "48")
         field(screen, "flushDiskType").value = "SYNC_FLUSH"  # read at start only
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed"
+        )
         assert "flushDiskType" in app.screen.body
         await pilot.press("enter")
         await pilot.pause()
@@ -222,8 +226,14 @@ async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restar
 
 
 async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(tmp_path: Path, monkeypatch) -> None:
-    jvm = ProcessInfo(4188, 1, 4188, 1, time.time() - 60,
-                      ("java", "-server", "-Xms8g", "-Xmx8g", "-Xmn4g", "org.apache.rocketmq.broker.BrokerStartup"))
+    jvm = ProcessInfo(
+        4188,
+        1,
+        4188,
+        1,
+        time.time() - 60,
+        ("java", "-server", "-Xms8g", "-Xmx8g", "-Xmn4g", "org.apache.rocketmq.broker.BrokerStartup"),
+    )
 
     async def running_jvm(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
         return jvm
@@ -237,7 +247,9 @@ async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(
         field(screen, "Xmn").value = "256m"
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed"
+        )
         assert "-Xmx" in app.screen.body
         await pilot.press("enter")  # Cancel is the default: no restart
         await pilot.pause()

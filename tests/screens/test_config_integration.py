@@ -45,13 +45,13 @@ def cluster_file(tmp_path: Path) -> Iterator[Path]:
     shutil.copytree(real / "bin", home / "bin")
     script = home / "bin" / "runbroker.sh"  # the official default heap is 8g: start small
     script.write_text(jvm_script.set_flags(script.read_text(), {"Xms": "256m", "Xmx": "256m", "Xmn": "128m"}))
-    (tmp_path / "broker-a.properties").write_text(broker_properties("broker-a", BROKER_PORT)
-                                                  + "fileReservedTime=48\n")
+    (tmp_path / "broker-a.properties").write_text(broker_properties("broker-a", BROKER_PORT) + "fileReservedTime=48\n")
     path = tmp_path / "cluster.yaml"
-    path.write_text(textwrap.dedent(f"""\
+    path.write_text(
+        textwrap.dedent(f"""\
         cluster: TestCluster
         rocketmq: {{home: {home}, version: "5.5.0"}}
-        work_dir: {tmp_path / 'work'}
+        work_dir: {tmp_path / "work"}
         hosts:
           local: {{backend: local, address: 127.0.0.1}}
         nodes:
@@ -65,7 +65,8 @@ def cluster_file(tmp_path: Path) -> Iterator[Path]:
             config: broker-a.properties
             # no heap here: the script decides it (what the memory form edits)
             jvm: {{max_direct: 256m, extra: ["-XX:-AlwaysPreTouch"]}}
-        """))
+        """)
+    )
     yield path
     kill_jvms_under(str(tmp_path))
 
@@ -105,8 +106,9 @@ async def save_and_answer(pilot, offer: str) -> ConfirmModal:
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), timeout=20)
     await pilot.press("y")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith(offer),
-                   timeout=30)
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith(offer), timeout=30
+    )
     modal = app.screen
     await pilot.press("y")
     return modal

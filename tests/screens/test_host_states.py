@@ -77,7 +77,7 @@ async def wait_for(pilot, cond: Callable[[], bool], what: str, timeout: float = 
     return time.monotonic() - t0
 
 
-async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm: SSHFarm, mute, tmp_path: Path) -> None:  # noqa: F811
+async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm: SSHFarm, mute, tmp_path: Path) -> None:
     path, (up, down) = write_cluster(tmp_path, sshd_farm, mute)
     app = RocketUI(load_cluster(str(path)), poll_interval=0.3)
     app.animation_level = "none"
@@ -85,18 +85,28 @@ async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm:
         await pilot.pause()
         # before a first answer: connecting (the mute host stays there until its connect_timeout)
         assert host_cell(app, "ns-mute") == "mute connecting"
-        await wait_for(pilot, lambda: host_cell(app, "ns-up") == "up connected"
-                       and host_cell(app, "ns-down") == "down connected", "both live hosts connected")
+        await wait_for(
+            pilot,
+            lambda: host_cell(app, "ns-up") == "up connected" and host_cell(app, "ns-down") == "down connected",
+            "both live hosts connected",
+        )
         assert host_cell(app, "ns-mute") == "mute connecting"  # its connect is still under way
-        await wait_for(pilot, lambda: host_cell(app, "ns-mute").startswith("mute unreachable: no SSH answer"),
-                       "the mute host's connect timeout")
+        await wait_for(
+            pilot,
+            lambda: host_cell(app, "ns-mute").startswith("mute unreachable: no SSH answer"),
+            "the mute host's connect timeout",
+        )
         table = app.screen.query_one(NodeTable)
         assert str(table.get_row("ns-up")[5]) == "stopped" and str(table.get_row("ns-mute")[5]) == "unreachable"
 
         down.kill()
         killed = time.monotonic()
-        took = await wait_for(pilot, lambda: host_cell(app, "ns-down").startswith("down unreachable:"),
-                              "the killed host shown unreachable", timeout=UNREACHABLE_WITHIN + 5)
+        took = await wait_for(
+            pilot,
+            lambda: host_cell(app, "ns-down").startswith("down unreachable:"),
+            "the killed host shown unreachable",
+            timeout=UNREACHABLE_WITHIN + 5,
+        )
         print(f"\nTUI: host killed -> shown '{host_cell(app, 'ns-down')}' after {took:.2f}s")
         assert time.monotonic() - killed < UNREACHABLE_WITHIN
         assert host_cell(app, "ns-up") == "up connected"
@@ -114,9 +124,11 @@ async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm:
                 await asyncio.sleep(0.001)
             delays.append((time.perf_counter() - t0) * 1000)
             await asyncio.sleep(0.02)  # keys a person types, not a burst
-        print(f"TUI: key handling with 2 of 3 hosts down ({len(delays)} keys): median "
-              f"{statistics.median(delays):.1f} ms, p95 {sorted(delays)[int(len(delays) * 0.95) - 1]:.1f} ms, "
-              f"max {max(delays):.1f} ms")
+        print(
+            f"TUI: key handling with 2 of 3 hosts down ({len(delays)} keys): median "
+            f"{statistics.median(delays):.1f} ms, p95 {sorted(delays)[int(len(delays) * 0.95) - 1]:.1f} ms, "
+            f"max {max(delays):.1f} ms"
+        )
 
         await pilot.press("down")  # the detail line under the table shows the whole reason
         await pilot.pause()

@@ -18,7 +18,7 @@ from tests.support.sshd import SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401
 pytestmark = pytest.mark.ssh
 
 
-async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFarm, tmp_path: Path) -> None:  # noqa: F811
+async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFarm, tmp_path: Path) -> None:
     server = sshd_farm.start(1)[0]
     known = server.known_hosts_file(tmp_path / "known_hosts")
     path = tmp_path / "cluster.yaml"
@@ -61,6 +61,10 @@ nodes:
         assert [line for line in shown if not line.startswith("──")] == [f"line {i}" for i in range(25)]
         assert [line for line in shown if line.startswith("──")] == [
             "── connection to the host lost; reconnecting ──",
-            "── reconnected to the host; following from where it stopped ──"]
-        assert shown.index("line 9") < shown.index(
-            "── connection to the host lost; reconnecting ──") < shown.index("line 10")
+            "── reconnected to the host; following from where it stopped ──",
+        ]
+        assert (
+            shown.index("line 9")
+            < shown.index("── connection to the host lost; reconnecting ──")
+            < shown.index("line 10")
+        )

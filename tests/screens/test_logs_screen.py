@@ -3,7 +3,6 @@ comes from a fixed table; the files, the follower and the backend are real)."""
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
 import time
 from collections.abc import Callable
@@ -82,8 +81,9 @@ async def test_l_shows_the_end_of_the_main_log_and_follows_new_lines(tmp_path: P
         assert view.line_count == 600
         assert view.scroll_y == view.max_scroll_y  # following keeps the end in sight
         files = app.screen.query_one("#log-files")
-        assert [str(o.prompt).split()[0] for o in files.options][:3] == ["broker.log", "store.log", "stdout.log"] or \
-            [str(o.prompt).split()[0] for o in files.options][:2] == ["broker.log", "store.log"]
+        assert [str(o.prompt).split()[0] for o in files.options][:3] == ["broker.log", "store.log", "stdout.log"] or [
+            str(o.prompt).split()[0] for o in files.options
+        ][:2] == ["broker.log", "store.log"]
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, LogsScreen)

@@ -67,8 +67,9 @@ async def test_start_register_stop_through_keys(cluster_file: Path) -> None:
 
         await pilot.press("down", "s")
         await confirm(pilot)
-        await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "running"
-                       and cell(app, "broker-a", "registered") == "1/1")
+        await wait_for(
+            pilot, lambda: cell(app, "broker-a", "state") == "running" and cell(app, "broker-a", "registered") == "1/1"
+        )
         pid = int(cell(app, "broker-a", "pid"))
         assert os.path.exists(f"/proc/{pid}")
 

@@ -3,8 +3,6 @@ tests/screens/test_main_integration.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rocketui.app import RocketUI

@@ -24,8 +24,9 @@ async def test_R_confirms_with_the_order() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
         assert app.screen.title_text == "Rolling restart"
-        assert app.screen.body.endswith("\n  1. broker-a-s (SLAVE)\n  2. broker-a (ASYNC_MASTER)\n"
-                                        "  3. broker-b (ASYNC_MASTER)")
+        assert app.screen.body.endswith(
+            "\n  1. broker-a-s (SLAVE)\n  2. broker-a (ASYNC_MASTER)\n  3. broker-b (ASYNC_MASTER)"
+        )
         assert app.screen.focused is not None and app.screen.focused.id == "cancel"
         await pilot.press("escape")
         await pilot.pause()

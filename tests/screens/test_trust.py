@@ -65,7 +65,7 @@ async def test_keymap_override_from_the_config_file_changes_binding_and_help() -
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         table = app.screen._table()
-        rows = list(zip(*(c._cells for c in table.columns)))
+        rows = list(zip(*(c._cells for c in table.columns), strict=False))
         assert ("Node table", "f7", "Journal") in rows
 
 
@@ -101,14 +101,55 @@ def _journal_entries() -> None:
     journal = Journal()
     cluster_file = os.path.abspath("/tmp/demo.yaml")
     base = 1_764_000_000.0
-    journal.append(Entry(base, "ops", "DemoCluster", cluster_file, "start", "broker-a", "local",
-                         ["local: cd /tmp/rocketui-demo/broker-a && ROCKETMQ_HOME=/opt/rocketmq sh "
-                          "/opt/rocketmq/bin/mqbroker -c /etc/a.properties -n 127.0.0.1:9876 >>out 2>&1 &"],
-                         [], "ok", 6.2))
-    journal.append(Entry(base + 60, "ops", "DemoCluster", cluster_file, "config save", "broker-a", "local", [],
-                         ["local: /etc/a.properties"], "ok", 0.1))
-    journal.append(Entry(base + 120, "ops", "DemoCluster", cluster_file, "stop", "broker-b", "local",
-                         ["local: kill -TERM 4242"], [], "error", 30.4, "pid 4242 did not exit"))
+    journal.append(
+        Entry(
+            base,
+            "ops",
+            "DemoCluster",
+            cluster_file,
+            "start",
+            "broker-a",
+            "local",
+            [
+                "local: cd /tmp/rocketui-demo/broker-a && ROCKETMQ_HOME=/opt/rocketmq sh "
+                "/opt/rocketmq/bin/mqbroker -c /etc/a.properties -n 127.0.0.1:9876 >>out 2>&1 &"
+            ],
+            [],
+            "ok",
+            6.2,
+        )
+    )
+    journal.append(
+        Entry(
+            base + 60,
+            "ops",
+            "DemoCluster",
+            cluster_file,
+            "config save",
+            "broker-a",
+            "local",
+            [],
+            ["local: /etc/a.properties"],
+            "ok",
+            0.1,
+        )
+    )
+    journal.append(
+        Entry(
+            base + 120,
+            "ops",
+            "DemoCluster",
+            cluster_file,
+            "stop",
+            "broker-b",
+            "local",
+            ["local: kill -TERM 4242"],
+            [],
+            "error",
+            30.4,
+            "pid 4242 did not exit",
+        )
+    )
     journal.append(Entry(base + 180, "ops", "Other", "/elsewhere.yaml", "stop", "x", "h", [], [], "ok", 0.0))
 
 

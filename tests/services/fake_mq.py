@@ -20,8 +20,8 @@ class FakeMq:
     topics: dict[str, int] = field(default_factory=lambda: {"T": 2})  # topic → queues
     cluster: str = "FakeCluster"
     broker_name: str = "broker-f"
-    send_script: SendScript = lambda seq: None  # noqa: E731
-    stall: Callable[[int], bool] = lambda seq: False  # noqa: E731  never answer this send
+    send_script: SendScript = lambda seq: None
+    stall: Callable[[int], bool] = lambda seq: False
     sent: list[dict[str, str]] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -32,12 +32,22 @@ class FakeMq:
         return Peer(self._serve)
 
     def _route(self, topic: str) -> bytes:
-        return json.dumps({
-            "queueDatas": [{"brokerName": self.broker_name, "readQueueNums": self.topics[topic],
-                            "writeQueueNums": self.topics[topic], "perm": self.perms.get(topic, 6),
-                            "topicSysFlag": 0}],
-            "brokerDatas": [{"cluster": self.cluster, "brokerName": self.broker_name,
-                             "brokerAddrs": {"0": self.addr}}]}).encode()
+        return json.dumps(
+            {
+                "queueDatas": [
+                    {
+                        "brokerName": self.broker_name,
+                        "readQueueNums": self.topics[topic],
+                        "writeQueueNums": self.topics[topic],
+                        "perm": self.perms.get(topic, 6),
+                        "topicSysFlag": 0,
+                    }
+                ],
+                "brokerDatas": [
+                    {"cluster": self.cluster, "brokerName": self.broker_name, "brokerAddrs": {"0": self.addr}}
+                ],
+            }
+        ).encode()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
@@ -48,12 +58,24 @@ class FakeMq:
                 if topic in self.topics:
                     writer.write(reply(cmd, body=self._route(topic)))
                 else:
-                    writer.write(reply(cmd, ResponseCode.TOPIC_NOT_EXIST,
-                                       remark=f"No topic route info in name server for the topic: {topic}"))
+                    writer.write(
+                        reply(
+                            cmd,
+                            ResponseCode.TOPIC_NOT_EXIST,
+                            remark=f"No topic route info in name server for the topic: {topic}",
+                        )
+                    )
             elif cmd.code == RequestCode.GET_BROKER_CLUSTER_INFO:
-                body = {"brokerAddrTable": {self.broker_name: {"cluster": self.cluster, "brokerName": self.broker_name,
-                                                               "brokerAddrs": {"0": self.addr}}},
-                        "clusterAddrTable": {self.cluster: [self.broker_name]}}
+                body = {
+                    "brokerAddrTable": {
+                        self.broker_name: {
+                            "cluster": self.cluster,
+                            "brokerName": self.broker_name,
+                            "brokerAddrs": {"0": self.addr},
+                        }
+                    },
+                    "clusterAddrTable": {self.cluster: [self.broker_name]},
+                }
                 writer.write(reply(cmd, body=json.dumps(body).encode()))
             elif cmd.code == RequestCode.UPDATE_AND_CREATE_TOPIC:
                 self.topics[ext["topic"]] = int(ext["writeQueueNums"])
@@ -64,8 +86,18 @@ class FakeMq:
                 writer.write(reply(cmd, ext_fields={"offset": str(offset)}))
             elif cmd.code == RequestCode.PULL_MESSAGE:  # stores nothing: every pull finds nothing new
                 offset = ext["queueOffset"]
-                writer.write(reply(cmd, ResponseCode.PULL_NOT_FOUND, ext_fields={
-                    "nextBeginOffset": offset, "minOffset": "0", "maxOffset": offset, "suggestWhichBrokerId": "0"}))
+                writer.write(
+                    reply(
+                        cmd,
+                        ResponseCode.PULL_NOT_FOUND,
+                        ext_fields={
+                            "nextBeginOffset": offset,
+                            "minOffset": "0",
+                            "maxOffset": offset,
+                            "suggestWhichBrokerId": "0",
+                        },
+                    )
+                )
             elif cmd.code == RequestCode.SEND_MESSAGE_V2:
                 self._send(cmd, writer)
             else:
@@ -86,15 +118,28 @@ class FakeMq:
             writer.write(reply(cmd, code, remark=remark))  # type: ignore[arg-type]
             return
         if ext["b"] not in self.topics:
-            writer.write(reply(cmd, ResponseCode.TOPIC_NOT_EXIST,  # type: ignore[arg-type]
-                               remark=f"topic[{ext['b']}] not exist, apply first please!"))
+            writer.write(
+                reply(
+                    cmd,
+                    ResponseCode.TOPIC_NOT_EXIST,  # type: ignore[arg-type]
+                    remark=f"topic[{ext['b']}] not exist, apply first please!",
+                )
+            )
             return
         key = (ext["b"], int(ext["e"]))
         offset = self.offsets.get(key, 0)
         self.offsets[key] = offset + 1
         self.sent.append({**ext, **props})
-        writer.write(reply(cmd, ext_fields={"msgId": f"{len(self.sent):032X}", "queueId": ext["e"],  # type: ignore[arg-type]
-                                            "queueOffset": str(offset)}))
+        writer.write(
+            reply(
+                cmd,
+                ext_fields={
+                    "msgId": f"{len(self.sent):032X}",
+                    "queueId": ext["e"],  # type: ignore[arg-type]
+                    "queueOffset": str(offset),
+                },
+            )
+        )
 
 
 async def start(fake: FakeMq) -> tuple[Peer, str]:

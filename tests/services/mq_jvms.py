@@ -41,7 +41,7 @@ def _cluster_yaml(root: Path, home: Path, broker_config: Path) -> str:
         rocketmq:
           home: {home}
           version: "5.5.0"
-        work_dir: {root / 'work'}
+        work_dir: {root / "work"}
         hosts:
           local:
             backend: local
@@ -69,31 +69,70 @@ def start(root: Path, *, auto_create_topic: bool = True) -> MqJvms:
     java = base._require_java()
     for port in (NAMESRV_PORT, BROKER_PORT - 2, BROKER_PORT, BROKER_PORT + 1):
         if not base._port_free(port):
-            pytest.fail(f"127.0.0.1:{port} is already in use; the mqtest tests need ports "
-                        f"{NAMESRV_PORT} and {BROKER_PORT - 2}-{BROKER_PORT + 1}")
+            pytest.fail(
+                f"127.0.0.1:{port} is already in use; the mqtest tests need ports "
+                f"{NAMESRV_PORT} and {BROKER_PORT - 2}-{BROKER_PORT + 1}"
+            )
     ns_config = root / "namesrv.properties"
     ns_config.write_text(f"listenPort={NAMESRV_PORT}\nbindAddress=127.0.0.1\n")
     broker_config = root / "broker.properties"
-    broker_config.write_text("\n".join([
-        f"brokerClusterName={CLUSTER}", f"brokerName={BROKER_NAME}", "brokerId=0",
-        "brokerRole=ASYNC_MASTER", "flushDiskType=ASYNC_FLUSH",
-        f"listenPort={BROKER_PORT}", "brokerIP1=127.0.0.1", "brokerIP2=127.0.0.1",
-        "bindAddress=127.0.0.1", f"namesrvAddr=127.0.0.1:{NAMESRV_PORT}",
-        f"storePathRootDir={root / 'store'}", f"storePathCommitLog={root / 'store' / 'commitlog'}",
-        "mappedFileSizeCommitLog=134217728", f"autoCreateTopicEnable={str(auto_create_topic).lower()}",
-        "autoCreateSubscriptionGroup=true",
-        "waitTimeMillsInSendQueue=1000", ""]))  # no SYSTEM_BUSY when 2 loaded cores slow the broker
+    broker_config.write_text(
+        "\n".join(
+            [
+                f"brokerClusterName={CLUSTER}",
+                f"brokerName={BROKER_NAME}",
+                "brokerId=0",
+                "brokerRole=ASYNC_MASTER",
+                "flushDiskType=ASYNC_FLUSH",
+                f"listenPort={BROKER_PORT}",
+                "brokerIP1=127.0.0.1",
+                "brokerIP2=127.0.0.1",
+                "bindAddress=127.0.0.1",
+                f"namesrvAddr=127.0.0.1:{NAMESRV_PORT}",
+                f"storePathRootDir={root / 'store'}",
+                f"storePathCommitLog={root / 'store' / 'commitlog'}",
+                "mappedFileSizeCommitLog=134217728",
+                f"autoCreateTopicEnable={str(auto_create_topic).lower()}",
+                "autoCreateSubscriptionGroup=true",
+                "waitTimeMillsInSendQueue=1000",
+                "",
+            ]
+        )
+    )  # no SYSTEM_BUSY when 2 loaded cores slow the broker
     cluster_file = root / "cluster.yaml"
     cluster_file.write_text(_cluster_yaml(root, home, broker_config))
-    namesrv = base._launch(java, home, root, "namesrv", "128m", "org.apache.rocketmq.namesrv.NamesrvStartup",
-                           ns_config, "rmq.namesrv.logback.xml", [])
+    namesrv = base._launch(
+        java,
+        home,
+        root,
+        "namesrv",
+        "128m",
+        "org.apache.rocketmq.namesrv.NamesrvStartup",
+        ns_config,
+        "rmq.namesrv.logback.xml",
+        [],
+    )
     base._wait_boot(namesrv, root / "namesrv.out", "The Name Server boot success")
-    broker = base._launch(java, home, root, "broker", "256m", "org.apache.rocketmq.broker.BrokerStartup",
-                          broker_config, "rmq.broker.logback.xml", ["-XX:MaxDirectMemorySize=256m"])
+    broker = base._launch(
+        java,
+        home,
+        root,
+        "broker",
+        "256m",
+        "org.apache.rocketmq.broker.BrokerStartup",
+        broker_config,
+        "rmq.broker.logback.xml",
+        ["-XX:MaxDirectMemorySize=256m"],
+    )
     base._wait_boot(broker, root / "broker.out", "boot success")
     asyncio.run(base._wait_registered(f"127.0.0.1:{NAMESRV_PORT}", f"127.0.0.1:{BROKER_PORT}", root))
-    return MqJvms(root=root, home=home, namesrv=f"127.0.0.1:{NAMESRV_PORT}",
-                  broker=f"127.0.0.1:{BROKER_PORT}", cluster_file=cluster_file)
+    return MqJvms(
+        root=root,
+        home=home,
+        namesrv=f"127.0.0.1:{NAMESRV_PORT}",
+        broker=f"127.0.0.1:{BROKER_PORT}",
+        cluster_file=cluster_file,
+    )
 
 
 def stop(root: Path) -> None:

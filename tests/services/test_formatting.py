@@ -8,7 +8,8 @@ from rocketui.cluster_loader import parse_cluster
 from rocketui.services.formatting import host_cell, status_table
 from rocketui.services.node_status import NodeState, NodeStatus
 
-CLUSTER = parse_cluster(textwrap.dedent("""\
+CLUSTER = parse_cluster(
+    textwrap.dedent("""\
     cluster: C
     rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
     work_dir: /tmp/w
@@ -19,7 +20,9 @@ CLUSTER = parse_cluster(textwrap.dedent("""\
       - {name: ns, kind: namesrv, host: local, port: 9876}
       - {name: a, kind: broker, host: far, port: 10911, broker_name: a, config: /etc/a.properties}
       - {name: a-s, kind: broker, host: far, port: 10921, broker_name: a, broker_id: 1, config: /etc/s.properties}
-    """), "/tmp/c.yaml")
+    """),
+    "/tmp/c.yaml",
+)
 
 
 def test_host_cell_names_the_link_state_only_when_it_is_not_up() -> None:

@@ -22,9 +22,17 @@ HEALTHY = {"broker-a": {0: A, 1: AS}, "broker-b": {0: B, 1: BS}}
 ROLES = {A: "SYNC_MASTER", B: "SYNC_MASTER", AS: "SLAVE", BS: "SLAVE"}
 
 # The table a real 5.5.0 broker answers right after start (trimmed), values as sent.
-TABLE = {"brokerVersionDesc": "V5_5_0", "putTps": "  ", "getTransferredTps": "  ", "commitLogDiskRatio": "0.13",
-         "brokerActive": "true", "msgPutTotalTodayNow": "0", "msgGetTotalTodayNow": "0",
-         "sendThreadPoolQueueSize": "0", "sendThreadPoolQueueCapacity": "10000"}
+TABLE = {
+    "brokerVersionDesc": "V5_5_0",
+    "putTps": "  ",
+    "getTransferredTps": "  ",
+    "commitLogDiskRatio": "0.13",
+    "brokerActive": "true",
+    "msgPutTotalTodayNow": "0",
+    "msgGetTotalTodayNow": "0",
+    "sendThreadPoolQueueSize": "0",
+    "sendThreadPoolQueueCapacity": "10000",
+}
 
 
 def cluster() -> Cluster:
@@ -48,10 +56,17 @@ def flagged(report: HealthReport) -> list[tuple[str, HealthKind, str]]:
 
 
 def test_runtime_table_parsing() -> None:
-    rt = BrokerRuntime.from_table({**TABLE, "putTps": "1234.5 1000.1 900.0", "getTransferredTps": "12.0 1 1"},
-                                  "ASYNC_MASTER")
-    assert (rt.version, rt.in_tps, rt.out_tps, rt.disk_ratio, rt.active, rt.role) == \
-        ("V5_5_0", 1234.5, 12.0, 0.13, True, "ASYNC_MASTER")
+    rt = BrokerRuntime.from_table(
+        {**TABLE, "putTps": "1234.5 1000.1 900.0", "getTransferredTps": "12.0 1 1"}, "ASYNC_MASTER"
+    )
+    assert (rt.version, rt.in_tps, rt.out_tps, rt.disk_ratio, rt.active, rt.role) == (
+        "V5_5_0",
+        1234.5,
+        12.0,
+        0.13,
+        True,
+        "ASYNC_MASTER",
+    )
     idle = BrokerRuntime.from_table(TABLE)
     assert (idle.in_tps, idle.out_tps, idle.send_queue_capacity) == (0.0, 0.0, 10000)  # blank = no traffic yet
     assert BrokerRuntime.from_table({}).in_tps is None
@@ -74,9 +89,13 @@ def test_missing_broker_down_or_running_unregistered() -> None:
     report = build_health(cluster(), {NS1: without_b, NS2: without_b}, down)
     assert not report.ok
     assert flagged(report) == [
-        ("C/broker-b#0", HealthKind.MISSING,
-         f"not registered at any namesrv and not answering: {B}: cannot connect: Connection refused"),
-        ("C/broker-b#1", HealthKind.MASTER_DOWN, "master down (broker-b: not registered at any namesrv)")]
+        (
+            "C/broker-b#0",
+            HealthKind.MISSING,
+            f"not registered at any namesrv and not answering: {B}: cannot connect: Connection refused",
+        ),
+        ("C/broker-b#1", HealthKind.MASTER_DOWN, "master down (broker-b: not registered at any namesrv)"),
+    ]
     running = build_health(cluster(), {NS1: without_b, NS2: without_b}, runtimes())
     assert ("C/broker-b#0", HealthKind.MISSING, "not registered at any namesrv") in flagged(running)
 
@@ -91,11 +110,17 @@ def test_registered_at_only_some_namesrvs() -> None:
 def test_unexpected_and_foreign_registrations() -> None:
     view = info({**HEALTHY, "broker-c": {0: "127.0.0.1:10951"}})
     foreign = ClusterInfo({"Other": ["x"]}, {"x": BrokerData("Other", "x", {0: "127.0.0.1:20911"})})
-    rt = {**runtimes(), "127.0.0.1:10951": BrokerRuntime.from_table(TABLE), "127.0.0.1:20911": BrokerRuntime.from_table(TABLE)}
+    rt = {
+        **runtimes(),
+        "127.0.0.1:10951": BrokerRuntime.from_table(TABLE),
+        "127.0.0.1:20911": BrokerRuntime.from_table(TABLE),
+    }
     report = build_health(cluster(), {NS1: view.merged(foreign), NS2: view}, rt)
     got = {where: (p.kind, p.level) for where, p in report.all_problems()}
-    assert got == {"C/broker-c#0": (HealthKind.UNEXPECTED, Level.PROBLEM),
-                   "Other/x#0": (HealthKind.FOREIGN, Level.WARNING)}
+    assert got == {
+        "C/broker-c#0": (HealthKind.UNEXPECTED, Level.PROBLEM),
+        "Other/x#0": (HealthKind.FOREIGN, Level.WARNING),
+    }
     assert not report.ok
     c_row = report.tree()["C"]["broker-c"][0]
     assert c_row.node is None and "cluster file defines no broker at 127.0.0.1:10951" in c_row.problems[0].reason
@@ -109,34 +134,51 @@ def test_wrong_role_by_id_and_by_configured_role() -> None:
     assert ("C/broker-a#1", HealthKind.WRONG_ROLE) in kinds and ("C/broker-a#0", HealthKind.WRONG_ROLE) in kinds
     row = report.tree()["C"]["broker-a"][1]
     assert row.node == "broker-a" and "registered as id 1" in row.problems[0].reason
-    async_master = build_health(cluster(), {NS1: info(HEALTHY)}, {**runtimes(), B: BrokerRuntime.from_table(TABLE, "ASYNC_MASTER")})
-    assert flagged(async_master) == [("C/broker-b#0", HealthKind.WRONG_ROLE, "runs as ASYNC_MASTER (defined: SYNC_MASTER)")]
+    async_master = build_health(
+        cluster(), {NS1: info(HEALTHY)}, {**runtimes(), B: BrokerRuntime.from_table(TABLE, "ASYNC_MASTER")}
+    )
+    assert flagged(async_master) == [
+        ("C/broker-b#0", HealthKind.WRONG_ROLE, "runs as ASYNC_MASTER (defined: SYNC_MASTER)")
+    ]
 
 
 def test_namesrv_down_is_flagged_and_the_other_view_used() -> None:
     down = ConnectFailed(NS2, "cannot connect: Connection refused")
     report = build_health(cluster(), {NS1: info(HEALTHY), NS2: down}, runtimes())
-    assert flagged(report) == [("namesrv", HealthKind.NAMESRV_DOWN,
-                                f"namesrv {NS2} did not answer: {NS2}: cannot connect: Connection refused")]
+    assert flagged(report) == [
+        ("namesrv", HealthKind.NAMESRV_DOWN, f"namesrv {NS2} did not answer: {NS2}: cannot connect: Connection refused")
+    ]
     assert report.namesrvs[NS2] == f"{NS2}: cannot connect: Connection refused"
     assert all(b.registered_at == (NS1,) for b in report.brokers)
 
 
 def test_registered_but_unreachable() -> None:
-    report = build_health(cluster(), {NS1: info(HEALTHY)}, runtimes(p10941=f"{BS}: GET_BROKER_RUNTIME_INFO got no response within 3s"))
-    assert flagged(report) == [("C/broker-b#1", HealthKind.UNREACHABLE,
-                                f"registered at {NS1} but does not answer: {BS}: GET_BROKER_RUNTIME_INFO got no "
-                                "response within 3s (a namesrv drops a dead broker within 120 s)")]
+    report = build_health(
+        cluster(), {NS1: info(HEALTHY)}, runtimes(p10941=f"{BS}: GET_BROKER_RUNTIME_INFO got no response within 3s")
+    )
+    assert flagged(report) == [
+        (
+            "C/broker-b#1",
+            HealthKind.UNREACHABLE,
+            f"registered at {NS1} but does not answer: {BS}: GET_BROKER_RUNTIME_INFO got no "
+            "response within 3s (a namesrv drops a dead broker within 120 s)",
+        )
+    ]
 
 
 def test_disk_levels_and_version_warning() -> None:
-    rt = runtimes(p10911={"commitLogDiskRatio": "0.95"}, p10921={"commitLogDiskRatio": "0.80"},
-                  p10931={"brokerVersionDesc": "V5_4_0"})
+    rt = runtimes(
+        p10911={"commitLogDiskRatio": "0.95"},
+        p10921={"commitLogDiskRatio": "0.80"},
+        p10931={"brokerVersionDesc": "V5_4_0"},
+    )
     report = build_health(cluster(), {NS1: info(HEALTHY)}, rt)
     got = [(where, p.kind, p.level) for where, p in report.all_problems()]
-    assert got == [("C/broker-a#0", HealthKind.DISK_FULL, Level.PROBLEM),
-                   ("C/broker-a#1", HealthKind.VERSION, Level.WARNING),
-                   ("C/broker-b#0", HealthKind.DISK_HIGH, Level.WARNING)]
+    assert got == [
+        ("C/broker-a#0", HealthKind.DISK_FULL, Level.PROBLEM),
+        ("C/broker-a#1", HealthKind.VERSION, Level.WARNING),
+        ("C/broker-b#0", HealthKind.DISK_HIGH, Level.WARNING),
+    ]
     assert not report.ok
     assert "95% used: at 90% the broker refuses writes" in report.tree()["C"]["broker-a"][0].problems[0].reason
     only_warnings = build_health(cluster(), {NS1: info(HEALTHY)}, runtimes(p10921={"commitLogDiskRatio": "0.80"}))
@@ -148,4 +190,8 @@ def test_no_namesrv_answered_flags_namesrvs_not_brokers() -> None:
     report = build_health(cluster(), {NS1: err, NS2: err}, runtimes())
     assert [(w, p.kind) for w, p in report.all_problems()] == [("namesrv", HealthKind.NAMESRV_DOWN)] * 2
     assert [(b.broker_name, b.broker_id, b.registered_at) for b in report.brokers] == [
-        ("broker-a", 0, ()), ("broker-a", 1, ()), ("broker-b", 0, ()), ("broker-b", 1, ())]
+        ("broker-a", 0, ()),
+        ("broker-a", 1, ()),
+        ("broker-b", 0, ()),
+        ("broker-b", 1, ()),
+    ]

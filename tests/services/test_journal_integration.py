@@ -3,12 +3,12 @@ values from the cluster file reach the shell quoted (a real local backend, real 
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
 import subprocess
 import sys
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +24,9 @@ NS_PORT, BROKER_PORT = 31876, 31911
 
 
 def cli(cluster: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rocketui", str(cluster), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "rocketui", str(cluster), *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_journal_holds_exactly_what_dry_run_promised(cluster_file: Path) -> None
         before = list(journal.entries())
         done = cli(cluster_file, action, node)
         assert done.returncode == 0, done.stderr
-        new = list(journal.entries())[len(before):]
+        new = list(journal.entries())[len(before) :]
         assert len(new) == 1, [e.action for e in new]  # exactly one entry per action
         entry = new[0]
         assert (entry.action, entry.node, entry.outcome) == (action, node, "ok")
@@ -70,10 +71,11 @@ async def test_hostile_paths_are_shown_quoted_and_run_literally(tmp_path: Path) 
     cluster_path = tmp_path / "c.yaml"
     cluster_path.write_text(
         "cluster: C\n"
-        f"rocketmq: {{home: {json.dumps(str(home))}, version: \"5.5.0\"}}\n"
+        f'rocketmq: {{home: {json.dumps(str(home))}, version: "5.5.0"}}\n'
         f"work_dir: {json.dumps(str(weird / 'work'))}\n"
         "hosts:\n  local: {backend: local, address: 127.0.0.1}\n"
-        "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 39876}\n")
+        "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 39876}\n"
+    )
     cluster = load_cluster(str(cluster_path))
     service = NodeService(cluster, BackendPool(cluster))
     node = cluster.node("ns")

@@ -92,24 +92,36 @@ def test_line_time_reads_gmt_plus_8() -> None:
 
 
 def test_merge_interleaves_by_time_and_keeps_stack_traces_with_their_line() -> None:
-    a = ["2026-11-25 10:00:00,000 INFO t - a1",
-         "2026-11-25 10:00:02,000 ERROR t - a2 boom",
-         "java.lang.IllegalStateException: boom",
-         "\tat x.Y.z(Y.java:1)",
-         "2026-11-25 10:00:04,000 INFO t - a3"]
-    b = ["2026-11-25 10:00:01,000 INFO t - b1",
-         "2026-11-25 10:00:03,000 WARN t - b2",
-         "2026-11-25 10:00:03,000 INFO t - b3 same time as b2"]
+    a = [
+        "2026-11-25 10:00:00,000 INFO t - a1",
+        "2026-11-25 10:00:02,000 ERROR t - a2 boom",
+        "java.lang.IllegalStateException: boom",
+        "\tat x.Y.z(Y.java:1)",
+        "2026-11-25 10:00:04,000 INFO t - a3",
+    ]
+    b = [
+        "2026-11-25 10:00:01,000 INFO t - b1",
+        "2026-11-25 10:00:03,000 WARN t - b2",
+        "2026-11-25 10:00:03,000 INFO t - b3 same time as b2",
+    ]
     merged = merge_by_time({"broker-a": a, "namesrv": b})
     assert [(m.tag, m.text.split(" - ")[-1] if " - " in m.text else m.text) for m in merged] == [
-        ("broker-a", "a1"), ("namesrv", "b1"), ("broker-a", "a2 boom"),
-        ("broker-a", "java.lang.IllegalStateException: boom"), ("broker-a", "\tat x.Y.z(Y.java:1)"),
-        ("namesrv", "b2"), ("namesrv", "b3 same time as b2"), ("broker-a", "a3")]
+        ("broker-a", "a1"),
+        ("namesrv", "b1"),
+        ("broker-a", "a2 boom"),
+        ("broker-a", "java.lang.IllegalStateException: boom"),
+        ("broker-a", "\tat x.Y.z(Y.java:1)"),
+        ("namesrv", "b2"),
+        ("namesrv", "b3 same time as b2"),
+        ("broker-a", "a3"),
+    ]
 
 
 def test_lines_before_the_first_timestamp_form_their_own_entry() -> None:
     assert group_entries(["boot output", "2026-11-25 10:00:00,000 INFO t - x", "\tat y"]) == [
-        ["boot output"], ["2026-11-25 10:00:00,000 INFO t - x", "\tat y"]]
+        ["boot output"],
+        ["2026-11-25 10:00:00,000 INFO t - x", "\tat y"],
+    ]
 
 
 async def test_a_connection_outage_does_not_cut_the_line_being_followed() -> None:
@@ -126,11 +138,19 @@ async def test_a_connection_outage_does_not_cut_the_line_being_followed() -> Non
             for event in self.events:
                 yield event
 
-    outage = [FollowEvent(data=b"one\ntw", offset=0), FollowEvent(notice="disconnected"),
-              FollowEvent(notice="reconnected"), FollowEvent(data=b"o\nthree\n", offset=6)]
+    outage = [
+        FollowEvent(data=b"one\ntw", offset=0),
+        FollowEvent(notice="disconnected"),
+        FollowEvent(notice="reconnected"),
+        FollowEvent(data=b"o\nthree\n", offset=6),
+    ]
     batches = [b async for b in follow_lines(Replay(outage), "x.log", 0)]  # type: ignore[arg-type]
     assert [(b.notice, b.lines) for b in batches] == [
-        ("", ["one"]), ("disconnected", []), ("reconnected", []), ("", ["two", "three"])]
+        ("", ["one"]),
+        ("disconnected", []),
+        ("reconnected", []),
+        ("", ["two", "three"]),
+    ]
     assert (batches[-1].start, batches[-1].offset) == (4, 14)
     rotated = [outage[0], FollowEvent(notice="rotated"), FollowEvent(data=b"o\nthree\n", offset=0)]
     lines = [line async for b in follow_lines(Replay(rotated), "x.log", 0) for line in b.lines]  # type: ignore[arg-type]

@@ -11,8 +11,18 @@ import pytest
 from rocketui.rocketmq.remoting.errors import ConnectFailed, RemotingError, RemotingTimeout
 from rocketui.rocketmq.remoting.route import BrokerData, QueueData, TopicRoute
 from rocketui.services.mq_route import MqTestError, Queue, lookup_route, read_queues, write_queues
-from rocketui.services.mqtest import (AckLog, ErrorKind, Phase, ProduceProgress, ProduceRun, ProduceSpec,
-                                      SendMode, TopicCreation, classify_error, message_body)
+from rocketui.services.mqtest import (
+    AckLog,
+    ErrorKind,
+    Phase,
+    ProduceProgress,
+    ProduceRun,
+    ProduceSpec,
+    SendMode,
+    TopicCreation,
+    classify_error,
+    message_body,
+)
 from tests.rocketmq.remoting.fake_peer import free_port
 from tests.services.fake_mq import FakeMq, start
 
@@ -31,14 +41,27 @@ def dead() -> str:
 
 # ------------------------------------------------------------------ pure parts
 
+
 def test_spec_problems_name_each_bad_field() -> None:
-    spec = ProduceSpec(topic="a b", count=0, body_size=0, mode=SendMode.ASYNC, in_flight=0, rate=-1,
-                       keys=("ok", "has space"), create=TopicCreation())
+    spec = ProduceSpec(
+        topic="a b",
+        count=0,
+        body_size=0,
+        mode=SendMode.ASYNC,
+        in_flight=0,
+        rate=-1,
+        keys=("ok", "has space"),
+        create=TopicCreation(),
+    )
     assert spec.problems() == [
-        "topic 'a b' must be 1-127 characters without whitespace", "count must be at least 1, got 0",
-        "body size must be 1..4194304 bytes, got 0", "in-flight must be at least 1, got 0",
-        "rate must be positive, got -1", "keys must be non-empty and without whitespace (KEYS is space-separated)",
-        "topic creation needs a cluster or a broker name"]
+        "topic 'a b' must be 1-127 characters without whitespace",
+        "count must be at least 1, got 0",
+        "body size must be 1..4194304 bytes, got 0",
+        "in-flight must be at least 1, got 0",
+        "rate must be positive, got -1",
+        "keys must be non-empty and without whitespace (KEYS is space-separated)",
+        "topic creation needs a cluster or a broker name",
+    ]
     assert ProduceSpec().problems() == []
     with pytest.raises(ValueError, match="count must be at least 1"):
         ProduceRun(ProduceSpec(count=0), ["127.0.0.1:9876"])
@@ -50,16 +73,35 @@ def test_message_body_carries_run_and_sequence_at_the_exact_size() -> None:
     assert len(message_body("r1", 123456, 4096)) == 4096
 
 
-@pytest.mark.parametrize("exc, kind, hint", [
-    (RemotingError("b:1", "SEND_MESSAGE_V2 answered SYSTEM_BUSY (2): [TIMEOUT_CLEAN_QUEUE]broker busy", code=2),
-     ErrorKind.BUSY, "lower --rate or --inflight"),
-    (RemotingError("b:1", "SEND_MESSAGE_V2 answered SERVICE_NOT_AVAILABLE (14): service not available now", code=14),
-     ErrorKind.UNAVAILABLE, "disk is full"),
-    (RemotingError("b:1", "answered TOPIC_NOT_EXIST (17)", code=17), ErrorKind.TOPIC_MISSING, "autoCreateTopicEnable=false"),
-    (RemotingTimeout("b:1", "SEND_MESSAGE_V2 got no response within 3s"), ErrorKind.TIMEOUT, "overloaded or unreachable"),
-    (ConnectFailed("b:1", "cannot connect: Connection refused"), ErrorKind.CONNECTION, ""),
-    (RemotingError("b:1", "answered code 999 (999)", code=999), ErrorKind.OTHER, ""),
-])
+@pytest.mark.parametrize(
+    "exc, kind, hint",
+    [
+        (
+            RemotingError("b:1", "SEND_MESSAGE_V2 answered SYSTEM_BUSY (2): [TIMEOUT_CLEAN_QUEUE]broker busy", code=2),
+            ErrorKind.BUSY,
+            "lower --rate or --inflight",
+        ),
+        (
+            RemotingError(
+                "b:1", "SEND_MESSAGE_V2 answered SERVICE_NOT_AVAILABLE (14): service not available now", code=14
+            ),
+            ErrorKind.UNAVAILABLE,
+            "disk is full",
+        ),
+        (
+            RemotingError("b:1", "answered TOPIC_NOT_EXIST (17)", code=17),
+            ErrorKind.TOPIC_MISSING,
+            "autoCreateTopicEnable=false",
+        ),
+        (
+            RemotingTimeout("b:1", "SEND_MESSAGE_V2 got no response within 3s"),
+            ErrorKind.TIMEOUT,
+            "overloaded or unreachable",
+        ),
+        (ConnectFailed("b:1", "cannot connect: Connection refused"), ErrorKind.CONNECTION, ""),
+        (RemotingError("b:1", "answered code 999 (999)", code=999), ErrorKind.OTHER, ""),
+    ],
+)
 def test_errors_are_classified_with_a_hint(exc: Exception, kind: ErrorKind, hint: str) -> None:
     got_kind, message = classify_error(exc)
     assert got_kind is kind
@@ -71,8 +113,12 @@ def route(*queues: QueueData, brokers: dict[str, dict[int, str]]) -> TopicRoute:
 
 
 def test_write_queues_in_java_order_and_reasons_when_none() -> None:
-    r = route(QueueData("b", 2, 2, 6), QueueData("a", 4, 3, 6), QueueData("c", 2, 2, 4),
-              brokers={"a": {0: "A:1"}, "b": {0: "B:1", 1: "B:2"}, "c": {0: "C:1"}})
+    r = route(
+        QueueData("b", 2, 2, 6),
+        QueueData("a", 4, 3, 6),
+        QueueData("c", 2, 2, 4),
+        brokers={"a": {0: "A:1"}, "b": {0: "B:1", 1: "B:2"}, "c": {0: "C:1"}},
+    )
     queues, masters = write_queues(r)
     assert [str(q) for q in queues] == ["a[0]", "a[1]", "a[2]", "b[0]", "b[1]"]
     assert masters == {"a": "A:1", "b": "B:1"}
@@ -80,8 +126,11 @@ def test_write_queues_in_java_order_and_reasons_when_none() -> None:
     assert [str(q) for q in readable] == ["a[0]", "a[1]", "a[2]", "a[3]", "b[0]", "b[1]", "c[0]", "c[1]"]
     assert addrs == {"a": "A:1", "b": "B:1", "c": "C:1"}
     none = route(QueueData("a", 4, 4, 4), QueueData("b", 4, 4, 6), brokers={"b": {1: "B:2"}})
-    with pytest.raises(MqTestError, match=r"topic T has no writable queue: a is not writable \(perm 4\); "
-                                          r"b has no master registered"):
+    with pytest.raises(
+        MqTestError,
+        match=r"topic T has no writable queue: a is not writable \(perm 4\); "
+        r"b has no master registered",
+    ):
         write_queues(none)
     assert read_queues(none)[1] == {"b": "B:2"}  # a slave can still be read
 
@@ -99,6 +148,7 @@ def test_ack_log_ends_and_lookup() -> None:
 
 # ------------------------------------------------------------------ namesrv fallback
 
+
 async def test_lookup_falls_back_to_the_next_namesrv(fake: FakeMq) -> None:
     down = dead()
     lookup = await lookup_route([down, fake.addr], "T")
@@ -112,6 +162,7 @@ async def test_lookup_falls_back_to_the_next_namesrv(fake: FakeMq) -> None:
 
 # ------------------------------------------------------------------ the runner
 
+
 async def test_sends_round_robin_with_run_id_and_sequence(fake: FakeMq) -> None:
     fake.offsets[("T", 1)] = 40  # older messages in queue 1
     seen: list[ProduceProgress] = []
@@ -124,8 +175,13 @@ async def test_sends_round_robin_with_run_id_and_sequence(fake: FakeMq) -> None:
     assert p.statuses == {"SEND_OK": 9} and p.latency is not None and p.latency.count == 9
     assert [m["e"] for m in fake.sent] == ["0", "1"] * 4 + ["0"]
     first = fake.sent[0]
-    assert (first["rui_run"], first["rui_seq"], first["TAGS"], first["KEYS"], first["a"]) == \
-        ("run1", "0", "TagA", "k1 k2", "rocketui_mqtest")
+    assert (first["rui_run"], first["rui_seq"], first["TAGS"], first["KEYS"], first["a"]) == (
+        "run1",
+        "0",
+        "TagA",
+        "k1 k2",
+        "rocketui_mqtest",
+    )
     assert report.acks.get(8) == (Queue("broker-f", 0), 4) and report.acks.get(1) == (Queue("broker-f", 1), 40)
     assert seen[0].phase is Phase.ROUTE and seen[-1].finished and seen[-1].sent == 9
 
@@ -147,8 +203,10 @@ async def test_async_mode_keeps_n_in_flight(fake: FakeMq) -> None:
 
 
 async def test_busy_and_disk_full_are_counted_by_kind(fake: FakeMq) -> None:
-    fake.send_script = lambda seq: {1: (2, "[TIMEOUT_CLEAN_QUEUE]broker busy"),
-                                    3: (14, "service not available now, maybe disk full")}.get(seq)
+    fake.send_script = lambda seq: {
+        1: (2, "[TIMEOUT_CLEAN_QUEUE]broker busy"),
+        3: (14, "service not available now, maybe disk full"),
+    }.get(seq)
     report = await ProduceRun(ProduceSpec(topic="T", count=6), [fake.addr]).run()
     p = report.progress
     assert p.sent == 4 and p.errors == {"broker busy": 1, "service not available": 1}
@@ -165,16 +223,22 @@ async def test_gives_up_after_consecutive_failures(fake: FakeMq) -> None:
 
 
 async def test_missing_topic_without_auto_create_says_so(fake: FakeMq) -> None:
-    with pytest.raises(MqTestError, match=r"topic Nope does not exist \(namesrv .*\) and no broker auto-creates "
-                                          r"topics \(no TBW102 route"):
+    with pytest.raises(
+        MqTestError,
+        match=r"topic Nope does not exist \(namesrv .*\) and no broker auto-creates "
+        r"topics \(no TBW102 route",
+    ):
         await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
     fake.topics["TBW102"] = 8
     fake.perms["TBW102"] = 6  # what the broker registers once auto-create was switched off at run time
     with pytest.raises(MqTestError, match=r"no broker auto-creates topics \(TBW102 has no inherit permission"):
         await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
     fake.perms["TBW102"] = 7  # inheritable at the namesrv, but the broker answers TOPIC_NOT_EXIST
-    with pytest.raises(MqTestError, match=r"topic Nope does not exist and broker broker-f refused to auto-create "
-                                          r"it \(autoCreateTopicEnable=false, or it was switched off at run time"):
+    with pytest.raises(
+        MqTestError,
+        match=r"topic Nope does not exist and broker broker-f refused to auto-create "
+        r"it \(autoCreateTopicEnable=false, or it was switched off at run time",
+    ):
         await ProduceRun(ProduceSpec(topic="Nope", count=3), [fake.addr]).run()
 
 
@@ -216,8 +280,9 @@ async def test_stop_finishes_in_flight_and_reports_stopped(fake: FakeMq) -> None
         if p.sent >= 5:
             run.stop()
 
-    run = ProduceRun(ProduceSpec(topic="T", count=10_000, rate=200.0), [fake.addr], on_progress=on_progress,
-                     progress_interval=0.01)
+    run = ProduceRun(
+        ProduceSpec(topic="T", count=10_000, rate=200.0), [fake.addr], on_progress=on_progress, progress_interval=0.01
+    )
     report = await run.run()
     assert report.stopped and report.aborted is None
     assert 5 <= report.progress.sent < 10_000 and report.progress.in_flight == 0
@@ -226,8 +291,7 @@ async def test_stop_finishes_in_flight_and_reports_stopped(fake: FakeMq) -> None
 
 async def test_cancel_leaves_no_task_or_connection(fake: FakeMq) -> None:
     fake.stall = lambda seq: True
-    run = ProduceRun(ProduceSpec(topic="T", count=100, mode=SendMode.ASYNC, in_flight=16, send_timeout=30),
-                     [fake.addr])
+    run = ProduceRun(ProduceSpec(topic="T", count=100, mode=SendMode.ASYNC, in_flight=16, send_timeout=30), [fake.addr])
     task = asyncio.create_task(run.run())
     for _ in range(200):
         if run.progress().in_flight == 16:

@@ -16,10 +16,24 @@ from rocketui.services.mqtest_verify import Tally
 
 
 def msg(offset: int, props: dict[str, str], body: bytes = b"x") -> MessageExt:
-    return MessageExt(topic="T", body=body, queue_id=0, queue_offset=offset, commit_log_offset=offset * 100,
-                      sys_flag=0, flag=0, born_timestamp=0, born_host="127.0.0.1:1", store_timestamp=0,
-                      store_host="127.0.0.1:10911", reconsume_times=0, prepared_transaction_offset=0,
-                      store_size=100, body_crc=0, properties=props)
+    return MessageExt(
+        topic="T",
+        body=body,
+        queue_id=0,
+        queue_offset=offset,
+        commit_log_offset=offset * 100,
+        sys_flag=0,
+        flag=0,
+        born_timestamp=0,
+        born_host="127.0.0.1:1",
+        store_timestamp=0,
+        store_host="127.0.0.1:10911",
+        reconsume_times=0,
+        prepared_transaction_offset=0,
+        store_size=100,
+        body_crc=0,
+        properties=props,
+    )
 
 
 def ours(seq: int, run: str = "r", size: int = 16, body: bytes | None = None) -> MessageExt:
@@ -28,8 +42,18 @@ def ours(seq: int, run: str = "r", size: int = 16, body: bytes | None = None) ->
 
 def test_tally_counts_missing_duplicated_corrupt_foreign_and_unacked() -> None:
     t = Tally("r", count=6, body_size=16)
-    for m in [ours(0), ours(1), ours(1), ours(1), ours(3, body=b"tampered"), ours(4), ours(0, run="other"),
-              msg(9, {}), msg(10, {"rui_run": "r", "rui_seq": "x"}), msg(11, {"rui_run": "r", "rui_seq": "99"})]:
+    for m in [
+        ours(0),
+        ours(1),
+        ours(1),
+        ours(1),
+        ours(3, body=b"tampered"),
+        ours(4),
+        ours(0, run="other"),
+        msg(9, {}),
+        msg(10, {"rui_run": "r", "rui_seq": "x"}),
+        msg(11, {"rui_run": "r", "rui_seq": "99"}),
+    ]:
         t.add(m)
     acked = {0, 1, 2, 3}  # 4 was stored although its send failed; 5 never made it
     assert (t.received, t.duplicated, t.corrupt, t.foreign, t.pulled) == (4, 2, 3, 2, 10)
@@ -52,8 +76,17 @@ class ScriptedBroker:
     answers: list[PullResult | Exception]
     asked: list[int] = field(default_factory=list)
 
-    async def pull(self, group: str, topic: str, queue_id: int, offset: int, max_nums: int = 32, *,
-                   subscription: str = "*", suspend_ms: int = 0) -> PullResult:
+    async def pull(
+        self,
+        group: str,
+        topic: str,
+        queue_id: int,
+        offset: int,
+        max_nums: int = 32,
+        *,
+        subscription: str = "*",
+        suspend_ms: int = 0,
+    ) -> PullResult:
         self.asked.append(offset)
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -66,17 +99,27 @@ def found(*offsets: int, next_offset: int) -> PullResult:
 
 
 async def test_pull_queue_follows_next_offsets_and_skips_what_the_broker_says() -> None:
-    broker = ScriptedBroker([
-        found(5, 6, next_offset=7),
-        PullResult(PullStatus.NO_MATCHED_MSG, 9, 0, 100),  # 7, 8 filtered out by the subscription
-        PullResult(PullStatus.OFFSET_ILLEGAL, 20, 20, 100),  # 9..19 deleted
-        found(20, next_offset=21),
-        PullResult(PullStatus.NO_NEW_MSG, 21, 0, 21),
-    ])
+    broker = ScriptedBroker(
+        [
+            found(5, 6, next_offset=7),
+            PullResult(PullStatus.NO_MATCHED_MSG, 9, 0, 100),  # 7, 8 filtered out by the subscription
+            PullResult(PullStatus.OFFSET_ILLEGAL, 20, 20, 100),  # 9..19 deleted
+            found(20, next_offset=21),
+            PullResult(PullStatus.NO_NEW_MSG, 21, 0, 21),
+        ]
+    )
     got: list[int] = []
     notes: list[str] = []
-    end = await pull_queue(broker, "g", "T", Queue("b", 0), 5, None,  # type: ignore[arg-type]
-                           lambda m: got.append(m.queue_offset) is None, notes=notes)
+    end = await pull_queue(
+        broker,
+        "g",
+        "T",
+        Queue("b", 0),
+        5,
+        None,  # type: ignore[arg-type]
+        lambda m: got.append(m.queue_offset) is None,
+        notes=notes,
+    )
     assert (got, end, broker.asked) == ([5, 6, 20], 21, [5, 7, 9, 20, 21])
     assert notes == ["b[0]: offset 9 is outside 20..100; continued at 20"]
 
@@ -85,12 +128,25 @@ async def test_pull_queue_stops_at_the_end_or_when_told() -> None:
     broker = ScriptedBroker([found(0, 1, 2, next_offset=3)])
     assert await pull_queue(broker, "g", "T", Queue("b", 0), 0, 3, lambda m: True) == 3  # type: ignore[arg-type]
     broker = ScriptedBroker([found(0, 1, 2, next_offset=3)])
-    assert await pull_queue(broker, "g", "T", Queue("b", 0), 0, None,  # type: ignore[arg-type]
-                            lambda m: m.queue_offset < 1) == 2
+    assert (
+        await pull_queue(
+            broker,
+            "g",
+            "T",
+            Queue("b", 0),
+            0,
+            None,  # type: ignore[arg-type]
+            lambda m: m.queue_offset < 1,
+        )
+        == 2
+    )
 
 
 async def test_missing_group_is_explained() -> None:
     broker = ScriptedBroker([RemotingError("b:1", "PULL_MESSAGE answered SUBSCRIPTION_GROUP_NOT_EXIST (26)", code=26)])
-    with pytest.raises(MqTestError, match="consumer group g does not exist on broker b and the broker does not "
-                                          r"auto-create groups \(autoCreateSubscriptionGroup=false\)"):
+    with pytest.raises(
+        MqTestError,
+        match="consumer group g does not exist on broker b and the broker does not "
+        r"auto-create groups \(autoCreateSubscriptionGroup=false\)",
+    ):
         await pull_queue(broker, "g", "T", Queue("b", 0), 0, 5, lambda m: True)  # type: ignore[arg-type]

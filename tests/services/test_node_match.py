@@ -17,8 +17,20 @@ CP = ("-cp", ".:/opt/rocketmq/conf:/opt/rocketmq/lib/*")
 
 
 def test_parse_java_argv_skips_option_values() -> None:
-    j = parse_java_argv([JAVA, "-server", *CP, "-Duser.home=/srv/a", "-Drmq.x=y", BROKER_MAIN, "-c", "/etc/a.properties",
-                         "-n", "127.0.0.1:9876"])
+    j = parse_java_argv(
+        [
+            JAVA,
+            "-server",
+            *CP,
+            "-Duser.home=/srv/a",
+            "-Drmq.x=y",
+            BROKER_MAIN,
+            "-c",
+            "/etc/a.properties",
+            "-n",
+            "127.0.0.1:9876",
+        ]
+    )
     assert j is not None and j.main_class == BROKER_MAIN
     assert j.system_properties == {"user.home": "/srv/a", "rmq.x": "y"}
     assert j.option("-c") == "/etc/a.properties" and j.option("-n") == "127.0.0.1:9876"
@@ -48,12 +60,14 @@ def test_leader_match_and_default_namesrv() -> None:
 
 
 def test_explain_failure_picks_telling_lines() -> None:
-    out = "\n".join([
-        "Java HotSpot(TM) 64-Bit Server VM warning: something",
-        "java.net.BindException: Address already in use",
-        "Lock failed, MQ already started",
-        "[rocketui] exited with status 255",
-    ])
+    out = "\n".join(
+        [
+            "Java HotSpot(TM) 64-Bit Server VM warning: something",
+            "java.net.BindException: Address already in use",
+            "Lock failed, MQ already started",
+            "[rocketui] exited with status 255",
+        ]
+    )
     assert explain_failure(out) == [
         "port already in use: java.net.BindException: Address already in use",
         "store directory locked by another broker (Lock failed, MQ already started): Lock failed, MQ already started",

@@ -68,7 +68,10 @@ async def test_start_all_in_order_and_registered(service: NodeService) -> None:
     events: list[tuple[str, str]] = []
     results = await service.start_all(progress=lambda n, m: events.append((n, m)))
     assert {n: s.state for n, s in results.items()} == {
-        "ns": NodeState.RUNNING, "broker-a": NodeState.RUNNING, "broker-b": NodeState.RUNNING}
+        "ns": NodeState.RUNNING,
+        "broker-a": NodeState.RUNNING,
+        "broker-b": NodeState.RUNNING,
+    }
     first_broker = next(i for i, (n, _) in enumerate(events) if n.startswith("broker"))
     assert any(n == "ns" and "running" in m for n, m in events[:first_broker]), "namesrv ready before brokers start"
     assert await registered_brokers() == {f"127.0.0.1:{A_PORT}", f"127.0.0.1:{B_PORT}"}
@@ -104,22 +107,33 @@ async def test_stop_one_broker_leaves_the_other(service: NodeService) -> None:
 
 
 async def test_adopts_node_started_by_cli(cluster_file: Path, service: NodeService) -> None:
-    proc = subprocess.run([sys.executable, "-m", "rocketui", str(cluster_file), "start", "broker-a"],
-                          capture_output=True, text=True, timeout=180)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rocketui", str(cluster_file), "start", "broker-a"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "broker-a: running" in proc.stdout
     status = await service.status(service.cluster.node("broker-a"))
     assert status.state is NodeState.RUNNING
-    jvms = [p for p in java_processes_under(str(cluster_file.parent)) if
-            b"broker-a.properties" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    jvms = [
+        p
+        for p in java_processes_under(str(cluster_file.parent))
+        if b"broker-a.properties" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
     assert jvms == [status.pid]
 
 
 async def test_cli_status_json(cluster_file: Path) -> None:
     import json
 
-    proc = subprocess.run([sys.executable, "-m", "rocketui", str(cluster_file), "status", "--json"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rocketui", str(cluster_file), "status", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     nodes = {n["node"]: n for n in json.loads(proc.stdout)["nodes"]}
     assert nodes["broker-b"]["state"] == "running" and nodes["broker-b"]["registered"] is True
@@ -128,8 +142,11 @@ async def test_cli_status_json(cluster_file: Path) -> None:
 async def test_failed_start_says_why(tmp_path: Path) -> None:
     home = rocketmq_home()
     path = write_cluster(tmp_path, home, namesrv_port=18976, brokers=[])
-    path.write_text(path.read_text().replace("jvm: {xms: 128m, xmx: 128m, xmn: 64m}",
-                                             "jvm: {xms: 128m, xmx: 128m, xmn: 64m, extra: ['-XX:+NoSuchFlag']}"))
+    path.write_text(
+        path.read_text().replace(
+            "jvm: {xms: 128m, xmx: 128m, xmn: 64m}", "jvm: {xms: 128m, xmx: 128m, xmn: 64m, extra: ['-XX:+NoSuchFlag']}"
+        )
+    )
     cluster = load_cluster(str(path))
     svc = NodeService(cluster, BackendPool(cluster))
     try:

@@ -15,11 +15,15 @@ from rocketui.cluster_loader import parse_cluster
 from rocketui.services.process_stream import stream_detached, stream_local
 from rocketui.services.quickstart import CONSUMER_CLASS, PRODUCER_CLASS, Which, _Counter, quickstart_command
 
-SEND_OK = ("SendResult [sendStatus=SEND_OK, msgId=FD00000000000000000000000000000275F6130946E097CF9F4DF03E5, "
-           "offsetMsgId=7F00000100008477000000000004079F, messageQueue=MessageQueue [topic=TopicTest, "
-           "brokerName=broker-m, queueId=3], queueOffset=249, recallHandle=null]")
-RECEIVED = ("ConsumeMessageThread_please_rename_unique_group_name_4_3 Receive New Messages: [MessageExt "
-            "[brokerName=broker-m, queueId=0, storeSize=240, queueOffset=12, sysFlag=0, ...], body=[72, 101]]] ")
+SEND_OK = (
+    "SendResult [sendStatus=SEND_OK, msgId=FD00000000000000000000000000000275F6130946E097CF9F4DF03E5, "
+    "offsetMsgId=7F00000100008477000000000004079F, messageQueue=MessageQueue [topic=TopicTest, "
+    "brokerName=broker-m, queueId=3], queueOffset=249, recallHandle=null]"
+)
+RECEIVED = (
+    "ConsumeMessageThread_please_rename_unique_group_name_4_3 Receive New Messages: [MessageExt "
+    "[brokerName=broker-m, queueId=0, storeSize=240, queueOffset=12, sysFlag=0, ...], body=[72, 101]]] "
+)
 
 
 def sh(script: str) -> Command:
@@ -73,7 +77,9 @@ async def test_local_stream_timeout_and_cancel_stop_the_process(tmp_path: Path) 
     result = await stream_local(LocalBackend(), sh("echo $$; exec sleep 60"), lambda line: None, timeout=0.5)
     assert result.stopped == "timeout" and result.lines == 1
     pid_file = tmp_path / "pid"
-    task = asyncio.create_task(stream_local(LocalBackend(), sh(f"echo $$ > {pid_file}; exec sleep 60"), lambda line: None))
+    task = asyncio.create_task(
+        stream_local(LocalBackend(), sh(f"echo $$ > {pid_file}; exec sleep 60"), lambda line: None)
+    )
     for _ in range(100):
         if pid_file.exists() and pid_file.read_text().strip():
             break
@@ -87,8 +93,9 @@ async def test_local_stream_timeout_and_cancel_stop_the_process(tmp_path: Path) 
 async def test_detached_stream_reads_the_file_and_the_exit_marker(tmp_path: Path) -> None:
     lines: list[str] = []
     out = str(tmp_path / "out.log")
-    result = await stream_detached(LocalBackend(), sh("for i in 1 2 3; do echo line $i; sleep 0.05; done; exit 4"),
-                                   lines.append, output=out)
+    result = await stream_detached(
+        LocalBackend(), sh("for i in 1 2 3; do echo line $i; sleep 0.05; done; exit 4"), lines.append, output=out
+    )
     assert lines == ["line 1", "line 2", "line 3"]
     assert (result.exit_status, result.stopped) == (4, None)
 
@@ -100,18 +107,27 @@ async def test_detached_stream_stop_signals_the_group(tmp_path: Path) -> None:
         pids.append(int(line))
         return True
 
-    result = await stream_detached(LocalBackend(), sh("sh -c 'echo $$; exec sleep 60'; sleep 60"), on_line,
-                                   output=str(tmp_path / "out.log"), grace=2.0)
+    result = await stream_detached(
+        LocalBackend(),
+        sh("sh -c 'echo $$; exec sleep 60'; sleep 60"),
+        on_line,
+        output=str(tmp_path / "out.log"),
+        grace=2.0,
+    )
     assert result.stopped == "requested" and result.exit_status is None
     assert await wait_gone(pids[0])
 
 
 def test_counting_producer_and_consumer_output() -> None:
     producer = _Counter(Which.PRODUCER, None, None)
-    for line in [SEND_OK, SEND_OK, SEND_OK.replace("SEND_OK", "FLUSH_DISK_TIMEOUT"),
-                 "org.apache.rocketmq.client.exception.MQClientException: No route info of this topic: TopicTest",
-                 "\tat org.apache.rocketmq.client.impl.producer.DefaultMQProducerImpl.sendDefaultImpl(...)",
-                 "06:25:51,544 |-INFO in ch.qos.logback.classic.LoggerContext[default] - Found resource"]:
+    for line in [
+        SEND_OK,
+        SEND_OK,
+        SEND_OK.replace("SEND_OK", "FLUSH_DISK_TIMEOUT"),
+        "org.apache.rocketmq.client.exception.MQClientException: No route info of this topic: TopicTest",
+        "\tat org.apache.rocketmq.client.impl.producer.DefaultMQProducerImpl.sendDefaultImpl(...)",
+        "06:25:51,544 |-INFO in ch.qos.logback.classic.LoggerContext[default] - Found resource",
+    ]:
         assert producer(line) is False
     assert (producer.send_ok, producer.send_failed) == (2, 2)
     seen: list[str] = []
@@ -121,17 +137,24 @@ def test_counting_producer_and_consumer_output() -> None:
 
 
 def test_quickstart_command_uses_the_cluster_namesrvs() -> None:
-    cluster = parse_cluster("""\
+    cluster = parse_cluster(
+        """\
 cluster: C
 rocketmq: {home: /opt/rocketmq, version: "5.5.0", java_home: /opt/jdk17}
 work_dir: /tmp/x
 hosts:
   local: {backend: local, address: 127.0.0.1}
 topology: {masters: 1, namesrvs: 2}
-""", "/c.yaml")
+""",
+        "/c.yaml",
+    )
     cmd = quickstart_command(cluster, "local", "/opt/rocketmq", Which.PRODUCER, java_opt="-Duser.home=/tmp/u")
     assert cmd.argv == ("sh", "/opt/rocketmq/bin/tools.sh", PRODUCER_CLASS)
-    assert dict(cmd.env) == {"NAMESRV_ADDR": cluster.namesrv_addr(), "ROCKETMQ_HOME": "/opt/rocketmq",
-                             "JAVA_HOME": "/opt/jdk17", "JAVA_OPT": "-Duser.home=/tmp/u"}
+    assert dict(cmd.env) == {
+        "NAMESRV_ADDR": cluster.namesrv_addr(),
+        "ROCKETMQ_HOME": "/opt/rocketmq",
+        "JAVA_HOME": "/opt/jdk17",
+        "JAVA_OPT": "-Duser.home=/tmp/u",
+    }
     assert ";" in cluster.namesrv_addr()
     assert quickstart_command(cluster, "local", "/opt/rocketmq", Which.CONSUMER).argv[-1] == CONSUMER_CLASS

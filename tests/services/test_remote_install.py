@@ -43,12 +43,16 @@ def fake_distribution(root: Path, stamp: str = "1") -> Path:
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777)
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mode & 0o777)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
-def write_cluster(tmp: Path, server: SSHServer, home: Path, *, address: str | None = None,
-                  port: int | None = None) -> Path:
+def write_cluster(
+    tmp: Path, server: SSHServer, home: Path, *, address: str | None = None, port: int | None = None
+) -> Path:
     known = server.known_hosts_file(tmp / "known_hosts")
     path = tmp / "cluster.yaml"
     path.write_text(f"""\
@@ -67,7 +71,7 @@ nodes:
 
 
 @pytest.fixture
-def setup(sshd_farm: SSHFarm, tmp_path: Path) -> tuple[Cluster, Path, Path, SSHServer]:  # noqa: F811
+def setup(sshd_farm: SSHFarm, tmp_path: Path) -> tuple[Cluster, Path, Path, SSHServer]:
     server = sshd_farm.start(1)[0]
     source = fake_distribution(tmp_path / "src" / "rocketmq-5.5.0")
     home = tmp_path / "remote hosts" / "mq1's" / "rocketmq-5.5.0"
@@ -121,8 +125,11 @@ async def test_a_checksum_mismatch_installs_nothing(setup, monkeypatch: pytest.M
         return dist_archive.Archive(archive.path, "0" * 64, archive.size, archive.marker, archive.version)
 
     monkeypatch.setattr(remote_install, "pack", corrupt)
-    with pytest.raises(InstallError, match=r"mq1: checksum of the uploaded archive does not match \(expected 0{64}, "
-                                           r"the host computed [0-9a-f]{64}\); nothing was installed"):
+    with pytest.raises(
+        InstallError,
+        match=r"mq1: checksum of the uploaded archive does not match \(expected 0{64}, "
+        r"the host computed [0-9a-f]{64}\); nothing was installed",
+    ):
         await install_on_hosts(cluster, ["mq1"], str(source), log=lambda m: None)
     assert not home.exists() and os.listdir(home.parent) == []
 
@@ -144,7 +151,9 @@ async def test_starting_a_node_before_the_install_names_the_command(setup) -> No
     cluster, source, home, server = setup
     service = NodeService(cluster, BackendPool(cluster))
     try:
-        with pytest.raises(NodeError, match=rf"run: rocketui install --cluster {re.escape(cluster.source)} --host mq1$"):
+        with pytest.raises(
+            NodeError, match=rf"run: rocketui install --cluster {re.escape(cluster.source)} --host mq1$"
+        ):
             await service.start(cluster.node("ns"))
     finally:
         await service.close()
@@ -154,8 +163,9 @@ def test_cli_install_on_a_host(setup, tmp_path: Path) -> None:
     cluster, source, home, server = setup
 
     def rocketui(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "rocketui", "install", *args], capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "rocketui", "install", *args], capture_output=True, text=True, timeout=120
+        )
 
     done = rocketui("--cluster", cluster.source, "--host", "mq1", "--source", str(source))
     assert done.returncode == 0, done.stderr

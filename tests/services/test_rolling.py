@@ -9,8 +9,8 @@ import pytest
 from rocketui.cluster import Cluster, Node
 from rocketui.cluster_loader import parse_cluster
 from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
-from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.ha_status import HaStatus, parse_ha_status
+from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.rolling import rolling_order, rolling_restart
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 
@@ -52,8 +52,10 @@ class Recorder(TableService):
     """Records stop/start; the HA probe says a master has `in_sync` slaves in sync."""
 
     def __init__(self, cluster: Cluster, fail_start: str | None = None) -> None:
-        statuses = {n.name: NodeStatus(n.name, NodeState.RUNNING, registered_at=("a", "b"), namesrv_count=2)
-                    for n in cluster.nodes}
+        statuses = {
+            n.name: NodeStatus(n.name, NodeState.RUNNING, registered_at=("a", "b"), namesrv_count=2)
+            for n in cluster.nodes
+        }
         super().__init__(cluster, statuses)
         self.registration = FakeProbe(cluster)  # type: ignore[assignment]
         self.calls: list[str] = []
@@ -77,7 +79,10 @@ class Recorder(TableService):
 
 def test_order_slaves_before_their_master() -> None:
     assert [n.name for n in rolling_order(cluster())] == ["broker-a-s", "broker-a", "broker-b-s", "broker-b"]
-    assert [n.name for n in rolling_order(cluster(), ["broker-b", "namesrv-1", "broker-a-s"])] == ["broker-a-s", "broker-b"]
+    assert [n.name for n in rolling_order(cluster(), ["broker-b", "namesrv-1", "broker-a-s"])] == [
+        "broker-a-s",
+        "broker-b",
+    ]
 
 
 async def test_one_broker_at_a_time() -> None:
@@ -86,9 +91,20 @@ async def test_one_broker_at_a_time() -> None:
     report = await rolling_restart(service, progress=lambda n, m: messages.append((n, m)), ha=service.ha)
     assert report.ok, report.summary()
     # after each step, the group's master must report its slave in sync before the next stop
-    assert service.calls == ["stop broker-a-s", "start broker-a-s", "ha broker-a", "stop broker-a", "start broker-a",
-                             "ha broker-a", "stop broker-b-s", "start broker-b-s", "ha broker-b",
-                             "stop broker-b", "start broker-b", "ha broker-b"]
+    assert service.calls == [
+        "stop broker-a-s",
+        "start broker-a-s",
+        "ha broker-a",
+        "stop broker-a",
+        "start broker-a",
+        "ha broker-a",
+        "stop broker-b-s",
+        "start broker-b-s",
+        "ha broker-b",
+        "stop broker-b",
+        "start broker-b",
+        "ha broker-b",
+    ]
     assert report.summary().startswith("rolling restart done: broker-a-s, broker-a, broker-b-s, broker-b (")
     assert messages[0] == ("broker-a-s", "[1/4] rolling restart: stopping")
 
@@ -99,17 +115,21 @@ async def test_aborts_at_the_first_failure() -> None:
     assert not report.ok
     assert service.calls == ["stop broker-a-s", "start broker-a-s", "ha broker-a", "stop broker-a", "start broker-a"]
     assert report.not_restarted == ["broker-b-s", "broker-b"]
-    assert report.summary() == ("rolling restart aborted: [2/4] broker-a: start ended failed: port already in use; "
-                                "restarted: broker-a-s; not restarted: broker-b-s, broker-b")
+    assert report.summary() == (
+        "rolling restart aborted: [2/4] broker-a: start ended failed: port already in use; "
+        "restarted: broker-a-s; not restarted: broker-b-s, broker-b"
+    )
 
 
 async def test_refuses_to_start_from_a_degraded_cluster() -> None:
     service = TableService(demo_cluster(), DEMO_STATUSES)
     report = await rolling_restart(service)
     assert not report.ok and report.steps == []
-    assert report.summary() == ("rolling restart aborted: broker-a-s is starting before the first step; rolling "
-                                "restart needs every broker running and registered (start it, or restart it alone); "
-                                "not restarted: broker-a-s, broker-a, broker-b")
+    assert report.summary() == (
+        "rolling restart aborted: broker-a-s is starting before the first step; rolling "
+        "restart needs every broker running and registered (start it, or restart it alone); "
+        "not restarted: broker-a-s, broker-a, broker-b"
+    )
 
 
 async def test_aborts_when_the_slave_does_not_catch_up() -> None:
@@ -118,15 +138,20 @@ async def test_aborts_when_the_slave_does_not_catch_up() -> None:
     report = await rolling_restart(service, ha=service.ha, timeout=0.3)
     assert service.calls[:3] == ["stop broker-a-s", "start broker-a-s", "ha broker-a"]
     assert "stop broker-a" not in service.calls
-    assert report.summary() == ("rolling restart aborted: [1/4] broker-a-s: master broker-a reports 0 of 1 slave(s) "
-                                "in sync (0 connected) after 0.3s; not restarted: broker-a, broker-b-s, broker-b")
+    assert report.summary() == (
+        "rolling restart aborted: [1/4] broker-a-s: master broker-a reports 0 of 1 slave(s) "
+        "in sync (0 connected) after 0.3s; not restarted: broker-a, broker-b-s, broker-b"
+    )
 
 
 def test_parse_ha_status() -> None:
     body = {"haConnectionInfo": [{"addr": "127.0.0.1:33102", "inSync": True}], "inSyncSlaveNums": 1, "master": True}
     assert parse_ha_status(body) == HaStatus(1, 1)
     assert parse_ha_status({"haConnectionInfo": [], "inSyncSlaveNums": 0}) == HaStatus(0, 0)
-    for bad, why in (([], "is a list"), ({"haConnectionInfo": {}}, "not an array"),
-                     ({"inSyncSlaveNums": "x"}, "inSyncSlaveNums is 'x'")):
+    for bad, why in (
+        ([], "is a list"),
+        ({"haConnectionInfo": {}}, "not an array"),
+        ({"inSyncSlaveNums": "x"}, "inSyncSlaveNums is 'x'"),
+    ):
         with pytest.raises(ValueError, match=why):
             parse_ha_status(bad)

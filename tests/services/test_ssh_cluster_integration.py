@@ -31,7 +31,7 @@ from rocketui.services.logs import LogService, follow_lines, tail
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home
-from tests.support.sshd import SSHFarm, SSHServer, ssh_client_keys  # noqa: F401 (fixture)
+from tests.support.sshd import SSHFarm, SSHServer, ssh_client_keys  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.rocketmq, pytest.mark.ssh]
 
@@ -49,14 +49,16 @@ class Env:
 
 
 def broker_text(address: str, cluster: str) -> str:
-    return (f"# broker-b on host mq-b\nbrokerClusterName={cluster}\nbrokerName=broker-b\nbrokerId=0\n"
-            f"brokerRole=ASYNC_MASTER\nflushDiskType=ASYNC_FLUSH\nlistenPort={BROKER_PORT}\n"
-            f"brokerIP1={address}\nbrokerIP2={address}\nbindAddress={address}\n"
-            "autoCreateTopicEnable=true\nfileReservedTime=48\n")
+    return (
+        f"# broker-b on host mq-b\nbrokerClusterName={cluster}\nbrokerName=broker-b\nbrokerId=0\n"
+        f"brokerRole=ASYNC_MASTER\nflushDiskType=ASYNC_FLUSH\nlistenPort={BROKER_PORT}\n"
+        f"brokerIP1={address}\nbrokerIP2={address}\nbindAddress={address}\n"
+        "autoCreateTopicEnable=true\nfileReservedTime=48\n"
+    )
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, ssh_client_keys) -> Iterator[Env]:  # noqa: F811
+def env(tmp_path_factory: pytest.TempPathFactory, ssh_client_keys) -> Iterator[Env]:
     home = rocketmq_home()
     root = tmp_path_factory.mktemp("ssh-cluster")
     farm = SSHFarm(tmp_path_factory.mktemp("sshd"), ssh_client_keys)
@@ -68,8 +70,9 @@ def env(tmp_path_factory: pytest.TempPathFactory, ssh_client_keys) -> Iterator[E
         config.parent.mkdir(parents=True)
         config.write_text(broker_text(b.address, "SshCluster"))
         config.chmod(0o640)
-        common = (f"user: {getpass.getuser()}, identity_file: {ssh_client_keys.key}, known_hosts: {known}, "
-                  "connect_timeout: 3")
+        common = (
+            f"user: {getpass.getuser()}, identity_file: {ssh_client_keys.key}, known_hosts: {known}, connect_timeout: 3"
+        )
         cluster_file = root / "cluster.yaml"
         cluster_file.write_text(f"""\
 cluster: SshCluster
@@ -142,8 +145,9 @@ async def test_start_over_ssh_registers_and_outlives_the_connections(env: Env, s
     progress: list[str] = []
     ns = await service.start(cluster.node("ns"), timeout=120, progress=lambda n, m: progress.append(f"{n}: {m}"))
     assert ns.state is NodeState.RUNNING, ns.message
-    broker = await service.start(cluster.node("broker-b"), timeout=120,
-                                 progress=lambda n, m: progress.append(f"{n}: {m}"))
+    broker = await service.start(
+        cluster.node("broker-b"), timeout=120, progress=lambda n, m: progress.append(f"{n}: {m}")
+    )
     assert broker.state is NodeState.RUNNING, broker.message
     assert "broker-b: running (pid %d), registered at every namesrv" % broker.pid in progress
     statuses = await service.status_all()
@@ -169,7 +173,9 @@ async def test_start_over_ssh_registers_and_outlives_the_connections(env: Env, s
     try:
         statuses = await again.status_all()
         assert {n: (s.state, s.pid) for n, s in statuses.items()} == {
-            "ns": (NodeState.RUNNING, ns.pid), "broker-b": (NodeState.RUNNING, broker.pid)}
+            "ns": (NodeState.RUNNING, ns.pid),
+            "broker-b": (NodeState.RUNNING, broker.pid),
+        }
         assert statuses["broker-b"].registered is True
     finally:
         await again.close()
@@ -205,7 +211,8 @@ async def test_properties_edit_is_saved_atomically_over_sftp(env: Env, service: 
     assert st.st_mode & 0o7777 == 0o640 and st.st_ino != inode  # renamed into place, mode kept
     assert saved.backup and Path(saved.backup).read_bytes() == before
     assert sorted(p.name for p in env.broker_config.parent.iterdir()) == sorted(
-        ["broker-b.properties", Path(saved.backup).name])  # no temp file left behind
+        ["broker-b.properties", Path(saved.backup).name]
+    )  # no temp file left behind
     # a second edit from the now stale load is refused: someone (we) changed it meanwhile
     with pytest.raises(config_edit.ConfigConflict, match="changed on disk"):
         await config_edit.save(backend, config_edit.plan_properties(loaded, {"fileReservedTime": "24"}))
@@ -213,8 +220,9 @@ async def test_properties_edit_is_saved_atomically_over_sftp(env: Env, service: 
 
 
 # ----------------------------------------------------------------------------------- faults
-async def poll_until(service: NodeService, cond: Callable[[dict[str, NodeStatus]], bool], what: str,
-                     timeout: float) -> tuple[dict[str, NodeStatus], float]:
+async def poll_until(
+    service: NodeService, cond: Callable[[dict[str, NodeStatus]], bool], what: str, timeout: float
+) -> tuple[dict[str, NodeStatus], float]:
     """status_all until `cond` holds; the statuses and the seconds it took."""
     t0 = time.monotonic()
     while True:
@@ -258,8 +266,7 @@ async def test_a_host_that_goes_down_is_reported_within_5s(env: Env, service: No
             env.b.start()
         else:
             env.b.thaw()
-    statuses, took = await poll_until(service, lambda s: s["broker-b"].state is NodeState.RUNNING,
-                                      "mq-b back", 60)
+    statuses, took = await poll_until(service, lambda s: s["broker-b"].state is NodeState.RUNNING, "mq-b back", 60)
     print(f"host back ({fault}): running again after {took:.2f}s")
     assert statuses["broker-b"].pid == broker_pid and statuses["broker-b"].host_state == "connected"
 

@@ -49,7 +49,7 @@ def write_topology_cluster(tmp: Path, layout: str, ns_port: int, broker_port: in
     path.write_text(f"""\
 cluster: TopoTest
 rocketmq: {{home: {rocketmq_home()}, version: "5.5.0"}}
-work_dir: {tmp / 'work'}
+work_dir: {tmp / "work"}
 hosts:
   local: {{backend: local, address: 127.0.0.1}}
 defaults:
@@ -109,6 +109,7 @@ async def wait_for(what: str, check, timeout: float = 30.0) -> None:  # check: a
 def level_order_ok(events: list[tuple[str, str]], levels: list[list[str]], start: str, done: str) -> None:
     """Every node of a level reached `done` before any node of the next level saw `start` (nodes
     with nothing to do, e.g. already stopped, are left out)."""
+
     def first(name: str, text: str) -> int | None:
         return next((i for i, (n, m) in enumerate(events) if n == name and text in m), None)
 
@@ -142,6 +143,7 @@ async def wait_in_sync(service: NodeService, master: Node) -> None:
 async def wait_topic_on(broker: str, topic: str) -> None:
     """The slave knows the topic (else it answers pulls with TOPIC_NOT_EXIST)."""
     async with BrokerClient(broker) as client:
+
         async def known() -> bool:
             try:
                 await client.pull(GROUP, topic, 0, 0, 1)
@@ -255,8 +257,9 @@ async def service(cluster_file: Path) -> AsyncIterator[NodeService]:
     await svc.close()
 
 
-def class_cluster(tmp_path_factory: pytest.TempPathFactory, layout: str, ns_port: int,
-                  broker_port: int) -> Iterator[Path]:
+def class_cluster(
+    tmp_path_factory: pytest.TempPathFactory, layout: str, ns_port: int, broker_port: int
+) -> Iterator[Path]:
     tmp = tmp_path_factory.mktemp(layout)
     try:
         yield write_topology_cluster(tmp, layout, ns_port, broker_port)
@@ -269,8 +272,9 @@ async def start_all_checked(service: NodeService) -> None:
     cluster = service.cluster
     events: list[tuple[str, str]] = []
     results = await service.start_all(progress=lambda n, m: events.append((n, m)), timeout=START_TIMEOUT)
-    assert {n: s.state for n, s in results.items()} == {n.name: NodeState.RUNNING for n in cluster.nodes}, \
-        [f"{s.node}: {s.state.value}: {s.message}" for s in results.values() if s.state is not NodeState.RUNNING]
+    assert {n: s.state for n, s in results.items()} == {n.name: NodeState.RUNNING for n in cluster.nodes}, [
+        f"{s.node}: {s.state.value}: {s.message}" for s in results.values() if s.state is not NodeState.RUNNING
+    ]
     levels = [[n.name for n in level] for level in service.start_levels()]
     assert len(levels) == (3 if any(b.broker_id for b in cluster.brokers) else 2)
     level_order_ok(events, levels, "starting:", "running (pid")
@@ -334,8 +338,10 @@ class TestSync:
             await sender.close()
         assert report.ok, report.summary()
         assert [s.node for s in report.steps] == ["broker-a-s", "broker-a", "broker-b-s", "broker-b"]
-        print(f"\nrolling restart: {sender.sent} sends, {len(sender.failed)} failed, {sender.retries} retries "
-              f"({report.summary()})")
+        print(
+            f"\nrolling restart: {sender.sent} sends, {len(sender.failed)} failed, {sender.retries} retries "
+            f"({report.summary()})"
+        )
         assert sender.sent > 100
         assert sender.failed == []
         assert sender.retries > 0  # each master really was away for a while
@@ -349,8 +355,7 @@ class TestAsync:
     def cluster_file(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield from class_cluster(tmp_path_factory, "2m-2s-async", 22876, 22911)
 
-    async def test_kill_master_slave_serves_reads(self, service: NodeService,
-                                                  record_property) -> None:  # type: ignore[no-untyped-def]
+    async def test_kill_master_slave_serves_reads(self, service: NodeService, record_property) -> None:  # type: ignore[no-untyped-def]
         await start_all_checked(service)
         cluster = service.cluster
         await create_topic(cluster, "TopoAsync")
@@ -361,8 +366,10 @@ class TestAsync:
         read = await pull_all(addr(cluster, "broker-a-s"), "TopoAsync", sent)
         lost = len(sent - read)
         record_property("async_lost", lost)
-        print(f"\n2m-2s-async: kill -9 of broker-a right after {len(sent)} SEND_OK: "
-              f"{len(read)} read back from broker-a-s, {lost} lost")
+        print(
+            f"\n2m-2s-async: kill -9 of broker-a right after {len(sent)} SEND_OK: "
+            f"{len(read)} read back from broker-a-s, {lost} lost"
+        )
         assert read <= sent and len(read) > 0  # the slave serves reads
         # (stop-all's reverse order is checked once, on the sync layout; the fixture kills the rest)
 

@@ -47,8 +47,7 @@ def test_master_killed_shows_on_its_slave() -> None:
     states = {**RUNNING, "broker-a": NodeState.STOPPED}
     assert notes({NS1: view, NS2: view}, states) == {"broker-a-s": "master down (broker-a: stopped)"}
     # without process states the namesrvs alone tell it
-    assert notes({NS1: view, NS2: view}) == {
-        "broker-a-s": "master down (broker-a: not registered at any namesrv)"}
+    assert notes({NS1: view, NS2: view}) == {"broker-a-s": "master down (broker-a: not registered at any namesrv)"}
 
 
 def test_slave_down_shows_on_its_master() -> None:
@@ -61,32 +60,44 @@ def test_registered_at_one_namesrv_only() -> None:
     partial = info({"broker-a": {0: A, 1: AS}, "broker-b": {1: BS}})
     report = check_topology(cluster(), {NS1: info(HEALTHY), NS2: partial}, RUNNING)
     assert [(f.node, f.kind, f.text) for f in report.findings] == [
-        ("broker-b", Kind.PARTIAL, "not registered at namesrv-2")]
+        ("broker-b", Kind.PARTIAL, "not registered at namesrv-2")
+    ]
 
 
 def test_running_but_not_registered_anywhere() -> None:
     view = info({"broker-a": {0: A, 1: AS}, "broker-b": {1: BS}})
-    assert notes({NS1: view, NS2: view}, RUNNING) == {"broker-b": "not registered at any namesrv",
-                                                      "broker-b-s": "master down (broker-b: not registered at any namesrv)"}
+    assert notes({NS1: view, NS2: view}, RUNNING) == {
+        "broker-b": "not registered at any namesrv",
+        "broker-b-s": "master down (broker-b: not registered at any namesrv)",
+    }
 
 
 def test_wrong_id_and_wrong_name() -> None:
     view = info({"broker-a": {0: AS, 1: A}, "broker-b": {0: B, 1: BS}})
     got = notes({NS1: view, NS2: view}, RUNNING)
     assert got["broker-a"] == "registered as id 1 at namesrv-1, namesrv-2 (defined: id 0, master)"
-    assert got["broker-a-s"] == ("registered as id 0 at namesrv-1, namesrv-2 (defined: id 1, slave); "
-                                 "namesrv lists master 127.0.0.1:10931 (defined: broker-a at 127.0.0.1:10911)")
+    assert got["broker-a-s"] == (
+        "registered as id 0 at namesrv-1, namesrv-2 (defined: id 1, slave); "
+        "namesrv lists master 127.0.0.1:10931 (defined: broker-a at 127.0.0.1:10911)"
+    )
     swapped = info({"broker-a": {0: A, 1: BS}, "broker-b": {0: B, 1: AS}})
     got = notes({NS1: swapped}, RUNNING)
     assert got["broker-a-s"] == "registered as broker-b at namesrv-1 (defined: broker-a)"
 
 
 def test_wrong_cluster() -> None:
-    other = ClusterInfo({"D": ["broker-a"]}, {"broker-a": BrokerData("D", "broker-a", {0: A, 1: AS}),
-                                              "broker-b": BrokerData("C", "broker-b", {0: B, 1: BS})})
+    other = ClusterInfo(
+        {"D": ["broker-a"]},
+        {
+            "broker-a": BrokerData("D", "broker-a", {0: A, 1: AS}),
+            "broker-b": BrokerData("C", "broker-b", {0: B, 1: BS}),
+        },
+    )
     got = notes({NS1: other}, RUNNING)
-    assert got == {"broker-a": "registered in cluster D at namesrv-1 (defined: C)",
-                   "broker-a-s": "registered in cluster D at namesrv-1 (defined: C)"}
+    assert got == {
+        "broker-a": "registered in cluster D at namesrv-1 (defined: C)",
+        "broker-a-s": "registered in cluster D at namesrv-1 (defined: C)",
+    }
 
 
 def test_unexpected_registration_is_reported_on_the_namesrv() -> None:
@@ -106,9 +117,11 @@ def test_another_master_registered() -> None:
 def test_stopped_but_still_registered() -> None:
     states = {**RUNNING, "broker-b-s": NodeState.STOPPED}
     got = notes({NS1: info(HEALTHY)}, states)
-    assert got == {"broker-b-s": "stopped but still registered at namesrv-1 (dropped when its connection closes, "
-                                 "at the latest after 120 s)",
-                   "broker-b": "slave down (broker-b-s)"}
+    assert got == {
+        "broker-b-s": "stopped but still registered at namesrv-1 (dropped when its connection closes, "
+        "at the latest after 120 s)",
+        "broker-b": "slave down (broker-b-s)",
+    }
 
 
 def test_stopped_slave_does_not_complain_about_its_master() -> None:

@@ -38,8 +38,15 @@ def demo_cluster() -> Cluster:
 
 DEMO_STATUSES = {
     "namesrv-1": NodeStatus("namesrv-1", NodeState.RUNNING, pid=4101, started_at=NOW - 3725, port_open=True),
-    "broker-a": NodeStatus("broker-a", NodeState.RUNNING, pid=4188, started_at=NOW - 3600, port_open=True,
-                           registered_at=("127.0.0.1:9876",), namesrv_count=1),
+    "broker-a": NodeStatus(
+        "broker-a",
+        NodeState.RUNNING,
+        pid=4188,
+        started_at=NOW - 3600,
+        port_open=True,
+        registered_at=("127.0.0.1:9876",),
+        namesrv_count=1,
+    ),
     "broker-a-s": NodeStatus("broker-a-s", NodeState.STARTING, pid=4242, started_at=NOW - 4, namesrv_count=1),
     "broker-b": NodeStatus("broker-b", NodeState.STOPPED, namesrv_count=1),
 }

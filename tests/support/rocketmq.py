@@ -63,9 +63,17 @@ def kill_jvms_under(root: str, *, grace: float = 1.0) -> list[int]:
     return pids
 
 
-def broker_properties(name: str, port: int, *, cluster: str = "TestCluster", broker_id: int = 0,
-                      role: str = "ASYNC_MASTER", extra: str = "") -> str:
-    return textwrap.dedent(f"""\
+def broker_properties(
+    name: str,
+    port: int,
+    *,
+    cluster: str = "TestCluster",
+    broker_id: int = 0,
+    role: str = "ASYNC_MASTER",
+    extra: str = "",
+) -> str:
+    return (
+        textwrap.dedent(f"""\
         # test broker {name}
         brokerClusterName={cluster}
         brokerName={name}
@@ -77,20 +85,25 @@ def broker_properties(name: str, port: int, *, cluster: str = "TestCluster", bro
         brokerIP2=127.0.0.1
         bindAddress=127.0.0.1
         autoCreateTopicEnable=true
-        """) + extra
+        """)
+        + extra
+    )
 
 
-def write_cluster(tmp: Path, home: Path, *, namesrv_port: int, brokers: list[tuple[str, int]],
-                  cluster: str = "TestCluster") -> Path:
+def write_cluster(
+    tmp: Path, home: Path, *, namesrv_port: int, brokers: list[tuple[str, int]], cluster: str = "TestCluster"
+) -> Path:
     """A local cluster file: one namesrv and the given (broker name, port) masters, heaps 256m."""
-    nodes = [f"""\
+    nodes = [
+        f"""\
   - name: ns
     kind: namesrv
     host: local
     port: {namesrv_port}
     listen_address: 127.0.0.1
     jvm: {{xms: 128m, xmx: 128m, xmn: 64m}}
-"""]
+"""
+    ]
     for name, port in brokers:
         (tmp / f"{name}.properties").write_text(broker_properties(name, port, cluster=cluster))
         nodes.append(f"""\
@@ -106,7 +119,7 @@ cluster: {cluster}
 rocketmq:
   home: {home}
   version: "5.5.0"
-work_dir: {tmp / 'work'}
+work_dir: {tmp / "work"}
 hosts:
   local:
     backend: local

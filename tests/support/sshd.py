@@ -89,7 +89,7 @@ def _children(pid: int) -> list[int]:
             text = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        ppid = int(text[text.rindex(")") + 2:].split()[1])
+        ppid = int(text[text.rindex(")") + 2 :].split()[1])
         by_parent.setdefault(ppid, []).append(int(entry))
     found: list[int] = []
     todo = [pid]
@@ -118,8 +118,12 @@ class SSHServer:
 
     @property
     def fingerprint(self) -> str:
-        out = subprocess.run(["ssh-keygen", "-l", "-E", "sha256", "-f", str(self.dir / "host_ed25519.pub")],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ssh-keygen", "-l", "-E", "sha256", "-f", str(self.dir / "host_ed25519.pub")],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         return out.split()[1]
 
     def start(self) -> None:
@@ -127,13 +131,19 @@ class SSHServer:
         if not (self.dir / "host_ed25519").exists():
             _keygen(self.dir / "host_ed25519")
         config = self.dir / "sshd_config"
-        config.write_text(CONFIG.format(address=self.address, port=self.port, dir=self.dir,
-                                        authorized_keys=self.keys.authorized_keys))
+        config.write_text(
+            CONFIG.format(address=self.address, port=self.port, dir=self.dir, authorized_keys=self.keys.authorized_keys)
+        )
         if os.geteuid() == 0:
             os.makedirs("/run/sshd", mode=0o755, exist_ok=True)  # privsep dir; no systemd here
         log = open(self.dir / "sshd.log", "ab")
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [SSHD, "-D", "-e", "-f", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -183,9 +193,26 @@ class SSHServer:
 
     def ssh_argv(self, *, known_hosts: Path) -> list[str]:
         """The OpenSSH client command line (without the remote command) for this server."""
-        return ["ssh", "-F", "none", "-p", str(self.port), "-i", str(self.keys.key), "-o", "IdentitiesOnly=yes",
-                "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={known_hosts}", "-o", "StrictHostKeyChecking=yes",
-                "-o", "GlobalKnownHostsFile=/dev/null", f"{getpass.getuser()}@{self.address}"]
+        return [
+            "ssh",
+            "-F",
+            "none",
+            "-p",
+            str(self.port),
+            "-i",
+            str(self.keys.key),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"UserKnownHostsFile={known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "GlobalKnownHostsFile=/dev/null",
+            f"{getpass.getuser()}@{self.address}",
+        ]
 
 
 class SSHFarm:

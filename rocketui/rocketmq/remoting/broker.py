@@ -11,13 +11,19 @@ from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, Remoti
 from rocketui.rocketmq.remoting.codec import RemotingCommand, ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
 from rocketui.rocketmq.remoting.errors import RemotingError
-from rocketui.rocketmq.remoting.message import (PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, PROP_WAIT,
-                                                SYSFLAG_COMPRESSED, MessageFormatError,
-                                                decode_messages, encode_properties,
-                                                new_unique_msg_id)
+from rocketui.rocketmq.remoting.message import (
+    PROP_KEYS,
+    PROP_TAGS,
+    PROP_UNIQ_KEY,
+    PROP_WAIT,
+    SYSFLAG_COMPRESSED,
+    MessageFormatError,
+    decode_messages,
+    encode_properties,
+    new_unique_msg_id,
+)
 from rocketui.rocketmq.remoting.namesrv import parse_json_body
-from rocketui.rocketmq.remoting.results import (PullResult, PullStatus, RuntimeInfo, SendResult,
-                                                SendStatus)
+from rocketui.rocketmq.remoting.results import PullResult, PullStatus, RuntimeInfo, SendResult, SendStatus
 
 DEFAULT_TOPIC = "TBW102"
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
@@ -58,8 +64,14 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
 
 
 class BrokerClient:
-    def __init__(self, addr: str, *, connector: Connector | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, client: RemotingClient | None = None) -> None:
+    def __init__(
+        self,
+        addr: str,
+        *,
+        connector: Connector | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        client: RemotingClient | None = None,
+    ) -> None:
         self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
         self.addr = self.remoting.addr
 
@@ -77,15 +89,27 @@ class BrokerClient:
         try:
             return int(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise RemotingError(self.addr, f"{what} response header {name!r} is {value!r}, "
-                                           "expected an integer") from None
+            raise RemotingError(
+                self.addr, f"{what} response header {name!r} is {value!r}, expected an integer"
+            ) from None
 
-    async def send_v2(self, topic: str, body: bytes, *, tags: str | None = None,
-                      keys: str | list[str] | None = None, properties: dict[str, str] | None = None,
-                      queue_id: int = 0, producer_group: str = DEFAULT_PRODUCER_GROUP,
-                      flag: int = 0, compress: bool = False, wait_store: bool = True,
-                      default_topic: str = DEFAULT_TOPIC, default_topic_queue_nums: int = 4,
-                      timeout: float | None = None) -> SendResult:
+    async def send_v2(
+        self,
+        topic: str,
+        body: bytes,
+        *,
+        tags: str | None = None,
+        keys: str | list[str] | None = None,
+        properties: dict[str, str] | None = None,
+        queue_id: int = 0,
+        producer_group: str = DEFAULT_PRODUCER_GROUP,
+        flag: int = 0,
+        compress: bool = False,
+        wait_store: bool = True,
+        default_topic: str = DEFAULT_TOPIC,
+        default_topic_queue_nums: int = 4,
+        timeout: float | None = None,
+    ) -> SendResult:
         """SEND_MESSAGE_V2 of one message to `queue_id`. `compress` zlib-compresses the body
         (sysFlag 0x1) as the Java client does above 4 KiB. Raises RemotingError on refusal."""
         if not body:
@@ -101,35 +125,68 @@ class BrokerClient:
         if compress:
             body, sys_flag = zlib.compress(body), SYSFLAG_COMPRESSED
         header = {  # SendMessageRequestHeaderV2, built as wire strings directly (the hot path)
-            "a": producer_group, "b": topic, "c": default_topic, "d": str(default_topic_queue_nums),
-            "e": str(queue_id), "f": str(sys_flag), "g": str(int(time.time() * 1000)), "h": str(flag),
-            "i": encode_properties(props), "j": "0", "k": "false", "m": "false",
+            "a": producer_group,
+            "b": topic,
+            "c": default_topic,
+            "d": str(default_topic_queue_nums),
+            "e": str(queue_id),
+            "f": str(sys_flag),
+            "g": str(int(time.time() * 1000)),
+            "h": str(flag),
+            "i": encode_properties(props),
+            "j": "0",
+            "k": "false",
+            "m": "false",
         }
-        response = await self.remoting.invoke(RequestCode.SEND_MESSAGE_V2, header, body,
-                                              timeout=timeout, expect=_SEND_CODES)
+        response = await self.remoting.invoke(
+            RequestCode.SEND_MESSAGE_V2, header, body, timeout=timeout, expect=_SEND_CODES
+        )
         ext = response.ext_fields
         return SendResult(
-            status=_SEND_STATUS[response.code], msg_id=props[PROP_UNIQ_KEY],  # (IntEnum keys: an int finds them)
-            offset_msg_id=ext.get("msgId", ""), topic=topic,
+            status=_SEND_STATUS[response.code],
+            msg_id=props[PROP_UNIQ_KEY],  # (IntEnum keys: an int finds them)
+            offset_msg_id=ext.get("msgId", ""),
+            topic=topic,
             queue_id=self._int(response, "queueId", "SEND_MESSAGE_V2"),
             queue_offset=self._int(response, "queueOffset", "SEND_MESSAGE_V2"),
-            transaction_id=ext.get("transactionId"), region_id=ext.get("MSG_REGION"))
+            transaction_id=ext.get("transactionId"),
+            region_id=ext.get("MSG_REGION"),
+        )
 
-    async def pull(self, group: str, topic: str, queue_id: int, offset: int, max_nums: int = 32, *,
-                   subscription: str = "*", suspend_ms: int = 0,
-                   timeout: float | None = None) -> PullResult:
+    async def pull(
+        self,
+        group: str,
+        topic: str,
+        queue_id: int,
+        offset: int,
+        max_nums: int = 32,
+        *,
+        subscription: str = "*",
+        suspend_ms: int = 0,
+        timeout: float | None = None,
+    ) -> PullResult:
         """PULL_MESSAGE with the subscription in the request (no heartbeat needed). With
         `suspend_ms` > 0 the broker long-polls up to that long; the timeout is widened to match."""
         sys_flag = PULL_FLAG_SUBSCRIPTION | (PULL_FLAG_SUSPEND if suspend_ms > 0 else 0)
-        header = ext_fields({
-            "consumerGroup": group, "topic": topic, "queueId": queue_id, "queueOffset": offset,
-            "maxMsgNums": max_nums, "sysFlag": sys_flag, "commitOffset": 0,
-            "suspendTimeoutMillis": suspend_ms, "subscription": subscription, "subVersion": 0,
-            "expressionType": "TAG",
-        })
+        header = ext_fields(
+            {
+                "consumerGroup": group,
+                "topic": topic,
+                "queueId": queue_id,
+                "queueOffset": offset,
+                "maxMsgNums": max_nums,
+                "sysFlag": sys_flag,
+                "commitOffset": 0,
+                "suspendTimeoutMillis": suspend_ms,
+                "subscription": subscription,
+                "subVersion": 0,
+                "expressionType": "TAG",
+            }
+        )
         limit = (self.remoting.timeout if timeout is None else timeout) + suspend_ms / 1000
-        response = await self.remoting.invoke(RequestCode.PULL_MESSAGE, header, timeout=limit,
-                                              expect=tuple(_PULL_STATUS))
+        response = await self.remoting.invoke(
+            RequestCode.PULL_MESSAGE, header, timeout=limit, expect=tuple(_PULL_STATUS)
+        )
         status = _PULL_STATUS[ResponseCode(response.code)]
         messages = []
         if status is PullStatus.FOUND and response.body:
@@ -139,19 +196,21 @@ class BrokerClient:
                 raise RemotingError(self.addr, f"PULL_MESSAGE {topic}[{queue_id}]@{offset}: {exc}") from None
         what = "PULL_MESSAGE"
         return PullResult(
-            status=status, messages=messages,
+            status=status,
+            messages=messages,
             next_begin_offset=self._int(response, "nextBeginOffset", what),
             min_offset=self._int(response, "minOffset", what),
             max_offset=self._int(response, "maxOffset", what),
-            suggest_which_broker_id=int(response.ext_fields.get("suggestWhichBrokerId", "0") or 0))
+            suggest_which_broker_id=int(response.ext_fields.get("suggestWhichBrokerId", "0") or 0),
+        )
 
     async def query_consumer_offset(self, group: str, topic: str, queue_id: int) -> int | None:
         """The group's committed offset of one queue, None when the broker has none."""
         response = await self.remoting.invoke(
             RequestCode.QUERY_CONSUMER_OFFSET,
-            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id,
-                        "setZeroIfNotFound": False}),
-            expect=(ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND))
+            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "setZeroIfNotFound": False}),
+            expect=(ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND),
+        )
         if response.code == ResponseCode.QUERY_NOT_FOUND:
             return None
         return self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
@@ -159,30 +218,48 @@ class BrokerClient:
     async def update_consumer_offset(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         await self.remoting.invoke(
             RequestCode.UPDATE_CONSUMER_OFFSET,
-            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id,
-                        "commitOffset": offset}))
+            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "commitOffset": offset}),
+        )
 
     async def get_max_offset(self, topic: str, queue_id: int) -> int:
         """Logical offset one past the last message of the queue."""
         response = await self.remoting.invoke(
-            RequestCode.GET_MAX_OFFSET, ext_fields({"topic": topic, "queueId": queue_id, "committed": True}))
+            RequestCode.GET_MAX_OFFSET, ext_fields({"topic": topic, "queueId": queue_id, "committed": True})
+        )
         return self._int(response, "offset", "GET_MAX_OFFSET")
 
     async def get_min_offset(self, topic: str, queue_id: int) -> int:
         response = await self.remoting.invoke(
-            RequestCode.GET_MIN_OFFSET, ext_fields({"topic": topic, "queueId": queue_id}))
+            RequestCode.GET_MIN_OFFSET, ext_fields({"topic": topic, "queueId": queue_id})
+        )
         return self._int(response, "offset", "GET_MIN_OFFSET")
 
-    async def create_topic(self, topic: str, *, read_queue_nums: int = 8, write_queue_nums: int = 8,
-                           perm: int = PERM_READ_WRITE, order: bool = False,
-                           topic_sys_flag: int = 0) -> None:
+    async def create_topic(
+        self,
+        topic: str,
+        *,
+        read_queue_nums: int = 8,
+        write_queue_nums: int = 8,
+        perm: int = PERM_READ_WRITE,
+        order: bool = False,
+        topic_sys_flag: int = 0,
+    ) -> None:
         """UPDATE_AND_CREATE_TOPIC; the broker registers the topic at its namesrvs at once."""
         await self.remoting.invoke(
             RequestCode.UPDATE_AND_CREATE_TOPIC,
-            ext_fields({"topic": topic, "defaultTopic": DEFAULT_TOPIC, "readQueueNums": read_queue_nums,
-                        "writeQueueNums": write_queue_nums, "perm": perm,
-                        "topicFilterType": "SINGLE_TAG", "topicSysFlag": topic_sys_flag,
-                        "order": order}))
+            ext_fields(
+                {
+                    "topic": topic,
+                    "defaultTopic": DEFAULT_TOPIC,
+                    "readQueueNums": read_queue_nums,
+                    "writeQueueNums": write_queue_nums,
+                    "perm": perm,
+                    "topicFilterType": "SINGLE_TAG",
+                    "topicSysFlag": topic_sys_flag,
+                    "order": order,
+                }
+            ),
+        )
 
     async def get_runtime_info(self) -> RuntimeInfo:
         response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)

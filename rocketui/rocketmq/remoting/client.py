@@ -13,13 +13,24 @@ import os
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any, Protocol
 
-from rocketui.rocketmq.remoting.codec import (MAX_FRAME_BYTES, CodecError, RemotingCommand,
-                                              SerializeType, check_frame_length, decode_payload,
-                                              encode_frame)
+from rocketui.rocketmq.remoting.codec import (
+    MAX_FRAME_BYTES,
+    CodecError,
+    RemotingCommand,
+    SerializeType,
+    check_frame_length,
+    decode_payload,
+    encode_frame,
+)
 from rocketui.rocketmq.remoting.codec import ext_fields as wire_fields
 from rocketui.rocketmq.remoting.codes import FLAG_ONEWAY, FLAG_RESPONSE, ResponseCode, code_name
-from rocketui.rocketmq.remoting.errors import (ConnectFailed, ConnectionLost, ProtocolError,
-                                               RemotingError, RemotingTimeout)
+from rocketui.rocketmq.remoting.errors import (
+    ConnectFailed,
+    ConnectionLost,
+    ProtocolError,
+    RemotingError,
+    RemotingTimeout,
+)
 
 
 class Reader(Protocol):
@@ -90,14 +101,20 @@ class _Connection:
                     head = await self.reader.readexactly(4)
                 except asyncio.IncompleteReadError as exc:
                     if exc.partial:
-                        kind, reason = ProtocolError, f"connection closed inside a frame length ({len(exc.partial)} of 4 bytes)"
+                        kind, reason = (
+                            ProtocolError,
+                            f"connection closed inside a frame length ({len(exc.partial)} of 4 bytes)",
+                        )
                     return
                 length = int.from_bytes(head, "big", signed=True)
                 check_frame_length(length, self.max_frame)
                 try:
                     payload = await self.reader.readexactly(length)
                 except asyncio.IncompleteReadError as exc:
-                    kind, reason = ProtocolError, f"truncated frame: connection closed after {len(exc.partial)} of {length} bytes"
+                    kind, reason = (
+                        ProtocolError,
+                        f"truncated frame: connection closed after {len(exc.partial)} of {length} bytes",
+                    )
                     return
                 self._dispatch(decode_payload(payload))
         except CodecError as exc:
@@ -119,8 +136,12 @@ class _Connection:
             return  # else: a late answer to a request that already timed out
         if not cmd.is_oneway:
             # Server-initiated request (e.g. transaction check): we serve none of them.
-            reply = RemotingCommand(code=ResponseCode.REQUEST_CODE_NOT_SUPPORTED, opaque=cmd.opaque,
-                                    flag=FLAG_RESPONSE, remark=f"rocketui does not serve request {cmd.code}")
+            reply = RemotingCommand(
+                code=ResponseCode.REQUEST_CODE_NOT_SUPPORTED,
+                opaque=cmd.opaque,
+                flag=FLAG_RESPONSE,
+                remark=f"rocketui does not serve request {cmd.code}",
+            )
             try:
                 self.writer.write(encode_frame(reply))
             except Exception:  # the read loop notices a dead stream by itself
@@ -158,10 +179,16 @@ class RemotingClient:
     """Request/response client for one address. Connects lazily, reconnects on demand after a
     lost connection, and is safe for concurrent requests from many tasks."""
 
-    def __init__(self, addr: str, *, connector: Connector | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, connect_timeout: float | None = None,
-                 serialize_type: SerializeType = SerializeType.JSON,
-                 max_frame: int = MAX_FRAME_BYTES) -> None:
+    def __init__(
+        self,
+        addr: str,
+        *,
+        connector: Connector | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = None,
+        serialize_type: SerializeType = SerializeType.JSON,
+        max_frame: int = MAX_FRAME_BYTES,
+    ) -> None:
         self.addr = addr
         self.host, self.port = split_addr(addr)
         self.timeout = timeout
@@ -188,15 +215,26 @@ class RemotingClient:
         if conn is not None:
             await conn.close()
 
-    async def invoke(self, code: int, ext_fields: dict[str, str] | None = None, body: bytes = b"",
-                     *, timeout: float | None = None,
-                     expect: Collection[int] | None = SUCCESS_ONLY) -> RemotingCommand:
+    async def invoke(
+        self,
+        code: int,
+        ext_fields: dict[str, str] | None = None,
+        body: bytes = b"",
+        *,
+        timeout: float | None = None,
+        expect: Collection[int] | None = SUCCESS_ONLY,
+    ) -> RemotingCommand:
         """Send a request and wait for its response. Raises RemotingError (with code/remark) if
         the response code is not in `expect` (None accepts any), RemotingTimeout, ConnectionLost."""
         conn = await self._ensure_connection()
         opaque = self._next_opaque()
-        cmd = RemotingCommand(code=code, opaque=opaque, ext_fields=wire_fields(ext_fields or {}), body=body,
-                              serialize_type=self.serialize_type)
+        cmd = RemotingCommand(
+            code=code,
+            opaque=opaque,
+            ext_fields=wire_fields(ext_fields or {}),
+            body=body,
+            serialize_type=self.serialize_type,
+        )
         frame = self._encode(cmd)
         fut: asyncio.Future[RemotingCommand] = asyncio.get_running_loop().create_future()
         fut.add_done_callback(_retrieve)
@@ -207,29 +245,35 @@ class RemotingClient:
                 await conn.send(frame)
                 response = await fut
         except TimeoutError:
-            raise RemotingTimeout(self.addr, f"{code_name(code, request=True)} got no response "
-                                             f"within {limit:g}s", request_code=code) from None
+            raise RemotingTimeout(
+                self.addr, f"{code_name(code, request=True)} got no response within {limit:g}s", request_code=code
+            ) from None
         finally:
             conn.pending.pop(opaque, None)
         if expect is not None and response.code not in expect:
             raise RemotingError.from_response(self.addr, code, response.code, response.remark)
         return response
 
-    async def invoke_oneway(self, code: int, ext_fields: dict[str, str] | None = None,
-                            body: bytes = b"") -> None:
+    async def invoke_oneway(self, code: int, ext_fields: dict[str, str] | None = None, body: bytes = b"") -> None:
         """Fire-and-forget request (flag oneway); returns once the frame is written."""
         conn = await self._ensure_connection()
-        cmd = RemotingCommand(code=code, opaque=self._next_opaque(), flag=FLAG_ONEWAY,
-                              ext_fields=wire_fields(ext_fields or {}), body=body,
-                              serialize_type=self.serialize_type)
+        cmd = RemotingCommand(
+            code=code,
+            opaque=self._next_opaque(),
+            flag=FLAG_ONEWAY,
+            ext_fields=wire_fields(ext_fields or {}),
+            body=body,
+            serialize_type=self.serialize_type,
+        )
         await conn.send(self._encode(cmd))
 
     def _encode(self, cmd: RemotingCommand) -> bytes:
         try:
             return encode_frame(cmd)
         except CodecError as exc:
-            raise RemotingError(self.addr, f"cannot encode {code_name(cmd.code, request=True)}: {exc}",
-                                request_code=cmd.code) from None
+            raise RemotingError(
+                self.addr, f"cannot encode {code_name(cmd.code, request=True)}: {exc}", request_code=cmd.code
+            ) from None
 
     def _next_opaque(self) -> int:
         return next(self._opaques) & 0x7FFFFFFF or next(self._opaques) & 0x7FFFFFFF

@@ -80,10 +80,7 @@ def ext_fields(values: dict[str, ExtValue | None]) -> dict[str, str]:
 
 def encode_frame(cmd: RemotingCommand) -> bytes:
     """The complete frame (with its length prefix) in `cmd.serialize_type`."""
-    if cmd.serialize_type == SerializeType.ROCKETMQ:
-        header = _encode_binary_header(cmd)
-    else:
-        header = _encode_json_header(cmd)
+    header = _encode_binary_header(cmd) if cmd.serialize_type == SerializeType.ROCKETMQ else _encode_json_header(cmd)
     length = 4 + len(header) + len(cmd.body)
     if length + 4 > MAX_FRAME_BYTES:
         raise CodecError(f"frame of {length + 4} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
@@ -108,8 +105,8 @@ def decode_payload(payload: bytes) -> RemotingCommand:
     header_len = mark & 0xFFFFFF
     if header_len > len(payload) - 4:
         raise CodecError(f"header length {header_len} exceeds the frame ({len(payload) - 4} bytes left)")
-    header = payload[4:4 + header_len]
-    body = payload[4 + header_len:]
+    header = payload[4 : 4 + header_len]
+    body = payload[4 + header_len :]
     if type_byte == SerializeType.JSON:
         cmd = _decode_json_header(header)
     elif type_byte == SerializeType.ROCKETMQ:
@@ -123,8 +120,10 @@ def decode_payload(payload: bytes) -> RemotingCommand:
 def _encode_json_header(cmd: RemotingCommand) -> bytes:
     # Written out rather than through a dict and JSONEncoder: this runs once per message sent, and
     # the stdlib's C string escaper is all the generic encoder adds for these flat string maps.
-    parts = [f'{{"code":{int(cmd.code)},"language":{_esc(cmd.language)},"version":{int(cmd.version)},'
-             f'"opaque":{int(cmd.opaque)},"flag":{int(cmd.flag)},"serializeTypeCurrentRPC":"JSON"']
+    parts = [
+        f'{{"code":{int(cmd.code)},"language":{_esc(cmd.language)},"version":{int(cmd.version)},'
+        f'"opaque":{int(cmd.opaque)},"flag":{int(cmd.flag)},"serializeTypeCurrentRPC":"JSON"'
+    ]
     if cmd.remark is not None:
         parts.append(f',"remark":{_esc(cmd.remark)}')
     if cmd.ext_fields:
@@ -152,8 +151,11 @@ def _decode_json_header(header: bytes) -> RemotingCommand:
         raise CodecError(f"JSON header field 'extFields' is a {type(ext).__name__}, not an object")
     remark = data.get("remark")
     return RemotingCommand(
-        code=_int_field(data, "code"), opaque=_int_field(data, "opaque", 0), flag=_int_field(data, "flag", 0),
-        version=_int_field(data, "version", 0), language=str(data.get("language", "")),
+        code=_int_field(data, "code"),
+        opaque=_int_field(data, "opaque", 0),
+        flag=_int_field(data, "flag", 0),
+        version=_int_field(data, "version", 0),
+        language=str(data.get("language", "")),
         remark=None if remark is None else str(remark),
         ext_fields=ext_fields(ext),
         serialize_type=SerializeType.JSON,
@@ -188,9 +190,10 @@ class _Cursor:
 
     def take(self, n: int, what: str) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
-            raise CodecError(f"binary header truncated reading {what} "
-                             f"({n} bytes at offset {self.pos} of {len(self.data)})")
-        chunk = self.data[self.pos:self.pos + n]
+            raise CodecError(
+                f"binary header truncated reading {what} ({n} bytes at offset {self.pos} of {len(self.data)})"
+            )
+        chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
 
@@ -215,5 +218,13 @@ def _decode_binary_header(header: bytes) -> RemotingCommand:
         key = ext.take(ext.int16("ext key length"), "ext key").decode("utf-8", "replace")
         fields[key] = ext.take(ext.int32("ext value length"), "ext value").decode("utf-8", "replace")
     lang = LANGUAGES[language] if 0 <= language < len(LANGUAGES) else f"LANGUAGE_{language}"
-    return RemotingCommand(code=code, opaque=opaque, flag=flag, version=version, language=lang,
-                           remark=remark, ext_fields=fields, serialize_type=SerializeType.ROCKETMQ)
+    return RemotingCommand(
+        code=code,
+        opaque=opaque,
+        flag=flag,
+        version=version,
+        language=lang,
+        remark=remark,
+        ext_fields=fields,
+        serialize_type=SerializeType.ROCKETMQ,
+    )

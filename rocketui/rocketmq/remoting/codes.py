@@ -76,8 +76,22 @@ class ResponseCode(IntEnum):
 
 
 # `LanguageCode` enum names in ordinal order: JSON headers carry the name, binary headers the byte.
-LANGUAGES: tuple[str, ...] = ("JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY",
-                              "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS")
+LANGUAGES: tuple[str, ...] = (
+    "JAVA",
+    "CPP",
+    "DOTNET",
+    "PYTHON",
+    "DELPHI",
+    "ERLANG",
+    "RUBY",
+    "OTHER",
+    "HTTP",
+    "GO",
+    "PHP",
+    "OMS",
+    "RUST",
+    "NODE_JS",
+)
 
 # MQVersion.Version ordinal of V5_3_3. Anything >= 401 (V4_9_4) makes the namesrv answer
 # GET_ROUTEINFO_BY_TOPIC in standard JSON (quoted map keys).

@@ -10,8 +10,15 @@ class RemotingError(Exception):
     """A remoting call to `addr` failed. `code`/`remark` are set when the peer answered with an
     error response code (e.g. TOPIC_NOT_EXIST); both are None for transport-level failures."""
 
-    def __init__(self, addr: str, message: str, *, code: int | None = None,
-                 remark: str | None = None, request_code: int | None = None) -> None:
+    def __init__(
+        self,
+        addr: str,
+        message: str,
+        *,
+        code: int | None = None,
+        remark: str | None = None,
+        request_code: int | None = None,
+    ) -> None:
         self.addr = addr
         self.code = code
         self.remark = remark
@@ -19,8 +26,7 @@ class RemotingError(Exception):
         super().__init__(f"{addr}: {message}")
 
     @classmethod
-    def from_response(cls, addr: str, request_code: int, code: int,
-                      remark: str | None) -> RemotingError:
+    def from_response(cls, addr: str, request_code: int, code: int, remark: str | None) -> RemotingError:
         text = f"{code_name(request_code, request=True)} answered {code_name(code)} ({code})"
         if remark:
             text += f": {remark}"

@@ -35,7 +35,7 @@ class JSONParseError(ValueError):
     """Text that is not JSON even by fastjson's relaxed rules; says where and shows the context."""
 
     def __init__(self, message: str, text: str, pos: int) -> None:
-        snippet = text[max(0, pos - 20):pos + 20].replace("\n", " ")
+        snippet = text[max(0, pos - 20) : pos + 20].replace("\n", " ")
         super().__init__(f"{message} at offset {pos} (near {snippet!r})")
         self.pos = pos
 

@@ -67,6 +67,7 @@ def decode_properties(text: str) -> dict[str, str]:
 
 # --- message ids --------------------------------------------------------------------------------
 
+
 def _host_bytes(host: str) -> bytes:
     try:
         return ipaddress.ip_address(host).packed
@@ -129,6 +130,7 @@ def new_unique_msg_id() -> str:
 
 # --- store-format messages ----------------------------------------------------------------------
 
+
 @dataclass
 class MessageExt:
     """One stored message as a pull returns it. `body` is decompressed when the codec is
@@ -179,9 +181,10 @@ class _Reader:
 
     def take(self, n: int, what: str) -> bytes:
         if n < 0 or self.pos + n > self.end:
-            raise MessageFormatError(f"message truncated reading {what} ({n} bytes at offset {self.pos}, "
-                                     f"message ends at {self.end})")
-        chunk = bytes(self.data[self.pos:self.pos + n])
+            raise MessageFormatError(
+                f"message truncated reading {what} ({n} bytes at offset {self.pos}, message ends at {self.end})"
+            )
+        chunk = bytes(self.data[self.pos : self.pos + n])
         self.pos += n
         return chunk
 
@@ -218,8 +221,7 @@ def decode_message(data: bytes | memoryview, offset: int = 0) -> tuple[MessageEx
     if magic not in (MAGIC_V1, MAGIC_V2):
         raise MessageFormatError(f"bad magic 0x{magic & 0xFFFFFFFF:08X} at offset {offset}")
     if store_size < 8 or offset + store_size > len(data):
-        raise MessageFormatError(f"store size {store_size} at offset {offset} overruns the "
-                                 f"{len(data)}-byte buffer")
+        raise MessageFormatError(f"store size {store_size} at offset {offset} overruns the {len(data)}-byte buffer")
     r = _Reader(data, offset + 8, offset + store_size)
     body_crc, queue_id, flag, queue_offset, physical, sys_flag, born_ts = r.unpack(">iiiqqiq", "fixed fields")
     born_host = r.host(bool(sys_flag & SYSFLAG_BORNHOST_V6), "born host")
@@ -233,11 +235,24 @@ def decode_message(data: bytes | memoryview, offset: int = 0) -> tuple[MessageEx
     (props_len,) = r.unpack(">h", "properties length")
     props = decode_properties(r.take(props_len, "properties").decode("utf-8", "replace")) if props_len > 0 else {}
     message = MessageExt(
-        topic=topic, body=body, queue_id=queue_id, queue_offset=queue_offset,
-        commit_log_offset=physical, sys_flag=sys_flag, flag=flag, born_timestamp=born_ts,
-        born_host=born_host, store_timestamp=store_ts, store_host=store_host,
-        reconsume_times=reconsume, prepared_transaction_offset=prepared, store_size=store_size,
-        body_crc=body_crc, properties=props, compression=compression)
+        topic=topic,
+        body=body,
+        queue_id=queue_id,
+        queue_offset=queue_offset,
+        commit_log_offset=physical,
+        sys_flag=sys_flag,
+        flag=flag,
+        born_timestamp=born_ts,
+        born_host=born_host,
+        store_timestamp=store_ts,
+        store_host=store_host,
+        reconsume_times=reconsume,
+        prepared_transaction_offset=prepared,
+        store_size=store_size,
+        body_crc=body_crc,
+        properties=props,
+        compression=compression,
+    )
     return message, offset + store_size
 
 

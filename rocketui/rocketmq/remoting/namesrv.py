@@ -9,8 +9,13 @@ from rocketui.rocketmq.remoting import lenient_json
 from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import RequestCode
 from rocketui.rocketmq.remoting.errors import RemotingError
-from rocketui.rocketmq.remoting.route import (ClusterInfo, RouteFormatError, TopicRoute,
-                                              cluster_info_from_json, topic_route_from_json)
+from rocketui.rocketmq.remoting.route import (
+    ClusterInfo,
+    RouteFormatError,
+    TopicRoute,
+    cluster_info_from_json,
+    topic_route_from_json,
+)
 
 
 def parse_json_body(addr: str, what: str, body: bytes) -> Any:
@@ -24,8 +29,14 @@ def parse_json_body(addr: str, what: str, body: bytes) -> Any:
 
 
 class NamesrvClient:
-    def __init__(self, addr: str, *, connector: Connector | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, client: RemotingClient | None = None) -> None:
+    def __init__(
+        self,
+        addr: str,
+        *,
+        connector: Connector | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        client: RemotingClient | None = None,
+    ) -> None:
         self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
         self.addr = self.remoting.addr
 
@@ -50,7 +61,8 @@ class NamesrvClient:
     async def topic_route(self, topic: str) -> TopicRoute:
         """Route of `topic`; RemotingError code 17 (TOPIC_NOT_EXIST) when it has none."""
         response = await self.remoting.invoke(
-            RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": topic, "acceptStandardJsonOnly": "true"})
+            RequestCode.GET_ROUTEINFO_BY_TOPIC, {"topic": topic, "acceptStandardJsonOnly": "true"}
+        )
         data = parse_json_body(self.addr, "GET_ROUTEINFO_BY_TOPIC", response.body)
         try:
             return topic_route_from_json(topic, data)
@@ -67,8 +79,9 @@ class NamesrvClient:
         return sorted(str(t) for t in topics)
 
 
-async def cluster_info_per_namesrv(namesrv_addrs: list[str], connector: Connector | None = None,
-                                   timeout: float = DEFAULT_TIMEOUT) -> dict[str, ClusterInfo | RemotingError]:
+async def cluster_info_per_namesrv(
+    namesrv_addrs: list[str], connector: Connector | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> dict[str, ClusterInfo | RemotingError]:
     """Each namesrv's own view (asked concurrently), or the RemotingError it failed with."""
 
     async def one(addr: str) -> ClusterInfo | RemotingError:
@@ -83,11 +96,12 @@ async def cluster_info_per_namesrv(namesrv_addrs: list[str], connector: Connecto
                 return exc
 
     results = await asyncio.gather(*(one(a) for a in namesrv_addrs))
-    return dict(zip(namesrv_addrs, results))
+    return dict(zip(namesrv_addrs, results, strict=False))
 
 
-async def cluster_info_from_any(namesrv_addrs: list[str], connector: Connector | None = None,
-                                timeout: float = DEFAULT_TIMEOUT) -> tuple[ClusterInfo, dict[str, str | None]]:
+async def cluster_info_from_any(
+    namesrv_addrs: list[str], connector: Connector | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> tuple[ClusterInfo, dict[str, str | None]]:
     """Ask every namesrv concurrently. Returns the union of their views and, per address, None
     (answered) or the error text. For "registered at every namesrv" use the per-namesrv views
     of `cluster_info_per_namesrv`; the union only says "registered somewhere"."""

@@ -42,8 +42,7 @@ class ClusterInfo:
         brokers = dict(self.brokers)
         for name, data in other.brokers.items():
             mine = brokers.get(name)
-            brokers[name] = data if mine is None else BrokerData(
-                mine.cluster, name, {**data.addrs, **mine.addrs})
+            brokers[name] = data if mine is None else BrokerData(mine.cluster, name, {**data.addrs, **mine.addrs})
         return ClusterInfo(clusters, brokers)
 
 
@@ -89,10 +88,13 @@ def _int(value: Any, where: str) -> int:
 
 def broker_data_from_json(data: Any, where: str = "brokerData") -> BrokerData:
     data = _obj(data, where)
-    addrs = {_int(k, f"{where}.brokerAddrs key"): str(v)
-             for k, v in _obj(data.get("brokerAddrs"), f"{where}.brokerAddrs").items()}
-    return BrokerData(cluster=str(data.get("cluster") or ""),
-                      broker_name=str(data.get("brokerName") or ""), addrs=addrs)
+    addrs = {
+        _int(k, f"{where}.brokerAddrs key"): str(v)
+        for k, v in _obj(data.get("brokerAddrs"), f"{where}.brokerAddrs").items()
+    }
+    return BrokerData(
+        cluster=str(data.get("cluster") or ""), broker_name=str(data.get("brokerName") or ""), addrs=addrs
+    )
 
 
 def cluster_info_from_json(data: Any) -> ClusterInfo:
@@ -102,8 +104,10 @@ def cluster_info_from_json(data: Any) -> ClusterInfo:
     for name, raw in _obj(data.get("brokerAddrTable"), "brokerAddrTable").items():
         broker = broker_data_from_json(raw, f"brokerAddrTable[{name}]")
         brokers[str(name)] = broker if broker.broker_name else BrokerData(broker.cluster, str(name), broker.addrs)
-    clusters = {str(name): sorted(str(n) for n in _list(names, f"clusterAddrTable[{name}]"))
-                for name, names in _obj(data.get("clusterAddrTable"), "clusterAddrTable").items()}
+    clusters = {
+        str(name): sorted(str(n) for n in _list(names, f"clusterAddrTable[{name}]"))
+        for name, names in _obj(data.get("clusterAddrTable"), "clusterAddrTable").items()
+    }
     return ClusterInfo(clusters=clusters, brokers=brokers)
 
 
@@ -113,14 +117,18 @@ def topic_route_from_json(topic: str, data: Any) -> TopicRoute:
     queues = []
     for i, raw in enumerate(_list(data.get("queueDatas"), "queueDatas")):
         q = _obj(raw, f"queueDatas[{i}]")
-        queues.append(QueueData(
-            broker_name=str(q.get("brokerName") or ""),
-            read_queue_nums=_int(q.get("readQueueNums", 0), f"queueDatas[{i}].readQueueNums"),
-            write_queue_nums=_int(q.get("writeQueueNums", 0), f"queueDatas[{i}].writeQueueNums"),
-            perm=_int(q.get("perm", 0), f"queueDatas[{i}].perm"),
-            topic_sys_flag=_int(q.get("topicSysFlag", 0), f"queueDatas[{i}].topicSysFlag")))
-    brokers = [broker_data_from_json(raw, f"brokerDatas[{i}]")
-               for i, raw in enumerate(_list(data.get("brokerDatas"), "brokerDatas"))]
+        queues.append(
+            QueueData(
+                broker_name=str(q.get("brokerName") or ""),
+                read_queue_nums=_int(q.get("readQueueNums", 0), f"queueDatas[{i}].readQueueNums"),
+                write_queue_nums=_int(q.get("writeQueueNums", 0), f"queueDatas[{i}].writeQueueNums"),
+                perm=_int(q.get("perm", 0), f"queueDatas[{i}].perm"),
+                topic_sys_flag=_int(q.get("topicSysFlag", 0), f"queueDatas[{i}].topicSysFlag"),
+            )
+        )
+    brokers = [
+        broker_data_from_json(raw, f"brokerDatas[{i}]")
+        for i, raw in enumerate(_list(data.get("brokerDatas"), "brokerDatas"))
+    ]
     conf = data.get("orderTopicConf")
-    return TopicRoute(topic=topic, queues=queues, brokers=brokers,
-                      order_topic_conf=None if conf is None else str(conf))
+    return TopicRoute(topic=topic, queues=queues, brokers=brokers, order_topic_conf=None if conf is None else str(conf))

@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 
 from rocketui.rocketmq.remoting.client import RemotingClient, split_addr
-from rocketui.rocketmq.remoting.codec import (RemotingCommand, SerializeType, decode_payload,
-                                              encode_frame)
-from rocketui.rocketmq.remoting.errors import (ConnectFailed, ConnectionLost, ProtocolError,
-                                               RemotingError, RemotingTimeout)
+from rocketui.rocketmq.remoting.codec import RemotingCommand, SerializeType, decode_payload, encode_frame
+from rocketui.rocketmq.remoting.errors import (
+    ConnectFailed,
+    ConnectionLost,
+    ProtocolError,
+    RemotingError,
+    RemotingTimeout,
+)
 from tests.rocketmq.remoting.fake_peer import Peer, free_port, read_cmd, reply
 
 
@@ -53,15 +57,27 @@ async def test_timeout_keeps_the_connection_and_drops_the_late_answer() -> None:
         assert client.connected and peer.connections == 1
 
 
-@pytest.mark.parametrize("garbage, kind, message", [
-    (struct.pack(">i", 100) + b"0123456789", ProtocolError, "truncated frame: connection closed after 10 of 100 bytes"),
-    (struct.pack(">i", 32 * 1024 * 1024), ProtocolError, "frame length 33554432 exceeds the 16777216-byte frame limit"),
-    (struct.pack(">ii", 9, 5) + b"{bad}", ProtocolError, "malformed frame from peer: bad JSON header"),
-    (b"\x00\x00", ProtocolError, "closed inside a frame length"),
-    (b"", ConnectionLost, "connection closed by peer"),
-])
-async def test_malformed_input_fails_pending_requests_cleanly(garbage: bytes, kind: type[Exception],
-                                                              message: str) -> None:
+@pytest.mark.parametrize(
+    "garbage, kind, message",
+    [
+        (
+            struct.pack(">i", 100) + b"0123456789",
+            ProtocolError,
+            "truncated frame: connection closed after 10 of 100 bytes",
+        ),
+        (
+            struct.pack(">i", 32 * 1024 * 1024),
+            ProtocolError,
+            "frame length 33554432 exceeds the 16777216-byte frame limit",
+        ),
+        (struct.pack(">ii", 9, 5) + b"{bad}", ProtocolError, "malformed frame from peer: bad JSON header"),
+        (b"\x00\x00", ProtocolError, "closed inside a frame length"),
+        (b"", ConnectionLost, "connection closed by peer"),
+    ],
+)
+async def test_malformed_input_fails_pending_requests_cleanly(
+    garbage: bytes, kind: type[Exception], message: str
+) -> None:
     async def misbehave(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         for _ in range(3):  # read everything, so closing sends FIN rather than RST
             await read_cmd(reader)
@@ -116,9 +132,18 @@ async def test_unknown_response_code_is_a_remoting_error_with_code_and_remark() 
 async def test_binary_serialized_responses_are_decoded() -> None:
     async def binary(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         cmd = await read_cmd(reader)
-        writer.write(encode_frame(RemotingCommand(
-            code=0, opaque=cmd.opaque, flag=1, ext_fields={"offset": "12"}, body=b"b",
-            serialize_type=SerializeType.ROCKETMQ)))
+        writer.write(
+            encode_frame(
+                RemotingCommand(
+                    code=0,
+                    opaque=cmd.opaque,
+                    flag=1,
+                    ext_fields={"offset": "12"},
+                    body=b"b",
+                    serialize_type=SerializeType.ROCKETMQ,
+                )
+            )
+        )
         await reader.read()
 
     async with Peer(binary) as addr, RemotingClient(addr) as client:
@@ -245,9 +270,14 @@ async def test_injected_connector_with_the_minimal_stream_subset() -> None:
     assert used == [("broker.example", 10911)] and writers[0].closed
 
 
-@pytest.mark.parametrize("addr, expected", [
-    ("127.0.0.1:9876", ("127.0.0.1", 9876)), ("[::1]:10911", ("::1", 10911)), (" h:1 ", ("h", 1)),
-])
+@pytest.mark.parametrize(
+    "addr, expected",
+    [
+        ("127.0.0.1:9876", ("127.0.0.1", 9876)),
+        ("[::1]:10911", ("::1", 10911)),
+        (" h:1 ", ("h", 1)),
+    ],
+)
 def test_split_addr(addr: str, expected: tuple[str, int]) -> None:
     assert split_addr(addr) == expected
 

@@ -9,9 +9,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from rocketui.rocketmq.remoting import (BrokerClient, ClusterInfo, NamesrvClient, PullStatus,
-                                        RemotingClient, RemotingError, SendStatus, TopicRoute,
-                                        cluster_info_from_any)
+from rocketui.rocketmq.remoting import (
+    BrokerClient,
+    ClusterInfo,
+    NamesrvClient,
+    PullStatus,
+    RemotingClient,
+    RemotingError,
+    SendStatus,
+    TopicRoute,
+    cluster_info_from_any,
+)
 from rocketui.rocketmq.remoting.codec import SerializeType
 from rocketui.rocketmq.remoting.codes import RequestCode
 from rocketui.rocketmq.remoting.message import MessageExt, parse_offset_msg_id
@@ -31,8 +39,16 @@ def rmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[jvms.Jvms]:
         jvms.stop(root)
 
 
-async def pull_all(broker: BrokerClient, group: str, topic: str, queue_id: int, expected: int,
-                   *, subscription: str = "*", deadline_s: float = 60.0) -> list[MessageExt]:
+async def pull_all(
+    broker: BrokerClient,
+    group: str,
+    topic: str,
+    queue_id: int,
+    expected: int,
+    *,
+    subscription: str = "*",
+    deadline_s: float = 60.0,
+) -> list[MessageExt]:
     """Pull one queue from offset 0 until `expected` messages arrived (dispatch to the consume
     queue is asynchronous, so NO_NEW_MSG before that just means "not yet")."""
     messages: list[MessageExt] = []
@@ -84,10 +100,12 @@ async def test_create_topic_then_route_and_topic_list(rmq: jvms.Jvms) -> None:
         await broker.create_topic("RemotingRouteT", read_queue_nums=3, write_queue_nums=2)
         route = await route_when_registered(ns, "RemotingRouteT")
         topics = await ns.all_topics()
-    assert [(q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm) for q in route.queues] == \
-        [(rmq.broker_name, 3, 2, 6)]
-    assert [(b.broker_name, b.cluster, b.addrs) for b in route.brokers] == \
-        [(rmq.broker_name, rmq.cluster, {0: rmq.broker})]
+    assert [(q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm) for q in route.queues] == [
+        (rmq.broker_name, 3, 2, 6)
+    ]
+    assert [(b.broker_name, b.cluster, b.addrs) for b in route.brokers] == [
+        (rmq.broker_name, rmq.cluster, {0: rmq.broker})
+    ]
     assert "RemotingRouteT" in topics and "TBW102" in topics
 
 
@@ -134,8 +152,14 @@ async def test_tags_keys_properties_and_compressed_bodies_round_trip(rmq: jvms.J
     big = ("Grüße " * 2000).encode()
     async with BrokerClient(rmq.broker) as broker:
         await broker.create_topic(topic, read_queue_nums=1, write_queue_nums=1)
-        first = await broker.send_v2(topic, b"plain", tags="TagA", keys=["order-1", "user-7"],
-                                     properties={"color": "blau", "note": "ü=1 & x"}, flag=3)
+        first = await broker.send_v2(
+            topic,
+            b"plain",
+            tags="TagA",
+            keys=["order-1", "user-7"],
+            properties={"color": "blau", "note": "ü=1 & x"},
+            flag=3,
+        )
         second = await broker.send_v2(topic, big, tags="TagB", keys="single", compress=True)
         third = await broker.send_v2(topic, b"3", tags="TagA")
         with pytest.raises(ValueError, match="empty"):
@@ -194,5 +218,7 @@ async def test_binary_serialized_requests_are_understood(rmq: jvms.Jvms) -> None
     async with RemotingClient(rmq.broker, serialize_type=SerializeType.ROCKETMQ) as client:
         response = await client.invoke(RequestCode.GET_MAX_OFFSET, {"topic": "RemotingBulk", "queueId": "0"})
         assert response.ext_fields["offset"].isdigit()
-    async with NamesrvClient(rmq.namesrv, client=RemotingClient(rmq.namesrv, serialize_type=SerializeType.ROCKETMQ)) as ns:
+    async with NamesrvClient(
+        rmq.namesrv, client=RemotingClient(rmq.namesrv, serialize_type=SerializeType.ROCKETMQ)
+    ) as ns:
         assert (await ns.cluster_info()).broker_addrs() == {rmq.broker}

@@ -13,37 +13,65 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rocketui.rocketmq.remoting.message import (MessageFormatError, build_offset_msg_id,
-                                                decode_message, decode_messages, decode_properties,
-                                                encode_properties, new_unique_msg_id,
-                                                parse_offset_msg_id)
+from rocketui.rocketmq.remoting.message import (
+    MessageFormatError,
+    build_offset_msg_id,
+    decode_message,
+    decode_messages,
+    decode_properties,
+    encode_properties,
+    new_unique_msg_id,
+    parse_offset_msg_id,
+)
 
 MAGIC_V1 = 0xDAA320A7
 MAGIC_V2 = 0xDAA320AB
 
 
-def store_message(*, topic: str = "TopicTest", body: bytes = b"Hello", props: bytes = b"",
-                  queue_id: int = 2, queue_offset: int = 17, physical: int = 4096, sys_flag: int = 0,
-                  born: tuple[str, int] = ("10.0.0.5", 51000), store: tuple[str, int] = ("127.0.0.1", 10911),
-                  magic: int = MAGIC_V2, flag: int = 0, reconsume: int = 1) -> bytes:
+def store_message(
+    *,
+    topic: str = "TopicTest",
+    body: bytes = b"Hello",
+    props: bytes = b"",
+    queue_id: int = 2,
+    queue_offset: int = 17,
+    physical: int = 4096,
+    sys_flag: int = 0,
+    born: tuple[str, int] = ("10.0.0.5", 51000),
+    store: tuple[str, int] = ("127.0.0.1", 10911),
+    magic: int = MAGIC_V2,
+    flag: int = 0,
+    reconsume: int = 1,
+) -> bytes:
     """One message in the commitlog layout, written field by field."""
+
     def host(h: tuple[str, int]) -> bytes:
         return ipaddress.ip_address(h[0]).packed + struct.pack(">i", h[1])
 
     t = topic.encode()
-    rest = b"".join([
-        struct.pack(">I", magic),
-        struct.pack(">i", zlib.crc32(body) & 0x7FFFFFFF),
-        struct.pack(">i", queue_id), struct.pack(">i", flag),
-        struct.pack(">q", queue_offset), struct.pack(">q", physical),
-        struct.pack(">i", sys_flag),
-        struct.pack(">q", 1_700_000_000_000), host(born),
-        struct.pack(">q", 1_700_000_000_123), host(store),
-        struct.pack(">i", reconsume), struct.pack(">q", 0),
-        struct.pack(">i", len(body)), body,
-        (struct.pack(">h", len(t)) if magic == MAGIC_V2 else struct.pack(">b", len(t))), t,
-        struct.pack(">h", len(props)), props,
-    ])
+    rest = b"".join(
+        [
+            struct.pack(">I", magic),
+            struct.pack(">i", zlib.crc32(body) & 0x7FFFFFFF),
+            struct.pack(">i", queue_id),
+            struct.pack(">i", flag),
+            struct.pack(">q", queue_offset),
+            struct.pack(">q", physical),
+            struct.pack(">i", sys_flag),
+            struct.pack(">q", 1_700_000_000_000),
+            host(born),
+            struct.pack(">q", 1_700_000_000_123),
+            host(store),
+            struct.pack(">i", reconsume),
+            struct.pack(">q", 0),
+            struct.pack(">i", len(body)),
+            body,
+            (struct.pack(">h", len(t)) if magic == MAGIC_V2 else struct.pack(">b", len(t))),
+            t,
+            struct.pack(">h", len(props)),
+            props,
+        ]
+    )
     return struct.pack(">i", 4 + len(rest)) + rest
 
 
@@ -70,7 +98,7 @@ def test_properties_round_trip(props: dict[str, str]) -> None:
 
 def test_decode_v2_message_with_properties() -> None:
     props = encode_properties({"TAGS": "TagA", "KEYS": "k1 k2", "UNIQ_KEY": "ABC", "é": "ü"}).encode()
-    data = store_message(props=props, body="Hello RocketMQ 0".encode())
+    data = store_message(props=props, body=b"Hello RocketMQ 0")
     message, end = decode_message(data)
     assert end == len(data) and message is not None
     assert message.topic == "TopicTest" and message.body == b"Hello RocketMQ 0"
@@ -114,12 +142,15 @@ def test_several_messages_back_to_back_and_blank_filler() -> None:
     assert [m.queue_offset for m in decode_messages(data + filler)] == [0, 1, 2]
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d[:-3], "overruns"),
-    (lambda d: d[:4] + b"\x00\x00\x00\x00" + d[8:], "bad magic 0x00000000 at offset 0"),
-    (lambda d: d + b"\x01\x02", "trailing bytes at offset"),
-    (lambda d: struct.pack(">i", 40) + d[4:], "message truncated reading"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d[:-3], "overruns"),
+        (lambda d: d[:4] + b"\x00\x00\x00\x00" + d[8:], "bad magic 0x00000000 at offset 0"),
+        (lambda d: d + b"\x01\x02", "trailing bytes at offset"),
+        (lambda d: struct.pack(">i", 40) + d[4:], "message truncated reading"),
+    ],
+)
 def test_malformed_messages(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(MessageFormatError, match=message):
         decode_messages(mutate(store_message()))

@@ -10,20 +10,28 @@ from rocketui.rocketmq.remoting import lenient_json
 from rocketui.rocketmq.remoting.broker import encode_config_body, parse_config_body
 from rocketui.rocketmq.remoting.codec import RemotingCommand, encode_frame
 from rocketui.rocketmq.remoting.errors import RemotingError
-from rocketui.rocketmq.remoting.namesrv import (NamesrvClient, cluster_info_from_any,
-                                                cluster_info_per_namesrv)
-from rocketui.rocketmq.remoting.route import (BrokerData, ClusterInfo, RouteFormatError,
-                                              cluster_info_from_json, topic_route_from_json)
+from rocketui.rocketmq.remoting.namesrv import NamesrvClient, cluster_info_from_any, cluster_info_per_namesrv
+from rocketui.rocketmq.remoting.route import (
+    BrokerData,
+    ClusterInfo,
+    RouteFormatError,
+    cluster_info_from_json,
+    topic_route_from_json,
+)
 from tests.rocketmq.remoting.fake_peer import Peer, free_port, read_cmd
 
 # Captured from 5.5.0: cluster info keeps fastjson's unquoted Long keys, routes are standard JSON.
-CLUSTER_BODY = (b'{"brokerAddrTable":{"broker-x":{"brokerAddrs":{0:"127.0.0.1:30911",1:"127.0.0.1:30921"},'
-                b'"brokerName":"broker-x","cluster":"DevCluster","enableActingMaster":false}},'
-                b'"clusterAddrTable":{"DevCluster":["broker-x"]}}')
-ROUTE_BODY = (b'{"brokerDatas":[{"brokerAddrs":{"0":"127.0.0.1:30911"},"brokerName":"broker-x",'
-              b'"cluster":"DevCluster","enableActingMaster":false}],"filterServerTable":{},'
-              b'"queueDatas":[{"brokerName":"broker-x","perm":7,"readQueueNums":8,"topicSysFlag":0,'
-              b'"writeQueueNums":8}]}')
+CLUSTER_BODY = (
+    b'{"brokerAddrTable":{"broker-x":{"brokerAddrs":{0:"127.0.0.1:30911",1:"127.0.0.1:30921"},'
+    b'"brokerName":"broker-x","cluster":"DevCluster","enableActingMaster":false}},'
+    b'"clusterAddrTable":{"DevCluster":["broker-x"]}}'
+)
+ROUTE_BODY = (
+    b'{"brokerDatas":[{"brokerAddrs":{"0":"127.0.0.1:30911"},"brokerName":"broker-x",'
+    b'"cluster":"DevCluster","enableActingMaster":false}],"filterServerTable":{},'
+    b'"queueDatas":[{"brokerName":"broker-x","perm":7,"readQueueNums":8,"topicSysFlag":0,'
+    b'"writeQueueNums":8}]}'
+)
 
 
 def test_cluster_info_with_unquoted_and_quoted_keys() -> None:
@@ -39,16 +47,20 @@ def test_cluster_info_with_unquoted_and_quoted_keys() -> None:
 def test_topic_route() -> None:
     route = topic_route_from_json("TBW102", lenient_json.loads(ROUTE_BODY))
     assert route.topic == "TBW102"
-    assert [(q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm) for q in route.queues] == \
-        [("broker-x", 8, 8, 7)]
+    assert [(q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm) for q in route.queues] == [
+        ("broker-x", 8, 8, 7)
+    ]
     assert route.brokers[0].addrs == {0: "127.0.0.1:30911"}
 
 
-@pytest.mark.parametrize("data, message", [
-    ([], "cluster info is a list"),
-    ({"brokerAddrTable": {"b": {"brokerAddrs": {"x": "a"}}}}, r"brokerAddrTable\[b\].brokerAddrs key is 'x'"),
-    ({"clusterAddrTable": {"c": "b"}}, r"clusterAddrTable\[c\] is a str"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ([], "cluster info is a list"),
+        ({"brokerAddrTable": {"b": {"brokerAddrs": {"x": "a"}}}}, r"brokerAddrTable\[b\].brokerAddrs key is 'x'"),
+        ({"clusterAddrTable": {"c": "b"}}, r"clusterAddrTable\[c\] is a str"),
+    ],
+)
 def test_bad_cluster_bodies(data: object, message: str) -> None:
     with pytest.raises(RouteFormatError, match=message):
         cluster_info_from_json(data)
@@ -61,8 +73,9 @@ def test_bad_route_body() -> None:
 
 def test_merge_views() -> None:
     a = ClusterInfo({"C": ["b1"]}, {"b1": BrokerData("C", "b1", {0: "m:1"})})
-    b = ClusterInfo({"C": ["b1", "b2"]}, {"b1": BrokerData("C", "b1", {1: "s:1"}),
-                                          "b2": BrokerData("C", "b2", {0: "m:2"})})
+    b = ClusterInfo(
+        {"C": ["b1", "b2"]}, {"b1": BrokerData("C", "b1", {1: "s:1"}), "b2": BrokerData("C", "b2", {0: "m:2"})}
+    )
     merged = a.merged(b)
     assert merged.clusters == {"C": ["b1", "b2"]}
     assert merged.brokers["b1"].addrs == {0: "m:1", 1: "s:1"}
@@ -73,8 +86,14 @@ def namesrv_answering(body: bytes, code: int = 0):  # type: ignore[no-untyped-de
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
             cmd = await read_cmd(reader)
-            writer.write(encode_frame(RemotingCommand(code=code, opaque=cmd.opaque, flag=1, body=body,
-                                                      remark=None if code == 0 else "not ready")))
+            writer.write(
+                encode_frame(
+                    RemotingCommand(
+                        code=code, opaque=cmd.opaque, flag=1, body=body, remark=None if code == 0 else "not ready"
+                    )
+                )
+            )
+
     return serve
 
 
@@ -87,11 +106,14 @@ async def test_namesrv_client_parses_real_shaped_bodies() -> None:
             assert await ns.all_topics() == ["a", "b"]
 
 
-@pytest.mark.parametrize("body, message", [
-    (b"", "GET_BROKER_CLUSTER_INFO answered with an empty body"),
-    (b"{0:", "GET_BROKER_CLUSTER_INFO body is not valid JSON: unexpected end"),
-    (b'{"brokerAddrTable":[]}', "GET_BROKER_CLUSTER_INFO body: brokerAddrTable is a list"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (b"", "GET_BROKER_CLUSTER_INFO answered with an empty body"),
+        (b"{0:", "GET_BROKER_CLUSTER_INFO body is not valid JSON: unexpected end"),
+        (b'{"brokerAddrTable":[]}', "GET_BROKER_CLUSTER_INFO body: brokerAddrTable is a list"),
+    ],
+)
 async def test_namesrv_client_bad_bodies(body: bytes, message: str) -> None:
     async with Peer(namesrv_answering(body)) as addr, NamesrvClient(addr) as ns:
         with pytest.raises(RemotingError, match=f"^{addr}: {message}"):
@@ -100,8 +122,7 @@ async def test_namesrv_client_bad_bodies(body: bytes, message: str) -> None:
 
 async def test_cluster_info_from_any_reports_each_namesrv() -> None:
     dead = f"127.0.0.1:{free_port()}"
-    async with Peer(namesrv_answering(CLUSTER_BODY)) as good, \
-            Peer(namesrv_answering(b"", code=1)) as failing:
+    async with Peer(namesrv_answering(CLUSTER_BODY)) as good, Peer(namesrv_answering(b"", code=1)) as failing:
         info, errors = await cluster_info_from_any([good, dead, failing, "nonsense"])
         views = await cluster_info_per_namesrv([good, failing])
     assert set(info.brokers) == {"broker-x"}
@@ -114,9 +135,15 @@ async def test_cluster_info_from_any_reports_each_namesrv() -> None:
 
 def test_broker_config_bodies() -> None:
     text = "brokerName=broker-x\nmsgTraceTopicName=RMQ_SYS_TRACE_TOPIC\nempty=\nweird=a=b\n\n"
-    assert parse_config_body(text) == {"brokerName": "broker-x", "msgTraceTopicName": "RMQ_SYS_TRACE_TOPIC",
-                                       "empty": "", "weird": "a=b"}
-    assert encode_config_body({"fileReservedTime": "48", "brokerIP1": " x\\y"}) == \
-        b"fileReservedTime=48\nbrokerIP1=\\ x\\\\y\n"
+    assert parse_config_body(text) == {
+        "brokerName": "broker-x",
+        "msgTraceTopicName": "RMQ_SYS_TRACE_TOPIC",
+        "empty": "",
+        "weird": "a=b",
+    }
+    assert (
+        encode_config_body({"fileReservedTime": "48", "brokerIP1": " x\\y"})
+        == b"fileReservedTime=48\nbrokerIP1=\\ x\\\\y\n"
+    )
     with pytest.raises(ValueError, match="no broker config keys"):
         encode_config_body({})

@@ -27,11 +27,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
+from rocketui.model.topology import parse_layout
 from rocketui.services import generate
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
-from rocketui.topology import parse_layout
 
 HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 LEVEL_NAMES = ("namesrvs", "masters", "slaves")

@@ -86,7 +86,7 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
     from textual.binding import Binding
 
     from rocketui.app import RocketUI
-    from rocketui.cluster_loader import parse_cluster
+    from rocketui.model.loader import parse_cluster
     from rocketui.screens.logs import LogsScreen
     from rocketui.services.logs import LogService
     from tests.support.fake_service import TableService

@@ -31,11 +31,11 @@ sys.path.insert(0, str(REPO))
 from rocketui.backends.base import Command
 from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import LocalBackend
-from rocketui.cluster_loader import load_cluster
+from rocketui.backends.stream import stream_local
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.remoting import BrokerClient
 from rocketui.services.mqtest import ProduceProgress, ProduceRun, ProduceSpec, SendMode
 from rocketui.services.nodes import NodeService
-from rocketui.services.process_stream import stream_local
 
 HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 NAMESRV = "127.0.0.1:33876"

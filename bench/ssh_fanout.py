@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from rocketui.backends import ssh_scripts
 from rocketui.backends.base import Command
 from rocketui.backends.ssh import SSHBackend
-from rocketui.cluster import BackendKind, Host, Pos
+from rocketui.model.cluster import BackendKind, Host, Pos
 from tests.support.sshd import ClientKeys, SSHFarm, sshd_available
 
 

@@ -104,7 +104,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-c",
-                "import sys; from rocketui.cluster_loader import load_cluster; "
+                "import sys; from rocketui.model.loader import load_cluster; "
                 "from rocketui.app import RocketUI; import rocketui.cli; "
                 "print('asyncssh' in sys.modules)",
             ],

@@ -7,9 +7,9 @@ from pathlib import Path
 from textual.app import App
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster
-from rocketui.journal import Journal
-from rocketui.keymap import bindings
+from rocketui.usecases.journal import Journal
+from rocketui.model.cluster import Cluster
+from rocketui.screens.bindings import bindings
 from rocketui.screens.help import HelpScreen
 from rocketui.screens.main import MainScreen
 from rocketui.screens.palette import ScreenCommands

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
-
 
 @dataclass(frozen=True)
 class Key:
@@ -64,10 +62,6 @@ KEYMAP: list[Key] = [
     Key("logs", "reload_files", "ctrl+r", "Reload file list", show=False),
     Key("logs", "copy_line", "y", "Copy line", show=False),
 ]
-
-
-def bindings(scope: str) -> list[Binding]:
-    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in KEYMAP if k.scope == scope]
 
 
 def keys_for(scope: str) -> list[Key]:

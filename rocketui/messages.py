@@ -9,7 +9,7 @@ from textual.message import Message
 from rocketui.services.node_status import NodeStatus
 
 if TYPE_CHECKING:
-    from rocketui.cluster import Node
+    from rocketui.model.cluster import Node
     from rocketui.services.config_edit import Loaded
     from rocketui.services.health import HealthReport
     from rocketui.services.mqtest import ProduceProgress, ProduceReport

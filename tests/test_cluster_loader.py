@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.cluster import BackendKind, BrokerRole, NodeKind
-from rocketui.cluster_loader import ClusterFileError, load_cluster, parse_cluster
+from rocketui.model.cluster import BackendKind, BrokerRole, NodeKind
+from rocketui.model.loader import ClusterFileError, load_cluster, parse_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.journal import Entry, Journal, parse_since, redact
+from rocketui.usecases.journal import Entry, Journal, parse_since, redact
 
 
 def entry(**kw: object) -> Entry:

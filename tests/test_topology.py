@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.cluster import BackendKind, BrokerRole, Cluster, NodeKind
-from rocketui.cluster_loader import ClusterFileError, load_cluster, parse_cluster
-from rocketui.topology import (
+from rocketui.model.cluster import BackendKind, BrokerRole, Cluster, NodeKind
+from rocketui.model.loader import ClusterFileError, load_cluster, parse_cluster
+from rocketui.model.topology import (
     FileState,
     Replication,
     broker_body,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from rocketui.cli import main
-from rocketui.cluster_loader import load_cluster
-from rocketui.topology import FileState
+from rocketui.model.loader import load_cluster
+from rocketui.model.topology import FileState
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

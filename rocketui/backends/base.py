@@ -12,10 +12,19 @@ from __future__ import annotations
 import asyncio
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+
+from rocketui.model.command import Command
+
+__all__ = ["Command"]
+
+
+# The last line `start_detached` appends to the output file when the started command exits,
+# followed by its exit status: a daemon's parent is init, so nobody else can learn why it died.
+EXIT_MARKER = "[rocketui] exited with status "
 
 
 class BackendError(Exception):
@@ -31,28 +40,6 @@ class FileChanged(BackendError):
 
 
 @dataclass(frozen=True)
-class Command:
-    """A command as argv plus environment and working directory."""
-
-    argv: tuple[str, ...]
-    env: tuple[tuple[str, str], ...] = ()
-    cwd: str | None = None
-
-    @classmethod
-    def of(cls, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None) -> Command:
-        return cls(tuple(argv), tuple((env or {}).items()), cwd)
-
-    def shell(self) -> str:
-        """The command as one POSIX shell line; every value is quoted."""
-        parts: list[str] = []
-        if self.cwd:
-            parts.append(f"cd {shlex.quote(self.cwd)} &&")
-        parts.extend(f"{k}={shlex.quote(v)}" for k, v in self.env)
-        parts.append(shlex.join(self.argv))
-        return " ".join(parts)
-
-
-@dataclass(frozen=True)
 class CommandResult:
     command: Command
     exit_status: int
@@ -62,6 +49,18 @@ class CommandResult:
     @property
     def ok(self) -> bool:
         return self.exit_status == 0
+
+
+# on_line returns True to stop the process (e.g. "enough messages received").
+LineCallback = Callable[[str], bool | None]
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    exit_status: int | None  # None when rocketui stopped it (or its status is unknown)
+    stopped: str | None  # "requested" (on_line said so) | "timeout" | None (exited by itself)
+    lines: int
+    duration: float
 
 
 @dataclass(frozen=True)
@@ -137,6 +136,26 @@ class Backend(ABC):
     @abstractmethod
     async def run(self, command: Command, *, timeout: float = 30.0, input: bytes | None = None) -> CommandResult:
         """Run a command to completion and capture its output."""
+
+    @abstractmethod
+    async def stream(
+        self,
+        command: Command,
+        on_line: LineCallback,
+        *,
+        output: str,
+        timeout: float | None = None,
+        grace: float = 5.0,
+    ) -> StreamResult:
+        """Run `command` and call `on_line` per output line (stdout and stderr, no newline) until
+        it exits, `on_line` returns True or `timeout` passes; then stop its whole process group
+        (SIGTERM, SIGKILL after `grace`).  `output` is a file on the host the output may be
+        staged in (a remote host streams through it); cancelling the caller stops the process."""
+
+    @abstractmethod
+    async def upload(self, local_path: str, path: str, *, progress: Callable[[int, int], None] | None = None) -> int:
+        """Copy a file of this machine to `path` on the host; returns its size.  Not atomic: upload
+        to a temporary name, check it, then move it."""
 
     @abstractmethod
     async def start_detached(self, command: Command, *, output: str) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from rocketui.backends.base import Backend
 from rocketui.backends.local import LocalBackend
-from rocketui.cluster import BackendKind, Cluster, Host
+from rocketui.model.cluster import BackendKind, Cluster, Host
 
 
 def make_backend(host: Host, *, resolver: Callable[[str], Backend] | None = None) -> Backend:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shlex
+import shutil
 import signal as signal_mod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from rocketui.backends import procfs
 from rocketui.backends.base import (
+    EXIT_MARKER,
     Backend,
     BackendError,
     BackendStats,
@@ -17,11 +19,11 @@ from rocketui.backends.base import (
     CommandResult,
     FileStat,
     FollowEvent,
+    LineCallback,
     ProcessInfo,
+    StreamResult,
 )
 from rocketui.backends.local_files import stat_path
-
-EXIT_MARKER = "[rocketui] exited with status "
 
 
 def detach_script(command: Command, output: str) -> str:
@@ -80,6 +82,26 @@ class LocalBackend(Backend):
             return int(result.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             raise BackendError(f"{self.name}: could not start {command.shell()}: {result.stderr.strip()}") from None
+
+    async def stream(
+        self,
+        command: Command,
+        on_line: LineCallback,
+        *,
+        output: str,
+        timeout: float | None = None,
+        grace: float = 5.0,
+    ) -> StreamResult:
+        from rocketui.backends.stream import stream_local
+
+        return await stream_local(self, command, on_line, timeout=timeout, grace=grace)
+
+    async def upload(self, local_path: str, path: str, *, progress: Callable[[int, int], None] | None = None) -> int:
+        size = os.path.getsize(local_path)
+        await asyncio.to_thread(shutil.copyfile, local_path, self._abs(path))
+        if progress is not None:
+            progress(size, size)
+        return size
 
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
         return await asyncio.to_thread(procfs.list_processes, name)

@@ -32,14 +32,16 @@ from rocketui.backends.base import (
     FileStat,
     FollowEvent,
     HostUnreachable,
+    LineCallback,
     ProcessInfo,
+    StreamResult,
 )
 from rocketui.backends.local import detach_script
 from rocketui.backends.ssh_connection import CONNECTION_ERRORS, HostConnection, SSHTimeout, reason, refused
 from rocketui.backends.ssh_files import atomic_write
 from rocketui.backends.ssh_follow import follow_remote
 from rocketui.backends.ssh_shell import ShellBroken
-from rocketui.cluster import Host
+from rocketui.model.cluster import Host
 
 T = TypeVar("T")
 
@@ -328,6 +330,19 @@ class SSHBackend(Backend):
             return sorted(n for n in names if n not in (".", ".."))
 
         return await self._sftp(f"list {path}", fn)
+
+    async def stream(
+        self,
+        command: Command,
+        on_line: LineCallback,
+        *,
+        output: str,
+        timeout: float | None = None,
+        grace: float = 5.0,
+    ) -> StreamResult:
+        from rocketui.backends.stream import stream_detached
+
+        return await stream_detached(self, command, on_line, output=output, timeout=timeout, grace=grace)
 
     async def upload(self, local_path: str, path: str, *, progress: Callable[[int, int], None] | None = None) -> int:
         """Copy a local file to `path` on the host over SFTP (parallel requests); returns its size.

@@ -21,7 +21,7 @@ import asyncssh
 from rocketui.backends.base import BackendError, BackendStats, HostUnreachable
 from rocketui.backends.ssh_hostkeys import HostKeyPolicy
 from rocketui.backends.ssh_shell import RemoteShell, ShellBroken
-from rocketui.cluster import Host
+from rocketui.model.cluster import Host
 
 Tunnel = Callable[[], Awaitable[asyncssh.SSHClientConnection]]
 

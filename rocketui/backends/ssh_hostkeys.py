@@ -7,7 +7,7 @@ import os
 
 import asyncssh
 
-from rocketui.cluster import Host
+from rocketui.model.cluster import Host
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
 

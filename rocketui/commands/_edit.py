@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from rocketui.backends.base import Backend, BackendError
-from rocketui.cluster import Node
 from rocketui.commands.context import CommandContext
+from rocketui.model.cluster import Node
 from rocketui.services.config_edit import ConfigConflict, ConfigEditError, EditPlan, save
 from rocketui.services.nodes import ReadOnlyError
 

@@ -8,9 +8,9 @@ import sys
 
 from rocketui.backends.base import Backend
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster, Node
-from rocketui.cluster_loader import ClusterFileError, load_cluster
-from rocketui.journal import Journal
+from rocketui.usecases.journal import Journal
+from rocketui.model.cluster import Cluster, Node
+from rocketui.model.loader import ClusterFileError, load_cluster
 from rocketui.services.nodes import NodeService
 
 

@@ -71,8 +71,8 @@ def _hosts(specs: list[str]) -> list[dict[str, str]]:
 
 def render(args: argparse.Namespace, out: str) -> str:
     """The cluster file text (validated by the caller through the real loader)."""
-    from rocketui.cluster_loader import SIZE_RE, jvm_size_bytes
-    from rocketui.topology import parse_layout
+    from rocketui.model.loader import SIZE_RE, jvm_size_bytes
+    from rocketui.model.topology import parse_layout
 
     masters, slaves, replication = parse_layout(args.topology)
     hosts = _hosts(args.hosts)
@@ -133,7 +133,7 @@ def render(args: argparse.Namespace, out: str) -> str:
 
 
 async def run(args: argparse.Namespace, ctx: object) -> int:
-    from rocketui.cluster_loader import ClusterFileError, parse_cluster
+    from rocketui.model.loader import ClusterFileError, parse_cluster
 
     out = args.out
     if os.path.exists(out) and not args.force:

@@ -43,7 +43,7 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
     version = args.version or DEFAULT_VERSION
     home = args.home
     if args.cluster:
-        from rocketui.cluster_loader import ClusterFileError, load_cluster
+        from rocketui.model.loader import ClusterFileError, load_cluster
 
         try:
             cluster = load_cluster(args.cluster)
@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
 
 
 async def _run_remote(args: argparse.Namespace) -> int:
-    from rocketui.cluster_loader import ClusterFileError, load_cluster
+    from rocketui.model.loader import ClusterFileError, load_cluster
     from rocketui.rocketmq.install import InstallError
     from rocketui.services.remote_install import install_on_hosts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.journal import Journal, parse_since
+from rocketui.usecases.journal import Journal, parse_since
 
 NAME = "journal"
 HELP = "list what rocketui changed on this cluster's hosts: who, when, which commands, outcome"

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from rocketui.backends.base import Backend, BackendError
-from rocketui.cluster import Cluster, Node
 from rocketui.commands._edit import finish, print_plan
 from rocketui.commands.context import CommandContext, ContextError
+from rocketui.model.cluster import Cluster, Node
 
 NAME = "jvm"
 HELP = "show or edit the heap/metaspace/direct memory flags in a node's runserver.sh/runbroker.sh"

@@ -3,7 +3,7 @@
 RocketMQ reads the `-c` file with `MixAll.properties2Object`, which silently ignores unknown keys,
 unparsable numbers, `true `/`10911 ` with trailing whitespace and enum values it does not know.
 So a mistake in the file never fails loudly: the broker just runs with a default.  Everything here
-is pure; `load_known_keys` is the only function that runs something (through a Backend).
+is pure; `rocketui.services.broker_key_list` runs `mqbroker -p` through a Backend.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rocketui.backends.base import Backend, Command
+from rocketui.model.command import Command
 from rocketui.rocketmq.broker_keys_data import KEYS_5_5_0
 
 Validator = Callable[[str], "str | None"]  # returns a problem message, None when the value is fine
@@ -410,25 +410,6 @@ def print_config_command(home: str, java_home: str | None = None) -> Command:
     if java_home:
         env["JAVA_HOME"] = java_home
     return Command.of(["sh", f"{home}/bin/mqbroker", "-p"], env)
-
-
-class KeyListError(Exception):
-    """`mqbroker -p` did not give a key list."""
-
-
-async def load_known_keys(
-    backend: Backend, home: str, *, java_home: str | None = None, timeout: float = 60.0
-) -> KnownKeys:
-    """Run `mqbroker -p` of the distribution at `home` (expanded) on the backend's host."""
-    result = await backend.run(print_config_command(home, java_home), timeout=timeout)
-    printed = parse_print_config(result.stdout)
-    if not result.ok or not printed:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        raise KeyListError(
-            f"{backend.name}: 'mqbroker -p' in {home} exited {result.exit_status} "
-            f"without a key list: {' | '.join(tail)}"
-        )
-    return known_keys_from_print_config(printed)
 
 
 # ----------------------------------------------------------------------------- validation

@@ -10,9 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rocketui.cluster import NodeKind
+from rocketui.model.cluster import BROKER_DEFAULT_PORT, DEFAULT_VERSION, NAMESRV_DEFAULT_PORT, NodeKind
 
-DEFAULT_VERSION = "5.5.0"
+__all__ = ["BROKER_DEFAULT_PORT", "DEFAULT_VERSION", "NAMESRV_DEFAULT_PORT"]
+
 
 NAMESRV_MAIN = "org.apache.rocketmq.namesrv.NamesrvStartup"
 BROKER_MAIN = "org.apache.rocketmq.broker.BrokerStartup"
@@ -26,8 +27,6 @@ START_SCRIPT = {NodeKind.NAMESRV: "bin/mqnamesrv", NodeKind.BROKER: "bin/mqbroke
 JVM_SCRIPT = {NodeKind.NAMESRV: "bin/runserver.sh", NodeKind.BROKER: "bin/runbroker.sh"}
 MAIN_LOG = {NodeKind.NAMESRV: "namesrv.log", NodeKind.BROKER: "broker.log"}
 
-NAMESRV_DEFAULT_PORT = 9876
-BROKER_DEFAULT_PORT = 10911
 
 # "The Name Server boot success. serializeType=JSON, address 0.0.0.0:9876"
 # "The broker[broker-a, 127.0.0.1:10911] boot success. serializeType=JSON and name server is ..."

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from rocketui.cluster import NodeKind
+from rocketui.model.cluster import NodeKind
 
 # The main log first: it is what the log view opens.
 LOG_FILES: dict[NodeKind, tuple[str, ...]] = {

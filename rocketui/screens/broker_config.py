@@ -13,8 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
-from rocketui.cluster import Node
 from rocketui.messages import ConfigLoaded, ConfigSaved
+from rocketui.model.cluster import Node
 from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message, validate_value
 from rocketui.rocketmq.properties_edit import PropertiesDoc
 from rocketui.screens.file_form import FileFormScreen

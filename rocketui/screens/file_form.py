@@ -13,9 +13,9 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Static
 
-from rocketui.cluster import Node
-from rocketui.keymap import bindings
 from rocketui.messages import ConfigSaved
+from rocketui.model.cluster import Node
+from rocketui.screens.bindings import bindings
 from rocketui.services import config_edit as ce
 from rocketui.services.nodes import NodeError, NodeService
 from rocketui.widgets.confirm import ConfirmModal

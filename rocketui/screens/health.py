@@ -11,8 +11,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
-from rocketui.keymap import bindings
 from rocketui.messages import HealthUpdated
+from rocketui.screens.bindings import bindings
 from rocketui.services.health import HealthReport, Level, collect_health
 from rocketui.services.mq_route import cluster_connector
 from rocketui.services.nodes import NodeService

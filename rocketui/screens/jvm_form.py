@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Header, Input, Label, Static
 
-from rocketui.cluster import Node
 from rocketui.messages import ConfigLoaded, ConfigSaved
+from rocketui.model.cluster import Node
 from rocketui.rocketmq import jvm_script
 from rocketui.screens.file_form import FileFormScreen
 from rocketui.services import config_edit as ce

@@ -20,9 +20,9 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rocketui.backends.base import BackendError
-from rocketui.cluster import Node
-from rocketui.keymap import bindings
+from rocketui.model.cluster import Node
 from rocketui.rocketmq.logs import Level, LogFile
+from rocketui.screens.bindings import bindings
 from rocketui.services.formatting import human_bytes
 from rocketui.services.logs import LineBatch, LogService, follow_lines, merge_by_time, read_before, tail
 from rocketui.widgets.log_view import LogView

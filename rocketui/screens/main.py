@@ -9,9 +9,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from rocketui.cluster import Node
-from rocketui.keymap import bindings
 from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
+from rocketui.model.cluster import Node
+from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeError, NodeService
 from rocketui.widgets.confirm import ConfirmModal
@@ -145,7 +145,7 @@ class MainScreen(Screen):
         self._open_logs(list(self.cluster.nodes))
 
     def action_edit_config(self) -> None:
-        from rocketui.cluster import NodeKind
+        from rocketui.model.cluster import NodeKind
         from rocketui.screens.broker_config import BrokerConfigScreen
 
         node = self._selected()

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
 
-from rocketui.keymap import bindings
 from rocketui.messages import MqTestUpdate
+from rocketui.screens.bindings import bindings
 from rocketui.services.mq_route import cluster_connector, cluster_namesrvs
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec, SendMode, TopicCreation
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run

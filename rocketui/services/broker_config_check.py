@@ -7,7 +7,7 @@ one rocketui watches.  This catches that before the JVM starts.
 
 from __future__ import annotations
 
-from rocketui.cluster import BrokerRole, Cluster, Node
+from rocketui.model.cluster import BrokerRole, Cluster, Node
 from rocketui.rocketmq.layout import BROKER_DEFAULT_PORT
 
 

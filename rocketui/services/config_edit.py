@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rocketui.backends.base import Backend, FileChanged, FileStat, ProcessInfo
-from rocketui.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq import jvm_script
 from rocketui.rocketmq.broker_keys import (
     ERROR,

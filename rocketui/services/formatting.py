@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.services.node_status import NodeStatus
 
 

@@ -13,8 +13,8 @@ import posixpath
 from dataclasses import dataclass
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster, Node, NodeKind
-from rocketui.topology import FileState, broker_properties, file_state
+from rocketui.model.cluster import Cluster, Node, NodeKind
+from rocketui.model.topology import FileState, broker_properties, file_state
 
 
 class GenerateError(Exception):

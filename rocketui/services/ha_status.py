@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rocketui.cluster import Cluster, Node
+from rocketui.model.cluster import Cluster, Node
 from rocketui.services.nodes import NodeService
 
 GET_BROKER_HA_STATUS = 907  # RequestCode.GET_BROKER_HA_STATUS (5.x)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rocketui.cluster import Cluster, Node
+from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.broker import BrokerClient
 from rocketui.rocketmq.remoting.client import Connector
 from rocketui.rocketmq.remoting.errors import RemotingError

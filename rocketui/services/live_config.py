@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rocketui.backends.base import Backend
-from rocketui.cluster import Cluster, Node
+from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.broker_keys import SCHEMA
 from rocketui.rocketmq.remoting.broker import BrokerClient
 from rocketui.rocketmq.remoting.errors import RemotingError

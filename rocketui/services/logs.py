@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
 from rocketui.backends.base import Backend, BackendError, FileStat
-from rocketui.cluster import Cluster, Node
+from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.logs import (
     GC_LOG_PREFIX,
     LogFile,

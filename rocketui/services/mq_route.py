@@ -17,7 +17,7 @@ from rocketui.rocketmq.remoting.route import BrokerData, TopicRoute
 
 if TYPE_CHECKING:
     from rocketui.backends.factory import BackendPool
-    from rocketui.cluster import Cluster
+    from rocketui.model.cluster import Cluster
 
 PERM_WRITE = 0x2
 PERM_READ = 0x4

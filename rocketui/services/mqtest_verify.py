@@ -168,7 +168,7 @@ async def verify_run(
         while True:
             ends = await _max_offsets(clients, addrs, topic, queues, ack_ends)
 
-            async def read(q: Queue) -> None:
+            async def read(q: Queue, ends: dict[Queue, int] = ends) -> None:
                 def take(m: MessageExt) -> bool:
                     tally.add(m)
                     pulled[q] += 1
@@ -182,7 +182,7 @@ async def verify_run(
                     positions[q],
                     ends[q],
                     take,
-                    notes=notes,  # noqa: B023
+                    notes=notes,
                 )
 
             await asyncio.gather(*(read(q) for q in queues if positions[q] < ends[q]))

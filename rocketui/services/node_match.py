@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Iterable
 
 from rocketui.backends.base import ProcessInfo
-from rocketui.cluster import Cluster, Node, NodeKind
+from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import MAIN_CLASS, NAMESRV_DEFAULT_PORT, parse_java_argv
 
 

@@ -21,10 +21,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from rocketui.backends.base import Backend, BackendError, Command, HostUnreachable, ProcessInfo, capture_commands
+from rocketui.backends.base import (
+    EXIT_MARKER,
+    Backend,
+    BackendError,
+    Command,
+    HostUnreachable,
+    ProcessInfo,
+    capture_commands,
+)
 from rocketui.backends.factory import BackendPool
-from rocketui.backends.local import EXIT_MARKER
-from rocketui.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.host_listings import HostListings, Pending

@@ -15,8 +15,7 @@ from enum import StrEnum
 
 from rocketui.backends.base import Backend, Command
 from rocketui.backends.factory import BackendPool
-from rocketui.backends.local import LocalBackend
-from rocketui.cluster import Cluster
+from rocketui.model.cluster import BackendKind, Cluster
 
 PRODUCER_CLASS = "org.apache.rocketmq.example.quickstart.Producer"
 CONSUMER_CLASS = "org.apache.rocketmq.example.quickstart.Consumer"
@@ -125,8 +124,6 @@ async def run_quickstart(
     """Run the quickstart Producer (to its end, or `timeout`) or Consumer (until `stop_after`
     messages, default 1000, or `timeout`). `java_opt` goes first on the JVM's command line
     (e.g. -Duser.home=DIR to keep the client's logs elsewhere)."""
-    from rocketui.services.process_stream import stream_command
-
     host_name = host or default_host(cluster)
     backend: Backend = pool.get(host_name)
     home = await backend.expand_path(cluster.rocketmq_home(cluster.host(host_name)))
@@ -134,12 +131,12 @@ async def run_quickstart(
     if which is Which.CONSUMER and stop_after is None:
         stop_after = PRODUCER_MESSAGES
     counter = _Counter(which, stop_after if which is Which.CONSUMER else None, on_line)
-    output = None
-    if not isinstance(backend, LocalBackend):  # remote output goes through a file on that host
-        work_dir = await backend.expand_path(cluster.host_work_dir(cluster.host(host_name)))
+    # where a remote host stages the output (a local run streams through a pipe and ignores it)
+    work_dir = await backend.expand_path(cluster.host_work_dir(cluster.host(host_name)))
+    output = f"{work_dir.rstrip('/')}/quickstart-{which.value}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    if cluster.host(host_name).backend is not BackendKind.LOCAL:
         await backend.makedirs(work_dir)
-        output = f"{work_dir.rstrip('/')}/quickstart-{which.value}-{time.strftime('%Y%m%d-%H%M%S')}.log"
-    result = await stream_command(backend, command, counter, timeout=timeout, output=output)
+    result = await backend.stream(command, counter, timeout=timeout, output=output)
     stopped = "count" if result.stopped == "requested" else result.stopped
     return QuickstartResult(
         which=which,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Collection
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster
+from rocketui.model.cluster import Cluster
 
 ASK_TIMEOUT = 3.0  # seconds for one namesrv's answer, connect to its host included
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rocketui.backends.base import Backend, BackendError, Command
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import BackendKind, Cluster
+from rocketui.model.cluster import BackendKind, Cluster
 from rocketui.rocketmq.dist_archive import Archive, pack, read_marker
 from rocketui.rocketmq.install import MARKER, InstallError
 
@@ -125,7 +125,7 @@ class RemoteInstaller:
             await backend.makedirs(parent)
             upload = posixpath.join(parent, f".{posixpath.basename(home)}.upload-{secrets.token_hex(4)}.tar.gz")
             self.log(f"{host_name}: uploading {_size(archive.size)} to {upload} ...")
-            await backend.upload(archive.path, upload, progress=self._progress(host_name))  # type: ignore[attr-defined]
+            await backend.upload(archive.path, upload, progress=self._progress(host_name))
             await self._verify(backend, host_name, upload, archive.sha256)
             result = await backend.run(
                 Command.of(["sh", "-c", UNPACK_SCRIPT, "rocketui-install", upload, home]), timeout=600

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from rocketui.cluster import Cluster, Node
+from rocketui.model.cluster import Cluster, Node
 from rocketui.services.node_status import NodeState, NodeStatus
 
 if TYPE_CHECKING:  # not imported at run time: the remoting package costs ~30 ms to import (TUI start-up)

@@ -7,7 +7,7 @@ import time
 from rich.text import Text
 from textual.widgets import DataTable
 
-from rocketui.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.services.formatting import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
 

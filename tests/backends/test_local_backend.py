@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.backends.base import Command, FileChanged
-from rocketui.backends.local import EXIT_MARKER, LocalBackend
+from rocketui.backends.base import EXIT_MARKER, Command, FileChanged
+from rocketui.backends.local import LocalBackend
 
 
 async def test_run_captures_output_and_status() -> None:

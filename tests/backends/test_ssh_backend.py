@@ -21,10 +21,9 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends import procfs, ssh_files
-from rocketui.backends.base import BackendError, Command, FileChanged, FollowEvent, HostUnreachable
-from rocketui.backends.local import EXIT_MARKER
+from rocketui.backends.base import EXIT_MARKER, BackendError, Command, FileChanged, FollowEvent, HostUnreachable
 from rocketui.backends.ssh import SSHBackend
-from rocketui.cluster import BackendKind, Host, Pos
+from rocketui.model.cluster import BackendKind, Host, Pos
 from rocketui.rocketmq.remoting.client import RemotingClient
 from rocketui.rocketmq.remoting.errors import ConnectFailed
 from tests.rocketmq.remoting.fake_peer import Peer, read_cmd, reply
@@ -621,7 +620,7 @@ def test_local_cluster_never_imports_asyncssh() -> None:
     root = Path(__file__).resolve().parents[2]
     code = textwrap.dedent("""\
         import asyncio, sys
-        from rocketui.cluster_loader import load_cluster
+        from rocketui.model.loader import load_cluster
         from rocketui.backends.factory import BackendPool
         pool = BackendPool(load_cluster("clusters/local.yaml"))
         backend = pool.get("local")
@@ -635,7 +634,7 @@ def test_local_cluster_never_imports_asyncssh() -> None:
 
 async def test_pool_builds_ssh_backends_and_reports_their_state(server: SSHServer, tmp_path: Path) -> None:
     from rocketui.backends.factory import BackendPool
-    from rocketui.cluster_loader import parse_cluster
+    from rocketui.model.loader import parse_cluster
 
     known = server.known_hosts_file()
     cluster = parse_cluster(

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from rocketui.backends.base import Command, CommandResult
 from rocketui.rocketmq import broker_keys as bk
+from rocketui.services import broker_key_list
 
 FIXTURE = (Path(__file__).parent.parent / "data" / "broker_p_5.5.0.txt").read_text()
 
@@ -85,7 +86,7 @@ class PrintingBackend:
 
 async def test_load_known_keys_runs_mqbroker_p() -> None:
     backend = PrintingBackend(FIXTURE)
-    known = await bk.load_known_keys(backend, "/opt/rmq", java_home="/opt/jdk")  # type: ignore[arg-type]
+    known = await broker_key_list.load_known_keys(backend, "/opt/rmq", java_home="/opt/jdk")  # type: ignore[arg-type]
     assert "clusterTopicEnable" in known and "brokerRole" in known
     (command,) = backend.commands
     assert command.argv == ("sh", "/opt/rmq/bin/mqbroker", "-p")
@@ -97,11 +98,11 @@ async def test_load_known_keys_runs_mqbroker_p() -> None:
 async def test_load_known_keys_failure_says_why() -> None:
     backend = PrintingBackend("", 1, "ERROR: Please set the JAVA_HOME variable in your environment !!")
     with pytest.raises(
-        bk.KeyListError,
+        broker_key_list.KeyListError,
         match=r"fake: 'mqbroker -p' in /opt/rmq exited 1 without a key list: "
         r"ERROR: Please set the JAVA_HOME",
     ):
-        await bk.load_known_keys(backend, "/opt/rmq")  # type: ignore[arg-type]
+        await broker_key_list.load_known_keys(backend, "/opt/rmq")  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- single values

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rocketui.app import RocketUI
 from rocketui.backends.base import ProcessInfo
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.install import render_script
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.jvm_form import JvmMemoryScreen

@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from rocketui.app import RocketUI
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq import jvm_script
 from rocketui.rocketmq.remoting import BrokerClient
 from rocketui.screens.broker_config import BrokerConfigScreen

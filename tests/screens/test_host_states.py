@@ -20,7 +20,7 @@ import pytest
 from textual import events
 
 from rocketui.app import RocketUI
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.widgets.node_table import NodeTable
 from tests.support.sshd import CLOSED, SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
 

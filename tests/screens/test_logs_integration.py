@@ -11,8 +11,8 @@ import pytest
 
 from rocketui.app import RocketUI
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import NodeKind
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.cluster import NodeKind
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.layout import BOOT_LINE
 from rocketui.screens.logs import LogsScreen
 from rocketui.services.logs import LogService

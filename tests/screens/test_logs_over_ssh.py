@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rocketui.app import RocketUI
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.screens.logs import LogsScreen
 from rocketui.services.logs import LogService
 from tests.screens.test_logs_screen import wait_for

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rocketui.app import RocketUI
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.loader import parse_cluster
 from rocketui.screens.logs import LogsScreen
 from rocketui.widgets.log_view import LogView
 from tests.support.fake_service import TableService

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rocketui.app import RocketUI
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.widgets.confirm import ConfirmModal
 from rocketui.widgets.node_table import NodeTable
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster

@@ -11,12 +11,12 @@ import pytest
 
 from rocketui.app import RocketUI
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
-from rocketui.journal import Journal
+from rocketui.model.loader import load_cluster
 from rocketui.screens.health import HealthScreen
 from rocketui.screens.mqtest import MqTestScreen
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.journal import Journal
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 

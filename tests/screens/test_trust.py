@@ -10,11 +10,11 @@ import pytest
 from textual.command import CommandPalette
 
 from rocketui.app import RocketUI
-from rocketui.journal import Entry, Journal
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.help import HelpScreen
 from rocketui.screens.journal import JournalScreen
 from rocketui.screens.logs import LogsScreen
+from rocketui.usecases.journal import Entry, Journal
 from rocketui.widgets.confirm import ConfirmModal
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 

@@ -14,7 +14,7 @@ import pytest
 
 from rocketui.backends.base import ProcessInfo
 from rocketui.backends.local import LocalBackend
-from rocketui.cluster import BackendKind, Cluster, Host, JvmMemory, Node, NodeKind, Pos, RocketMQ
+from rocketui.model.cluster import BackendKind, Cluster, Host, JvmMemory, Node, NodeKind, Pos, RocketMQ
 from rocketui.rocketmq.install import render_script
 from rocketui.services import config_edit as ce
 

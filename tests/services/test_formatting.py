@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.loader import parse_cluster
 from rocketui.services.formatting import host_cell, status_table
 from rocketui.services.node_status import NodeState, NodeStatus
 

@@ -10,14 +10,15 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
-from rocketui.journal import Journal
+from rocketui.model.loader import ClusterFileError, load_cluster
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.journal import Journal
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 
 NS_PORT, BROKER_PORT = 31876, 31911
@@ -76,7 +77,23 @@ async def test_hostile_paths_are_shown_quoted_and_run_literally(tmp_path: Path) 
         "hosts:\n  local: {backend: local, address: 127.0.0.1}\n"
         "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 39876}\n"
     )
-    cluster = load_cluster(str(cluster_path))
+    # the loader refuses such paths (they would reach JAVA_OPT unquoted), naming line and character
+    with pytest.raises(ClusterFileError) as refused:
+        load_cluster(str(cluster_path))
+    assert f"{cluster_path}:2: rocketmq.home" in str(refused.value)
+    assert "contains a space" in str(refused.value)
+    assert f"{cluster_path}:3: work_dir" in str(refused.value)
+    # defence in depth: a model built around the loader still runs the path literally, quoted once
+    sane = tmp_path / "sane.yaml"
+    sane.write_text(
+        "cluster: C\n"
+        'rocketmq: {home: /opt/rocketmq, version: "5.5.0"}\n'
+        "work_dir: /tmp/w\n"
+        "hosts:\n  local: {backend: local, address: 127.0.0.1}\n"
+        "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 39876}\n"
+    )
+    loaded = load_cluster(str(sane))
+    cluster = replace(loaded, rocketmq=replace(loaded.rocketmq, home=str(home)), work_dir=str(weird / "work"))
     service = NodeService(cluster, BackendPool(cluster))
     node = cluster.node("ns")
     plan = await service.plan("start", node)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.remoting import BrokerClient
 from rocketui.services.health import collect_health
 from rocketui.services.mq_route import MqTestError

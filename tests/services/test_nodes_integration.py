@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.loader import load_cluster
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home, write_cluster

@@ -11,8 +11,8 @@ import pytest
 
 from rocketui.backends.base import Command, capture_commands
 from rocketui.backends.local import LocalBackend
-from rocketui.cluster_loader import parse_cluster
-from rocketui.services.process_stream import stream_detached, stream_local
+from rocketui.backends.stream import stream_detached, stream_local
+from rocketui.model.loader import parse_cluster
 from rocketui.services.quickstart import CONSUMER_CLASS, PRODUCER_CLASS, Which, _Counter, quickstart_command
 
 SEND_OK = (

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.cluster import Cluster
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq import dist_archive
 from rocketui.rocketmq.install import MARKER, InstallError
 from rocketui.services import remote_install
@@ -74,7 +74,7 @@ nodes:
 def setup(sshd_farm: SSHFarm, tmp_path: Path) -> tuple[Cluster, Path, Path, SSHServer]:
     server = sshd_farm.start(1)[0]
     source = fake_distribution(tmp_path / "src" / "rocketmq-5.5.0")
-    home = tmp_path / "remote hosts" / "mq1's" / "rocketmq-5.5.0"
+    home = tmp_path / "remote-hosts" / "mq1" / "rocketmq-5.5.0"  # odd names are refused at load
     return load_cluster(str(write_cluster(tmp_path, server, home))), source, home, server
 
 

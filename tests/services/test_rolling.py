@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from rocketui.cluster import Cluster, Node
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.cluster import Cluster, Node
+from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
 from rocketui.services.ha_status import HaStatus, parse_ha_status
 from rocketui.services.node_status import NodeState, NodeStatus

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from rocketui.backends.base import EXIT_MARKER
 from rocketui.backends.factory import BackendPool
-from rocketui.backends.local import EXIT_MARKER
-from rocketui.cluster import Cluster
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.cluster import Cluster
+from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.layout import BOOT_LINE
 from rocketui.services import config_edit
 from rocketui.services.logs import LogService, follow_lines, tail

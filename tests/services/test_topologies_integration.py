@@ -24,15 +24,15 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster, Node
-from rocketui.cluster_loader import load_cluster
+from rocketui.model.cluster import Cluster, Node
+from rocketui.model.loader import load_cluster
+from rocketui.model.topology import parse_layout
 from rocketui.rocketmq.remoting import BrokerClient, NamesrvClient, PullStatus, RemotingError, SendStatus
 from rocketui.services import generate
 from rocketui.services.ha_status import ha_status
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from rocketui.services.rolling import rolling_restart
-from rocketui.topology import parse_layout
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home
 
 pytestmark = [pytest.mark.rocketmq]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rocketui.cluster import Cluster
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.cluster import Cluster
+from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.topology_check import Kind, annotate, check_topology

@@ -10,8 +10,8 @@ import textwrap
 
 from rocketui.backends.base import ProcessInfo
 from rocketui.backends.factory import BackendPool
-from rocketui.cluster import Cluster, Node
-from rocketui.cluster_loader import parse_cluster
+from rocketui.model.cluster import Cluster, Node
+from rocketui.model.loader import parse_cluster
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 

@@ -14,9 +14,8 @@ from dataclasses import replace
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.nodes import Node as YNode
 
-from rocketui.cluster import BackendKind, Host, JvmMemory, Node
-from rocketui.cluster_loader import _kind, _Reader
-from rocketui.topology import (
+from rocketui.model.cluster import BackendKind, Host, JvmMemory, Node
+from rocketui.model.topology import (
     MAX_MASTERS,
     MAX_SLAVES,
     MIN_PORT_STEP,
@@ -27,6 +26,9 @@ from rocketui.topology import (
     expand,
     property_problem,
 )
+from rocketui.model.yaml_reader import Mapping
+from rocketui.model.yaml_reader import YamlReader as _Reader
+from rocketui.model.yaml_reader import describe as _kind
 
 TOPOLOGY_KEYS = (
     "masters",
@@ -211,23 +213,8 @@ def _read(
 
     spread = _hosts(r, m, tnode, hosts)
     namesrvs = _namesrvs(r, m, spread, host_by_name)
-    config_dir = None
-    if "config_dir" in m:
-        config_dir = r.scalar(m["config_dir"][1], "topology.config_dir", "str")
-        remote = [h for h in spread if host_by_name[h].backend is BackendKind.SSH]
-        if config_dir and remote and not config_dir.startswith(("/", "~")):
-            r.error(
-                m["config_dir"][1],
-                f"topology.config_dir {config_dir!r} is relative but brokers go to ssh host "
-                f"'{remote[0]}'; expected an absolute path or one starting with ~",
-            )
-    namesrv_jvm = broker_jvm = default_jvm
-    if "jvm" in m:
-        jm = r.mapping(m["jvm"][1], "topology.jvm", JVM_KINDS)
-        if "namesrv" in jm:
-            namesrv_jvm = parse_jvm(jm["namesrv"][1], "topology.jvm.namesrv", default_jvm)
-        if "broker" in jm:
-            broker_jvm = parse_jvm(jm["broker"][1], "topology.jvm.broker", default_jvm)
+    config_dir = _config_dir(r, m, spread, host_by_name)
+    namesrv_jvm, broker_jvm = _jvms(r, m, parse_jvm, default_jvm)
     properties = _check_properties(r, m["properties"][1], "topology.properties") if "properties" in m else []
     if None in (masters, slaves, namesrv_port, broker_port, port_step) or not spread:
         return None
@@ -249,6 +236,32 @@ def _read(
         broker_jvm=broker_jvm,
         properties=tuple(properties),
     )
+
+
+def _config_dir(r: _Reader, m: Mapping, spread: list[str], host_by_name: dict[str, Host]) -> str | None:
+    if "config_dir" not in m:
+        return None
+    config_dir: str | None = r.scalar(m["config_dir"][1], "topology.config_dir", "str")
+    remote = [h for h in spread if host_by_name[h].backend is BackendKind.SSH]
+    if config_dir and remote and not config_dir.startswith(("/", "~")):
+        r.error(
+            m["config_dir"][1],
+            f"topology.config_dir {config_dir!r} is relative but brokers go to ssh host "
+            f"'{remote[0]}'; expected an absolute path or one starting with ~",
+        )
+    return config_dir
+
+
+def _jvms(r: _Reader, m: Mapping, parse_jvm: JvmParser, default_jvm: JvmMemory) -> tuple[JvmMemory, JvmMemory]:
+    """(namesrv, broker) heaps of generated nodes."""
+    namesrv_jvm = broker_jvm = default_jvm
+    if "jvm" in m:
+        jm = r.mapping(m["jvm"][1], "topology.jvm", JVM_KINDS)
+        if "namesrv" in jm:
+            namesrv_jvm = parse_jvm(jm["namesrv"][1], "topology.jvm.namesrv", default_jvm)
+        if "broker" in jm:
+            broker_jvm = parse_jvm(jm["broker"][1], "topology.jvm.broker", default_jvm)
+    return namesrv_jvm, broker_jvm
 
 
 def _hosts(r: _Reader, m: dict[str, tuple[YNode, YNode]], tnode: YNode, hosts: list[Host]) -> list[str]:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rocketui.cluster import Cluster
+from rocketui.model.cluster import Cluster
 
 if TYPE_CHECKING:
     from rocketui.services.nodes import ActionRecord

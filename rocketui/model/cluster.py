@@ -1,6 +1,6 @@
 """The cluster definition: typed, immutable model objects (no I/O here).
 
-`rocketui.cluster_loader` builds these from YAML and validates them; everything
+`rocketui.model.loader` builds these from YAML and validates them; everything
 else in rocketui reads them.  Paths are strings as written for the node's host
 (a leading `~` is expanded on that host by its backend), except that relative
 paths of `local` hosts are resolved against the cluster file's directory.
@@ -13,7 +13,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rocketui.topology import Topology
+    from rocketui.model.topology import Topology
+
+
+DEFAULT_VERSION = "5.5.0"
+NAMESRV_DEFAULT_PORT = 9876
+BROKER_DEFAULT_PORT = 10911
 
 
 class NodeKind(StrEnum):

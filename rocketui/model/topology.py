@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
-from rocketui.cluster import BrokerRole, Cluster, Host, JvmMemory, Node, NodeKind, Pos
+from rocketui.model.cluster import BrokerRole, Cluster, Host, JvmMemory, Node, NodeKind, Pos
 
 
 class Replication(StrEnum):

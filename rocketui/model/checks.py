@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from rocketui.cluster import BrokerRole, Cluster, NodeKind
+from rocketui.model.cluster import BrokerRole, Cluster, Node, NodeKind
+from rocketui.model.yaml_reader import Problem
 
-if TYPE_CHECKING:
-    from rocketui.cluster_loader import Problem
+Rule = Callable[[Cluster, list[Problem], list[str]], None]
 
 
 def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
     """(errors, warnings) about how the nodes fit together."""
-    from rocketui.cluster_loader import Problem
-
     problems: list[Problem] = []
     warnings: list[str] = []
+    for rule in RULES:
+        rule(cluster, problems, warnings)
+    return problems, warnings
+
+
+def _unique_names(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
     seen_names: dict[str, int] = {}
     for node in cluster.nodes:
         if node.name in seen_names:
@@ -29,24 +33,26 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
         else:
             seen_names[node.name] = node.pos.line
 
-    # Ports: every port a node listens on must be free of every other node on the same host.
+
+def _port_name(node: Node, port: int) -> str:
+    if port == node.port:
+        return f"port {port}"
+    if port == node.port - 2:
+        return f"fast port {port} (port-2)"
+    return f"HA port {port} (port+1)"
+
+
+def _free_ports(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
+    """Every port a node listens on must be free of every other node on the same host."""
     taken: dict[tuple[str, int], str] = {}
     for node in cluster.nodes:
         for port in node.ports():
-            key = (node.host, port)
-            other = taken.get(key)
+            other = taken.get((node.host, port))
             if other and other != node.name:
-                what = (
-                    f"port {port}"
-                    if port == node.port
-                    else f"fast port {port} (port-2)"
-                    if port == node.port - 2
-                    else f"HA port {port} (port+1)"
-                )
                 problems.append(
                     Problem(
                         node.pos,
-                        f"node '{node.name}': {what} clashes with node '{other}' on host "
+                        f"node '{node.name}': {_port_name(node, port)} clashes with node '{other}' on host "
                         f"'{node.host}'; brokers take port-2, port and port+1, so keep "
                         "broker ports at least 3 apart",
                     )
@@ -55,6 +61,8 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
         for port in node.ports():
             taken.setdefault((node.host, port), node.name)
 
+
+def _has_namesrv(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
     if cluster.brokers and not cluster.namesrvs:
         first = cluster.brokers[0]
         problems.append(
@@ -64,7 +72,9 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
             )
         )
 
-    # Master/slave structure by brokerName.
+
+def _masters_and_slaves(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
+    """Master/slave structure by brokerName."""
     masters: dict[str, str] = {}
     ids: dict[tuple[str | None, int], str] = {}
     for b in cluster.brokers:
@@ -97,7 +107,9 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
                 "sends will return SLAVE_NOT_AVAILABLE"
             )
 
-    # Files two nodes of one host must not share.
+
+def _own_files(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
+    """Files two nodes of one host must not share."""
     configs: dict[tuple[str, str], str] = {}
     homes: dict[tuple[str, str], str] = {}
     for node in cluster.nodes:
@@ -121,9 +133,18 @@ def check_cluster(cluster: Cluster) -> tuple[list[Problem], list[str]]:
             )
         homes[hk] = node.name
 
+
+def _namesrv_properties(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
     for node in cluster.nodes:
-        if node.kind is NodeKind.NAMESRV and node.properties:
-            for key, _ in node.properties:
-                if key in ("listenPort",):
-                    problems.append(Problem(node.pos, f"namesrv '{node.name}': set 'port', not properties.listenPort"))
-    return problems, warnings
+        if node.kind is NodeKind.NAMESRV and any(key == "listenPort" for key, _ in node.properties):
+            problems.append(Problem(node.pos, f"namesrv '{node.name}': set 'port', not properties.listenPort"))
+
+
+RULES: tuple[Rule, ...] = (
+    _unique_names,
+    _free_ports,
+    _has_namesrv,
+    _masters_and_slaves,
+    _own_files,
+    _namesrv_properties,
+)

@@ -1,11 +1,11 @@
-"""Run a command on a node's host and stream its output line by line, stoppable at any time.
+"""`Backend.stream`: run a command on a host and get its output line by line, stoppable at any time.
 
-The Backend interface has no streaming call, so this is built on what it has:
-- LocalBackend: a child process in its own session with stdout+stderr on a pipe; stopping
-  signals the whole process group (the JVM is a child of `sh tools.sh`, which does not exec);
-- any other backend (SSH): `start_detached` with the output in a file on that host, read with
-  `follow`; the launch wrapper appends rocketui's exit marker, stopping signals the group
-  with `kill -SIG -PGID` on that host (dash's kill builtin refuses `--`).
+- local (`stream_local`): a child process in its own session with stdout+stderr on a pipe;
+  stopping signals the whole process group (the JVM is a child of `sh tools.sh`, which does not
+  exec);
+- SSH (`stream_detached`, built on the Backend primitives): `start_detached` with the output in a
+  file on that host, read with `follow`; the launch wrapper appends the exit marker, stopping
+  signals the group with `kill -SIG -PGID` on that host (dash's kill builtin refuses `--`).
 In both cases cancelling the caller stops the process too.
 """
 
@@ -15,41 +15,14 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rocketui.backends.base import Backend, Command
-from rocketui.backends.local import EXIT_MARKER, LocalBackend
+from rocketui.backends.base import EXIT_MARKER, Backend, Command, LineCallback, StreamResult
 
-# on_line returns True to stop the process (e.g. "enough messages received").
-LineCallback = Callable[[str], bool | None]
+if TYPE_CHECKING:
+    from rocketui.backends.local import LocalBackend
+
 READ_LIMIT = 4 * 1024 * 1024  # longest line kept whole; longer ones arrive in pieces
-
-
-@dataclass(frozen=True)
-class StreamResult:
-    exit_status: int | None  # None when rocketui stopped it (or its status is unknown)
-    stopped: str | None  # "requested" (on_line said so) | "timeout" | None (exited by itself)
-    lines: int
-    duration: float
-
-
-async def stream_command(
-    backend: Backend,
-    command: Command,
-    on_line: LineCallback,
-    *,
-    timeout: float | None = None,
-    grace: float = 5.0,
-    output: str | None = None,
-) -> StreamResult:
-    """Run `command`, call `on_line` per output line (no trailing newline). `output` is the
-    file used on non-local hosts (required there)."""
-    if isinstance(backend, LocalBackend):
-        return await stream_local(backend, command, on_line, timeout=timeout, grace=grace)
-    if output is None:
-        raise ValueError(f"{backend.name}: streaming a remote command needs an output file path")
-    return await stream_detached(backend, command, on_line, output=output, timeout=timeout, grace=grace)
 
 
 def _killpg(pgid: int, sig: int) -> None:

@@ -1,0 +1,45 @@
+"""Which paths a cluster file may give, checked at load time.
+
+Paths reach places that split words: `-Duser.home=<dir>` goes into JAVA_OPT_EXT, which the
+launchers expand unquoted (a space makes a second JVM option, `-XX:OnOutOfMemoryError=…` would
+run a command on the host), and the official scripts pass `$ROCKETMQ_HOME`/`-c <file>` unquoted
+too.  So a path may hold only characters that survive word splitting and globbing unchanged;
+anything else is refused with the character named, before anything runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SAFE = re.compile(r"[A-Za-z0-9_./~+,@%=:-]")
+_HOME_USER = re.compile(r"^~([a-z_][a-z0-9_.-]{0,31})?(/|$)")
+_NAMES = {
+    " ": "a space",
+    "\t": "a tab",
+    "\n": "a line break",
+    "$": "'$' (shell expansion)",
+    "`": "'`' (command substitution)",
+    ";": "';'",
+    "&": "'&'",
+    "|": "'|'",
+    "*": "'*' (a glob)",
+    "?": "'?' (a glob)",
+    "[": "'[' (a glob)",
+    "'": "a quote",
+    '"': "a quote",
+    "\\": "a backslash",
+}
+
+
+def path_problem(value: str) -> str | None:
+    """Why `value` cannot be used as a path of a node (None when it can)."""
+    for ch in value:
+        if not _SAFE.match(ch):
+            name = _NAMES.get(ch) or (f"control character U+{ord(ch):04X}" if not ch.isprintable() else f"{ch!r}")
+            return (
+                f"contains {name}, which the RocketMQ launchers would split or expand (the path reaches "
+                "JAVA_OPT unquoted); use a path of letters, digits and . _ - / + , @ % = : only"
+            )
+    if "~" in value and not _HOME_USER.match(value):
+        return "has '~' other than at the start ('~/dir' or '~user/dir'); write the path out"
+    return None

@@ -1,0 +1,11 @@
+"""Textual bindings of a keymap scope (the keymap itself is plain data in `rocketui.keymap`)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from rocketui.keymap import KEYMAP
+
+
+def bindings(scope: str) -> list[Binding]:
+    return [Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in KEYMAP if k.scope == scope]

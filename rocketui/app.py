@@ -7,13 +7,13 @@ from pathlib import Path
 from textual.app import App
 
 from rocketui.backends.factory import BackendPool
-from rocketui.usecases.journal import Journal
 from rocketui.model.cluster import Cluster
 from rocketui.screens.bindings import bindings
 from rocketui.screens.help import HelpScreen
 from rocketui.screens.main import MainScreen
 from rocketui.screens.palette import ScreenCommands
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.journal import Journal
 from rocketui.user_config import load_user_config, remember_theme
 from rocketui.widgets.confirm import ConfirmModal
 

@@ -8,10 +8,10 @@ import sys
 
 from rocketui.backends.base import Backend
 from rocketui.backends.factory import BackendPool
-from rocketui.usecases.journal import Journal
 from rocketui.model.cluster import Cluster, Node
 from rocketui.model.loader import ClusterFileError, load_cluster
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.journal import Journal
 
 
 class ContextError(Exception):

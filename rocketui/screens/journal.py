@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from rocketui.usecases.journal import Entry, Journal
 from rocketui.screens.bindings import bindings
+from rocketui.usecases.journal import Entry, Journal
 
 
 class JournalScreen(Screen):

@@ -28,11 +28,12 @@ from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from rocketui.widgets.confirm import ConfirmModal
 from rocketui.widgets.node_table import NodeTable
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import broker_properties, java_processes_under, kill_jvms_under, rocketmq_home
 
 pytestmark = [pytest.mark.rocketmq]
 
-NS_PORT, BROKER_PORT = 34876, 34911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 
 @pytest.fixture

@@ -19,11 +19,12 @@ from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from tests.screens.test_logs_screen import wait_for
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 
 pytestmark = [pytest.mark.rocketmq]
 
-NS_PORT, BROKER_PORT = 31876, 31911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from rocketui.app import RocketUI
 from rocketui.model.loader import load_cluster
 from rocketui.widgets.confirm import ConfirmModal
 from rocketui.widgets.node_table import NodeTable
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 
 pytestmark = [pytest.mark.rocketmq]
 
-NS_PORT, BROKER_PORT = 17876, 17911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 
 @pytest.fixture

@@ -18,9 +18,10 @@ from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.journal import Journal
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 
-NS_PORT, BROKER_PORT = 31876, 31911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 
 def demo_app(read_only: bool = False) -> RocketUI:

@@ -1,5 +1,5 @@
 """One real namesrv + broker for the mqtest/health/quickstart tests on this helper's own ports
-(33876 / 33909-33912), plus a cluster file describing them. Built on the launch helpers of
+(ports from tests.support.ports), plus a cluster file describing them. Built on the launch helpers of
 tests/rocketmq/remoting/jvms.py; the caller stops everything with `stop(root)` (or uses `running`).
 
 Switching autoCreateTopicEnable off at run time strips TBW102's inherit permission until the
@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.rocketmq.remoting import jvms as base
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home
 
-NAMESRV_PORT = 33876
-BROKER_PORT = 33911
+NAMESRV_PORT = namesrv_port()
+BROKER_PORT = broker_port()
 CLUSTER = "MqTestCluster"
 BROKER_NAME = "broker-m"
 

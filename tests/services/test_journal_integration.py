@@ -19,9 +19,10 @@ from rocketui.backends.factory import BackendPool
 from rocketui.model.loader import ClusterFileError, load_cluster
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.journal import Journal
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
 
-NS_PORT, BROKER_PORT = 31876, 31911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 
 def cli(cluster: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -1,5 +1,5 @@
 """Produce/verify, consume, health and the quickstart clients against a real 5.5.0 namesrv +
-broker (ports 33876/33911, small heaps; stopped at the end of the session even on failure)."""
+broker (ports from tests.support.ports, small heaps; stopped at the end of the session even on failure)."""
 
 from __future__ import annotations
 

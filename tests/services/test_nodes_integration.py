@@ -19,11 +19,12 @@ from rocketui.backends.factory import BackendPool
 from rocketui.model.loader import load_cluster
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home, write_cluster
 
 pytestmark = [pytest.mark.rocketmq]
 
-NS_PORT, A_PORT, B_PORT = 18876, 18911, 18921
+NS_PORT, A_PORT, B_PORT = namesrv_port(), broker_port(), broker_port()
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ async def test_cli_status_json(cluster_file: Path) -> None:
 
 async def test_failed_start_says_why(tmp_path: Path) -> None:
     home = rocketmq_home()
-    path = write_cluster(tmp_path, home, namesrv_port=18976, brokers=[])
+    path = write_cluster(tmp_path, home, namesrv_port=namesrv_port(), brokers=[])
     path.write_text(
         path.read_text().replace(
             "jvm: {xms: 128m, xmx: 128m, xmn: 64m}", "jvm: {xms: 128m, xmx: 128m, xmn: 64m, extra: ['-XX:+NoSuchFlag']}"

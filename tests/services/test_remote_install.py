@@ -143,7 +143,7 @@ async def test_clear_errors(setup, tmp_path: Path) -> None:
     with pytest.raises(InstallError, match=r"host 'here' is this machine"):
         await install_on_hosts(cluster, ["here"], str(source))
     down = load_cluster(str(write_cluster(tmp_path, server, home, address=CLOSED[0], port=CLOSED[1])))
-    with pytest.raises(InstallError, match=r"^mq1 \(127\.0\.0\.9:22239\): cannot connect: connection refused$"):
+    with pytest.raises(InstallError, match=rf"^mq1 \(127\.0\.0\.9:{CLOSED[1]}\): cannot connect: connection refused$"):
         await install_on_hosts(down, ["mq1"], str(source), log=lambda m: None)
 
 

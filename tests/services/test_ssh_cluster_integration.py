@@ -30,12 +30,13 @@ from rocketui.services import config_edit
 from rocketui.services.logs import LogService, follow_lines, tail
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home
 from tests.support.sshd import SSHFarm, SSHServer, ssh_client_keys  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.rocketmq, pytest.mark.ssh]
 
-NS_PORT, BROKER_PORT = 32876, 32911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 UNREACHABLE_WITHIN = 5.0  # seconds: the bound for reporting a host that went down
 
 

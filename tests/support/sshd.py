@@ -2,7 +2,8 @@
 
 Each server has its own temp dir with a generated ed25519 host key, a config per testing-notes §3
 (StrictModes no, UsePAM no, internal-sftp) and the shared client keys' authorized_keys.  Addresses
-and ports come from the ssh helper's range (127.0.0.2-127.0.0.9, ports 22220-22239).  Every server
+and ports come from the ssh helper's range (127.0.0.2-127.0.0.9, 20 ports from 22220 per
+pytest-xdist worker, so parallel workers never race for one).  Every server
 is killed at teardown, its per-connection children included (they are not in its process group:
 sshd puts each connection in a new session).
 """
@@ -24,9 +25,11 @@ import pytest
 
 SSHD = "/usr/sbin/sshd"
 ADDRESSES = tuple(f"127.0.0.{i}" for i in range(2, 10))
-PORTS = tuple(range(22220, 22240))
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_INDEX = int(_WORKER[2:]) if _WORKER[2:].isdigit() else 0
+PORTS = tuple(range(22220 + 20 * _INDEX, 22240 + 20 * _INDEX))
 # Reserved for "nothing listens here" tests; never handed to a server.
-CLOSED = ("127.0.0.9", 22239)
+CLOSED = ("127.0.0.9", PORTS[-1])
 
 CONFIG = """\
 ListenAddress {address}:{port}

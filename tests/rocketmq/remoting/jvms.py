@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from rocketui.rocketmq.remoting import NamesrvClient
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home
 
-NAMESRV_PORT = 29876
-BROKER_PORT = 30911
+NAMESRV_PORT = namesrv_port()
+BROKER_PORT = broker_port()
 CLUSTER = "RemotingCluster"
 BROKER_NAME = "broker-x"
 BOOT_TIMEOUT = 120.0

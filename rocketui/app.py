@@ -6,14 +6,13 @@ from pathlib import Path
 
 from textual.app import App
 
-from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
 from rocketui.screens.bindings import bindings
 from rocketui.screens.help import HelpScreen
 from rocketui.screens.main import MainScreen
 from rocketui.screens.palette import ScreenCommands
 from rocketui.services.nodes import NodeService
-from rocketui.usecases.journal import Journal
+from rocketui.usecases.operations import Operations
 from rocketui.user_config import load_user_config, remember_theme
 from rocketui.widgets.confirm import ConfirmModal
 
@@ -33,16 +32,16 @@ class RocketUI(App[int]):
         cluster: Cluster,
         *,
         read_only: bool = False,
+        ops: Operations | None = None,
         service: NodeService | None = None,
         poll_interval: float = 1.0,
     ) -> None:
+        """`service` replaces the node service (tests give one with a fixed status table)."""
         super().__init__()
         self.cluster = cluster
-        self.service = service or NodeService(cluster, BackendPool(cluster), read_only=read_only or None)
+        self.ops = ops or Operations(cluster, read_only=read_only or None, nodes=service)
         if read_only:
-            self.service.read_only = True
-        self.journal = Journal()
-        self.service.listeners.append(self.journal.listener(cluster))
+            self.ops.read_only = True
         self.poll_interval = poll_interval
         self.user_config = load_user_config()
         self.keymap_overrides: dict[str, str] = dict(self.user_config.keys)
@@ -58,7 +57,7 @@ class RocketUI(App[int]):
                     f"unknown theme {self.user_config.theme!r}; themes: " + ", ".join(sorted(self.available_themes))
                 )
         self.theme_changed_signal.subscribe(self, lambda theme: remember_theme(theme.name))
-        self.push_screen(MainScreen(self.service, poll_interval=self.poll_interval))
+        self.push_screen(MainScreen(self.ops, poll_interval=self.poll_interval))
         for problem in self.user_config.problems:
             self.notify(problem, title="settings", severity="warning", timeout=15)
 
@@ -85,4 +84,4 @@ class RocketUI(App[int]):
             self.push_screen(HelpScreen())
 
     async def on_unmount(self) -> None:
-        await self.service.close()
+        await self.ops.close()

@@ -58,30 +58,39 @@ def _global_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
 GLOBAL_COMMANDS = ("install", "init")
 
 
+def _resolve(args_in: list[str]) -> tuple[ModuleType, str | None, list[str]] | int:
+    """(the command module, the cluster file or None, its arguments), or an exit status."""
+    head = args_in[0]
+    if head in GLOBAL_COMMANDS:
+        return _load(head), None, args_in[1:]
+    # Import only the command that runs: start-up time of the TUI matters.
+    name = args_in[1] if len(args_in) > 1 and not args_in[1].startswith("-") else "tui"
+    module: ModuleType | None = None
+    try:
+        module = _load(name) if name.isidentifier() and not name.startswith("_") else None
+    except ModuleNotFoundError:
+        module = None
+    if module is None or not getattr(module, "NEEDS_CLUSTER", False):
+        from rocketui.text import inert
+
+        print(
+            f"rocketui: unknown command {inert(name)!r}; expected one of: "
+            + ", ".join(m.NAME for m in _command_modules() if m.NEEDS_CLUSTER),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return module, head, args_in[2:] if len(args_in) > 1 and args_in[1] == name else args_in[1:]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     if not args_in or args_in[0] in ("-h", "--help"):
         _global_parser({m.NAME: m for m in _command_modules()}).print_help()
         return 0 if args_in else EXIT_USAGE
-    head = args_in[0]
-    if head in GLOBAL_COMMANDS:
-        module, cluster_file, rest = _load(head), None, args_in[1:]
-    else:
-        # Import only the command that runs: start-up time of the TUI matters.
-        cluster_file = head
-        name = args_in[1] if len(args_in) > 1 and not args_in[1].startswith("-") else "tui"
-        try:
-            module = _load(name) if name.isidentifier() and not name.startswith("_") else None
-        except ModuleNotFoundError:
-            module = None
-        if module is None or not getattr(module, "NEEDS_CLUSTER", False):
-            print(
-                f"rocketui: unknown command {name!r}; expected one of: "
-                + ", ".join(m.NAME for m in _command_modules() if m.NEEDS_CLUSTER),
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        rest = args_in[2:] if len(args_in) > 1 and args_in[1] == name else args_in[1:]
+    resolved = _resolve(args_in)
+    if isinstance(resolved, int):
+        return resolved
+    module, cluster_file, rest = resolved
     parser = argparse.ArgumentParser(
         prog=f"rocketui {'CLUSTER.yaml ' if module.NEEDS_CLUSTER else ''}{module.NAME}", description=module.HELP
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rocketui.services.mqtest import ProduceProgress, ProduceReport
     from rocketui.services.mqtest_verify import VerifyReport
     from rocketui.services.quickstart import QuickstartResult
+    from rocketui.usecases.gate import Outcome
 
 
 class StatusUpdated(Message):
@@ -38,14 +39,11 @@ class ActionProgress(Message):
 
 
 class ActionFinished(Message):
-    """An action ended; `ok` says whether it reached what was asked."""
+    """A change ended: its outcome, as the use case reported it."""
 
-    def __init__(self, action: str, node: str | None, ok: bool, text: str) -> None:
+    def __init__(self, outcome: Outcome[Any]) -> None:
         super().__init__()
-        self.action = action
-        self.node = node
-        self.ok = ok
-        self.text = text
+        self.outcome = outcome
 
 
 class ConfigLoaded(Message):
@@ -90,6 +88,7 @@ class MqTestUpdate(Message):
         quickstart: QuickstartResult | None = None,
         line: str | None = None,
         text: str = "",
+        failed: bool = False,
         done: bool = False,
     ) -> None:
         super().__init__()
@@ -99,6 +98,7 @@ class MqTestUpdate(Message):
         self.quickstart = quickstart
         self.line = line
         self.text = text
+        self.failed = failed  # `text` says why the run could not be made
         self.done = done
 
     def can_replace(self, message: Message) -> bool:  # a newer progress supersedes an older one

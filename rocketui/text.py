@@ -37,3 +37,13 @@ def inert(text: str, *, newlines: bool = False) -> str:
 def inert_lines(text: str) -> list[str]:
     """A multi-line text as inert lines (CR LF and lone CR end lines too)."""
     return [inert(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+
+
+def human_bytes(size: int) -> str:
+    """1536 -> '1.5 KiB'; what operators read next to a file name."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from rocketui.model.command import Command
 
@@ -124,6 +125,18 @@ class BackendStats:
         captured = _ACTION_COMMANDS.get()
         if captured is not None:
             captured.append(f"{host}: {line}")
+
+
+class HostPool(Protocol):
+    """One Backend per host of a cluster (`backends.factory.BackendPool` is the real one)."""
+
+    def get(self, host_name: str) -> Backend: ...
+
+    def connection_state(self, host_name: str) -> str:
+        """'local', 'connected', 'connecting', 'unreachable: reason', 'not connected'."""
+        ...
+
+    async def close_all(self) -> None: ...
 
 
 class Backend(ABC):

@@ -6,19 +6,30 @@ import argparse
 import sys
 
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.services.node_status import NodeState
-from rocketui.services.nodes import NodeError
+from rocketui.model.cluster import Node
+from rocketui.text import inert
+from rocketui.usecases.lifecycle import BatchReport
 
 
-def add_node_arguments(parser: argparse.ArgumentParser) -> None:
+def add_node_arguments(parser: argparse.ArgumentParser, *, force: bool = False) -> None:
     parser.add_argument("nodes", nargs="*", metavar="NODE", help="node names from the cluster file")
     parser.add_argument("--all", action="store_true", help="every node, in dependency order")
     parser.add_argument("--read-only", action="store_true", help="refuse to change anything")
     parser.add_argument("--dry-run", action="store_true", help="print the commands without running them")
+    if force:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="with --all: stop the namesrvs even when a broker could not be stopped (its host unreachable)",
+        )
 
 
 def progress(node: str, message: str) -> None:
-    print(f"{node}: {message}", flush=True)
+    print(f"{node}: {inert(message)}", flush=True)
+
+
+def counted(done: int, total: int, failed: list[str]) -> None:
+    print(f"[{done}/{total}]" + (f" failed so far: {', '.join(failed)}" if failed else ""), flush=True)
 
 
 async def run_action(action: str, args: argparse.Namespace, ctx: CommandContext) -> int:
@@ -27,35 +38,45 @@ async def run_action(action: str, args: argparse.Namespace, ctx: CommandContext)
     except ContextError as exc:
         print(f"rocketui {action}: {exc}", file=sys.stderr)
         return 2
-    service = ctx.nodes
+    lifecycle = ctx.ops.lifecycle
+    if args.all:
+        nodes = lifecycle.order("stop" if action == "stop" else "start")
     if args.dry_run:  # exactly what the journal would record for a real run
-        if args.all:
-            levels = service.start_levels()
-            nodes = [n for level in (reversed(levels) if action == "stop" else levels) for n in level]
-        for node in nodes:
-            lines = await service.plan(action, node)
-            for line in lines:
-                print(f"{node.name}: {line}")
-            if not lines:
-                print(f"{node.name}: nothing to do ({'not running' if action == 'stop' else 'already running'})")
-        return 0
-    ok = True
-    try:
-        if args.all and action == "start":
-            results = await service.start_all(progress=progress)
-            ok = all(s.state is NodeState.RUNNING for s in results.values()) and len(results) == len(nodes)
-        elif args.all and action == "stop":
-            results = await service.stop_all(progress=progress)
-            ok = all(s.state is NodeState.STOPPED for s in results.values())
+        return await _dry_run(action, ctx, nodes)
+    if args.all and action in ("start", "stop"):
+        if action == "start":
+            batch = await lifecycle.start_all(progress=progress, on_count=counted)
         else:
-            for node in nodes:
-                method = {"start": service.start, "stop": service.stop, "restart": service.restart}[action]
-                status = await method(node, progress=progress)
-                want = NodeState.STOPPED if action == "stop" else NodeState.RUNNING
-                if status.state is not want:
-                    ok = False
-                    print(f"{node.name}: {status.state.value}: {status.message}", file=sys.stderr)
-    except NodeError as exc:
-        print(f"rocketui {action}: {exc}", file=sys.stderr)
-        return 1
-    return 0 if ok else 1
+            batch = await lifecycle.stop_all(progress=progress, on_count=counted, force=getattr(args, "force", False))
+        if batch.value is not None:
+            _print_batch(batch.value)
+        if not batch.ok:
+            print(f"rocketui {action}: {inert(batch.summary)}", file=sys.stderr)
+        return batch.exit_code
+    code = 0
+    for node in nodes:
+        call = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
+        outcome = await call(node, progress=progress)
+        if not outcome.ok:
+            print(f"rocketui {action}: {node.name}: {inert(outcome.summary)}", file=sys.stderr)
+            code = max(code, outcome.exit_code)
+    return code
+
+
+async def _dry_run(action: str, ctx: CommandContext, nodes: list[Node]) -> int:
+    for node, lines in await ctx.ops.lifecycle.plan(action, nodes):
+        for line in lines:
+            print(f"{node.name}: {inert(line)}")
+        if not lines:
+            print(f"{node.name}: nothing to do ({'not running' if action == 'stop' else 'already running'})")
+    return 0
+
+
+def _print_batch(report: BatchReport) -> None:
+    for name in report.order:
+        if name in report.failed:
+            print(f"{name}: FAILED: {inert(report.failed[name])}", file=sys.stderr)
+        elif name in report.skipped:
+            print(f"{name}: not {report.action}ed: {inert(report.skipped[name])}", file=sys.stderr)
+        elif name in report.results:
+            print(f"{name}: {report.results[name].state.value}")

@@ -6,19 +6,17 @@ import argparse
 import sys
 
 from rocketui.commands._lifecycle import progress
-from rocketui.commands.context import CommandContext, ContextError
+from rocketui.commands.context import CommandContext, ContextError, say
 
 
 async def run_rolling(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from rocketui.services.nodes import NodeError
-    from rocketui.services.rolling import rolling_order, rolling_restart
-
     try:
         names = [n.name for n in ctx.select(args.nodes, True if not args.nodes else args.all)]
     except ContextError as exc:
         print(f"rocketui restart --rolling: {exc}", file=sys.stderr)
         return 2
-    order = rolling_order(ctx.cluster, names)
+    lifecycle = ctx.ops.lifecycle
+    order = lifecycle.rolling_order(names)
     if not order:
         print(
             "rocketui restart --rolling: no brokers selected (namesrvs are not part of a rolling restart)",
@@ -28,10 +26,5 @@ async def run_rolling(args: argparse.Namespace, ctx: CommandContext) -> int:
     print("rolling restart order: " + " → ".join(n.name for n in order), flush=True)
     if args.dry_run:
         return 0
-    try:
-        report = await rolling_restart(ctx.nodes, names, progress=progress)
-    except NodeError as exc:  # e.g. read-only mode
-        print(f"rocketui restart --rolling: {exc}", file=sys.stderr)
-        return 1
-    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
-    return 0 if report.ok else 1
+    outcome = await lifecycle.rolling_restart(names, progress=progress)
+    return say("restart --rolling", outcome, ok_to_stdout=True)

@@ -8,6 +8,7 @@ import sys
 from rocketui.backends.base import BackendError
 from rocketui.commands._edit import finish, print_plan
 from rocketui.commands.context import CommandContext, ContextError
+from rocketui.text import inert
 
 NAME = "config"
 HELP = "show or edit a broker's properties file (validated, diff first, atomic, keeps a backup)"
@@ -40,53 +41,54 @@ def parse_assignments(words: list[str]) -> dict[str, str]:
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message
     from rocketui.rocketmq.properties_edit import PropertiesDoc
-    from rocketui.services.config_edit import ConfigEditError, load_node_config, plan_properties
+    from rocketui.services.config_edit import ConfigEditError
 
+    edits = ctx.ops.edits
     try:
         node = ctx.select([args.node], False)[0]
-        backend = ctx.backend(node.host)
-        loaded = await load_node_config(ctx.cluster, backend, node)
+        loaded = await edits.load_properties(node)
     except (ContextError, ConfigEditError) as exc:
-        print(f"rocketui config: {exc}", file=sys.stderr)
+        print(f"rocketui config: {inert(str(exc))}", file=sys.stderr)
         return 2
     except (BackendError, OSError) as exc:
-        print(f"rocketui config: {exc}", file=sys.stderr)
+        print(f"rocketui config: {inert(str(exc))}", file=sys.stderr)
         return 1
     known = bundled_keys()
     if args.action == "get":
         try:
             doc = PropertiesDoc.parse(loaded.data)
         except ValueError as exc:
-            print(f"rocketui config: {loaded.path}: cannot parse: {exc}", file=sys.stderr)
+            print(f"rocketui config: {inert(loaded.path)}: cannot parse: {inert(str(exc))}", file=sys.stderr)
             return 1
         values = doc.as_dict()
         code = 0
         for key in args.keys or list(values):
             if key in values:
-                print(f"{key}={values[key]}")
+                print(inert(f"{key}={values[key]}"))
             elif key in known:
                 default = SCHEMA[key].default if key in SCHEMA else None
                 print(
-                    f"{key}: not set in {loaded.path}" + (f" (RocketMQ default: {default})" if default else ""),
+                    f"{inert(key)}: not set in {inert(loaded.path)}"
+                    + (f" (RocketMQ default: {default})" if default else ""),
                     file=sys.stderr,
                 )
                 code = max(code, 1)
             else:
-                print(f"rocketui config: {unknown_key_message(key, known)}", file=sys.stderr)
+                print(f"rocketui config: {inert(unknown_key_message(key, known))}", file=sys.stderr)
                 code = 2
         return code
     try:
         assignments = parse_assignments(args.assignments)
     except ValueError as exc:
-        print(f"rocketui config: {exc}", file=sys.stderr)
+        print(f"rocketui config: {inert(str(exc))}", file=sys.stderr)
         return 2
     if not assignments and not args.unset:
         print("rocketui config: nothing to do; give KEY=VALUE or --unset KEY", file=sys.stderr)
         return 2
     try:
-        plan = plan_properties(loaded, assignments, args.unset, known=known, cluster=ctx.cluster, node=node)
+        plan = edits.plan_properties(loaded, node, assignments, args.unset, known=known)
     except ConfigEditError as exc:
-        print(f"rocketui config: {exc}", file=sys.stderr)
+        print(f"rocketui config: {inert(str(exc))}", file=sys.stderr)
         return 2
     print_plan(plan, [])
-    return await finish("config", args, ctx, backend, plan, node)
+    return await finish("config", args, ctx, plan, node)

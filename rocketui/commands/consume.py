@@ -8,10 +8,10 @@ import argparse
 import json
 import sys
 
-from rocketui.commands._mq import add_namesrv_argument, connector, namesrvs
+from rocketui.commands._mq import add_namesrv_argument, namesrvs
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.services.mq_route import MqTestError
-from rocketui.services.mqconsume import ConsumedMessage, consume
+from rocketui.services.mqconsume import ConsumedMessage
+from rocketui.text import inert
 
 NAME = "consume"
 HELP = "pull a topic's messages with a consumer group (commits the group's offsets)"
@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-time", type=float, help="stop after this many seconds in all")
     parser.add_argument("--no-commit", action="store_true", help="do not store the group's new offsets")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of one line per message")
+    parser.add_argument("--read-only", action="store_true", help="refuse to commit offsets (as read_only: true does)")
     add_namesrv_argument(parser)
 
 
@@ -44,7 +45,7 @@ def message_line(c: ConsumedMessage) -> str:
     if m.keys:
         parts.append(f"keys={' '.join(m.keys)}")
     parts.append(f"{len(m.body)}B {body}{more}")
-    return "  ".join(parts)
+    return inert("  ".join(parts))
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
@@ -58,32 +59,31 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         else:
             print(message_line(c), flush=True)
 
-    try:
-        report = await consume(
-            namesrvs(args, ctx),
-            args.topic,
-            args.group,
-            from_start=args.from_start,
-            count=args.count,
-            idle_timeout=args.idle,
-            timeout=args.max_time,
-            subscription=args.tag,
-            commit=not args.no_commit,
-            connector=connector(ctx),
-            on_message=on_message,
-        )
-    except MqTestError as exc:
-        print(f"consume: {exc}", file=sys.stderr)
-        return 1
+    outcome = await ctx.ops.mq.consume(
+        args.topic,
+        args.group,
+        commit=not args.no_commit,
+        namesrvs=namesrvs(args, ctx),
+        on_message=on_message,
+        from_start=args.from_start,
+        count=args.count,
+        idle_timeout=args.idle,
+        timeout=args.max_time,
+        subscription=args.tag,
+    )
+    if outcome.value is None:
+        print(f"rocketui consume: {inert(outcome.summary)}", file=sys.stderr)
+        return outcome.exit_code
+    report = outcome.value
     ok = args.count is None or report.received >= args.count
     if args.json:
         print(json.dumps({**report.to_json(), "ok": ok, "messages": [c.to_json() for c in collected]}, indent=2))
     else:
         print(
-            f"received {report.received} from {args.topic} as {args.group} (stopped: {report.stopped_by}"
+            f"received {report.received} from {inert(args.topic)} as {inert(args.group)} (stopped: {report.stopped_by}"
             f"{', offsets committed' if report.committed else ''})",
             file=sys.stderr,
         )
         for note in report.notes:
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {inert(note)}", file=sys.stderr)
     return 0 if ok else 1

@@ -1,17 +1,17 @@
-"""What every CLI subcommand gets: the loaded cluster, its backends and the node service."""
+"""What every CLI subcommand gets: the loaded cluster and its Operations (every use case)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from typing import Any
 
-from rocketui.backends.base import Backend
-from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster, Node
 from rocketui.model.loader import ClusterFileError, load_cluster
-from rocketui.services.nodes import NodeService
-from rocketui.usecases.journal import Journal
+from rocketui.text import inert
+from rocketui.usecases.gate import Outcome
+from rocketui.usecases.operations import Operations
 
 
 class ContextError(Exception):
@@ -24,21 +24,20 @@ class CommandContext:
     def __init__(self, cluster: Cluster | None, args: argparse.Namespace) -> None:
         self._cluster = cluster
         self.args = args
-        self.pool = BackendPool(cluster) if cluster else None
-        self._nodes: NodeService | None = None
+        self._ops: Operations | None = None
 
     @classmethod
     def create(cls, cluster_file: str, args: argparse.Namespace) -> CommandContext:
         if not os.path.exists(cluster_file) and not cluster_file.endswith((".yaml", ".yml")):
             raise ContextError(
-                f"rocketui: {cluster_file!r} is neither a command nor a cluster file; run 'rocketui --help'"
+                f"rocketui: {inert(cluster_file)!r} is neither a command nor a cluster file; run 'rocketui --help'"
             )
         try:
             cluster = load_cluster(cluster_file)
         except ClusterFileError as exc:
-            raise ContextError(str(exc)) from None
+            raise ContextError(inert(str(exc), newlines=True)) from None
         for warning in cluster.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(f"warning: {inert(warning)}", file=sys.stderr)
         return cls(cluster, args)
 
     @classmethod
@@ -51,18 +50,12 @@ class CommandContext:
             raise ContextError("this command needs a cluster file")
         return self._cluster
 
-    def backend(self, host_name: str) -> Backend:
-        assert self.pool is not None
-        return self.pool.get(host_name)
-
     @property
-    def nodes(self) -> NodeService:
-        if self._nodes is None:
-            assert self.pool is not None
+    def ops(self) -> Operations:
+        if self._ops is None:
             read_only = True if getattr(self.args, "read_only", False) else None
-            self._nodes = NodeService(self.cluster, self.pool, read_only=read_only)
-            self._nodes.listeners.append(Journal().listener(self.cluster))
-        return self._nodes
+            self._ops = Operations(self.cluster, read_only=read_only)
+        return self._ops
 
     def select(self, names: list[str], all_: bool) -> list[Node]:
         """Nodes named on the command line (or all); unknown names are a usage error."""
@@ -76,12 +69,23 @@ class CommandContext:
         unknown = [n for n in names if n not in known]
         if unknown:
             raise ContextError(
-                f"unknown node(s): {', '.join(unknown)}; nodes in {self.cluster.source}: " + ", ".join(known)
+                f"unknown node(s): {', '.join(inert(n) for n in unknown)}; nodes in {self.cluster.source}: "
+                + ", ".join(known)
             )
         return [known[n] for n in names]
 
     async def close(self) -> None:
-        if self._nodes is not None:
-            await self._nodes.close()
-        elif self.pool:
-            await self.pool.close_all()
+        if self._ops is not None:
+            await self._ops.close()
+
+
+def say(command: str, outcome: Outcome[Any], *, ok_to_stdout: bool = False) -> int:
+    """Print an outcome the way every command does (inert: it can carry host text) and return
+    its exit status: 0 done, 1 failed, 2 refused."""
+    if outcome.ok:
+        print(inert(outcome.summary), file=sys.stdout if ok_to_stdout else sys.stderr)
+    else:
+        print(f"rocketui {command}: {inert(outcome.summary)}", file=sys.stderr)
+    for line in outcome.details:
+        print(inert(line), file=sys.stderr)
+    return outcome.exit_code

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from rocketui.backends.base import BackendError
 from rocketui.commands.context import CommandContext
+from rocketui.text import inert
 
 NAME = "generate"
 HELP = "write the broker properties files of the cluster's topology (diff first; never clobbers edits)"
@@ -17,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is missing or differs")
     parser.add_argument("--force", action="store_true", help="also overwrite files edited by hand")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask before writing")
+    parser.add_argument("--read-only", action="store_true", help="refuse to write (as read_only: true does)")
 
 
 def _confirm(question: str) -> bool:
@@ -27,20 +30,20 @@ def _confirm(question: str) -> bool:
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from rocketui.services.generate import GenerateError, plan, write
+    from rocketui.services.generate import GenerateError
 
-    assert ctx.pool is not None
+    provision = ctx.ops.provision
     try:
-        planned = await plan(ctx.cluster, ctx.pool)
-    except (GenerateError, OSError) as exc:
-        print(f"rocketui generate: {exc}", file=sys.stderr)
+        planned = await provision.plan_generate()
+    except (GenerateError, BackendError, OSError) as exc:
+        print(f"rocketui generate: {inert(str(exc))}", file=sys.stderr)
         return 2 if isinstance(exc, GenerateError) else 1
     changed = [p for p in planned if p.changes]
     for p in planned:
         note = " (use --force to overwrite)" if p.needs_force else ""
-        print(f"{p.node.name}: {p.node.host}:{p.path}: {p.state.value}{note}")
+        print(f"{p.node.name}: {p.node.host}:{inert(p.path)}: {p.state.value}{note}")
     for p in changed:
-        sys.stdout.write(p.diff())
+        sys.stdout.write("".join(inert(line) + "\n" for line in p.diff().splitlines()))
     if args.dry_run or args.check:
         return 1 if args.check and changed else 0
     if not changed:
@@ -50,23 +53,21 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if refused:
         print(
             "rocketui generate: refusing to overwrite "
-            + ", ".join(p.path for p in refused)
+            + ", ".join(inert(p.path) for p in refused)
             + " ("
             + "; ".join(sorted({p.state.value for p in refused}))
-            + "); move the changes into the "
-            "cluster file, then run again with --force",
+            + "); move the changes into the cluster file, then run again with --force",
             file=sys.stderr,
         )
         return 1
     if not args.yes and sys.stdin.isatty() and not _confirm(f"write {len(changed)} file(s)?"):
         print("nothing written")
         return 1
-    try:
-        written = await write(ctx.pool, changed, force=args.force)
-    except (GenerateError, OSError) as exc:
-        print(f"rocketui generate: {exc}", file=sys.stderr)
-        return 1
-    for p in written:
-        print(f"wrote {p.node.host}:{p.path}")
+    outcome = await provision.generate(planned, force=args.force)
+    if not outcome.ok:
+        print(f"rocketui generate: {inert(outcome.summary)}", file=sys.stderr)
+        return outcome.exit_code
+    for p in outcome.value or []:
+        print(f"wrote {p.node.host}:{inert(p.path)}")
     print("running brokers use a changed file after a restart (rocketui CLUSTER.yaml restart --rolling)")
     return 0

@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="with --host: the local distribution to copy (default ~/.local/share/rocketui/rocketmq-VERSION)",
     )
+    parser.add_argument("--read-only", action="store_true", help="with --host: refuse to write to the hosts")
 
 
 async def run(args: argparse.Namespace, ctx: object) -> int:
@@ -65,8 +66,8 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
 
 async def _run_remote(args: argparse.Namespace) -> int:
     from rocketui.model.loader import ClusterFileError, load_cluster
-    from rocketui.rocketmq.install import InstallError
-    from rocketui.services.remote_install import install_on_hosts
+    from rocketui.text import inert
+    from rocketui.usecases.operations import Operations
 
     usage = ""
     if not args.host:
@@ -84,12 +85,16 @@ async def _run_remote(args: argparse.Namespace) -> int:
     try:
         cluster = load_cluster(args.cluster)
     except ClusterFileError as exc:
-        print(str(exc), file=sys.stderr)
+        print(inert(str(exc), newlines=True), file=sys.stderr)
         return 2
     source = args.source or f"~/.local/share/rocketui/rocketmq-{args.version or cluster.rocketmq.version}"
+    ops = Operations(cluster, read_only=True if args.read_only else None)
     try:
-        await install_on_hosts(cluster, args.host, source, force=args.force, log=lambda m: print(m, flush=True))
-    except InstallError as exc:
-        print(f"rocketui install: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        outcome = await ops.provision.install_hosts(
+            args.host, source, force=args.force, log=lambda m: print(inert(m), flush=True)
+        )
+    finally:
+        await ops.close()
+    if not outcome.ok:
+        print(f"rocketui install: {inert(outcome.summary)}", file=sys.stderr)
+    return outcome.exit_code

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rocketui.backends.base import Backend, BackendError
+from rocketui.backends.base import BackendError
 from rocketui.commands._edit import finish, print_plan
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.model.cluster import Cluster, Node
+from rocketui.model.cluster import Node
+from rocketui.text import inert
 
 NAME = "jvm"
 HELP = "show or edit the heap/metaspace/direct memory flags in a node's runserver.sh/runbroker.sh"
@@ -40,66 +41,50 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     set_.add_argument("--read-only", action="store_true", help="refuse to write (as read_only: true does)")
 
 
-async def _restart_lines(cluster: Cluster, backend: Backend, node: Node, script: bytes) -> list[str]:
-    """One line per node sharing the script: running and matching, needing a restart, or stopped."""
-    from rocketui.rocketmq.jvm_script import running_flags, token
-    from rocketui.services.config_edit import nodes_sharing_script, restart_reasons, running_jvm
-
-    processes = await backend.processes("java")
-    lines = []
-    for other in nodes_sharing_script(cluster, node):
-        proc = await running_jvm(cluster, backend, other, processes)
-        if proc is None:
-            lines.append(f"{other.name}: not running")
-            continue
-        flags = " ".join(token(f, v) for f, v in running_flags(proc.argv).items()) or "no memory flags"
-        reasons = restart_reasons(other, script, proc)
-        state = ("restart needed: " + "; ".join(reasons)) if reasons else "matches the script"
-        lines.append(f"{other.name}: running (pid {proc.pid}) with {flags}; {state}")
-    return lines
-
-
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from rocketui.rocketmq import jvm_script
-    from rocketui.services.config_edit import (
-        ConfigEditError,
-        cluster_file_overrides,
-        load_node_script,
-        nodes_sharing_script,
-        plan_script,
-        script_notes,
-    )
+    from rocketui.services.config_edit import ConfigEditError
 
     try:
         node = ctx.select([args.node], False)[0]
-        backend = ctx.backend(node.host)
-        loaded = await load_node_script(ctx.cluster, backend, node)
+        loaded = await ctx.ops.edits.load_script(node)
     except (ContextError, ConfigEditError) as exc:
-        print(f"rocketui jvm: {exc}", file=sys.stderr)
+        print(f"rocketui jvm: {inert(str(exc))}", file=sys.stderr)
         return 2
     except (BackendError, OSError) as exc:
-        print(f"rocketui jvm: {exc}", file=sys.stderr)
+        print(f"rocketui jvm: {inert(str(exc))}", file=sys.stderr)
         return 1
     if args.action == "get":
-        info = jvm_script.scan(loaded.data.decode("latin-1"))
-        print(f"{node.host}:{loaded.path}")
-        for flag in jvm_script.FLAGS:
-            print(f"  {jvm_script.FLAGS[flag].rstrip('='):<26} {info.describe(flag)}")
-        for line in info.blocked():
-            print(f"  line {line.number} cannot be edited ({line.reason}): {line.text.strip()}")
-        for problem in info.problems():
-            print(f"  problem: {problem}")
-        for other in nodes_sharing_script(ctx.cluster, node):
-            overrides = cluster_file_overrides(other)
-            if overrides:
-                print(
-                    f"{other.name}: the cluster file overrides "
-                    + " ".join(jvm_script.token(f, v) for f, v in overrides.items())
-                    + " (JAVA_OPT_EXT)"
-                )
-        for line in await _restart_lines(ctx.cluster, backend, node, loaded.data):
-            print(line)
-        return 0
+        return await _get(ctx, node, loaded.path, loaded.data)
+    return await _set(args, ctx, node, loaded)
+
+
+async def _get(ctx: CommandContext, node: Node, path: str, data: bytes) -> int:
+    from rocketui.rocketmq import jvm_script
+    from rocketui.services.config_edit import cluster_file_overrides, nodes_sharing_script
+
+    info = jvm_script.scan(data.decode("latin-1"))
+    print(f"{node.host}:{inert(path)}")
+    for flag in jvm_script.FLAGS:
+        print(f"  {jvm_script.FLAGS[flag].rstrip('='):<26} {inert(info.describe(flag))}")
+    for line in info.blocked():
+        print(f"  line {line.number} cannot be edited ({line.reason}): {inert(line.text.strip())}")
+    for problem in info.problems():
+        print(f"  problem: {inert(problem)}")
+    for other in nodes_sharing_script(ctx.cluster, node):
+        overrides = cluster_file_overrides(other)
+        if overrides:
+            shown = " ".join(jvm_script.token(f, v) for f, v in overrides.items())
+            print(f"{other.name}: the cluster file overrides {shown} (JAVA_OPT_EXT)")
+    for user in await ctx.ops.edits.script_users(node, data):
+        print(inert(user.line()))
+    return 0
+
+
+async def _set(args: argparse.Namespace, ctx: CommandContext, node: Node, loaded: object) -> int:
+    from rocketui.services.config_edit import Loaded
+
+    assert isinstance(loaded, Loaded)
+    edits = ctx.ops.edits
     changes: dict[str, str | None] = {}
     for option, flag in OPTIONS.items():
         value = getattr(args, option)
@@ -111,12 +96,11 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
             file=sys.stderr,
         )
         return 2
-    plan = plan_script(loaded, changes)
-    notes = script_notes(ctx.cluster, node, changes) if not plan.errors else []
-    print_plan(plan, notes)
-    code = await finish("jvm", args, ctx, backend, plan, node)
-    if code == 0 and plan.changed:
-        for line in await _restart_lines(ctx.cluster, backend, node, plan.new):
-            if "restart needed" in line:
-                print(f"note: {line}", file=sys.stderr)
+    plan = edits.plan_script(loaded, changes)
+    print_plan(plan, edits.script_notes(node, changes) if not plan.errors else [])
+    code = await finish("jvm", args, ctx, plan, node)
+    if code == 0 and plan.changed and not args.dry_run:
+        for user in await edits.script_users(node, plan.new):
+            if user.needs_restart:
+                print(f"note: {inert(user.line())}", file=sys.stderr)
     return code

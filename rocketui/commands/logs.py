@@ -7,8 +7,8 @@ import re
 import sys
 
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.services.formatting import human_bytes
-from rocketui.services.logs import LogService, follow_lines, tail
+from rocketui.services.logs import follow_lines, tail
+from rocketui.text import human_bytes
 from rocketui.widgets.log_view import smart_pattern
 
 NAME = "logs"
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     node = ctx.select([args.node], False)[0]
-    logs = LogService(ctx.cluster, ctx.nodes)
+    logs = ctx.ops.logs
     listed = await logs.files(node)
     if args.list:
         for f, st in listed:

@@ -9,19 +9,12 @@ import json
 import sys
 import time
 
-from rocketui.commands._mq import add_namesrv_argument, connector, ms, namesrvs
+from rocketui.commands._mq import add_namesrv_argument, namesrvs
 from rocketui.commands.context import CommandContext, ContextError
-from rocketui.services.mq_route import MqTestError
-from rocketui.services.mqtest import (
-    Phase,
-    ProduceProgress,
-    ProduceReport,
-    ProduceRun,
-    ProduceSpec,
-    SendMode,
-    TopicCreation,
-)
-from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
+from rocketui.reports import produce as produce_report
+from rocketui.services.mqtest import Phase, ProduceProgress, ProduceSpec, SendMode, TopicCreation
+from rocketui.services.mqtest_verify import DEFAULT_GROUP
+from rocketui.text import inert
 
 NAME = "produce"
 HELP = "send N test messages, consume them back, report missing/duplicated (exit 1 if any)"
@@ -58,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-verify", action="store_true", help="only send")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    parser.add_argument("--read-only", action="store_true", help="refuse to send (as read_only: true does)")
+    parser.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
     add_namesrv_argument(parser)
 
 
@@ -69,55 +64,6 @@ def _creation(args: argparse.Namespace, ctx: CommandContext) -> TopicCreation | 
     if args.create:
         return TopicCreation(cluster=ctx.cluster.name, queues=args.queues)
     return None
-
-
-def progress_line(p: ProduceProgress) -> str:
-    text = f"{p.phase.value}: sent {p.sent}/{p.requested}"
-    if p.failed:
-        text += f", failed {p.failed}"
-    text += f", {p.recent_rate or p.rate:.0f} msg/s"
-    if p.latency:
-        text += f", p50 {ms(p.latency.p50_ms)} p99 {ms(p.latency.p99_ms)}"
-    return text
-
-
-def produce_text(r: ProduceReport) -> list[str]:
-    p = r.progress
-    spec = r.spec
-    how = f"{spec.mode.value}" + (f", {spec.in_flight} in flight" if spec.mode is SendMode.ASYNC else "")
-    lines = [
-        f"run {r.run_id}: topic {spec.topic}, {how}, {spec.body_size}-byte bodies",
-        f"sent {p.sent} of {p.requested} in {p.elapsed:.2f}s = {p.rate:.0f} msg/s",
-    ]
-    if p.latency:
-        lines.append(f"latency p50 {ms(p.latency.p50_ms)}, p99 {ms(p.latency.p99_ms)}, max {ms(p.latency.max_ms)}")
-    if p.errors:
-        lines.append("errors: " + ", ".join(f"{k} {n}" for k, n in p.errors.items()))
-        lines.append(f"last error: {p.last_error}")
-    lines.append("per broker: " + ", ".join(f"{b} {n}" for b, n in p.per_broker.items()))
-    lines += [f"note: {n}" for n in r.notes]
-    if r.aborted:
-        lines.append(f"gave up: {r.aborted}")
-    return lines
-
-
-def verify_text(v: VerifyReport) -> list[str]:
-    lines = [
-        f"check: sent {v.sent}, stored {v.stored}, received {v.received}, missing {v.missing}, "
-        f"duplicated {v.duplicated} ({v.elapsed:.2f}s, group {v.group})"
-    ]
-    if v.corrupt:
-        lines.append(f"corrupt bodies: {v.corrupt}")
-    if v.unacked_received:
-        lines.append(f"stored although the send failed or timed out: {v.unacked_received}")
-    if v.foreign:
-        lines.append(f"other producers' messages in the same queues: {v.foreign}")
-    if v.first_missing:
-        lines.append("first missing: " + ", ".join(v.first_missing))
-    if not v.complete:
-        lines.append("not every queue could be read to its end before the timeout")
-    lines += [f"note: {n}" for n in v.notes]
-    return lines
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
@@ -136,8 +82,13 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     problems = spec.problems()
     if problems:
         raise ContextError("produce: " + "; ".join(problems))
-    addrs = namesrvs(args, ctx)
-    conn = connector(ctx)
+    if args.dry_run:
+        create = f", creating the topic on {spec.create.cluster or spec.create.broker}" if spec.create else ""
+        print(
+            f"would produce {spec.count} x {spec.body_size} B to {inert(spec.topic)} ({spec.mode.value}){create} "
+            f"through {', '.join(namesrvs(args, ctx))}"
+        )
+        return 0
     last_print = [0.0]
 
     def show(p: ProduceProgress) -> None:
@@ -146,28 +97,28 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
             return
         if now - last_print[0] >= 1.0 or p.finished:
             last_print[0] = now
-            print(progress_line(p), file=sys.stderr, flush=True)
+            print(inert(produce_report.progress_lines(p)[0]), file=sys.stderr, flush=True)
 
-    try:
-        report = await ProduceRun(spec, addrs, connector=conn, on_progress=show).run()
-        check = (
-            None
-            if args.no_verify
-            else await verify_run(report, addrs, group=args.group, connector=conn, timeout=args.verify_timeout)
-        )
-    except MqTestError as exc:
+    outcome = await ctx.ops.mq.produce(
+        spec,
+        group=args.group,
+        verify=not args.no_verify,
+        namesrvs=namesrvs(args, ctx),
+        verify_timeout=args.verify_timeout,
+        on_progress=show,
+    )
+    if outcome.value is None:
         if args.json:
-            print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
-        print(f"produce: {exc}", file=sys.stderr)
-        return 1
-    p = report.progress
-    ok = p.failed == 0 and report.aborted is None and p.sent == spec.count and (check is None or check.ok)
+            print(json.dumps({"ok": False, "error": outcome.summary}, indent=2))
+        print(f"rocketui produce: {inert(outcome.summary)}", file=sys.stderr)
+        return outcome.exit_code
+    report, check = outcome.value
     if args.json:
-        print(
-            json.dumps({"ok": ok, "produce": report.to_json(), "verify": check.to_json() if check else None}, indent=2)
-        )
+        doc = {"ok": outcome.ok, "produce": report.to_json(), "verify": check.to_json() if check else None}
+        print(json.dumps(doc, indent=2))
     else:
-        for line in produce_text(report) + (verify_text(check) if check else []):
-            print(line)
-        print("OK" if ok else "FAILED")
-    return 0 if ok else 1
+        lines = produce_report.report_lines(report) + (produce_report.verify_lines(check) if check else [])
+        for line in lines:
+            print(inert(line))
+        print("OK" if outcome.ok else f"FAILED: {inert(outcome.summary)}")
+    return outcome.exit_code

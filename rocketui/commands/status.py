@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rocketui.commands.context import CommandContext
-from rocketui.services.formatting import status_table
+from rocketui.reports.status import status_table
 
 NAME = "status"
-HELP = "show every node's state, pid, uptime and namesrv registration"
+HELP = "show every node's state, pid, uptime and namesrv registration (exit 1 when a host is unreachable)"
 NEEDS_CLUSTER = True
 
 
@@ -18,14 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    statuses = await ctx.nodes.status_all()
+    cluster = ctx.cluster
+    statuses = await ctx.ops.status_all()
     if args.json:
-        print(
-            json.dumps(
-                {"cluster": ctx.cluster.name, "nodes": [statuses[n.name].to_json() for n in ctx.cluster.nodes]},
-                indent=2,
-            )
-        )
+        doc = {"cluster": cluster.name, "nodes": [statuses[n.name].to_json() for n in cluster.nodes]}
+        print(json.dumps(doc, indent=2))
     else:
-        print(status_table(ctx.cluster, statuses))
+        print(status_table(cluster, statuses))
+    down = sorted({n.host for n in cluster.nodes if statuses[n.name].host_state.startswith("unreachable")})
+    if down:
+        every = len(down) == len({n.host for n in cluster.nodes})
+        print(
+            f"rocketui status: {'no host answered' if every else 'unreachable'}: {', '.join(down)}",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -17,7 +17,7 @@ NEEDS_CLUSTER = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_node_arguments(parser)
+    add_node_arguments(parser, force=True)
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -19,6 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from rocketui.app import RocketUI
 
-    app = RocketUI(ctx.cluster, read_only=args.read_only or ctx.cluster.read_only)
+    app = RocketUI(ctx.cluster, ops=ctx.ops)
     app.run()
     return app.return_code or 0

@@ -416,7 +416,7 @@ class _NodeReader:
         if name is not None and not NAME_RE.match(name):
             self.r.error(m["name"][1], f"node name {name!r} is not valid; expected letters, digits, '-', '_' or '.'")
             return None
-        return name  # type: ignore[no-any-return]
+        return name if isinstance(name, str) else None
 
     def _kind(self, m: Mapping, item: YNode, where: str) -> NodeKind | None:
         text = self.r.required(m, "kind", item, where, "str")
@@ -438,7 +438,7 @@ class _NodeReader:
                 f"{where}.host '{host}' is not defined under hosts; expected one of: " + ", ".join(sorted(self.hosts)),
             )
             return None
-        return host  # type: ignore[no-any-return]
+        return host if isinstance(host, str) else None
 
     def _port(self, m: Mapping, where: str, kind: NodeKind | None) -> int | None:
         port = DEFAULT_PORT.get(kind, BROKER_DEFAULT_PORT) if kind else BROKER_DEFAULT_PORT
@@ -473,7 +473,7 @@ class _NodeReader:
         value = self.r.optional(m, key, where, "str")
         if value is None or not self.b._check_path(m[key][1], f"{where}.{key}", value):
             return None
-        return self.b._local_path(value) if is_local else value  # type: ignore[no-any-return]
+        return self.b._local_path(value) if is_local else str(value)
 
     def _broker(self, m: Mapping, item: YNode, where: str, is_local: bool) -> dict[str, Any]:
         r = self.r

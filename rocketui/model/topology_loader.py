@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.nodes import Node as YNode
@@ -47,6 +48,7 @@ TOPOLOGY_KEYS = (
 JVM_KINDS = ("namesrv", "broker")
 NAMESRV_KEYS = ("host", "port")
 
+E = TypeVar("E", Replication, Flush)
 JvmParser = Callable[[YNode, str, JvmMemory], JvmMemory]
 
 _STR = "tag:yaml.org,2002:str"
@@ -94,8 +96,8 @@ def topology_items(
     items: list[YNode] = []
     for node in nodes:
         generated = _node_yaml(node, key_node)
-        item = overrides.get(node.name)
-        items.append(generated if item is None else _merge(r, item, generated, node))
+        given = overrides.get(node.name)
+        items.append(generated if given is None else _merge(r, given, generated, node))
     return topology, items + rest
 
 
@@ -183,7 +185,7 @@ def _read(
             return None
         return value
 
-    def choice(key: str, enum: type[Replication] | type[Flush]) -> Replication | Flush:
+    def choice(key: str, enum: type[E]) -> E:
         default = enum("async")
         if key not in m:
             return default

@@ -67,7 +67,8 @@ def compose(text: str, path: str) -> YNode | None:
         )
     try:
         _check_depth(text, path)
-        return yaml.compose(text, Loader=yaml.SafeLoader)  # type: ignore[no-any-return]
+        node: YNode | None = yaml.compose(text, Loader=yaml.SafeLoader)
+        return node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         context = f" ({exc.context})" if exc.context else ""

@@ -8,50 +8,49 @@ of the hot keys (verified by reading them back) or a restart.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Header, Input, Label, Static
 
+from rocketui.backends.base import BackendError
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.model.cluster import Node
 from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message, validate_value
 from rocketui.rocketmq.properties_edit import PropertiesDoc
-from rocketui.screens.file_form import FileFormScreen
+from rocketui.screens.file_form import FileFormScreen, problems_text
 from rocketui.services import config_edit as ce
-from rocketui.services.live_config import apply_live, hot_changes
-from rocketui.services.nodes import NodeError, NodeService
-from rocketui.widgets.confirm import ConfirmModal
+from rocketui.text import inert
+from rocketui.usecases.edits import hot_changes
+from rocketui.usecases.operations import Operations
+from rocketui.widgets.confirm import ConfirmModal, on_yes
 
 
 class BrokerConfigScreen(FileFormScreen):
     SAVE_TITLE = "Save broker properties"
     JOURNAL_ACTION = "config save"
 
-    def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
-        super().__init__(service, node, node_running=node_running)
+    def __init__(self, ops: Operations, node: Node, *, node_running: bool = False) -> None:
+        super().__init__(ops, node, node_running=node_running)
         self.known = bundled_keys()
         self.original: dict[str, str] = {}
         self.others: dict[str, str] = {}  # keys outside the form, as edited
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(f"broker [b]{self.node.name}[/] on host '{self.node.host}': loading…", id="config-where")
+        yield Static(f"broker {self.node.name} on host '{self.node.host}': loading…", id="config-where", markup=False)
         with VerticalScroll(id="config-form"):
             for key in SCHEMA.values():
                 with Horizontal(classes="field-row"):
                     yield Label(key.name, classes="field-name")
-                    yield Input(
-                        placeholder=f"default {key.default}" if key.default else "not set",
-                        id=f"f-{key.name}",
-                        classes="field-input",
-                    )
+                    yield Input(placeholder="loading…", id=f"f-{key.name}", classes="field-input", disabled=True)
                     yield Static(key.description, id=f"e-{key.name}", classes="field-help", markup=False)
             yield Static("Other keys in the file (Delete removes the highlighted one)", classes="section-title")
             yield DataTable(id="other-keys", cursor_type="row")
             with Horizontal(classes="field-row"):
                 yield Label("add key", classes="field-name")
-                yield Input(placeholder="key=value, Enter adds it", id="add-key", classes="field-input")
+                yield Input(placeholder="loading…", id="add-key", classes="field-input", disabled=True)
                 yield Static("", id="add-error", classes="field-help", markup=False)
         yield from self.compose_actions()
 
@@ -63,9 +62,9 @@ class BrokerConfigScreen(FileFormScreen):
     @work(group="config-load", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
         try:
-            loaded = await ce.load_node_config(self.service.cluster, self.service.backend(self.node), self.node)
+            loaded = await self.ops.edits.load_properties(self.node)
             doc = PropertiesDoc.parse(loaded.data)
-        except (ce.ConfigEditError, OSError, ValueError) as exc:
+        except (ce.ConfigEditError, BackendError, OSError, ValueError) as exc:
             self.post_message(ConfigLoaded(None, str(exc)))
             return
         self.post_message(ConfigLoaded(loaded, "", doc.as_dict()))
@@ -73,17 +72,26 @@ class BrokerConfigScreen(FileFormScreen):
     def on_config_loaded(self, message: ConfigLoaded) -> None:
         where = self.query_one("#config-where", Static)
         if message.loaded is None:
-            where.update(f"[red]cannot edit {self.node.name}:[/] {message.error}")
+            where.update(Text.assemble((f"cannot edit {self.node.name}: ", "red"), inert(message.error)))
             return
         self.loaded = message.loaded
         self.original = dict(message.values)
         where.update(
-            f"broker [b]{self.node.name}[/] · {self.loaded.path} on host '{self.loaded.host}'"
-            + ("  ·  [yellow]running[/]" if self.node_running else "")
+            Text.assemble(
+                "broker ",
+                (self.node.name, "bold"),
+                f" · {inert(self.loaded.path)} on host '{self.loaded.host}'",
+                ("  ·  running" if self.node_running else "", "yellow"),
+            )
         )
         self._filling = True
-        for key in SCHEMA:
-            self.query_one(f"#f-{key}", Input).value = self.original.get(key, "")
+        for key in SCHEMA.values():
+            field = self.query_one(f"#f-{key.name}", Input)
+            field.placeholder = f"default {key.default}" if key.default else "not set"
+            field.disabled = False
+            field.value = self.original.get(key.name, "")
+        add = self.query_one("#add-key", Input)
+        add.placeholder, add.disabled = "key=value, Enter adds it", False
         self.others = {k: v for k, v in self.original.items() if k not in SCHEMA}
         self._fill_others()
         self._filling = False
@@ -94,7 +102,7 @@ class BrokerConfigScreen(FileFormScreen):
         table = self.query_one("#other-keys", DataTable)
         table.clear()
         for key, value in self.others.items():
-            table.add_row(key, value, key=key)
+            table.add_row(Text(inert(key)), Text(inert(value)), key=key)
 
     # ------------------------------------------------------------------ editing
     def changes(self) -> tuple[dict[str, str], list[str]]:
@@ -163,26 +171,18 @@ class BrokerConfigScreen(FileFormScreen):
             return
         set_, unset = self.changes()
         try:
-            self.plan = ce.plan_properties(
-                self.loaded, set_, unset, known=self.known, cluster=self.service.cluster, node=self.node
-            )
+            self.plan = self.ops.edits.plan_properties(self.loaded, self.node, set_, unset, known=self.known)
         except ce.ConfigEditError as exc:
             self.plan = None
-            self.query_one("#config-problems", Static).update(str(exc))
+            self.show_problems(str(exc), error=True)
             self.query_one("#save", Button).disabled = True
             return
-        lines = [f"✗ {p}" for p in self.plan.errors] + [f"! {p}" for p in self.plan.warnings]
-        lines += [f"· {n}" for n in self.plan.notes]
-        if not self.plan.changed:
-            lines.append("no changes")
-        box = self.query_one("#config-problems", Static)
-        box.update("\n".join(lines))
-        box.set_class(bool(self.plan.errors), "-error")
+        self.show_problems(problems_text(self.plan, list(self.plan.notes)), error=bool(self.plan.errors))
         self.query_one("#save", Button).disabled = bool(self.plan.errors) or not self.plan.changed
 
     # ------------------------------------------------------------------ after saving
     def saved(self, message: ConfigSaved) -> None:
-        plan = self.plan
+        plan = self.last_saved
         set_, unset = self.changes()
         self._after_save(plan, set_, unset)
 
@@ -203,37 +203,12 @@ class BrokerConfigScreen(FileFormScreen):
                     "saved version back and reads the values from the broker to check them.",
                     confirm_label="Apply",
                 ),
-                lambda ok: self._apply_live(plan, hot) if ok else None,
+                on_yes(lambda: self._apply_live(plan, hot)),
             )
         else:
             self.offer_restart(f"{self.node.name} runs with the old values of: {', '.join(cold)}. Restart it now?")
 
     @work(group="config-live", exclusive=True, exit_on_error=False)
     async def _apply_live(self, plan: ce.EditPlan, updates: dict[str, str]) -> None:
-        cluster, node = self.service.cluster, self.node
-
-        async def body(record):  # journaled like every change: the request and the file put back
-            addr = cluster.endpoint(node)
-            record.commands.append(
-                f"{node.host}: UPDATE_BROKER_CONFIG to {addr}: " + " ".join(f"{k}={v}" for k, v in updates.items())
-            )
-            result = await apply_live(cluster, self.service.backend(node), node, plan, updates)
-            if result.restored_file:
-                record.files.append(f"{node.host}: {plan.loaded.path} (rocketui's saved version put back)")
-            if not result.ok:
-                record.outcome, record.error = "failed", result.error or str(result.mismatched)
-            return result
-
-        try:
-            result = await self.service.act("config apply", node, body)
-        except NodeError as exc:
-            self.post_message(ConfigSaved(False, str(exc), final=True))
-            return
-        if result.ok:
-            text = f"applied and verified on {self.node.name}: " + ", ".join(
-                f"{k}={v}" for k, v in result.applied.items()
-            )
-            self.post_message(ConfigSaved(True, text, final=True))
-        else:
-            wrong = "; ".join(f"{k}: wanted {w}, broker has {h}" for k, (w, h) in result.mismatched.items())
-            self.post_message(ConfigSaved(False, result.error or f"not applied as asked: {wrong}"))
+        outcome = await self.ops.edits.apply_live(self.node, plan, updates)
+        self.post_message(ConfigSaved(outcome.ok, outcome.summary, final=True))

@@ -1,5 +1,6 @@
 """What the two file forms (`e` broker properties, `m` JVM memory) share: the Save/Cancel row,
-the save confirmation with the exact diff, the journaled atomic write, and the restart offer.
+the save confirmation with the exact diff, the journaled atomic write (through the edits use
+case), the restart offer, and asking before unsaved edits are thrown away.
 
 Subclasses compose their fields, load the file into `self.loaded`, keep `self.plan` current, and
 say what a saved file means for the running node in `saved`.
@@ -7,6 +8,7 @@ say what a saved file means for the running node in `saved`.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -17,23 +19,43 @@ from rocketui.messages import ConfigSaved
 from rocketui.model.cluster import Node
 from rocketui.screens.bindings import bindings
 from rocketui.services import config_edit as ce
-from rocketui.services.nodes import NodeError, NodeService
-from rocketui.widgets.confirm import ConfirmModal
+from rocketui.text import inert
+from rocketui.usecases.operations import Operations
+from rocketui.widgets.confirm import ConfirmModal, on_yes
+
+ERROR_STYLE = "bold red"
+WARNING_STYLE = "yellow"
 
 
-class FileFormScreen(Screen):
+def problems_text(plan: ce.EditPlan, notes: list[str]) -> Text:
+    """Errors red, warnings yellow, notes plain; each line inert (it may quote the file)."""
+    text = Text()
+    for problem in plan.errors:
+        text.append(f"✗ {inert(str(problem))}\n", style=ERROR_STYLE)
+    for problem in plan.warnings:
+        text.append(f"! {inert(str(problem))}\n", style=WARNING_STYLE)
+    for note in notes:
+        text.append(f"· {inert(note)}\n")
+    if not plan.changed:
+        text.append("no changes\n", style="dim")
+    text.rstrip()
+    return text
+
+
+class FileFormScreen(Screen[None]):
     BINDINGS = bindings("config")
     KEYMAP_SCOPE = "config"
     SAVE_TITLE = "Save"  # the confirmation's title
     JOURNAL_ACTION = "save"  # the action name in the journal
 
-    def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
+    def __init__(self, ops: Operations, node: Node, *, node_running: bool = False) -> None:
         super().__init__()
-        self.service = service
+        self.ops = ops
         self.node = node
         self.node_running = node_running
         self.loaded: ce.Loaded | None = None
         self.plan: ce.EditPlan | None = None
+        self.last_saved: ce.EditPlan | None = None  # the plan of the last successful save
         self._filling = False  # set while the form is filled from the file: no re-validation then
 
     def compose_actions(self) -> ComposeResult:
@@ -44,14 +66,15 @@ class FileFormScreen(Screen):
             yield Button("Save… (Ctrl+S)", id="save", variant="primary", disabled=True)
         yield Footer()
 
+    def show_problems(self, text: Text | str, *, error: bool = False) -> None:
+        box = self.query_one("#config-problems", Static)
+        box.update(text if isinstance(text, Text) else Text(inert(text, newlines=True), style=ERROR_STYLE))
+        box.set_class(error, "-error")
+
     # ------------------------------------------------------------------ hooks
     def save_notes(self, plan: ce.EditPlan) -> list[str]:
         """Lines added under the save question (who else the file affects, …)."""
         return list(plan.notes)
-
-    async def after_write(self, plan: ce.EditPlan) -> str:
-        """Runs in the save worker once the file is written; its text is appended to the report."""
-        return ""
 
     def saved(self, message: ConfigSaved) -> None:
         """The file was written: offer what the running node needs."""
@@ -59,11 +82,28 @@ class FileFormScreen(Screen):
     def action_remove_key(self) -> None:
         """Delete removes a key in forms that have a key table."""
 
-    # ------------------------------------------------------------------ saving
+    # ------------------------------------------------------------------ leaving
+    @property
+    def dirty(self) -> bool:
+        return self.plan is not None and self.plan.changed
+
     @on(Button.Pressed, "#cancel")
     def action_back(self) -> None:
-        self.app.pop_screen()
+        if not self.dirty:
+            self.app.pop_screen()
+            return
+        self.app.push_screen(
+            ConfirmModal(
+                "Discard changes",
+                f"The form has changes to {self.loaded.path if self.loaded else 'the file'} that are not saved. "
+                "Leave and throw them away?",
+                confirm_label="Discard",
+                details=self.plan.diff.splitlines() if self.plan else None,
+            ),
+            on_yes(lambda: self.app.pop_screen()),
+        )
 
+    # ------------------------------------------------------------------ saving
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
         plan = self.plan
@@ -72,7 +112,7 @@ class FileFormScreen(Screen):
                 "nothing to save" if plan is None or not plan.changed else "fix the errors first", severity="warning"
             )
             return
-        if self.service.read_only:
+        if self.ops.read_only:
             self.notify("read-only mode: saving is disabled", severity="error")
             return
         body = (
@@ -80,48 +120,46 @@ class FileFormScreen(Screen):
             "as a timestamped .bak)?" + "".join(f"\n· {n}" for n in self.save_notes(plan))
         )
         self.app.push_screen(
-            ConfirmModal(self.SAVE_TITLE, body, confirm_label="Save", details=plan.diff.splitlines()),
-            lambda ok: self._save(plan) if ok else None,
+            ConfirmModal(
+                self.SAVE_TITLE,
+                inert(body, newlines=True),
+                confirm_label="Save",
+                details=[inert(line) for line in plan.diff.splitlines()],
+            ),
+            on_yes(lambda: self._save(plan)),
         )
 
     @work(group="config-save", exclusive=True, exit_on_error=False)
     async def _save(self, plan: ce.EditPlan) -> None:
-        backend = self.service.backend(self.node)
-        try:  # through the node service: refused in read-only mode, journaled
-            saved = await self.service.save_file(
-                self.JOURNAL_ACTION, self.node, lambda: ce.save(backend, plan), plan.loaded.path
-            )
-        except (ce.ConfigEditError, NodeError, OSError) as exc:
-            self.post_message(ConfigSaved(False, str(exc)))
-            return
-        extra = await self.after_write(plan)
-        self.post_message(ConfigSaved(True, f"saved {saved.path}; old content in {saved.backup}{extra}"))
+        outcome = await self.ops.edits.save(self.node, plan, action=self.JOURNAL_ACTION)
+        self.post_message(ConfigSaved(outcome.ok, outcome.summary))
 
     def on_config_saved(self, message: ConfigSaved) -> None:
+        text = inert(message.text, newlines=True)
         if message.final:  # the end of a live apply or restart
             self.notify(
-                message.text, title=self.node.name, severity="information" if message.ok else "error", timeout=10
+                text, title=self.node.name, severity="information" if message.ok else "error", timeout=10, markup=False
             )
             return
         if not message.ok:
-            self.query_one("#config-problems", Static).update(message.text)
-            self.notify(message.text.splitlines()[0], title="not saved", severity="error", timeout=10)
+            self.show_problems(text, error=True)
+            self.notify(text.splitlines()[0], title="not saved", severity="error", timeout=10, markup=False)
             return
-        self.notify(message.text.splitlines()[0], title="saved")
+        self.last_saved, self.plan = self.plan, None  # saved: nothing unsaved until the next edit
+        self.notify(text.splitlines()[0], title="saved", markup=False)
         self.saved(message)
 
-    def offer_restart(self, text: str) -> None:
+    def offer_restart(self, text: str, nodes: list[Node] | None = None) -> None:
+        targets = nodes or [self.node]
         self.app.push_screen(
-            ConfirmModal("Restart needed", text, confirm_label="Restart"), lambda ok: self._restart() if ok else None
+            ConfirmModal("Restart needed", inert(text, newlines=True), confirm_label="Restart"),
+            on_yes(lambda: self._restart(targets)),
         )
 
     @work(group="config-live", exclusive=True, exit_on_error=False)
-    async def _restart(self) -> None:
-        status = await self.service.restart(self.node)
-        self.post_message(
-            ConfigSaved(
-                status.state.value == "running",
-                f"{self.node.name}: {status.state.value} {status.message}".strip(),
-                final=True,
-            )
-        )
+    async def _restart(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            outcome = await self.ops.lifecycle.restart(node)
+            self.post_message(ConfigSaved(outcome.ok, f"{node.name}: {outcome.summary}", final=True))
+            if not outcome.ok:
+                return

@@ -7,17 +7,20 @@ form says who else is affected, and which nodes override a flag through the clus
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Header, Input, Label, Static
 
+from rocketui.backends.base import BackendError
 from rocketui.messages import ConfigLoaded, ConfigSaved
 from rocketui.model.cluster import Node
 from rocketui.rocketmq import jvm_script
-from rocketui.screens.file_form import FileFormScreen
+from rocketui.screens.file_form import FileFormScreen, problems_text
 from rocketui.services import config_edit as ce
-from rocketui.services.nodes import NodeService
+from rocketui.text import inert
+from rocketui.usecases.operations import Operations
 
 FIELD_HELP = {
     "Xms": "initial heap",
@@ -33,18 +36,18 @@ class JvmMemoryScreen(FileFormScreen):
     SAVE_TITLE = "Save JVM memory"
     JOURNAL_ACTION = "jvm save"
 
-    def __init__(self, service: NodeService, node: Node, *, node_running: bool = False) -> None:
-        super().__init__(service, node, node_running=node_running)
+    def __init__(self, ops: Operations, node: Node, *, node_running: bool = False) -> None:
+        super().__init__(ops, node, node_running=node_running)
         self.flags: jvm_script.ScriptFlags | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static(f"{self.node.kind.value} [b]{self.node.name}[/]: loading…", id="config-where")
+        yield Static(f"{self.node.kind.value} {self.node.name}: loading…", id="config-where", markup=False)
         with VerticalScroll(id="config-form"):
             for flag in jvm_script.FLAGS:
                 with Horizontal(classes="field-row"):
                     yield Label(jvm_script.FLAGS[flag].rstrip("="), classes="field-name")
-                    yield Input(placeholder="not set", id=f"f-{flag}", classes="field-input")
+                    yield Input(placeholder="loading…", id=f"f-{flag}", classes="field-input", disabled=True)
                     yield Static(FIELD_HELP[flag], id=f"e-{flag}", classes="field-help", markup=False)
             yield Static("", id="jvm-notes", classes="section-title", markup=False)
         yield from self.compose_actions()
@@ -56,8 +59,8 @@ class JvmMemoryScreen(FileFormScreen):
     @work(group="config-load", exclusive=True, exit_on_error=False)
     async def _load(self) -> None:
         try:
-            loaded = await ce.load_node_script(self.service.cluster, self.service.backend(self.node), self.node)
-        except (ce.ConfigEditError, OSError) as exc:
+            loaded = await self.ops.edits.load_script(self.node)
+        except (ce.ConfigEditError, BackendError, OSError) as exc:
             self.post_message(ConfigLoaded(None, str(exc)))
             return
         self.post_message(ConfigLoaded(loaded))
@@ -65,24 +68,30 @@ class JvmMemoryScreen(FileFormScreen):
     def on_config_loaded(self, message: ConfigLoaded) -> None:
         where = self.query_one("#config-where", Static)
         if message.loaded is None:
-            where.update(f"[red]cannot edit the memory of {self.node.name}:[/] {message.error}")
+            where.update(Text.assemble((f"cannot edit the memory of {self.node.name}: ", "red"), inert(message.error)))
             return
         self.loaded = message.loaded
         self.flags = jvm_script.scan(self.loaded.data.decode("latin-1"))
         where.update(
-            f"{self.node.kind.value} [b]{self.node.name}[/] · {self.loaded.path} on host "
-            f"'{self.loaded.host}'" + ("  ·  [yellow]running[/]" if self.node_running else "")
+            Text.assemble(
+                f"{self.node.kind.value} ",
+                (self.node.name, "bold"),
+                f" · {inert(self.loaded.path)} on host '{self.loaded.host}'",
+                ("  ·  running" if self.node_running else "", "yellow"),
+            )
         )
         self._filling = True
         for flag in jvm_script.FLAGS:
-            self.query_one(f"#f-{flag}", Input).value = self.flags.value(flag) or ""
+            field = self.query_one(f"#f-{flag}", Input)
+            field.placeholder, field.disabled = "not set", False
+            field.value = self.flags.value(flag) or ""
             self.query_one(f"#e-{flag}", Static).update(
                 f"{FIELD_HELP[flag]} · in the script: {self.flags.describe(flag)}"
             )
         self._filling = False
         # who shares the script, and every one of them (this node too) whose cluster-file jvm: wins
-        notes = ce.script_notes(self.service.cluster, self.node, {f: None for f in jvm_script.FLAGS})
-        self.query_one("#jvm-notes", Static).update("\n".join(notes))
+        notes = self.ops.edits.script_notes(self.node, {f: None for f in jvm_script.FLAGS})
+        self.query_one("#jvm-notes", Static).update(inert("\n".join(notes), newlines=True))
         self.query_one("#f-Xmx", Input).focus()
         self._replan()
 
@@ -121,42 +130,39 @@ class JvmMemoryScreen(FileFormScreen):
             for f, v in changes.items()
             if (v and jvm_script.size_problem(f, v)) or (v is None and f not in jvm_script.REMOVABLE)
         ]
-        box = self.query_one("#config-problems", Static)
         save = self.query_one("#save", Button)
         if bad or blocked:
             self.plan = None
-            box.update("✗ fix the fields marked in red")
-            box.set_class(True, "-error")
+            self.show_problems("✗ fix the fields marked in red", error=True)
             save.disabled = True
             return
-        self.plan = ce.plan_script(self.loaded, changes)
-        lines = [f"✗ {p.message}" for p in self.plan.errors] + [f"! {p.message}" for p in self.plan.warnings]
-        if changes:
-            lines += [f"· {n}" for n in ce.script_notes(self.service.cluster, self.node, changes)]
-        if not self.plan.changed:
-            lines.append("no changes")
-        box.update("\n".join(lines))
-        box.set_class(bool(self.plan.errors), "-error")
+        edits = self.ops.edits
+        self.plan = edits.plan_script(self.loaded, changes)
+        notes = edits.script_notes(self.node, changes) if changes else []
+        self.show_problems(problems_text(self.plan, notes), error=bool(self.plan.errors))
         save.disabled = bool(self.plan.errors) or not self.plan.changed
 
     # ------------------------------------------------------------------ after saving
     def save_notes(self, plan: ce.EditPlan) -> list[str]:
-        return ce.script_notes(self.service.cluster, self.node, self.changes())
-
-    async def after_write(self, plan: ce.EditPlan) -> str:
-        """Compare the running JVM's flags with what the launcher now gives it."""
-        try:
-            process = await ce.running_jvm(self.service.cluster, self.service.backend(self.node), self.node)
-        except OSError:
-            return ""
-        reasons = ce.restart_reasons(self.node, plan.new, process)
-        return "\nrestart needed: " + "; ".join(reasons) if reasons else ""
+        return self.ops.edits.script_notes(self.node, self.changes())
 
     def saved(self, message: ConfigSaved) -> None:
+        if self.last_saved is not None:
+            self._check_users(self.last_saved.new)
         self._load()
-        if "restart needed: " in message.text:
-            reasons = message.text.split("restart needed: ", 1)[1]
+
+    @work(group="config-check", exclusive=True, exit_on_error=False)
+    async def _check_users(self, script: bytes) -> None:
+        """Every running node of this launcher whose JVM does not match it now is offered a restart."""
+        try:
+            users = await self.ops.edits.script_users(self.node, script)
+        except (BackendError, OSError):
+            return
+        stale = [u for u in users if u.needs_restart]
+        if stale:
+            lines = "\n".join(u.line() for u in stale)
             self.offer_restart(
-                f"{self.node.name} runs with other memory flags than its launcher now gives it: "
-                f"{reasons}. Restart it now?"
+                f"These nodes run with other memory flags than their launcher now gives them:\n{lines}\n"
+                "Restart them now (one after the other)?",
+                [u.node for u in stale],
             )

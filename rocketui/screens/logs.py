@@ -23,8 +23,8 @@ from rocketui.backends.base import BackendError
 from rocketui.model.cluster import Node
 from rocketui.rocketmq.logs import Level, LogFile
 from rocketui.screens.bindings import bindings
-from rocketui.services.formatting import human_bytes
 from rocketui.services.logs import LineBatch, LogService, follow_lines, merge_by_time, read_before, tail
+from rocketui.text import human_bytes
 from rocketui.widgets.log_view import LogView
 
 FLUSH_SECONDS = 0.05

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -10,22 +14,26 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
-from rocketui.model.cluster import Node
+from rocketui.model.cluster import Node, NodeKind
 from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
-from rocketui.services.nodes import NodeError, NodeService
-from rocketui.widgets.confirm import ConfirmModal
+from rocketui.text import inert
+from rocketui.usecases.gate import Outcome
+from rocketui.usecases.operations import Operations
+from rocketui.widgets.confirm import ConfirmModal, on_yes
 from rocketui.widgets.node_table import NodeTable
 
+VERBS = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all", "stop_all": "Stop all"}
 
-class MainScreen(Screen):
+
+class MainScreen(Screen[None]):
     BINDINGS = bindings("main")
     KEYMAP_SCOPE = "main"
 
-    def __init__(self, service: NodeService, *, poll_interval: float = 1.0) -> None:
+    def __init__(self, ops: Operations, *, poll_interval: float = 1.0) -> None:
         super().__init__()
-        self.service = service
-        self.cluster = service.cluster
+        self.ops = ops
+        self.cluster = ops.cluster
         self.poll_interval = poll_interval
         self._poll_timer: Timer | None = None
 
@@ -34,16 +42,22 @@ class MainScreen(Screen):
         yield Static(self._banner(), id="cluster-banner")
         yield NodeTable(self.cluster, id="nodes")
         yield Static("", id="node-detail", markup=False)
-        yield Static("", id="status-line")
+        yield Static("", id="status-line", markup=False)
         yield Footer()
 
-    def _banner(self) -> str:
-        mode = "  [b red]READ-ONLY[/]" if self.service.read_only else ""
-        warn = "".join(f"\n[yellow]warning:[/] {w}" for w in self.cluster.warnings)
-        return (
-            f"cluster [b]{self.cluster.name}[/]  ·  {self.cluster.source}  ·  "
-            f"RocketMQ {self.cluster.rocketmq.version}  ·  namesrv {self.cluster.namesrv_addr() or '-'}{mode}{warn}"
+    def _banner(self) -> Text:
+        c = self.cluster
+        banner = Text.assemble(
+            "cluster ",
+            (c.name, "bold"),
+            f"  ·  {inert(c.source)}  ·  RocketMQ {c.rocketmq.version}  ·  namesrv {c.namesrv_addr() or '-'}",
         )
+        if self.ops.read_only:
+            banner.append("  READ-ONLY", style="bold red")
+        for warning in c.warnings:
+            banner.append("\nwarning: ", style="yellow")
+            banner.append(inert(warning))
+        return banner
 
     def on_mount(self) -> None:
         self.query_one(NodeTable).focus()
@@ -60,10 +74,10 @@ class MainScreen(Screen):
         """One status poll; the next is armed only after this one ended, and only one timer
         exists at a time, so polls never pile up (a replaced worker re-arms the same slot)."""
         try:
-            statuses = await self.service.status_all()
+            statuses = await self.ops.status_all()
             self.post_message(StatusUpdated(statuses))
         except Exception as exc:  # a host error must never stop the polling
-            self.set_status(f"[red]status poll failed:[/] {exc}")
+            self.set_status(f"status poll failed: {exc}", "red")
         finally:
             if self._poll_timer is not None:
                 self._poll_timer.stop()
@@ -94,30 +108,37 @@ class MainScreen(Screen):
             text += f"\n{status.state.value}: {status.message}"
         if status and status.host_state.startswith("unreachable"):
             text += f"\nhost {node.host}: {status.host_state}"
-        self.query_one("#node-detail", Static).update(text)
+        self.query_one("#node-detail", Static).update(inert(text, newlines=True))
 
-    def set_status(self, text: str) -> None:
-        self.query_one("#status-line", Static).update(text)
+    def set_status(self, text: str, style: str = "") -> None:
+        """The status line; `text` may come from a host, so it is shown inert, never as markup."""
+        self.query_one("#status-line", Static).update(Text(inert(text), style=style))
 
     def on_action_progress(self, message: ActionProgress) -> None:
-        self.set_status(f"[b]{message.node}[/]: {message.text}")
+        self.query_one("#status-line", Static).update(Text.assemble((message.node, "bold"), ": ", inert(message.text)))
 
     def on_action_finished(self, message: ActionFinished) -> None:
-        who = f"{message.node}: " if message.node else ""
-        if message.ok:
-            self.set_status(f"[green]{who}{message.text}[/]")
-            self.notify(f"{who}{message.text}", title=message.action)
-        else:
-            self.set_status(f"[red]{who}{message.text}[/]")
-            self.notify(f"{who}{message.text}", title=f"{message.action} failed", severity="error", timeout=10)
+        o = message.outcome
+        who = f"{o.target}: " if o.target else ""
+        text = inert(f"{who}{o.summary}")
+        title = o.action if o.ok else f"{o.action} {'refused' if o.refused else 'failed'}"
+        self.set_status(text, "green" if o.ok else "red")
+        self.notify(
+            text, title=title, severity="information" if o.ok else "error", timeout=5 if o.ok else 10, markup=False
+        )
         self.poll()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that died unexpectedly is shown, never swallowed."""
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.set_status(f"[red]{event.worker.name} failed:[/] {error}")
-            self.notify(f"{type(error).__name__}: {error}", title=f"{event.worker.name} failed", severity="error")
+            self.set_status(f"{event.worker.name} failed: {error}", "red")
+            self.notify(
+                inert(f"{type(error).__name__}: {error}"),
+                title=f"{event.worker.name} failed",
+                severity="error",
+                markup=False,
+            )
 
     # ------------------------------------------------------------ actions
     def _selected(self) -> Node | None:
@@ -127,7 +148,7 @@ class MainScreen(Screen):
         return node
 
     def _refuse_read_only(self, what: str) -> bool:
-        if self.service.read_only:
+        if self.ops.read_only:
             self.notify(f"read-only mode: {what} is disabled", severity="error")
             return True
         return False
@@ -145,7 +166,6 @@ class MainScreen(Screen):
         self._open_logs(list(self.cluster.nodes))
 
     def action_edit_config(self) -> None:
-        from rocketui.model.cluster import NodeKind
         from rocketui.screens.broker_config import BrokerConfigScreen
 
         node = self._selected()
@@ -156,16 +176,17 @@ class MainScreen(Screen):
                 f"{node.name} is a namesrv: its properties come from the cluster file "
                 f"({self.cluster.source}, node '{node.name}'); m edits its JVM memory",
                 severity="warning",
+                markup=False,
             )
             return
-        self.app.push_screen(BrokerConfigScreen(self.service, node, node_running=self._node_is_running(node)))
+        self.app.push_screen(BrokerConfigScreen(self.ops, node, node_running=self._node_is_running(node)))
 
     def action_edit_memory(self) -> None:
         from rocketui.screens.jvm_form import JvmMemoryScreen
 
         node = self._selected()
         if node is not None:
-            self.app.push_screen(JvmMemoryScreen(self.service, node, node_running=self._node_is_running(node)))
+            self.app.push_screen(JvmMemoryScreen(self.ops, node, node_running=self._node_is_running(node)))
 
     def _node_is_running(self, node: Node) -> bool:
         status = self.query_one(NodeTable).statuses.get(node.name)
@@ -173,9 +194,8 @@ class MainScreen(Screen):
 
     def _open_logs(self, nodes: list[Node]) -> None:
         from rocketui.screens.logs import LogsScreen  # lazy: keeps the first frame fast
-        from rocketui.services.logs import LogService
 
-        self.app.push_screen(LogsScreen(LogService(self.cluster, self.service), nodes))
+        self.app.push_screen(LogsScreen(self.ops.logs, nodes))
 
     def action_start(self) -> None:
         node = self._selected()
@@ -194,12 +214,11 @@ class MainScreen(Screen):
 
     def action_start_all(self) -> None:
         if not self._refuse_read_only("start all"):
-            self._plan_then_confirm("start_all", [n for level in self.service.start_levels() for n in level])
+            self._plan_then_confirm("start_all", self.ops.lifecycle.order("start"))
 
     def action_stop_all(self) -> None:
         if not self._refuse_read_only("stop all"):
-            order = [n for level in reversed(self.service.start_levels()) for n in level]
-            self._plan_then_confirm("stop_all", order)
+            self._plan_then_confirm("stop_all", self.ops.lifecycle.order("stop"))
 
     @work(group="plan", exclusive=True, exit_on_error=False)
     async def _plan_then_confirm(self, action: str, nodes: list[Node]) -> None:
@@ -207,26 +226,15 @@ class MainScreen(Screen):
         ask with them on screen: what the operator confirms is what will run."""
         step = {"start_all": "start", "stop_all": "stop"}.get(action, action)
         lines: list[str] = []
-        for node in nodes:
-            try:
-                plan = await self.service.plan(step, node)
-            except Exception as exc:  # an unreachable host: say so in the dialog, do not guess
-                plan = [f"{node.host}: cannot tell ({type(exc).__name__}: {exc})"]
-            lines += [f"[{node.name}] {line}" for line in plan] or [
-                f"[{node.name}] nothing to do ({'not running' if step == 'stop' else 'already running'})"
-            ]
+        for node, plan in await self.ops.lifecycle.plan(step, nodes):
+            nothing = f"nothing to do ({'not running' if step == 'stop' else 'already running'})"
+            lines += [f"[{node.name}] {line}" for line in plan] or [f"[{node.name}] {nothing}"]
         self.post_message(PlanReady(action, nodes, lines))
 
     def on_plan_ready(self, message: PlanReady) -> None:
         action, nodes = message.action, message.nodes
         one = nodes[0] if len(nodes) == 1 and not action.endswith("_all") else None
-        verb = {
-            "start": "Start",
-            "stop": "Stop",
-            "restart": "Restart",
-            "start_all": "Start all",
-            "stop_all": "Stop all",
-        }[action]
+        verb = VERBS[action]
         if one is not None:
             body = f"{verb} {one.kind.value} '{one.name}' on host '{one.host}'? These commands will run:"
             if action in ("stop", "restart"):
@@ -238,8 +246,8 @@ class MainScreen(Screen):
             order = "brokers first, then namesrvs" if action == "stop_all" else "namesrvs first, then brokers"
             body = f"{verb}: every node of cluster '{self.cluster.name}' ({order}). These commands will run:"
         self.app.push_screen(
-            ConfirmModal(f"{verb}", body, confirm_label=verb, details=message.lines),
-            lambda ok: self.run_action(action, one) if ok else None,
+            ConfirmModal(verb, body, confirm_label=verb, details=[inert(line) for line in message.lines]),
+            on_yes(lambda: self.run_node_action(action, one)),
         )
 
     def select_and_run(self, name: str, action: str) -> None:
@@ -250,31 +258,29 @@ class MainScreen(Screen):
     def action_mqtest(self) -> None:
         from rocketui.screens.mqtest import MqTestScreen
 
-        self.app.push_screen(MqTestScreen(self.service))
+        self.app.push_screen(MqTestScreen(self.ops))
 
     def action_health(self) -> None:
         from rocketui.screens.health import HealthScreen
 
-        self.app.push_screen(HealthScreen(self.service))
+        self.app.push_screen(HealthScreen(self.ops))
 
     def action_journal(self) -> None:
         from rocketui.screens.journal import JournalScreen
 
-        self.app.push_screen(JournalScreen(self.app.journal, self.cluster.source))
+        self.app.push_screen(JournalScreen(self.ops.journal, self.cluster.source))
 
     def action_copy_address(self) -> None:
         node = self._selected()
         if node is not None:
             address = self.cluster.endpoint(node)
             self.app.copy_to_clipboard(address)  # OSC 52: works through SSH and tmux
-            self.notify(f"copied {address}", title="clipboard")
+            self.notify(f"copied {address}", title="clipboard", markup=False)
 
     def action_rolling_restart(self) -> None:
-        from rocketui.services.rolling import rolling_order
-
         if self._refuse_read_only("rolling restart"):
             return
-        order = rolling_order(self.cluster)
+        order = self.ops.lifecycle.rolling_order()
         if not order:
             self.notify("no brokers to restart", severity="warning")
             return
@@ -284,11 +290,11 @@ class MainScreen(Screen):
             "Restart the brokers one at a time, slaves before their master; each "
             "must be registered at every namesrv again before the next one stops. The first failure "
             f"stops the run.\n{steps}",
-            lambda: self.run_action("rolling_restart", None),
+            lambda: self.run_node_action("rolling_restart", None),
             label="Restart",
         )
 
-    def confirm(self, title: str, body: str, then, *, label: str) -> None:
+    def confirm(self, title: str, body: str, then: Callable[[], Any], *, label: str) -> None:
         def done(ok: bool | None) -> None:
             if ok:
                 then()
@@ -296,37 +302,21 @@ class MainScreen(Screen):
         self.app.push_screen(ConfirmModal(title, body, confirm_label=label), done)
 
     @work(group="actions", exit_on_error=False)
-    async def run_action(self, action: str, node: Node | None) -> None:
+    async def run_node_action(self, action: str, node: Node | None) -> None:
         def progress(name: str, text: str) -> None:
             self.post_message(ActionProgress(name, text))
 
-        service = self.service
-        try:
-            if action == "start_all":
-                results = await service.start_all(progress=progress)
-                bad = [s for s in results.values() if s.state is not NodeState.RUNNING]
-                ok = not bad and len(results) == len(self.cluster.nodes)
-                text = "every node is running" if ok else "; ".join(f"{s.node}: {s.message or s.state}" for s in bad)
-            elif action == "rolling_restart":
-                from rocketui.services.rolling import rolling_restart
-
-                report = await rolling_restart(service, progress=progress)
-                ok, text = report.ok, report.summary()
-            elif action == "stop_all":
-                results = await service.stop_all(progress=progress)
-                bad = [s for s in results.values() if s.state is not NodeState.STOPPED]
-                ok = not bad
-                text = "every node is stopped" if ok else "; ".join(f"{s.node}: {s.message or s.state}" for s in bad)
-            else:
-                assert node is not None
-                method = {"start": service.start, "stop": service.stop, "restart": service.restart}[action]
-                status = await method(node, progress=progress)
-                want = NodeState.STOPPED if action == "stop" else NodeState.RUNNING
-                ok = status.state is want
-                text = status.state.value if ok else (status.message or status.state.value)
-        except NodeError as exc:
-            ok, text = False, str(exc)
-        except Exception as exc:  # shown, never a traceback
-            ok, text = False, f"{type(exc).__name__}: {exc}"
-        self.post_message(ActionFinished(action.replace("_", " "), node.name if node else None, ok, text))
+        lifecycle = self.ops.lifecycle
+        outcome: Outcome[Any]
+        if action == "start_all":
+            outcome = await lifecycle.start_all(progress=progress)
+        elif action == "stop_all":
+            outcome = await lifecycle.stop_all(progress=progress)
+        elif action == "rolling_restart":
+            outcome = await lifecycle.rolling_restart(progress=progress)
+        else:
+            assert node is not None
+            call = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
+            outcome = await call(node, progress=progress)
+        self.post_message(ActionFinished(outcome))
         self.poll()

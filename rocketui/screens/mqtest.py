@@ -3,12 +3,13 @@
 Run sends numbered messages (sync, async with N in flight, or oneway; optional rate limit) with
 live counters, then pulls them back and says what was sent / stored / received / missing /
 duplicated.  The second mode runs the distribution's own quickstart Producer or Consumer, as the
-seed does by hand, and counts its SEND_OK lines.  Every run goes through the node service, so it
+seed does by hand, and counts its SEND_OK lines.  Every run goes through the mq use case, so it
 is journaled and refused in read-only mode (a test writes messages, and may create a topic).
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,28 +17,25 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressBar, Select, Static
 
 from rocketui.messages import MqTestUpdate
+from rocketui.reports import produce as produce_report
 from rocketui.screens.bindings import bindings
-from rocketui.services.mq_route import cluster_connector, cluster_namesrvs
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec, SendMode, TopicCreation
-from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
-from rocketui.services.nodes import ActionRecord, NodeError, NodeService
-from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart
+from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport
+from rocketui.services.quickstart import Which
+from rocketui.text import inert
+from rocketui.usecases.operations import Operations
 
 NO_CREATE = "__none__"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f} ms"
 
 
 class MqTestScreen(Screen):
     BINDINGS = bindings("mqtest")
     KEYMAP_SCOPE = "mqtest"
 
-    def __init__(self, service: NodeService) -> None:
+    def __init__(self, ops: Operations) -> None:
         super().__init__()
-        self.service = service
-        self.cluster = service.cluster
+        self.ops = ops
+        self.cluster = ops.cluster
         self.run: ProduceRun | None = None
         self.busy = False
 
@@ -83,7 +81,7 @@ class MqTestScreen(Screen):
             with Vertical(id="mq-results"):
                 yield ProgressBar(total=1000, show_eta=False, id="mq-progress")
                 yield Static("", id="mq-stats", markup=False)
-                yield Static("", id="mq-result")
+                yield Static("", id="mq-result", markup=False)
                 yield Log(max_lines=5000, id="mq-output")
         yield Footer()
 
@@ -131,8 +129,9 @@ class MqTestScreen(Screen):
             raise ValueError("; ".join(problems))
         return spec
 
-    def _result(self, text: str) -> None:
-        self.query_one("#mq-result", Static).update(text)
+    def _result(self, text: str | Text, style: str = "") -> None:
+        shown = text if isinstance(text, Text) else Text(inert(text, newlines=True), style=style)
+        self.query_one("#mq-result", Static).update(shown)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -149,9 +148,9 @@ class MqTestScreen(Screen):
         try:
             spec = self.spec()
         except ValueError as exc:
-            self._result(f"[red]{exc}[/]")
+            self._result(str(exc), "red")
             return
-        if self.service.read_only:
+        if self.ops.read_only:
             self.notify("read-only mode: the test writes messages, so it is disabled", severity="error")
             return
         self.query_one("#mq-output", Log).display = False
@@ -163,44 +162,20 @@ class MqTestScreen(Screen):
 
     @work(group="mqtest", exclusive=True, exit_on_error=False)
     async def _produce(self, spec: ProduceSpec, group: str) -> None:
-        connector = cluster_connector(self.cluster, self.service.pool)
-        namesrvs = cluster_namesrvs(self.cluster)
+        def keep(run: ProduceRun) -> None:
+            self.run = run
 
-        async def body(record: ActionRecord) -> tuple[ProduceReport, VerifyReport | None]:
-            record.commands.append(
-                f"produce {spec.count} x {spec.body_size} B to {spec.topic} ({spec.mode.value})"
-                + (f", create topic on {spec.create.cluster or spec.create.broker}" if spec.create else "")
-            )
-            self.run = ProduceRun(
-                spec, namesrvs, connector=connector, on_progress=lambda p: self.post_message(MqTestUpdate(progress=p))
-            )
-            report = await self.run.run()
-            record.commands += [f"note: {n}" for n in report.notes]
-            verified = None
-            if report.expected:
-                self.post_message(MqTestUpdate(text="consuming the messages back…"))
-                verified = await verify_run(
-                    report,
-                    namesrvs,
-                    group=group,
-                    connector=connector,
-                    on_progress=lambda got, want: self.post_message(MqTestUpdate(text=f"consumed {got} of {want}")),
-                )
-                if not verified.ok:
-                    record.outcome, record.error = (
-                        "failed",
-                        f"{verified.missing} missing, {verified.duplicated} duplicated",
-                    )
-            return report, verified
-
-        try:
-            report, verified = await self.service.act("produce test", None, body)
-        except NodeError as exc:
-            self.post_message(MqTestUpdate(text=f"[red]{exc}[/]", done=True))
+        outcome = await self.ops.mq.produce(
+            spec,
+            group=group,
+            on_run=keep,
+            on_progress=lambda p: self.post_message(MqTestUpdate(progress=p)),
+            on_verify=lambda got, want: self.post_message(MqTestUpdate(text=f"consumed {got} of {want}")),
+        )
+        if outcome.value is None:
+            self.post_message(MqTestUpdate(text=outcome.summary, failed=True, done=True))
             return
-        except Exception as exc:  # route errors, timeouts: said plainly, the panel stays usable
-            self.post_message(MqTestUpdate(text=f"[red]{type(exc).__name__}: {exc}[/]", done=True))
-            return
+        report, verified = outcome.value
         self.post_message(MqTestUpdate(report=report, verified=verified, done=True))
 
     @on(Button.Pressed, "#mq-stop")
@@ -216,66 +191,35 @@ class MqTestScreen(Screen):
         if message.progress is not None:
             self._show_progress(message.progress)
         if message.text:
-            self._result(message.text)
+            self._result(message.text, "red" if message.failed else "")
         if message.report is not None:
             self._show_progress(message.report.progress)
             self._result(self._summary(message.report, message.verified))
         if message.quickstart is not None:
             q = message.quickstart
-            what = (
-                f"SEND_OK {q.send_ok}, failed {q.send_failed}"
-                if q.which is Which.PRODUCER
-                else f"received {q.received}"
-            )
-            colour = "green" if q.ok else "red"
-            self._result(
-                f"[{colour}]quickstart {q.which.value}: {what}; {q.lines} lines, "
-                f"{q.duration:.1f}s, exit {q.exit_status}[/]\n$ {q.command}"
-            )
+            self._result(Text.assemble((q.summary(), "green" if q.ok else "red"), "\n$ ", inert(q.command)))
         if message.line is not None:
-            self.query_one("#mq-output", Log).write_line(message.line)
+            self.query_one("#mq-output", Log).write_line(inert(message.line))
         if message.done:
             self.run = None
             self._set_busy(False)
 
     def _show_progress(self, p: ProduceProgress) -> None:
         self.query_one("#mq-progress", ProgressBar).update(progress=p.sent + p.failed)
-        lat = p.latency
-        lines = [
-            f"{p.phase.value}: sent {p.sent:,} of {p.requested:,}  ·  failed {p.failed:,}  ·  "
-            f"{p.recent_rate or p.rate:,.0f} msg/s  ·  in flight {p.in_flight}"
-        ]
-        if lat:
-            lines.append(f"latency p50 {_ms(lat.p50_ms)}  p99 {_ms(lat.p99_ms)}  max {_ms(lat.max_ms)}")
-        if p.errors:
-            lines.append("errors: " + ", ".join(f"{k} {n}" for k, n in p.errors.items()))
-            if p.last_error:
-                lines.append(f"last: {p.last_error}")
-        if p.per_broker:
-            lines.append("per broker: " + ", ".join(f"{b} {n:,}" for b, n in p.per_broker.items()))
+        lines = produce_report.progress_lines(p)
         if p.per_queue:
             lines.append("per queue: " + "  ".join(f"{q} {n}" for q, n in p.per_queue.items()))
-        self.query_one("#mq-stats", Static).update("\n".join(lines))
+        self.query_one("#mq-stats", Static).update(inert("\n".join(lines), newlines=True))
 
     @staticmethod
-    def _summary(report: ProduceReport, verified: VerifyReport | None) -> str:
-        p = report.progress
-        head = f"run {report.run_id}: sent {p.sent:,} of {p.requested:,} in {p.elapsed:.2f}s ({p.rate:,.0f} msg/s)"
-        if report.aborted:
-            head += f"\n[red]aborted: {report.aborted}[/]"
-        notes = "".join(f"\nnote: {n}" for n in report.notes)
-        if verified is None:
-            return head + notes
-        colour = "green" if verified.ok else "red"
-        text = (
-            f"{head}\n[{colour}]sent {verified.sent:,} · stored {verified.stored:,} · received "
-            f"{verified.received:,} · missing {verified.missing:,} · duplicated {verified.duplicated:,}[/]"
-        )
-        if verified.first_missing:
-            text += "\nfirst missing: " + ", ".join(verified.first_missing[:5])
-        if not verified.complete:
-            text += "\n[yellow]not every queue could be read to its end before the deadline[/]"
-        return text + notes + "".join(f"\nnote: {n}" for n in verified.notes)
+    def _summary(report: ProduceReport, verified: VerifyReport | None) -> Text:
+        text = Text("\n".join(inert(line) for line in produce_report.report_lines(report)))
+        if verified is not None:
+            lines = produce_report.verify_lines(verified)
+            text.append("\n" + inert(lines[0]), style="green" if verified.ok else "red")
+            for line in lines[1:]:
+                text.append("\n" + inert(line), style="yellow" if "not every queue" in line else "")
+        return text
 
     # ------------------------------------------------------------------ quickstart parity mode
     @on(Button.Pressed, "#mq-qp")
@@ -289,7 +233,7 @@ class MqTestScreen(Screen):
     def _quickstart(self, which: Which) -> None:
         if self.busy:
             return
-        if self.service.read_only and which is Which.PRODUCER:
+        if self.ops.read_only and which is Which.PRODUCER:
             self.notify("read-only mode: the quickstart Producer writes messages, so it is disabled", severity="error")
             return
         log = self.query_one("#mq-output", Log)
@@ -304,25 +248,11 @@ class MqTestScreen(Screen):
 
     @work(group="quickstart", exclusive=True, exit_on_error=False)
     async def _run_quickstart(self, which: Which) -> None:
-        def line(text: str) -> None:
-            self.post_message(MqTestUpdate(line=text))
-
-        async def body(record: ActionRecord) -> QuickstartResult:
-            # its command reaches the journal through the backend (capture_commands in act)
-            result = await run_quickstart(self.cluster, self.service.pool, which, on_line=line)
-            if not result.ok:
-                record.outcome = "failed"
-            return result
-
-        try:
-            if which is Which.PRODUCER:
-                result = await self.service.act("quickstart producer", None, body)
-            else:  # the consumer only reads: no journal entry, allowed read-only
-                result = await run_quickstart(self.cluster, self.service.pool, which, on_line=line)
-        except Exception as exc:
-            self.post_message(MqTestUpdate(text=f"[red]{type(exc).__name__}: {exc}[/]", done=True))
+        outcome = await self.ops.mq.quickstart(which, on_line=lambda text: self.post_message(MqTestUpdate(line=text)))
+        if outcome.value is None:
+            self.post_message(MqTestUpdate(text=outcome.summary, failed=True, done=True))
             return
-        self.post_message(MqTestUpdate(quickstart=result, done=True))
+        self.post_message(MqTestUpdate(quickstart=outcome.value, done=True))
 
     def action_back(self) -> None:
         if self.busy:

@@ -12,7 +12,7 @@ import difflib
 import posixpath
 from dataclasses import dataclass
 
-from rocketui.backends.factory import BackendPool
+from rocketui.backends.base import HostPool
 from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.model.topology import FileState, broker_properties, file_state
 
@@ -56,7 +56,7 @@ def generated_brokers(cluster: Cluster) -> list[Node]:
     return [n for n in cluster.nodes if n.name in names and n.kind is NodeKind.BROKER]
 
 
-async def plan(cluster: Cluster, pool: BackendPool) -> list[PlannedFile]:
+async def plan(cluster: Cluster, pool: HostPool) -> list[PlannedFile]:
     """What `generate` would write, for every broker the topology generated."""
     if cluster.topology is None:
         raise GenerateError(
@@ -82,7 +82,7 @@ async def plan(cluster: Cluster, pool: BackendPool) -> list[PlannedFile]:
     return planned
 
 
-async def write(pool: BackendPool, planned: list[PlannedFile], *, force: bool = False) -> list[PlannedFile]:
+async def write(pool: HostPool, planned: list[PlannedFile], *, force: bool = False) -> list[PlannedFile]:
     """Write every changed file that may be written; returns the ones written.  Refuses (before
     writing anything) when a file needs `force` and it was not given."""
     refused = [p for p in planned if p.needs_force and not force]

@@ -251,9 +251,9 @@ def build_health(
         else:
             assert node is not None
             cname, bname, bid = cluster.name, node.broker_name or node.name, node.broker_id
-        info = runtime.get(addr)
-        rt = info if isinstance(info, BrokerRuntime) else None
-        rt_error = info if isinstance(info, str) else None
+        answer = runtime.get(addr)
+        rt = answer if isinstance(answer, BrokerRuntime) else None
+        rt_error = answer if isinstance(answer, str) else None
         problems = list(by_node.get(node.name, [])) if node else []
         problems += _own_problems(cluster, node, addr, where, answered, rt, rt_error, cname, bname)
         rows.append(

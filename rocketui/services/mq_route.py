@@ -16,7 +16,7 @@ from rocketui.rocketmq.remoting.namesrv import NamesrvClient
 from rocketui.rocketmq.remoting.route import BrokerData, TopicRoute
 
 if TYPE_CHECKING:
-    from rocketui.backends.factory import BackendPool
+    from rocketui.backends.base import HostPool
     from rocketui.model.cluster import Cluster
 
 PERM_WRITE = 0x2
@@ -136,7 +136,7 @@ def cluster_namesrvs(cluster: Cluster) -> list[str]:
     return [cluster.endpoint(n) for n in cluster.namesrvs]
 
 
-def cluster_connector(cluster: Cluster, pool: BackendPool) -> Connector:
+def cluster_connector(cluster: Cluster, pool: HostPool) -> Connector:
     """Open a connection to a node's address through its host's backend (an SSH host's broker is
     reached through that host); any other address directly."""
     by_addr = {(cluster.advertised_address(n), p): n.host for n in cluster.nodes for p in n.ports()}

@@ -158,7 +158,7 @@ async def consume(
     subscription: str = "*",
     commit: bool = True,
     connector: Connector | None = None,
-    on_message: Callable[[ConsumedMessage], None] | None = None,
+    on_message: Callable[[ConsumedMessage], object] | None = None,
     request_timeout: float = 3.0,
 ) -> ConsumeReport:
     lookup = await lookup_route(namesrvs, topic, connector=connector, timeout=request_timeout)

@@ -90,7 +90,7 @@ def classify_error(exc: BaseException) -> tuple[ErrorKind, str]:
     elif isinstance(exc, ConnectionLost):
         return ErrorKind.CONNECTION, str(exc)
     elif isinstance(exc, RemotingError) and exc.code is not None:
-        kind = _CODE_KINDS.get(exc.code, ErrorKind.OTHER)
+        kind = next((k for code, k in _CODE_KINDS.items() if code == exc.code), ErrorKind.OTHER)
     else:
         return ErrorKind.OTHER, str(exc) or type(exc).__name__
     hint = _HINTS.get(kind)
@@ -279,7 +279,7 @@ class ProduceReport:
         }
 
 
-ProgressCallback = Callable[[ProduceProgress], None]
+ProgressCallback = Callable[[ProduceProgress], object]
 
 
 class ProduceRun:

@@ -122,7 +122,7 @@ class VerifyReport:
         }
 
 
-VerifyProgress = Callable[[int, int], None]  # (received so far, expected)
+VerifyProgress = Callable[[int, int], object]  # (received so far, expected)
 
 
 def _expected(report: ProduceReport) -> Callable[[int], bool]:

@@ -7,8 +7,8 @@ This is the one place that decides *how* a node is started and stopped:
   captured to `<run_dir>/stdout.log`;
 - stop signals exactly that node's JVM (never `mqshutdown`, which kills every broker of the host):
   SIGTERM, wait for exit and closed port, SIGKILL after a timeout with a warning.
-Every mutating call goes through `act`, which refuses in read-only mode and reports each
-action (with the exact commands) to the registered listeners (journal, UI).
+These are mechanics: read-only mode, journaling and the order of multi-node actions belong to
+the use-case layer (`rocketui.usecases.lifecycle`), which runs every call here through the gate.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import asyncio
 import json
 import signal
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TypeVar
 
 from rocketui.backends.base import (
@@ -26,11 +25,10 @@ from rocketui.backends.base import (
     Backend,
     BackendError,
     Command,
+    HostPool,
     HostUnreachable,
     ProcessInfo,
-    capture_commands,
 )
-from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
@@ -47,35 +45,14 @@ class NodeError(Exception):
     """An operation on a node failed; the message says which node, on which host, and why."""
 
 
-class ReadOnlyError(NodeError):
-    pass
-
-
-@dataclass
-class ActionRecord:
-    """One mutating action, as the journal and the UI see it."""
-
-    action: str
-    node: str | None
-    host: str | None
-    commands: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)  # files written, as "host: path"
-    outcome: str = "ok"
-    error: str = ""
-    started: float = field(default_factory=time.time)
-    duration: float = 0.0
-
-
 def _noop(node: str, message: str) -> None:
     return None
 
 
 class NodeService:
-    def __init__(self, cluster: Cluster, pool: BackendPool, *, read_only: bool | None = None) -> None:
+    def __init__(self, cluster: Cluster, pool: HostPool) -> None:
         self.cluster = cluster
         self.pool = pool
-        self.read_only = cluster.read_only if read_only is None else read_only
-        self.listeners: list[Callable[[ActionRecord], None]] = []
         self.registration = RegistrationProbe(cluster, pool)
         self._transient: dict[str, tuple[NodeState, str]] = {}
         self._expanded: dict[str, str] = {}
@@ -109,29 +86,6 @@ class NodeService:
 
     def _lock(self, node: Node) -> asyncio.Lock:
         return self._locks.setdefault(node.name, asyncio.Lock())
-
-    async def act(self, action: str, node: Node | None, body: Callable[[ActionRecord], Awaitable[T]]) -> T:
-        """Run one mutating action: refuse in read-only mode, record the commands the node's
-        backend ran and the outcome, and report the record to the listeners (the journal, the
-        UI).  Every change rocketui makes to a host goes through here."""
-        where = f"node '{node.name}'" if node else f"cluster '{self.cluster.name}'"
-        if self.read_only:
-            raise ReadOnlyError(f"read-only mode: refusing to {action} {where}")
-        record = ActionRecord(action, node.name if node else None, node.host if node else None)
-        t0 = time.monotonic()
-        try:
-            with capture_commands(record.commands):
-                result = await body(record)
-            if isinstance(result, NodeStatus) and result.state is NodeState.FAILED:
-                record.outcome, record.error = "failed", result.message
-            return result
-        except Exception as exc:
-            record.outcome, record.error = "error", str(exc)
-            raise
-        finally:
-            record.duration = time.monotonic() - t0
-            for listener in self.listeners:
-                listener(record)
 
     # ----------------------------------------------------------------- commands
     def start_command(self, node: Node, *, home: str, config: str, user_home: str, run_dir: str) -> Command:
@@ -174,16 +128,6 @@ class NodeService:
             lines.append(f"{backend.name}: {backend.detached_line(command, out)}")
         return lines
 
-    async def save_file(self, action: str, node: Node, write: Callable[[], Awaitable[T]], path: str) -> T:
-        """A file change on the node's host (config or launcher edit) as one journaled action."""
-
-        async def body(record: ActionRecord) -> T:
-            result = await write()
-            record.files.append(f"{node.host}: {path}")
-            return result
-
-        return await self.act(action, node, body)
-
     # ----------------------------------------------------------------- status
     async def _jvms(self, host_name: str) -> list[ProcessInfo]:
         return await self.pool.get(host_name).processes("java")
@@ -219,7 +163,7 @@ class NodeService:
         # what the namesrvs say against the cluster file: "master down", wrong id, …
         from rocketui.services.topology_check import annotate  # lazy: not needed for the first frame
 
-        return annotate(self.cluster, {s.node: s for s in results}, self.registration.views)  # type: ignore[arg-type]
+        return annotate(self.cluster, {s.node: s for s in results}, self.registration.views)
 
     async def status(self, node: Node) -> NodeStatus:
         try:
@@ -286,13 +230,8 @@ class NodeService:
     async def start(
         self, node: Node, *, wait: bool = True, timeout: float = 90.0, progress: Progress = _noop
     ) -> NodeStatus:
-        async def body(record: ActionRecord) -> NodeStatus:
-            async with self._lock(node):
-                return await self._start(node, wait=wait, timeout=timeout, progress=progress)
-
-        result = await self.act("start", node, body)
-        assert result is not None
-        return result
+        async with self._lock(node):
+            return await self._start(node, wait=wait, timeout=timeout, progress=progress)
 
     async def _start(self, node: Node, *, wait: bool, timeout: float, progress: Progress) -> NodeStatus:
         backend = self.backend(node)
@@ -457,13 +396,8 @@ class NodeService:
 
     # ----------------------------------------------------------------- stop
     async def stop(self, node: Node, *, timeout: float = 30.0, progress: Progress = _noop) -> NodeStatus:
-        async def body(record: ActionRecord) -> NodeStatus:
-            async with self._lock(node):
-                return await self._stop(node, timeout=timeout, progress=progress)
-
-        result = await self.act("stop", node, body)
-        assert result is not None
-        return result
+        async with self._lock(node):
+            return await self._stop(node, timeout=timeout, progress=progress)
 
     async def _stop(self, node: Node, *, timeout: float, progress: Progress) -> NodeStatus:
         backend = self.backend(node)
@@ -512,10 +446,6 @@ class NodeService:
     async def _alive(self, node: Node, jvm: ProcessInfo) -> bool:
         return any(p.pid == jvm.pid and p.start_ticks == jvm.start_ticks for p in await self._jvms(node.host))
 
-    async def restart(self, node: Node, *, progress: Progress = _noop) -> NodeStatus:
-        await self.stop(node, progress=progress)
-        return await self.start(node, progress=progress)
-
     # ----------------------------------------------------------------- all
     def start_levels(self) -> list[list[Node]]:
         """Start order: namesrvs, then masters, then slaves (each level waits for the previous)."""
@@ -525,32 +455,3 @@ class NodeService:
             [b for b in self.cluster.brokers if b.broker_id > 0],
         ]
         return [level for level in levels if level]
-
-    async def start_all(self, *, progress: Progress = _noop, timeout: float = 90.0) -> dict[str, NodeStatus]:
-        results: dict[str, NodeStatus] = {}
-        for level in self.start_levels():
-            statuses = await asyncio.gather(
-                *(self.start(n, progress=progress, timeout=timeout) for n in level), return_exceptions=True
-            )
-            for node, st in zip(level, statuses, strict=False):
-                if isinstance(st, BaseException):
-                    st = NodeStatus(node.name, NodeState.FAILED, message=str(st))
-                results[node.name] = st
-            failed = [s for s in results.values() if s.state is not NodeState.RUNNING]
-            if failed:
-                progress(
-                    failed[0].node,
-                    "start-all stopped: " + "; ".join(f"{s.node}: {s.message or s.state}" for s in failed),
-                )
-                break
-        return results
-
-    async def stop_all(self, *, progress: Progress = _noop) -> dict[str, NodeStatus]:
-        results: dict[str, NodeStatus] = {}
-        for level in reversed(self.start_levels()):
-            statuses = await asyncio.gather(*(self.stop(n, progress=progress) for n in level), return_exceptions=True)
-            for node, st in zip(level, statuses, strict=False):
-                if isinstance(st, BaseException):
-                    st = NodeStatus(node.name, NodeState.UNKNOWN, message=str(st))
-                results[node.name] = st
-        return results

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rocketui.backends.base import Backend, Command
-from rocketui.backends.factory import BackendPool
+from rocketui.backends.base import Backend, Command, HostPool
 from rocketui.model.cluster import BackendKind, Cluster
 
 PRODUCER_CLASS = "org.apache.rocketmq.example.quickstart.Producer"
@@ -49,6 +48,16 @@ class QuickstartResult:
         if self.which is Which.PRODUCER:
             return self.exit_status == 0 and self.send_ok == PRODUCER_MESSAGES and self.send_failed == 0
         return self.stopped == "count"
+
+    def summary(self) -> str:
+        what = (
+            f"SEND_OK {self.send_ok}, failed {self.send_failed}"
+            if self.which is Which.PRODUCER
+            else f"received {self.received}"
+        )
+        return (
+            f"quickstart {self.which.value}: {what}; {self.lines} lines, {self.duration:.1f}s, exit {self.exit_status}"
+        )
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -87,7 +96,7 @@ def default_host(cluster: Cluster) -> str:
 
 
 class _Counter:
-    def __init__(self, which: Which, stop_after: int | None, on_line: Callable[[str], None] | None) -> None:
+    def __init__(self, which: Which, stop_after: int | None, on_line: Callable[[str], object] | None) -> None:
         self.which = which
         self.stop_after = stop_after
         self.on_line = on_line
@@ -112,11 +121,11 @@ class _Counter:
 
 async def run_quickstart(
     cluster: Cluster,
-    pool: BackendPool,
+    pool: HostPool,
     which: Which,
     *,
     host: str | None = None,
-    on_line: Callable[[str], None] | None = None,
+    on_line: Callable[[str], object] | None = None,
     timeout: float = 180.0,
     stop_after: int | None = None,
     java_opt: str = "",

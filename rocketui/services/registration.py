@@ -10,14 +10,15 @@ import asyncio
 import time
 from collections.abc import Collection
 
-from rocketui.backends.factory import BackendPool
-from rocketui.model.cluster import Cluster
+from rocketui.backends.base import HostPool
+from rocketui.model.cluster import Cluster, Node
+from rocketui.rocketmq.remoting.route import ClusterInfo
 
 ASK_TIMEOUT = 3.0  # seconds for one namesrv's answer, connect to its host included
 
 
 class RegistrationProbe:
-    def __init__(self, cluster: Cluster, pool: BackendPool, *, cache_seconds: float = 0.5) -> None:
+    def __init__(self, cluster: Cluster, pool: HostPool, *, cache_seconds: float = 0.5) -> None:
         self.cluster = cluster
         self.pool = pool
         self.cache_seconds = cache_seconds
@@ -25,7 +26,7 @@ class RegistrationProbe:
         self._cached: tuple[float, dict[str, set[str]] | None] = (0.0, None)
         self._lock = asyncio.Lock()
         self._clients: dict[str, object] = {}  # one persistent connection per namesrv
-        self.views: dict[str, object] = {}  # namesrv address → its last ClusterInfo (answering ones)
+        self.views: dict[str, ClusterInfo] = {}  # namesrv address → its last ClusterInfo (answering ones)
 
     async def registered_addresses(self, *, skip_hosts: Collection[str] = ()) -> dict[str, set[str]] | None:
         """namesrv address → broker addresses registered there (only namesrvs that answered);
@@ -63,7 +64,7 @@ class RegistrationProbe:
     def invalidate(self) -> None:
         self._cached = (0.0, None)
 
-    async def _ask(self, ns) -> tuple[str, set[str] | None]:  # ns: Node
+    async def _ask(self, ns: Node) -> tuple[str, set[str] | None]:
         from rocketui.rocketmq.remoting.namesrv import NamesrvClient
 
         address = self.cluster.advertised_address(ns)

@@ -18,8 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rocketui.backends.base import Backend, BackendError, Command
-from rocketui.backends.factory import BackendPool
+from rocketui.backends.base import Backend, BackendError, Command, HostPool
 from rocketui.model.cluster import BackendKind, Cluster
 from rocketui.rocketmq.dist_archive import Archive, pack, read_marker
 from rocketui.rocketmq.install import MARKER, InstallError
@@ -57,7 +56,7 @@ class Provisioned:
 
 
 def _size(n: int) -> str:
-    from rocketui.services.formatting import human_bytes
+    from rocketui.text import human_bytes
 
     return human_bytes(n)
 
@@ -65,9 +64,7 @@ def _size(n: int) -> str:
 class RemoteInstaller:
     """Installs one local distribution onto hosts of a cluster (packed once for all of them)."""
 
-    def __init__(
-        self, cluster: Cluster, pool: BackendPool, source: str, *, force: bool = False, log: Log = print
-    ) -> None:
+    def __init__(self, cluster: Cluster, pool: HostPool, source: str, *, force: bool = False, log: Log = print) -> None:
         self.cluster = cluster
         self.pool = pool
         self.source = source
@@ -192,12 +189,10 @@ async def _read(backend: Backend, home: str) -> bytes | None:
 
 
 async def install_on_hosts(
-    cluster: Cluster, hosts: Sequence[str], source: str, *, force: bool = False, log: Log = print
+    cluster: Cluster, pool: HostPool, hosts: Sequence[str], source: str, *, force: bool = False, log: Log = print
 ) -> list[Provisioned]:
-    pool = BackendPool(cluster)
     installer = RemoteInstaller(cluster, pool, source, force=force, log=log)
     try:
         return [await installer.install(h) for h in hosts]
     finally:
         installer.close()
-        await pool.close_all()

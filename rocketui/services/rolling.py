@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rocketui.model.cluster import Cluster, Node
-from rocketui.services.node_status import NodeState
+from rocketui.rocketmq.remoting.route import ClusterInfo
+from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeError, NodeService, Progress
 
 if TYPE_CHECKING:
@@ -73,15 +74,22 @@ class RollingReport:
         )
 
 
+Step = Callable[[Node], Awaitable[NodeStatus]]
+
+
 async def rolling_restart(
     service: NodeService,
     names: Iterable[str] | None = None,
     *,
+    stop: Step,
+    start: Step,
     progress: Progress = _noop,
     timeout: float = 120.0,
     ha: HaProbe | None = None,
 ) -> RollingReport:
-    """`ha` asks a master for its HA status (default: GET_BROKER_HA_STATUS over the network)."""
+    """`stop`/`start` are the (gated, journaled) single-node actions of the use-case layer; they
+    raise NodeError when refused.  `ha` asks a master for its HA status (default:
+    GET_BROKER_HA_STATUS over the network)."""
     cluster = service.cluster
     order = rolling_order(cluster, names)
     report = RollingReport([n.name for n in order])
@@ -108,10 +116,10 @@ async def rolling_restart(
         progress(node.name, f"{step} rolling restart: stopping")
         t0 = time.monotonic()
         try:
-            stopped = await service.stop(node, progress=progress)
+            stopped = await stop(node)
             if stopped.state is not NodeState.STOPPED:
                 raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
-            started = await service.start(node, progress=progress, timeout=timeout)
+            started = await start(node)
             if started.state is not NodeState.RUNNING:
                 raise NodeError(f"start ended {started.state.value}: {started.message}")
             await wait_registered_as_defined(service, node, timeout=timeout)
@@ -136,7 +144,7 @@ async def wait_registered_as_defined(service: NodeService, node: Node, *, timeou
     while True:
         service.registration.invalidate()
         await service.registration.registered_addresses()
-        views = dict(service.registration.views)
+        views: dict[str, ClusterInfo] = dict(service.registration.views)
         missing = [cluster.endpoint(ns) for ns in cluster.namesrvs]
         missing = [ns for ns in missing if ns not in views]
         if missing:
@@ -144,7 +152,7 @@ async def wait_registered_as_defined(service: NodeService, node: Node, *, timeou
         else:
             wrong = [
                 ns
-                for ns, info in views.items()  # type: ignore[attr-defined]
+                for ns, info in views.items()
                 if node.broker_name not in info.brokers
                 or info.brokers[node.broker_name].addrs.get(node.broker_id) != want
             ]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from rocketui.model.cluster import Cluster
 
 if TYPE_CHECKING:
-    from rocketui.services.nodes import ActionRecord
+    from rocketui.usecases.gate import ActionRecord
 
 _SECRET_ASSIGNMENT = re.compile(
     r"\b([A-Za-z_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|ACCESS_?KEY)[A-Za-z_]*)=('[^']*'|\S+)", re.IGNORECASE
@@ -103,7 +103,7 @@ class Journal:
                 yield entry
 
     def listener(self, cluster: Cluster) -> Callable[[ActionRecord], None]:
-        """A NodeService listener that journals each ActionRecord of `cluster`."""
+        """A gate listener that journals each ActionRecord of `cluster`."""
         user = _user()
 
         def record(r: ActionRecord) -> None:

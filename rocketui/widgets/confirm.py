@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -47,3 +49,13 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_confirm(self) -> None:
         self.dismiss(True)
+
+
+def on_yes(then: Callable[[], object]) -> Callable[[bool | None], None]:
+    """A push_screen callback that runs `then` only when the modal was confirmed."""
+
+    def done(ok: bool | None) -> None:
+        if ok:
+            then()
+
+    return done

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
-from rocketui.services.formatting import COLUMNS, status_row
+from rocketui.reports.status import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
 
 STATE_STYLE = {
@@ -41,8 +41,8 @@ def display_order(cluster: Cluster) -> list[Node]:
 
 
 class NodeTable(DataTable):
-    def __init__(self, cluster: Cluster, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+    def __init__(self, cluster: Cluster, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self.cluster = cluster
         self.statuses: dict[str, NodeStatus] = {}
 

@@ -58,9 +58,9 @@ async def test_produce_exits_1_and_names_the_missing(
     )
     out = capsys.readouterr()
     assert code == 1
-    assert "sent 20 of 20" in out.out and "missing 20, duplicated 0" in out.out
-    assert "first missing: " in out.out and out.out.rstrip().endswith("FAILED")
-    assert "done: sent 20/20" in out.err  # progress goes to stderr
+    assert "sent 20 of 20" in out.out and "missing 20 · duplicated 0" in out.out
+    assert "first missing: " in out.out and out.out.rstrip().endswith("FAILED: 20 missing, 0 duplicated")
+    assert "done: sent 20 of 20" in out.err  # progress goes to stderr
 
 
 async def test_produce_json_and_fatal_errors(fake: FakeMq, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

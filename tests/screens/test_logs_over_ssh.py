@@ -11,7 +11,6 @@ import pytest
 from rocketui.app import RocketUI
 from rocketui.model.loader import load_cluster
 from rocketui.screens.logs import LogsScreen
-from rocketui.services.logs import LogService
 from tests.screens.test_logs_screen import wait_for
 from tests.support.sshd import SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
 
@@ -45,7 +44,7 @@ nodes:
 
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
-        app.push_screen(LogsScreen(LogService(cluster, app.service), [cluster.node("ns")]))
+        app.push_screen(LogsScreen(app.ops.logs, [cluster.node("ns")]))
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
         await wait_for(pilot, lambda: "line 4" in view.lines(), timeout=20)

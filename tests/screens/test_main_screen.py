@@ -14,7 +14,7 @@ from tests.support.fake_service import DEMO_STATUSES, NOW, TableService, demo_cl
 
 def make_app(read_only: bool = False) -> RocketUI:
     cluster = demo_cluster()
-    app = RocketUI(cluster, service=TableService(cluster, DEMO_STATUSES, read_only=read_only), poll_interval=0)
+    app = RocketUI(cluster, read_only=read_only, service=TableService(cluster, DEMO_STATUSES), poll_interval=0)
     app.animation_level = "none"
     return app
 
@@ -26,7 +26,7 @@ async def settle(pilot) -> None:
 
 
 def freeze_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    import rocketui.services.formatting as fmt
+    import rocketui.reports.status as fmt
 
     monkeypatch.setattr(fmt.time, "time", lambda: NOW)
 

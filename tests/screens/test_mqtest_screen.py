@@ -26,7 +26,7 @@ NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
 def demo_app(read_only: bool = False) -> RocketUI:
     cluster = demo_cluster()
-    app = RocketUI(cluster, service=TableService(cluster, DEMO_STATUSES, read_only=read_only), poll_interval=0)
+    app = RocketUI(cluster, read_only=read_only, service=TableService(cluster, DEMO_STATUSES), poll_interval=0)
     app.animation_level = "none"
     return app
 

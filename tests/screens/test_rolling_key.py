@@ -11,7 +11,7 @@ from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 
 def make_app(read_only: bool = False) -> RocketUI:
     cluster = demo_cluster()
-    app = RocketUI(cluster, service=TableService(cluster, DEMO_STATUSES, read_only=read_only), poll_interval=0)
+    app = RocketUI(cluster, read_only=read_only, service=TableService(cluster, DEMO_STATUSES), poll_interval=0)
     app.animation_level = "none"
     return app
 

@@ -21,8 +21,8 @@ from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 
 def make_app(read_only: bool = False) -> tuple[RocketUI, TableService]:
     cluster = demo_cluster()
-    service = TableService(cluster, DEMO_STATUSES, read_only=read_only)
-    app = RocketUI(cluster, service=service, poll_interval=0)
+    service = TableService(cluster, DEMO_STATUSES)
+    app = RocketUI(cluster, read_only=read_only, service=service, poll_interval=0)
     app.animation_level = "none"
     return app, service
 
@@ -203,7 +203,7 @@ async def test_read_only_form_refuses_to_save(tmp_path: Path) -> None:
     from tests.screens.test_config_forms import make_app as forms_app
 
     app = forms_app(tmp_path)
-    app.service.read_only = True
+    app.ops.read_only = True
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.pause()
         await pilot.press("down", "e")

@@ -86,12 +86,13 @@ async def test_hostile_paths_are_shown_quoted_and_run_literally(tmp_path: Path) 
     assert f"{cluster_path}:3: work_dir" in str(refused.value)
     # defence in depth: a model built around the loader still runs the path literally, quoted once
     sane = tmp_path / "sane.yaml"
+    port = namesrv_port()
     sane.write_text(
         "cluster: C\n"
         'rocketmq: {home: /opt/rocketmq, version: "5.5.0"}\n'
         "work_dir: /tmp/w\n"
         "hosts:\n  local: {backend: local, address: 127.0.0.1}\n"
-        "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 39876}\n"
+        f"nodes:\n  - {{name: ns, kind: namesrv, host: local, port: {port}}}\n"
     )
     loaded = load_cluster(str(sane))
     cluster = replace(loaded, rocketmq=replace(loaded.rocketmq, home=str(home)), work_dir=str(weird / "work"))

@@ -88,7 +88,9 @@ def test_order_slaves_before_their_master() -> None:
 async def test_one_broker_at_a_time() -> None:
     service = Recorder(cluster())
     messages: list[tuple[str, str]] = []
-    report = await rolling_restart(service, progress=lambda n, m: messages.append((n, m)), ha=service.ha)
+    report = await rolling_restart(
+        service, stop=service.stop, start=service.start, progress=lambda n, m: messages.append((n, m)), ha=service.ha
+    )
     assert report.ok, report.summary()
     # after each step, the group's master must report its slave in sync before the next stop
     assert service.calls == [
@@ -111,7 +113,7 @@ async def test_one_broker_at_a_time() -> None:
 
 async def test_aborts_at_the_first_failure() -> None:
     service = Recorder(cluster(), fail_start="broker-a")
-    report = await rolling_restart(service, ha=service.ha)
+    report = await rolling_restart(service, stop=service.stop, start=service.start, ha=service.ha)
     assert not report.ok
     assert service.calls == ["stop broker-a-s", "start broker-a-s", "ha broker-a", "stop broker-a", "start broker-a"]
     assert report.not_restarted == ["broker-b-s", "broker-b"]
@@ -123,7 +125,7 @@ async def test_aborts_at_the_first_failure() -> None:
 
 async def test_refuses_to_start_from_a_degraded_cluster() -> None:
     service = TableService(demo_cluster(), DEMO_STATUSES)
-    report = await rolling_restart(service)
+    report = await rolling_restart(service, stop=service.stop, start=service.start)
     assert not report.ok and report.steps == []
     assert report.summary() == (
         "rolling restart aborted: broker-a-s is starting before the first step; rolling "
@@ -135,7 +137,7 @@ async def test_refuses_to_start_from_a_degraded_cluster() -> None:
 async def test_aborts_when_the_slave_does_not_catch_up() -> None:
     service = Recorder(cluster())
     service.in_sync = 0
-    report = await rolling_restart(service, ha=service.ha, timeout=0.3)
+    report = await rolling_restart(service, stop=service.stop, start=service.start, ha=service.ha, timeout=0.3)
     assert service.calls[:3] == ["stop broker-a-s", "start broker-a-s", "ha broker-a"]
     assert "stop broker-a" not in service.calls
     assert report.summary() == (

@@ -330,7 +330,13 @@ class TestSync:
         try:
             await asyncio.sleep(1.0)
             steps: list[tuple[str, str]] = []
-            report = await rolling_restart(service, progress=lambda n, m: steps.append((n, m)), timeout=START_TIMEOUT)
+            report = await rolling_restart(
+                service,
+                stop=service.stop,
+                start=lambda n: service.start(n, timeout=START_TIMEOUT),
+                progress=lambda n, m: steps.append((n, m)),
+                timeout=START_TIMEOUT,
+            )
             await asyncio.sleep(1.0)
         finally:
             await sender.stop()

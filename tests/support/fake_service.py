@@ -53,8 +53,8 @@ DEMO_STATUSES = {
 
 
 class TableService(NodeService):
-    def __init__(self, cluster: Cluster, statuses: dict[str, NodeStatus], *, read_only: bool = False) -> None:
-        super().__init__(cluster, BackendPool(cluster), read_only=read_only)
+    def __init__(self, cluster: Cluster, statuses: dict[str, NodeStatus]) -> None:
+        super().__init__(cluster, BackendPool(cluster))
         self.statuses = statuses
 
     async def status_all(self) -> dict[str, NodeStatus]:

@@ -23,7 +23,15 @@ from rocketui.rocketmq.remoting.message import (
     new_unique_msg_id,
 )
 from rocketui.rocketmq.remoting.namesrv import parse_json_body
-from rocketui.rocketmq.remoting.results import PullResult, PullStatus, RuntimeInfo, SendResult, SendStatus
+from rocketui.rocketmq.remoting.results import (
+    HaStatus,
+    PullResult,
+    PullStatus,
+    RuntimeInfo,
+    SendResult,
+    SendStatus,
+    parse_ha_status,
+)
 
 DEFAULT_TOPIC = "TBW102"
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
@@ -143,8 +151,8 @@ class BrokerClient:
         )
         ext = response.ext_fields
         return SendResult(
-            status=_SEND_STATUS[response.code],
-            msg_id=props[PROP_UNIQ_KEY],  # (IntEnum keys: an int finds them)
+            status=_SEND_STATUS[ResponseCode(response.code)],
+            msg_id=props[PROP_UNIQ_KEY],
             offset_msg_id=ext.get("msgId", ""),
             topic=topic,
             queue_id=self._int(response, "queueId", "SEND_MESSAGE_V2"),
@@ -268,6 +276,14 @@ class BrokerClient:
         if not isinstance(table, dict):
             raise RemotingError(self.addr, "GET_BROKER_RUNTIME_INFO body has no 'table' object")
         return RuntimeInfo({str(k): "" if v is None else str(v) for k, v in table.items()})
+
+    async def ha_status(self) -> HaStatus:
+        """How many slaves this master replicates to, and how many are in sync (5.x)."""
+        response = await self.remoting.invoke(RequestCode.GET_BROKER_HA_STATUS)
+        try:
+            return parse_ha_status(parse_json_body(self.addr, "GET_BROKER_HA_STATUS", response.body))
+        except ValueError as exc:
+            raise RemotingError(self.addr, str(exc)) from None
 
     async def get_broker_config(self) -> dict[str, str]:
         """Every broker (and store/netty) config item as the broker currently has it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -57,10 +58,10 @@ class RemotingCommand:
         return bool(self.flag & FLAG_ONEWAY)
 
 
-_esc = json.encoder.encode_basestring_ascii  # type: ignore[attr-defined]  # C: a JSON string literal, ASCII
+_esc = json.encoder.encode_basestring_ascii  # C: a JSON string literal, ASCII
 
 
-def ext_fields(values: dict[str, ExtValue | None]) -> dict[str, str]:
+def ext_fields(values: Mapping[str, ExtValue | None]) -> dict[str, str]:
     """A custom header as the wire wants it: None dropped, booleans 'true'/'false', ints decimal."""
     for key, value in values.items():  # the common case (a decoded header): all strings already
         if type(key) is not str or type(value) is not str:

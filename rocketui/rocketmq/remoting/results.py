@@ -70,3 +70,24 @@ class RuntimeInfo(Mapping[str, str]):
             return int(self.table[key])
         except (KeyError, ValueError):
             return None
+
+
+@dataclass(frozen=True)
+class HaStatus:
+    connections: int  # slaves connected to this master
+    in_sync: int  # of those, caught up
+
+
+def parse_ha_status(data: object) -> HaStatus:
+    """The JSON body (HARuntimeInfo): {"inSyncSlaveNums": n, "haConnectionInfo": [...], ...}."""
+    if not isinstance(data, dict):
+        raise ValueError(f"HA status body is a {type(data).__name__}, expected an object")
+    conns = data.get("haConnectionInfo")
+    conns = [] if conns is None else conns
+    if not isinstance(conns, list):
+        raise ValueError("HA status haConnectionInfo is not an array")
+    try:
+        in_sync = int(data.get("inSyncSlaveNums", 0))
+    except (TypeError, ValueError):
+        raise ValueError(f"HA status inSyncSlaveNums is {data.get('inSyncSlaveNums')!r}") from None
+    return HaStatus(len(conns), in_sync)

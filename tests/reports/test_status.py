@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from rocketui.model.loader import parse_cluster
-from rocketui.services.formatting import host_cell, status_table
+from rocketui.reports.status import host_cell, status_table
 from rocketui.services.node_status import NodeState, NodeStatus
 
 CLUSTER = parse_cluster(

@@ -1,4 +1,4 @@
-"""Plain-text renderings shared by the TUI and the CLI (no Textual here)."""
+"""The node table: columns and cells of a node's status, shared by the TUI table and `status`."""
 
 from __future__ import annotations
 
@@ -77,13 +77,3 @@ def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     notes = [f"host {host}: {state}" for host, state in down.items()]
     notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in said]
     return "\n".join(lines + notes)
-
-
-def human_bytes(size: int) -> str:
-    """1536 -> '1.5 KiB'; what operators read next to a file name."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"

@@ -1,0 +1,62 @@
+"""What a front end holds: one cluster, its hosts, the gate and every use case.
+
+The TUI (`rocketui.app`) and the CLI (`rocketui.commands`) each create one Operations and call only
+its use cases; neither touches a Backend.  This is also the composition root: the only place that
+picks the concrete backends (`backends.factory`) and wires the journal to the gate.
+"""
+
+from __future__ import annotations
+
+from rocketui.backends.base import HostPool
+from rocketui.backends.factory import BackendPool
+from rocketui.model.cluster import Cluster
+from rocketui.services.logs import LogService
+from rocketui.services.node_status import NodeStatus
+from rocketui.services.nodes import NodeService
+from rocketui.usecases.edits import Edits
+from rocketui.usecases.gate import Gate
+from rocketui.usecases.journal import Journal
+from rocketui.usecases.lifecycle import Lifecycle
+from rocketui.usecases.mq import MqTests
+from rocketui.usecases.provision import Provision
+
+
+class Operations:
+    def __init__(
+        self,
+        cluster: Cluster,
+        *,
+        read_only: bool | None = None,
+        pool: HostPool | None = None,
+        nodes: NodeService | None = None,
+        journal: Journal | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.pool: HostPool = pool or (nodes.pool if nodes is not None else BackendPool(cluster))
+        self.gate = Gate(
+            read_only=cluster.read_only if read_only is None else read_only, where=f"cluster '{cluster.name}'"
+        )
+        self.journal = journal or Journal()
+        self.gate.listeners.append(self.journal.listener(cluster))
+        self.nodes = nodes or NodeService(cluster, self.pool)
+        self.lifecycle = Lifecycle(self.nodes, self.gate)
+        self.edits = Edits(self.nodes, self.gate)
+        self.mq = MqTests(cluster, self.pool, self.gate)
+        self.provision = Provision(cluster, self.pool, self.gate)
+        self.logs = LogService(cluster, self.nodes)
+
+    @property
+    def read_only(self) -> bool:
+        return self.gate.read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self.gate.read_only = value
+
+    async def status_all(self) -> dict[str, NodeStatus]:
+        """Every node's state (one process listing per host, one cluster query per namesrv)."""
+        return await self.nodes.status_all()
+
+    async def close(self) -> None:
+        """Close namesrv connections and every host backend."""
+        await self.nodes.close()

@@ -31,6 +31,7 @@ KEYMAP: list[Key] = [
     Key("main", "stop_all", "X", "Stop all", mutating=True),
     Key("main", "rolling_restart", "R", "Rolling restart", mutating=True),
     Key("main", "refresh", "ctrl+r", "Refresh", show=False),
+    Key("main", "acknowledge", "a", "Acknowledge crash", show=False),
     Key("main", "logs", "l", "Logs"),
     Key("main", "merged_logs", "L", "Merged logs"),
     Key("main", "edit_config", "e", "Edit properties"),

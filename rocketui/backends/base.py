@@ -183,7 +183,7 @@ class Backend(ABC):
     @abstractmethod
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         """Send `sig` to `pid` (only if its start time still equals `start_ticks`).  False when
-        the process no longer exists."""
+        the process no longer exists; signal 0 (a probe) also says False for a zombie."""
 
     @abstractmethod
     async def read_file(self, path: str) -> bytes:

@@ -36,7 +36,7 @@ def detach_script(command: Command, output: str) -> str:
     init and nobody else can learn why it died.
     """
     env = [f"{k}={v}" for k, v in command.env]
-    wrapper = f'"$@"; echo "{EXIT_MARKER}$?"'
+    wrapper = f'"$@"; s=$?; echo "{EXIT_MARKER}$s at $(date +%s)"'
     argv = ["setsid", *(["env", *env] if env else []), "sh", "-c", wrapper, "rocketui-launch", *command.argv]
     cd = f"cd {shlex.quote(command.cwd)} && " if command.cwd else ""
     return f"({cd}exec {shlex.join(argv)}) >>{shlex.quote(output)} 2>&1 </dev/null & echo $!"
@@ -115,7 +115,7 @@ class LocalBackend(Backend):
             os.kill(pid, sig)
         except ProcessLookupError:
             return False
-        return True
+        return not (sig == 0 and procfs.is_zombie(pid))
 
     async def read_file(self, path: str) -> bytes:
         return await asyncio.to_thread(_read, self._abs(path))

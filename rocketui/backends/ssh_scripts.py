@@ -107,6 +107,12 @@ def signal_script(pid: int, signame: str, start_ticks: int | None) -> str:
             "set -f; set -- $s",
             f'[ "${{20}}" = {int(start_ticks)} ] || exit {SIGNAL_STALE}',  # field 22: starttime
         ]
+    if signame == "0":  # a probe: an exited but unreaped process (a zombie) counts as gone
+        lines += [
+            f"z=$(cat /proc/{pid}/stat 2>/dev/null) || exit {SIGNAL_GONE}",
+            'z=${z##*") "}',
+            f'case "$z" in Z*) exit {SIGNAL_GONE};; esac',
+        ]
     lines += [
         f"kill -s {signame} {pid} && exit 0",
         f"[ -d /proc/{pid} ] || exit {SIGNAL_GONE}",

@@ -116,7 +116,7 @@ async def stream_detached(
                 for raw in complete:
                     text = raw.decode("utf-8", "replace").rstrip("\r")
                     if text.startswith(EXIT_MARKER):
-                        status = int(text[len(EXIT_MARKER) :].strip() or -1)
+                        status = int((text[len(EXIT_MARKER) :].split() or ["-1"])[0])
                         break
                     lines += 1
                     if on_line(text):

@@ -77,6 +77,7 @@ def _print_batch(report: BatchReport) -> None:
         if name in report.failed:
             print(f"{name}: FAILED: {inert(report.failed[name])}", file=sys.stderr)
         elif name in report.skipped:
-            print(f"{name}: not {report.action}ed: {inert(report.skipped[name])}", file=sys.stderr)
+            verb = "started" if report.action == "start" else "stopped"
+            print(f"{name}: not {verb}: {inert(report.skipped[name])}", file=sys.stderr)
         elif name in report.results:
             print(f"{name}: {report.results[name].state.value}")

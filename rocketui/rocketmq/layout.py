@@ -58,6 +58,11 @@ FAILURE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "JVM refused its options",
     ),
     (re.compile(r"OutOfMemoryError"), "JVM ran out of memory"),
+    (re.compile(r"^#\s+(SIG[A-Z]+ \(0x[0-9a-f]+\)|Internal Error|Out of Memory Error)"), "the JVM crashed"),
+    (
+        re.compile(r"GC triggered before VM initialization completed|Too small (initial|maximum) heap"),
+        "the heap is too small for the JVM to start",
+    ),
     (re.compile(r"No such file or directory|FileNotFoundException"), "a file was not found"),
 )
 

@@ -86,7 +86,16 @@ class MainScreen(Screen[None]):
                 self._poll_timer = self.set_timer(self.poll_interval, self.poll)
 
     def on_status_updated(self, message: StatusUpdated) -> None:
-        self.query_one(NodeTable).update_statuses(message.statuses)
+        table = self.query_one(NodeTable)
+        before = {name: st.state for name, st in table.statuses.items()}
+        table.update_statuses(message.statuses)
+        for name, status in message.statuses.items():
+            if status.state is NodeState.CRASHED and before.get(name) not in (NodeState.CRASHED, None):
+                # never leave "running" on the status line for a node that died
+                self.set_status(f"{name}: crashed: {status.message} (a acknowledges)", "bold red")
+                self.notify(
+                    inert(f"{name}: {status.message}"), title="crashed", severity="error", timeout=15, markup=False
+                )
         self._show_detail()
 
     def on_data_table_row_highlighted(self, event: NodeTable.RowHighlighted) -> None:
@@ -106,6 +115,9 @@ class MainScreen(Screen[None]):
         text = "  ·  ".join(parts)
         if status and status.message:
             text += f"\n{status.state.value}: {status.message}"
+        if status and status.crash:
+            text += "".join(f"\n  {line}" for line in status.crash.lines[:-1])
+            text += "\n(a acknowledges the crash; s starts it again)"
         if status and status.host_state.startswith("unreachable"):
             text += f"\nhost {node.host}: {status.host_state}"
         self.query_one("#node-detail", Static).update(inert(text, newlines=True))
@@ -155,6 +167,15 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.poll()
+
+    def action_acknowledge(self) -> None:
+        node = self._selected()
+        if node is not None and not self._refuse_read_only("acknowledge"):
+            self._acknowledge(node)
+
+    @work(group="actions", exit_on_error=False)
+    async def _acknowledge(self, node: Node) -> None:
+        self.post_message(ActionFinished(await self.ops.lifecycle.acknowledge(node)))
 
     def action_logs(self) -> None:
         node = self._selected()

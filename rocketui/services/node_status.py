@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rocketui.services.crash import CrashInfo
 
 
 class NodeState(StrEnum):
@@ -11,7 +15,8 @@ class NodeState(StrEnum):
     STARTING = "starting"
     RUNNING = "running"
     STOPPING = "stopping"
-    FAILED = "failed"
+    FAILED = "failed"  # a start rocketui made did not reach running
+    CRASHED = "crashed"  # it was started and its JVM went away without anyone asking it to stop
     UNKNOWN = "unknown"  # host unreachable or not yet polled
 
 
@@ -29,6 +34,7 @@ class NodeStatus:
     host_state: str = ""
     # what the namesrvs report that disagrees with the cluster file ("master down", …)
     note: str = ""
+    crash: CrashInfo | None = None  # set when state is CRASHED
 
     @property
     def registered(self) -> bool | None:
@@ -40,6 +46,7 @@ class NodeStatus:
         data = asdict(self)
         data["state"] = self.state.value
         data["registered"] = self.registered
+        data["crash"] = self.crash.to_json() if self.crash else None
         return data
 
 

@@ -14,7 +14,6 @@ the use-case layer (`rocketui.usecases.lifecycle`), which runs every call here t
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import time
 from collections.abc import Callable
@@ -32,10 +31,18 @@ from rocketui.backends.base import (
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.services.broker_config_check import check_broker_config
+from rocketui.services.crash import TAIL_BYTES, CrashCache, CrashInfo, analyse
 from rocketui.services.host_listings import HostListings, Pending
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
+from rocketui.services.run_record import FILE_NAME as RECORD_FILE
+from rocketui.services.run_record import RunRecord
+
+RECORD_CACHE_SECONDS = 10.0
+# A JVM this young without an open port is taken to be starting (5.x brokers open it in ~5-20 s
+# on a busy host); an older one with a closed port is shutting down or hung.
+STARTING_GRACE = 180.0
 
 Progress = Callable[[str, str], None]  # (node name, message)
 T = TypeVar("T")
@@ -57,7 +64,9 @@ class NodeService:
         self._transient: dict[str, tuple[NodeState, str]] = {}
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._leaders: dict[str, tuple[float, int | None]] = {}
+        self._records: dict[str, tuple[float, RunRecord | None]] = {}
+        self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
+        self._crashes = CrashCache()
         self.listings = HostListings(
             self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
         )
@@ -139,18 +148,35 @@ class NodeService:
         return find_jvm(node, await self.config_path(node), processes, leader=leader)
 
     async def _leader(self, node: Node) -> int | None:
-        """Session leader of the last start (from the pid file; cached so a poll does not read
-        one file per node per second)."""
-        cached = self._leaders.get(node.name)
-        if cached and time.monotonic() - cached[0] < 10.0:
+        record = await self.record(node)
+        return record.leader if record else None
+
+    async def record(self, node: Node, *, fresh: bool = False) -> RunRecord | None:
+        """The node's run record (its last start, a stop asked for, a crash acknowledged); cached
+        for a few seconds so a poll does not read one file per node per second."""
+        cached = self._records.get(node.name)
+        if cached and not fresh and time.monotonic() - cached[0] < RECORD_CACHE_SECONDS:
             return cached[1]
         try:
-            data = json.loads(await self.backend(node).read_file(f"{await self.run_dir(node)}/rocketui.pid"))
-            leader: int | None = int(data["leader"])
-        except (FileNotFoundError, ValueError, KeyError, TypeError, BackendError, OSError):
-            leader = None
-        self._leaders[node.name] = (time.monotonic(), leader)
-        return leader
+            record = RunRecord.parse(await self.backend(node).read_file(f"{await self.run_dir(node)}/{RECORD_FILE}"))
+        except (FileNotFoundError, BackendError, OSError):
+            record = None
+        self._records[node.name] = (time.monotonic(), record)
+        return record
+
+    async def _write_record(self, node: Node, record: RunRecord) -> None:
+        await self.backend(node).write_file(f"{await self.run_dir(node)}/{RECORD_FILE}", record.to_bytes())
+        self._records[node.name] = (time.monotonic(), record)
+
+    async def acknowledge(self, node: Node) -> bool:
+        """The operator has seen the node's crash: show it stopped from now on (until its next
+        start crashes).  False when there was no crash of a start by rocketui to acknowledge."""
+        self._seen_running.discard(node.name)
+        record = await self.record(node, fresh=True)
+        if record is None or record.crash_acknowledged:
+            return False
+        await self._write_record(node, record.with_acknowledged(time.time()))
+        return True
 
     async def status_all(self) -> dict[str, NodeStatus]:
         """Status of every node: one process listing per host, one cluster query per namesrv.
@@ -192,17 +218,13 @@ class NodeService:
         if node.kind is NodeKind.BROKER and registered is not None and jvm:
             me = f"{address}:{node.port}"
             reg = tuple(sorted(ns for ns, addrs in registered.items() if me in addrs))
-        if jvm is None:
-            state = NodeState.STOPPED
-        elif port_open:
-            state = NodeState.RUNNING
+        crash: CrashInfo | None = None
+        if transient and (transient[0] in (NodeState.STARTING, NodeState.STOPPING) or jvm is None):
+            state, message = transient  # this process is starting/stopping it, or its start failed
+        elif jvm is None:
+            state, message, crash = await self._gone(node)
         else:
-            state = NodeState.STARTING
-        message = ""
-        if transient:
-            t_state, t_msg = transient
-            if t_state in (NodeState.STARTING, NodeState.STOPPING) or t_state is NodeState.FAILED and jvm is None:
-                state, message = t_state, t_msg
+            state, message = await self._up(node, jvm, port_open)
         return NodeStatus(
             node.name,
             state,
@@ -213,7 +235,59 @@ class NodeService:
             namesrv_count=len(self.cluster.namesrvs),
             message=message,
             host_state=host_state,
+            crash=crash,
         )
+
+    async def _gone(self, node: Node) -> tuple[NodeState, str, CrashInfo | None]:
+        """No JVM: stopped, or crashed (started and gone with nobody asking it to stop)."""
+        record = await self.record(node)
+        if record is not None and _unexplained(record) and not self._crashes.known(node.name, record):
+            record = await self.record(node, fresh=True)  # another rocketui may have stopped it
+        if record is not None and _unexplained(record):
+            assert record.leader is not None
+            if await self.backend(node).signal(record.leader, 0):
+                return NodeState.STARTING, "starting (its launch is still running)", None
+            crash = await self._crash_info(node, record)
+            return NodeState.CRASHED, crash.summary(), crash
+        if node.name in self._seen_running and record is None:  # adopted (no record): seen up, now gone
+            crash = CrashInfo(None, time.time(), ("it was not started by rocketui, so its exit status is unknown",))
+            return NodeState.CRASHED, crash.summary(), crash
+        return NodeState.STOPPED, "", None
+
+    async def _crash_info(self, node: Node, record: RunRecord) -> CrashInfo:
+        backend = self.backend(node)
+        run_dir = await self.run_dir(node)
+        out = f"{run_dir}/stdout.log"
+        st = await backend.stat(out)
+        cached = self._crashes.get(node.name, record, st)
+        if cached is not None:
+            return cached
+        output = ""
+        if st is not None:
+            start = max(0, st.size - TAIL_BYTES)
+            output = (await backend.read_range(out, start, st.size - start)).decode("utf-8", "replace")
+        hs_err = [n for n in await backend.listdir(run_dir) if n.startswith("hs_err_pid") and n.endswith(".log")]
+        info = analyse(
+            output,
+            mtime=st.mtime_ns / 1e9 if st else None,
+            hs_err=f"{run_dir}/{sorted(hs_err)[-1]}" if hs_err else None,
+        )
+        self._crashes.put(node.name, record, st, info)
+        return info
+
+    async def _up(self, node: Node, jvm: ProcessInfo, port_open: bool) -> tuple[NodeState, str]:
+        """A JVM is there: running when its port answers; else starting or shutting down."""
+        if port_open:
+            self._seen_running.add(node.name)
+            return NodeState.RUNNING, ""
+        record = await self.record(node)
+        if record is None or not record.stopping:
+            record = await self.record(node, fresh=True)  # a stop asked for by another rocketui
+        if record is not None and record.stopping and (record.stop_requested or 0) >= jvm.started_at - 1:
+            return NodeState.STOPPING, "shutting down (a stop was asked for)"
+        if time.time() - jvm.started_at < STARTING_GRACE:
+            return NodeState.STARTING, ""
+        return NodeState.STOPPING, "its port is closed but the JVM is still there: shutting down, or hung"
 
     @staticmethod
     def _host_down(connection: str, error: BaseException) -> str:
@@ -281,11 +355,9 @@ class NodeService:
         self._transient[node.name] = (NodeState.STARTING, "starting")
         try:
             progress(node.name, f"starting: {command.shell()}")
+            started = time.time()
             leader = await backend.start_detached(command, output=out_path)
-            self._leaders[node.name] = (time.monotonic(), leader)
-            await backend.write_file(
-                f"{run_dir}/rocketui.pid", json.dumps({"leader": leader, "started": time.time()}).encode()
-            )
+            await self._write_record(node, RunRecord(leader, started))
             if not wait:
                 return await self.status(node)
             return await self._wait_ready(node, leader, out_path, offset, timeout, progress)
@@ -404,10 +476,19 @@ class NodeService:
         jvm = await self.find(node)
         self._transient.pop(node.name, None)
         if jvm is None:
+            record = await self.record(node, fresh=True)
+            if record is not None and _unexplained(record):  # it crashed: stopping it settles that
+                await self._write_record(node, record.with_stop_requested(time.time()))
+            self._seen_running.discard(node.name)
             progress(node.name, "not running; nothing to do")
             return await self.status(node)
         self._transient[node.name] = (NodeState.STOPPING, f"SIGTERM sent to pid {jvm.pid}")
         try:
+            # said before the signal, so every rocketui (another terminal, the next session) shows
+            # the node stopping and then stopped, never crashed
+            record = await self.record(node, fresh=True) or RunRecord(None, jvm.started_at)
+            await self._write_record(node, record.with_stop_requested(time.time()))
+            self._seen_running.discard(node.name)
             progress(node.name, f"stopping: SIGTERM to JVM pid {jvm.pid}")
             await backend.signal(jvm.pid, signal.SIGTERM, start_ticks=jvm.start_ticks)
             address = self.cluster.advertised_address(node)
@@ -437,7 +518,6 @@ class NodeService:
         """The launch wrapper appends the JVM's exit status to stdout.log just after the JVM is
         gone; wait for it, so a start right after this stop never reads the old exit line as its
         own failure."""
-        self._leaders.pop(node.name, None)
         leader = await self._leader(node)
         deadline = time.monotonic() + timeout
         while leader and time.monotonic() < deadline and await self.backend(node).signal(leader, 0):
@@ -455,3 +535,8 @@ class NodeService:
             [b for b in self.cluster.brokers if b.broker_id > 0],
         ]
         return [level for level in levels if level]
+
+
+def _unexplained(record: RunRecord | None) -> bool:
+    """A start by rocketui that nobody asked to stop and whose crash nobody acknowledged."""
+    return record is not None and bool(record.leader) and not record.stopping and not record.crash_acknowledged

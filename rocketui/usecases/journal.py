@@ -102,6 +102,11 @@ class Journal:
                     continue
                 yield entry
 
+    @staticmethod
+    def cluster_key(cluster: Cluster) -> str:
+        """How entries name their cluster file (`entries(cluster=…)` filters on it)."""
+        return os.path.abspath(cluster.source)
+
     def listener(self, cluster: Cluster) -> Callable[[ActionRecord], None]:
         """A gate listener that journals each ActionRecord of `cluster`."""
         user = _user()

@@ -64,7 +64,8 @@ class BatchReport:
         if self.ok:
             return f"every node is {'running' if self.action == 'start' else 'stopped'}"
         parts = [f"{n}: {why}" for n, why in self.failed.items()]
-        parts += [f"{n}: not {self.action}ed ({why})" for n, why in self.skipped.items()]
+        verb = "started" if self.action == "start" else "stopped"
+        parts += [f"{n}: not {verb} ({why})" for n, why in self.skipped.items()]
         return "; ".join(parts)
 
 
@@ -138,6 +139,22 @@ class Lifecycle:
         ok = status.state is want
         return Outcome(
             action, node.name, ok, status.state.value if ok else (status.message or status.state.value), value=status
+        )
+
+    async def acknowledge(self, node: Node) -> Outcome[bool]:
+        """The operator has seen the node's crash: show it stopped until its next start."""
+
+        async def body(record: ActionRecord) -> bool:
+            return await self.nodes.acknowledge(node)
+
+        try:
+            done = await self.gate.run("acknowledge crash", node.name, node.host, body)
+        except ReadOnlyError as exc:
+            return Outcome.refusal("acknowledge crash", node.name, str(exc))
+        except EXPECTED as exc:
+            return Outcome("acknowledge crash", node.name, False, _reason(exc))
+        return Outcome(
+            "acknowledge crash", node.name, True, "acknowledged" if done else "no crash to acknowledge", value=done
         )
 
     # ------------------------------------------------------------------ every node

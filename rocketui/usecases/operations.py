@@ -11,14 +11,18 @@ from rocketui.backends.base import HostPool
 from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
 from rocketui.services.logs import LogService
-from rocketui.services.node_status import NodeStatus
+from rocketui.services.crash import CrashInfo
+from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.edits import Edits
-from rocketui.usecases.gate import Gate
+from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
 from rocketui.usecases.mq import MqTests
 from rocketui.usecases.provision import Provision
+
+
+OBSERVED_CRASH = "observed crash"
 
 
 class Operations:
@@ -44,6 +48,7 @@ class Operations:
         self.mq = MqTests(cluster, self.pool, self.gate)
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
+        self._crashes_journaled: set[tuple[str, float]] = set()
 
     @property
     def read_only(self) -> bool:
@@ -54,8 +59,29 @@ class Operations:
         self.gate.read_only = value
 
     async def status_all(self) -> dict[str, NodeStatus]:
-        """Every node's state (one process listing per host, one cluster query per namesrv)."""
-        return await self.nodes.status_all()
+        """Every node's state (one process listing per host, one cluster query per namesrv).  A
+        crash seen for the first time is journaled ("observed crash"), once, whichever rocketui
+        saw it first."""
+        statuses = await self.nodes.status_all()
+        for status in statuses.values():
+            if status.state is NodeState.CRASHED and status.crash is not None:
+                self._journal_crash(status, status.crash)
+        return statuses
+
+    def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:
+        when = round(crash.ended_at or 0.0, 3)
+        key = (status.node, when)
+        if key in self._crashes_journaled:
+            return
+        self._crashes_journaled.add(key)
+        since = when - 1 if when else None
+        for entry in self.journal.entries(since=since, cluster=self.journal.cluster_key(self.cluster)):
+            if entry.action == OBSERVED_CRASH and entry.node == status.node and round(entry.ts, 3) == when:
+                return
+        node = self.cluster.node(status.node)
+        record = ActionRecord(OBSERVED_CRASH, node.name, node.host, outcome="crashed", error=crash.summary())
+        record.started = when or record.started
+        self.gate.record(record)
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""

@@ -17,6 +17,7 @@ STATE_STYLE = {
     NodeState.STOPPING: "bold yellow",
     NodeState.STOPPED: "dim",
     NodeState.FAILED: "bold red",
+    NodeState.CRASHED: "bold white on red",
     NodeState.UNKNOWN: "magenta",
 }
 

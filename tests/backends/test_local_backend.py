@@ -47,7 +47,7 @@ async def test_start_detached_runs_in_own_session_and_records_exit(tmp_path: Pat
             if EXIT_MARKER in out.read_text():
                 break
             await asyncio.sleep(0.1)
-        assert out.read_text().splitlines()[-1] == f"{EXIT_MARKER}143"
+        assert out.read_text().splitlines()[-1].startswith(f"{EXIT_MARKER}143 at ")
     finally:
         try:
             os.killpg(leader, signal.SIGKILL)

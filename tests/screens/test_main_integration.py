@@ -1,5 +1,6 @@
 """The README path through the real TUI: keys start a real namesrv and broker, the broker
-registers, stopping the broker leaves the namesrv running."""
+registers, a broker killed behind rocketui's back shows crashed (with its signal) until `a`
+acknowledges it, stopping the broker leaves the namesrv running."""
 
 from __future__ import annotations
 
@@ -73,6 +74,21 @@ async def test_start_register_stop_through_keys(cluster_file: Path) -> None:
         )
         pid = int(cell(app, "broker-a", "pid"))
         assert os.path.exists(f"/proc/{pid}")
+
+        os.kill(pid, 9)  # behind rocketui's back: crashed within a poll or two, never "running"
+        await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "crashed", timeout=5)
+        status_line = str(app.screen.query_one("#status-line").render())
+        assert "broker-a: crashed" in status_line and "SIGKILL" in status_line
+        assert "SIGKILL" in str(app.screen.query_one("#node-detail").render())
+        await pilot.press("a")  # acknowledged: shown stopped from now on
+        await wait_for(pilot, lambda: cell(app, "broker-a", "state") == "stopped", timeout=10)
+
+        await pilot.press("s")
+        await confirm(pilot)
+        await wait_for(
+            pilot, lambda: cell(app, "broker-a", "state") == "running" and cell(app, "broker-a", "registered") == "1/1"
+        )
+        pid = int(cell(app, "broker-a", "pid"))
 
         await pilot.press("x")
         await confirm(pilot)

@@ -1,7 +1,9 @@
 """Multi-node topologies against real JVMs on loopback (heaps 256m, namesrvs 128m).
 
 One module for all three layouts, run one cluster at a time (a class per layout; its fixture
-kills every JVM of the class when the class ends, pass or fail):
+kills every JVM of the class when the class ends, pass or fail).  Each class's first start-all
+is made once by its `started` fixture (and checked by its own test); every test then states the
+state it needs (`ensure_running`), so each runs alone and in any order:
 - 2 namesrvs + 2m-2s-sync: start-all in dependency order, every broker registered at both
   namesrvs with the right id, SEND_OK messages survive `kill -9` of their master (read back
   from its slave, none lost), the slave is shown with "master down", rolling restart keeps
@@ -18,22 +20,22 @@ import itertools
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster, Node
 from rocketui.model.loader import load_cluster
 from rocketui.model.topology import parse_layout
 from rocketui.rocketmq.remoting import BrokerClient, NamesrvClient, PullStatus, RemotingError, SendStatus
-from rocketui.services import generate
 from rocketui.services.ha_status import ha_status
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
-from rocketui.services.rolling import rolling_restart
-from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home
+from rocketui.usecases.lifecycle import BatchReport
+from rocketui.usecases.operations import Operations
+from tests.support.ports import free_port, namesrv_port
+from tests.support.rocketmq import ensure_running, java_processes_under, kill_jvms_under, rocketmq_home
 
 pytestmark = [pytest.mark.rocketmq]
 
@@ -69,12 +71,12 @@ topology:
     cluster = load_cluster(str(path))
 
     async def gen() -> None:
-        pool = BackendPool(cluster)
+        ops = Operations(cluster)
         try:
-            written = await generate.write(pool, await generate.plan(cluster, pool))
+            outcome = await ops.provision.generate(await ops.provision.plan_generate())
         finally:
-            await pool.close_all()
-        assert len(written) == len(cluster.brokers)
+            await ops.close()
+        assert outcome.ok and outcome.value is not None and len(outcome.value) == len(cluster.brokers), outcome
 
     asyncio.run(gen())
     return path
@@ -202,9 +204,9 @@ async def kill_master_and_see_it_down(service: NodeService, master: str, slave: 
 
     await wait_for(f"the namesrvs to drop {master}", dropped)
     statuses = await service.status_all()
-    assert statuses[master].state is NodeState.STOPPED
+    assert statuses[master].state is NodeState.CRASHED
     assert statuses[slave].state is NodeState.RUNNING
-    assert statuses[slave].note == f"master down ({master}: stopped)"
+    assert statuses[slave].note == f"master down ({master}: crashed)"
 
 
 class Sender:
@@ -249,62 +251,96 @@ class Sender:
 
 
 @pytest.fixture
-async def service(cluster_file: Path) -> AsyncIterator[NodeService]:
-    """A fresh service per test on the class's cluster (`cluster_file` is defined per class)."""
-    cluster = load_cluster(str(cluster_file))
-    svc = NodeService(cluster, BackendPool(cluster))
-    yield svc
-    await svc.close()
+async def ops(cluster_file: Path) -> AsyncIterator[Operations]:
+    """Fresh operations per test on the class's cluster (`cluster_file` is defined per class)."""
+    ops = Operations(load_cluster(str(cluster_file)))
+    yield ops
+    await ops.close()
 
 
-def class_cluster(
-    tmp_path_factory: pytest.TempPathFactory, layout: str, ns_port: int, broker_port: int
-) -> Iterator[Path]:
+@pytest.fixture
+def service(ops: Operations) -> NodeService:
+    return ops.nodes
+
+
+def class_cluster(tmp_path_factory: pytest.TempPathFactory, layout: str) -> Iterator[Path]:
     tmp = tmp_path_factory.mktemp(layout)
+    # brokers take port-2 .. port+1 and the topology places them port_step (10) apart
+    ns_port = namesrv_port()
+    base = free_port(offsets=tuple(range(-2, 42)))
     try:
-        yield write_topology_cluster(tmp, layout, ns_port, broker_port)
+        yield write_topology_cluster(tmp, layout, ns_port, base)
     finally:
         kill_jvms_under(str(tmp))
 
 
-async def start_all_checked(service: NodeService) -> None:
+class StartAll:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+        self.report: BatchReport | None = None
+
+
+def start_all_once(cluster_file: Path) -> StartAll:
+    """The class's first start-all (what `test_start_all…` checks); later tests ensure_running."""
+    result = StartAll()
+
+    async def run() -> None:
+        ops = Operations(load_cluster(str(cluster_file)))
+        try:
+            outcome = await ops.lifecycle.start_all(
+                progress=lambda n, m: result.events.append((n, m)), timeout=START_TIMEOUT
+            )
+            result.report = outcome.value
+        finally:
+            await ops.close()
+
+    asyncio.run(run())
+    return result
+
+
+async def start_all_checked(ops: Operations, started: StartAll) -> None:
     """start-all: in dependency order, everything running, every broker at both namesrvs with its id."""
-    cluster = service.cluster
-    events: list[tuple[str, str]] = []
-    results = await service.start_all(progress=lambda n, m: events.append((n, m)), timeout=START_TIMEOUT)
-    assert {n: s.state for n, s in results.items()} == {n.name: NodeState.RUNNING for n in cluster.nodes}, [
-        f"{s.node}: {s.state.value}: {s.message}" for s in results.values() if s.state is not NodeState.RUNNING
-    ]
-    levels = [[n.name for n in level] for level in service.start_levels()]
+    cluster = ops.cluster
+    report = started.report
+    assert report is not None and report.ok, report and report.summary()
+    assert {n: s.state for n, s in report.results.items()} == {n.name: NodeState.RUNNING for n in cluster.nodes}
+    levels = [[n.name for n in level] for level in ops.lifecycle.levels()]
     assert len(levels) == (3 if any(b.broker_id for b in cluster.brokers) else 2)
-    level_order_ok(events, levels, "starting:", "running (pid")
-    expected = {}
+    level_order_ok(started.events, levels, "starting:", "running (pid")
+    await ensure_running(ops)
+    expected: dict[str | None, dict[int, str]] = {}
     for b in cluster.brokers:
         expected.setdefault(b.broker_name, {})[b.broker_id] = addr(cluster, b.name)
     assert await views(cluster) == {ns: expected for ns in ns_addrs(cluster)}
-    statuses = await service.status_all()
+    statuses = await ops.status_all()
     assert all(statuses[b.name].registered for b in cluster.brokers)
     assert {n: s.note for n, s in statuses.items() if s.note} == {}
 
 
-async def stop_all_checked(service: NodeService) -> None:
+async def stop_all_checked(ops: Operations) -> None:
     events: list[tuple[str, str]] = []
-    results = await service.stop_all(progress=lambda n, m: events.append((n, m)))
-    assert all(s.state is NodeState.STOPPED for s in results.values()), results
-    levels = [[n.name for n in level] for level in reversed(service.start_levels())]
+    outcome = await ops.lifecycle.stop_all(progress=lambda n, m: events.append((n, m)))
+    assert outcome.ok and outcome.value is not None, outcome.summary
+    assert all(s.state is NodeState.STOPPED for s in outcome.value.results.values()), outcome.value.results
+    levels = [[n.name for n in level] for level in reversed(ops.lifecycle.levels())]
     level_order_ok(events, levels, "stopping:", "stopped")
-    assert java_processes_under(str(Path(service.cluster.source).parent)) == []
+    assert java_processes_under(str(Path(ops.cluster.source).parent)) == []
 
 
 class TestSync:
     @pytest.fixture(scope="class")
     def cluster_file(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-        yield from class_cluster(tmp_path_factory, "2m-2s-sync", 21876, 21911)
+        yield from class_cluster(tmp_path_factory, "2m-2s-sync")
 
-    async def test_start_all_in_order_registered_with_ids(self, service: NodeService) -> None:
-        await start_all_checked(service)
+    @pytest.fixture(scope="class")
+    def started(self, cluster_file: Path) -> StartAll:
+        return start_all_once(cluster_file)
 
-    async def test_kill_master_no_loss(self, service: NodeService) -> None:
+    async def test_start_all_in_order_registered_with_ids(self, ops: Operations, started: StartAll) -> None:
+        await start_all_checked(ops, started)
+
+    async def test_kill_master_no_loss(self, ops: Operations, service: NodeService, started: StartAll) -> None:
+        await ensure_running(ops)
         cluster = service.cluster
         await create_topic(cluster, "TopoSync")
         await wait_topic_on(addr(cluster, "broker-a-s"), "TopoSync")
@@ -319,10 +355,12 @@ class TestSync:
         print(f"\nsync: {len(read)} of {len(sent)} SEND_OK messages readable from the slave after kill -9")
         assert read == sent, f"{len(missing)} acknowledged messages unreadable from the slave"
 
-    async def test_rolling_restart_keeps_sends_answered(self, service: NodeService) -> None:
+    async def test_rolling_restart_keeps_sends_answered(
+        self, ops: Operations, service: NodeService, started: StartAll
+    ) -> None:
         cluster = service.cluster
-        status = await service.start(cluster.node("broker-a"), timeout=START_TIMEOUT)  # back from the kill -9
-        assert status.state is NodeState.RUNNING, status.message
+        await ensure_running(ops)
+        await create_topic(cluster, "TopoSync")
         for master in ("broker-a", "broker-b"):
             await wait_in_sync(service, cluster.node(master))
         sender = Sender([addr(cluster, "broker-a"), addr(cluster, "broker-b")], "TopoSync")
@@ -330,19 +368,16 @@ class TestSync:
         try:
             await asyncio.sleep(1.0)
             steps: list[tuple[str, str]] = []
-            report = await rolling_restart(
-                service,
-                stop=service.stop,
-                start=lambda n: service.start(n, timeout=START_TIMEOUT),
-                progress=lambda n, m: steps.append((n, m)),
-                timeout=START_TIMEOUT,
+            outcome = await ops.lifecycle.rolling_restart(
+                progress=lambda n, m: steps.append((n, m)), timeout=START_TIMEOUT
             )
             await asyncio.sleep(1.0)
         finally:
             await sender.stop()
             await task
             await sender.close()
-        assert report.ok, report.summary()
+        report = outcome.value
+        assert outcome.ok and report is not None, outcome.summary
         assert [s.node for s in report.steps] == ["broker-a-s", "broker-a", "broker-b-s", "broker-b"]
         print(
             f"\nrolling restart: {sender.sent} sends, {len(sender.failed)} failed, {sender.retries} retries "
@@ -352,17 +387,21 @@ class TestSync:
         assert sender.failed == []
         assert sender.retries > 0  # each master really was away for a while
 
-    async def test_stop_all_in_reverse_order(self, service: NodeService) -> None:
-        await stop_all_checked(service)
+    async def test_stop_all_in_reverse_order(self, ops: Operations, started: StartAll) -> None:
+        await ensure_running(ops)
+        await stop_all_checked(ops)
 
 
 class TestAsync:
     @pytest.fixture(scope="class")
     def cluster_file(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-        yield from class_cluster(tmp_path_factory, "2m-2s-async", 22876, 22911)
+        yield from class_cluster(tmp_path_factory, "2m-2s-async")
 
-    async def test_kill_master_slave_serves_reads(self, service: NodeService, record_property) -> None:  # type: ignore[no-untyped-def]
-        await start_all_checked(service)
+    async def test_kill_master_slave_serves_reads(
+        self, ops: Operations, service: NodeService, record_property: Callable[[str, object], None]
+    ) -> None:
+        outcome = await ops.lifecycle.start_all(timeout=START_TIMEOUT)
+        assert outcome.ok, outcome.summary
         cluster = service.cluster
         await create_topic(cluster, "TopoAsync")
         await wait_topic_on(addr(cluster, "broker-a-s"), "TopoAsync")
@@ -383,14 +422,15 @@ class TestAsync:
 class TestNoSlave:
     @pytest.fixture(scope="class")
     def cluster_file(self, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-        yield from class_cluster(tmp_path_factory, "2m-noslave", 22976, 22951)
+        yield from class_cluster(tmp_path_factory, "2m-noslave")
 
-    async def test_stopping_broker_a_leaves_sends_to_broker_b(self, service: NodeService) -> None:
-        await start_all_checked(service)
-        cluster = service.cluster
+    async def test_stopping_broker_a_leaves_sends_to_broker_b(self, ops: Operations) -> None:
+        outcome = await ops.lifecycle.start_all(timeout=START_TIMEOUT)
+        assert outcome.ok, outcome.summary
+        cluster = ops.cluster
         await create_topic(cluster, "TopoNoSlave")
-        status = await service.stop(cluster.node("broker-a"))
-        assert status.state is NodeState.STOPPED
+        stopped = await ops.lifecycle.stop(cluster.node("broker-a"))
+        assert stopped.ok, stopped.summary
 
         async def route_without_a() -> bool:
             for ns in ns_addrs(cluster):

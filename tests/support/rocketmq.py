@@ -3,6 +3,7 @@ cluster files with small heaps on loopback, and kill every JVM a test started.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import textwrap
@@ -10,6 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+
+from rocketui.services.node_status import NodeState
+from rocketui.usecases.operations import Operations
 
 DEFAULT_HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 
@@ -131,3 +135,29 @@ nodes:
     path = tmp / "cluster.yaml"
     path.write_text(text)
     return path
+
+
+async def ensure_running(ops: Operations, *names: str) -> None:
+    """Every named node (all when none named) running, started in dependency order if not: a
+    test states what it needs instead of relying on an earlier test having left it so."""
+    wanted = set(names) or {n.name for n in ops.cluster.nodes}
+    statuses = await ops.status_all()
+    for node in ops.lifecycle.order("start"):
+        if node.name in wanted and statuses[node.name].state is not NodeState.RUNNING:
+            outcome = await ops.lifecycle.start(node)
+            assert outcome.ok, f"could not start {node.name}: {outcome.summary}"
+
+
+async def ensure_stopped(ops: Operations, *names: str) -> None:
+    """Every named node stopped; killed outright (a graceful broker stop takes 10-15 s, and a
+    test that needs a stopped node is not testing how it stopped)."""
+    wanted = set(names) or {n.name for n in ops.cluster.nodes}
+    for node in ops.lifecycle.order("stop"):
+        if node.name not in wanted:
+            continue
+        jvm = await ops.nodes.find(node)
+        if jvm is not None:
+            os.kill(jvm.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while await ops.nodes.find(node) is not None and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)

@@ -8,43 +8,84 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home, write_cluster
 
 pytestmark = [pytest.mark.rocketmq]
 
-NS_PORT, BROKER_PORT = 16876, 16911
+NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
+
+
+class Tmux:
+    """A tmux server of this test alone (its own socket): another tmux on the machine, with
+    other sizes and options, can never resize or reuse its sessions."""
+
+    def __init__(self, name: str) -> None:
+        self.socket = name
+        self.session = name
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check)
+
+    def open(self, command: str, width: int = 140, height: int = 30) -> None:
+        self.run("kill-session", "-t", self.session, check=False)
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "new-session",
+                "-d",
+                "-s",
+                self.session,
+                "-x",
+                str(width),
+                "-y",
+                str(height),
+                command,
+            ],
+            check=True,
+            # COLUMNS/LINES (pytest-xdist workers have them) would win over the pane's real size
+            env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"TERM": "xterm-256color"},
+        )
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.session, *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.session, check=False).stdout
+
+    def wait(self, predicate: Callable[[str], bool], timeout: float = 120.0) -> str:
+        deadline = time.monotonic() + timeout
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if predicate(text):
+                return text
+            time.sleep(0.3)
+        raise AssertionError(f"screen never matched; last screen:\n{text}")
+
+    def close(self) -> None:
+        self.run("kill-server", check=False)
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[str]:
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         if os.environ.get("CI"):
             pytest.fail("tmux is missing (scripts/test installs it)")
         pytest.skip("tmux is missing")
-    session = f"rocketui-test-{os.getpid()}"
-    yield session
-    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    kill_jvms_under(str(tmp_path))
-
-
-def screen(session: str) -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
-
-
-def wait_screen(session: str, predicate, timeout: float = 120.0) -> str:
-    deadline = time.monotonic() + timeout
-    text = ""
-    while time.monotonic() < deadline:
-        text = screen(session)
-        if predicate(text):
-            return text
-        time.sleep(0.3)
-    raise AssertionError(f"screen never matched; last screen:\n{text}")
+    term = Tmux(f"rocketui-test-{os.getpid()}")
+    try:
+        yield term
+    finally:
+        term.close()
+        kill_jvms_under(str(tmp_path))
 
 
 def pid_of(line: str) -> int:
@@ -56,36 +97,30 @@ def row(text: str, node: str) -> str:
     return next((line for line in text.splitlines() if line.strip().startswith(node + " ")), "")
 
 
-def test_readme_path_in_tmux(tmux: str, tmp_path: Path) -> None:
+def test_readme_path_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     cluster = write_cluster(tmp_path, rocketmq_home(), namesrv_port=NS_PORT, brokers=[("broker-a", BROKER_PORT)])
     cmd = f"{sys.executable} -m rocketui {cluster}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", tmux, "-x", "140", "-y", "30", cmd],
-        check=True,
-        env={**os.environ, "TERM": "xterm-256color"},
-    )
-    wait_screen(tmux, lambda t: "broker-a" in t and "stopped" in row(t, "broker-a"))
-    subprocess.run(["tmux", "send-keys", "-t", tmux, "S"], check=True)
-    wait_screen(tmux, lambda t: "These commands will run" in t)  # the dialog lists the exact commands
-    subprocess.run(["tmux", "send-keys", "-t", tmux, "y"], check=True)
-    text = wait_screen(
-        tmux, lambda t: "running" in row(t, "ns") and "running" in row(t, "broker-a") and "1/1" in row(t, "broker-a")
+    tmux.open(cmd)
+    tmux.wait(lambda t: "broker-a" in t and "stopped" in row(t, "broker-a"))
+    tmux.keys("S")
+    tmux.wait(lambda t: "These commands will run" in t)  # the dialog lists the exact commands
+    tmux.keys("y")
+    text = tmux.wait(
+        lambda t: "running" in row(t, "ns") and "running" in row(t, "broker-a") and "1/1" in row(t, "broker-a")
     )
     pid = pid_of(row(text, "broker-a"))
-    subprocess.run(["tmux", "send-keys", "-t", tmux, "q"], check=True)
-    time.sleep(1.0)
+    tmux.keys("q")
+    for _ in range(50):  # the TUI has exited: its pane is gone
+        if "broker-a" not in tmux.screen():
+            break
+        time.sleep(0.1)
     assert os.path.exists(f"/proc/{pid}"), "the broker outlives the TUI"
     # a new TUI adopts the running nodes
-    subprocess.run(["tmux", "kill-session", "-t", tmux], capture_output=True)
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", tmux, "-x", "140", "-y", "30", cmd],
-        check=True,
-        env={**os.environ, "TERM": "xterm-256color"},
-    )
-    text = wait_screen(tmux, lambda t: "running" in row(t, "broker-a") and "1/1" in row(t, "broker-a"), 30)
+    tmux.open(cmd)
+    text = tmux.wait(lambda t: "running" in row(t, "broker-a") and "1/1" in row(t, "broker-a"), 30)
     assert pid_of(row(text, "broker-a")) == pid
     # killing the terminal (hangup) does not stop the nodes either
-    subprocess.run(["tmux", "kill-session", "-t", tmux], capture_output=True)
+    tmux.close()
     time.sleep(0.5)
     assert os.path.exists(f"/proc/{pid}")
     out = subprocess.run(

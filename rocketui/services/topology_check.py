@@ -78,118 +78,138 @@ def check_topology(
 ) -> TopologyReport:
     """`views`: namesrv address → its cluster info (only namesrvs that answered).  `states`:
     node name → state, when known (without it, "down" is judged from the namesrvs alone)."""
-    states = states or {}
-    findings: list[Finding] = []
-    seen: dict[str, _Seen] = {}
-    for ns, info in views.items():
-        for data in info.brokers.values():
-            for bid, addr in data.addrs.items():
-                seen.setdefault(addr, _Seen()).at[ns] = (data.cluster, data.broker_name, bid)
-    answered = tuple(views)
-    addr_of = {b.name: cluster.endpoint(b) for b in cluster.brokers}
-    masters = {b.broker_name: b for b in cluster.brokers if b.broker_id == 0}
+    check = _Check(cluster, views, states or {})
+    for b in cluster.brokers:
+        check.registration(b)
+        check.identity(b)
+        if b.broker_id > 0:
+            check.master_of(b)
+        else:
+            check.slaves_of(b)
+    check.unexpected()
+    return TopologyReport(tuple(check.findings), tuple(views))
 
-    def short(ns: str) -> str:
-        for n in cluster.namesrvs:
-            if cluster.endpoint(n) == ns:
+
+class _Check:
+    """The facts every rule needs, worked out once; each rule adds its findings."""
+
+    def __init__(self, cluster: Cluster, views: Mapping[str, ClusterInfo], states: Mapping[str, NodeState]) -> None:
+        self.cluster = cluster
+        self.views = views
+        self.states = states
+        self.findings: list[Finding] = []
+        self.seen: dict[str, _Seen] = {}
+        for ns, info in views.items():
+            for data in info.brokers.values():
+                for bid, addr in data.addrs.items():
+                    self.seen.setdefault(addr, _Seen()).at[ns] = (data.cluster, data.broker_name, bid)
+        self.addr_of = {b.name: cluster.endpoint(b) for b in cluster.brokers}
+        self.masters = {b.broker_name: b for b in cluster.brokers if b.broker_id == 0}
+
+    def add(self, node: str, kind: Kind, text: str) -> None:
+        self.findings.append(Finding(node, kind, text))
+
+    def short(self, ns: str) -> str:
+        for n in self.cluster.namesrvs:
+            if self.cluster.endpoint(n) == ns:
                 return n.name
         return ns
 
-    def down(node: Node) -> str | None:
+    def where(self, b: Node) -> dict[str, tuple[str, str, int]]:
+        return self.seen.get(self.addr_of[b.name], _Seen()).at
+
+    def is_down(self, state: NodeState | None) -> bool:
+        return state is not None and state not in _UP
+
+    def down(self, node: Node) -> str | None:
         """Why `node` counts as down (None when it is up): its state, else the namesrvs."""
-        state = states.get(node.name)
-        if state is not None and state not in _UP:
+        state = self.states.get(node.name)
+        if self.is_down(state):
+            assert state is not None
             return state.value
-        if views and addr_of[node.name] not in seen:
+        if self.views and self.addr_of[node.name] not in self.seen:
             return "not registered at any namesrv"
         return None
 
-    for b in cluster.brokers:
-        where = seen.get(addr_of[b.name], _Seen()).at
-        state = states.get(b.name)
-        if where and state is not None and state not in _UP:
-            findings.append(
-                Finding(
-                    b.name,
-                    Kind.STALE,
-                    f"{state.value} but still registered at "
-                    f"{', '.join(short(ns) for ns in where)} (dropped when its connection closes, "
-                    "at the latest after 120 s)",
-                )
+    def registration(self, b: Node) -> None:
+        where, state = self.where(b), self.states.get(b.name)
+        if where and self.is_down(state):
+            assert state is not None
+            self.add(
+                b.name,
+                Kind.STALE,
+                f"{state.value} but still registered at {', '.join(self.short(ns) for ns in where)} "
+                "(dropped when its connection closes, at the latest after 120 s)",
             )
-        elif views and state is NodeState.RUNNING and not where:
-            findings.append(Finding(b.name, Kind.NOT_REGISTERED, "not registered at any namesrv"))
-        elif where and len(where) < len(views):
-            missing = [short(ns) for ns in views if ns not in where]
-            findings.append(Finding(b.name, Kind.PARTIAL, f"not registered at {', '.join(missing)}"))
-        # Identity as registered, grouped so that namesrvs that agree are named together.
+        elif self.views and state is NodeState.RUNNING and not where:
+            self.add(b.name, Kind.NOT_REGISTERED, "not registered at any namesrv")
+        elif where and len(where) < len(self.views):
+            missing = [self.short(ns) for ns in self.views if ns not in where]
+            self.add(b.name, Kind.PARTIAL, f"not registered at {', '.join(missing)}")
+
+    def identity(self, b: Node) -> None:
+        """Name, id and cluster as registered, grouped so that namesrvs that agree are named together."""
         by_identity: dict[tuple[str, str, int], list[str]] = {}
-        for ns, identity in sorted(where.items()):
-            by_identity.setdefault(identity, []).append(short(ns))
+        for ns, identity in sorted(self.where(b).items()):
+            by_identity.setdefault(identity, []).append(self.short(ns))
         for (cname, bname, bid), at in by_identity.items():
             at_text = ", ".join(at)
             if bname != b.broker_name:
-                findings.append(
-                    Finding(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} (defined: {b.broker_name})")
-                )
+                self.add(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} (defined: {b.broker_name})")
             elif bid != b.broker_id:
                 role = "master" if b.broker_id == 0 else "slave"
-                findings.append(
-                    Finding(
-                        b.name,
-                        Kind.WRONG_ID,
-                        f"registered as id {bid} at {at_text} (defined: id {b.broker_id}, {role})",
-                    )
+                self.add(
+                    b.name, Kind.WRONG_ID, f"registered as id {bid} at {at_text} (defined: id {b.broker_id}, {role})"
                 )
-            if cname != cluster.name:
-                findings.append(
-                    Finding(
-                        b.name,
-                        Kind.WRONG_CLUSTER,
-                        f"registered in cluster {cname} at {at_text} (defined: {cluster.name})",
-                    )
+            if cname != self.cluster.name:
+                self.add(
+                    b.name,
+                    Kind.WRONG_CLUSTER,
+                    f"registered in cluster {cname} at {at_text} (defined: {self.cluster.name})",
                 )
 
-        if b.broker_id > 0:
-            master = masters.get(b.broker_name)
-            if master is None or (state is not None and state not in _UP):
-                continue  # a stopped slave shows as stopped; its master is not its problem now
-            why = down(master)
-            listed = {
-                info.brokers[b.broker_name].addrs.get(MASTER_ID)
-                for info in views.values()
-                if b.broker_name in info.brokers
-            } - {None, addr_of[master.name]}
-            if why and (states.get(master.name) not in _UP or not listed):
-                findings.append(Finding(b.name, Kind.MASTER_DOWN, f"master down ({master.name}: {why})"))
-            elif listed:
-                findings.append(
-                    Finding(
-                        b.name,
-                        Kind.MASTER_ELSEWHERE,
-                        f"namesrv lists master {', '.join(sorted(str(x) for x in listed))} "
-                        f"(defined: {master.name} at {addr_of[master.name]})",
-                    )
-                )
-        elif not down(b):
-            gone = [s.name for s in cluster.brokers if s.broker_name == b.broker_name and s.broker_id > 0 and down(s)]
-            if gone:
-                findings.append(Finding(b.name, Kind.SLAVE_DOWN, f"slave down ({', '.join(gone)})"))
+    def master_of(self, b: Node) -> None:
+        master = self.masters.get(b.broker_name)
+        if master is None or self.is_down(self.states.get(b.name)):
+            return  # a stopped slave shows as stopped; its master is not its problem now
+        why = self.down(master)
+        listed = {
+            info.brokers[b.broker_name].addrs.get(MASTER_ID)
+            for info in self.views.values()
+            if b.broker_name in info.brokers
+        } - {None, self.addr_of[master.name]}
+        if why and (self.states.get(master.name) not in _UP or not listed):
+            self.add(b.name, Kind.MASTER_DOWN, f"master down ({master.name}: {why})")
+        elif listed:
+            self.add(
+                b.name,
+                Kind.MASTER_ELSEWHERE,
+                f"namesrv lists master {', '.join(sorted(str(x) for x in listed))} "
+                f"(defined: {master.name} at {self.addr_of[master.name]})",
+            )
 
-    ours = {b.broker_name for b in cluster.brokers}
-    defined = set(addr_of.values())
-    for ns, info in views.items():
-        extra = [
-            f"{d.broker_name}#{bid} {addr}"
-            for d in info.brokers.values()
-            if d.cluster == cluster.name or d.broker_name in ours
-            for bid, addr in sorted(d.addrs.items())
-            if addr not in defined
+    def slaves_of(self, b: Node) -> None:
+        if self.down(b):
+            return
+        gone = [
+            s.name for s in self.cluster.brokers if s.broker_name == b.broker_name and s.broker_id > 0 and self.down(s)
         ]
-        if extra:
-            holder = short(ns)
-            findings.append(Finding(holder, Kind.UNEXPECTED, f"unexpected broker(s) registered: {', '.join(extra)}"))
-    return TopologyReport(tuple(findings), answered)
+        if gone:
+            self.add(b.name, Kind.SLAVE_DOWN, f"slave down ({', '.join(gone)})")
+
+    def unexpected(self) -> None:
+        ours = {b.broker_name for b in self.cluster.brokers}
+        defined = set(self.addr_of.values())
+        for ns, info in self.views.items():
+            extra = [
+                f"{d.broker_name}#{bid} {addr}"
+                for d in info.brokers.values()
+                if d.cluster == self.cluster.name or d.broker_name in ours
+                for bid, addr in sorted(d.addrs.items())
+                if addr not in defined
+            ]
+            if extra:
+                self.add(self.short(ns), Kind.UNEXPECTED, f"unexpected broker(s) registered: {', '.join(extra)}")
 
 
 def annotate(

@@ -139,8 +139,8 @@ def test_produce_then_consume_then_health(mq: mq_jvms.MqJvms) -> None:
     out = rocketui(mq, "health")
     assert out.returncode == 0, out.stdout + out.stderr
     header, row = out.stdout.splitlines()[:2]
-    assert header.split()[:4] == ["CLUSTER", "BROKER", "BID", "ADDR"]
-    assert row.split()[:6] == [mq.cluster, mq.broker_name, "0", mq.broker, mq.broker_name, "V5_5_0"]
+    assert header.split()[:4] == ["cluster", "broker", "id", "address"]  # the words of the h screen too
+    assert row.split()[:7] == [mq.cluster, mq.broker_name, "0", mq.broker, mq.broker_name, "V5_5_0", "ASYNC_MASTER"]
     assert row.split()[-2:] == ["1/1", "ok"] and out.stdout.rstrip().endswith("OK")
     out = rocketui(mq, "health", "--json", "--namesrv", "127.0.0.1:1", "--namesrv", mq.namesrv)
     data = json.loads(out.stdout)

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,18 @@ from rocketui.rocketmq import dist_archive
 from rocketui.rocketmq.install import MARKER, InstallError
 from rocketui.services import remote_install
 from rocketui.services.nodes import NodeError, NodeService
-from rocketui.services.remote_install import install_on_hosts
+from rocketui.services.remote_install import Provisioned
+from rocketui.services.remote_install import install_on_hosts as install_with_pool
 from tests.support.sshd import CLOSED, SSHFarm, SSHServer, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
+
+
+async def install_on_hosts(cluster: Cluster, hosts: list[str], source: str, **kw: Any) -> list[Provisioned]:
+    pool = BackendPool(cluster)
+    try:
+        return await install_with_pool(cluster, pool, hosts, source, **kw)
+    finally:
+        await pool.close_all()
+
 
 pytestmark = pytest.mark.ssh
 

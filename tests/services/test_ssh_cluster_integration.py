@@ -172,7 +172,12 @@ async def test_start_over_ssh_registers_and_outlives_the_connections(env: Env, s
     cluster = load_cluster(str(env.cluster_file))
     again = NodeService(cluster, BackendPool(cluster))
     try:
-        statuses = await again.status_all()
+        # a fresh poller connects first; until its first listing arrives a host is "connecting"
+        for _ in range(100):
+            statuses = await again.status_all()
+            if all(s.state is not NodeState.UNKNOWN for s in statuses.values()):
+                break
+            await asyncio.sleep(0.1)
         assert {n: (s.state, s.pid) for n, s in statuses.items()} == {
             "ns": (NodeState.RUNNING, ns.pid),
             "broker-b": (NodeState.RUNNING, broker.pid),

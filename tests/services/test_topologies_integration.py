@@ -34,7 +34,7 @@ from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.lifecycle import BatchReport
 from rocketui.usecases.operations import Operations
-from tests.support.ports import free_port, namesrv_port
+from tests.support.ports import free_port
 from tests.support.rocketmq import ensure_running, java_processes_under, kill_jvms_under, rocketmq_home
 
 pytestmark = [pytest.mark.rocketmq]
@@ -265,9 +265,10 @@ def service(ops: Operations) -> NodeService:
 
 def class_cluster(tmp_path_factory: pytest.TempPathFactory, layout: str) -> Iterator[Path]:
     tmp = tmp_path_factory.mktemp(layout)
-    # brokers take port-2 .. port+1 and the topology places them port_step (10) apart
-    ns_port = namesrv_port()
-    base = free_port(offsets=tuple(range(-2, 42)))
+    # the topology places brokers at base, base+10, … (each taking port-2 .. port+1) and, here,
+    # the namesrvs at base+50 and base+60: one free block for all of it
+    base = free_port(offsets=tuple(range(-2, 62)))
+    ns_port = base + 50
     try:
         yield write_topology_cluster(tmp, layout, ns_port, base)
     finally:

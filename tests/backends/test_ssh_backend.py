@@ -212,15 +212,16 @@ async def test_write_file_is_atomic_keeps_mode_and_detects_changes(backend: SSHB
     assert st is not None and (st.size, st.mode, st.inode, st.mtime_ns) == (4, 0o640, inode, path.stat().st_mtime_ns)
     new = await backend.write_file(str(path), b"a=2\n", expect=st, backup_suffix=".bak")
     assert path.read_bytes() == b"a=2\n" and (tmp_path / "broker.properties.bak").read_bytes() == b"a=1\n"
-    assert new.mode == 0o640 and path.stat().st_mode & 0o7777 == 0o640
-    assert new.inode != inode and new.inode == path.stat().st_ino  # replaced by rename, not rewritten
+    assert new.stat.mode == 0o640 and path.stat().st_mode & 0o7777 == 0o640
+    assert new.path == str(path) and new.backup == f"{path}.bak"
+    assert new.stat.inode != inode and new.stat.inode == path.stat().st_ino  # replaced by rename, not rewritten
     assert sorted(os.listdir(tmp_path)) == ["broker.properties", "broker.properties.bak"]  # no temp left
     path.write_bytes(b"a=3 by someone else\n")
     with pytest.raises(FileChanged):
-        await backend.write_file(str(path), b"a=4\n", expect=new)
+        await backend.write_file(str(path), b"a=4\n", expect=new.stat)
     assert path.read_bytes() == b"a=3 by someone else\n"
     created = await backend.write_file(str(tmp_path / "new.conf"), b"x", mode=0o600)
-    assert created.mode == 0o600 and (tmp_path / "new.conf").read_bytes() == b"x"
+    assert created.stat.mode == 0o600 and created.backup is None and (tmp_path / "new.conf").read_bytes() == b"x"
 
 
 async def test_write_through_a_symlink_replaces_the_target(backend: SSHBackend, tmp_path: Path) -> None:
@@ -261,7 +262,7 @@ async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_
         assert (
             tmp_path / "broker-a.properties.bak"
         ).read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
-        assert saved.inode == path.stat().st_ino and b.stats.connections == 2
+        assert saved.stat.inode == path.stat().st_ino and b.stats.connections == 2
     finally:
         await b.close()
 

@@ -8,6 +8,7 @@ import pytest
 
 from rocketui.cli import main
 from tests.support.rocketmq import broker_properties, write_cluster
+from tests.support.unprivileged import as_user, nobody, require_root, run_cli, shared_dir, user_tree
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -166,3 +167,26 @@ def test_crlf_file_with_comments_round_trips(
     assert (
         config.read_bytes() == ("# keep me\r\n" + text.replace("ASYNC_FLUSH", "SYNC_FLUSH") + "! and me\r\n").encode()
     )
+
+
+def test_set_on_a_write_protected_file_as_an_unprivileged_user_is_refused() -> None:
+    """`config set` by nobody on its own 0444 broker.conf (in a directory nobody may write): exit 1,
+    one line naming host, path and why, the file untouched, nothing else written but the journal."""
+    require_root()
+    with shared_dir() as shared:
+        cluster_file = write_cluster(shared, shared / "home", namesrv_port=34876, brokers=[("broker-a", 34911)])
+        env = user_tree(shared, nobody())
+        config = shared / "broker-a.properties"
+        config.chmod(0o444)
+        before = config.read_bytes()
+        listing = sorted(p.name for p in shared.iterdir())
+        code, out, err = as_user(
+            nobody(), run_cli, [str(cluster_file), "config", "broker-a", "set", "deleteWhen=01"], env
+        )
+        assert code == 1 and "+deleteWhen=01" in out
+        assert err.splitlines()[-1] == (
+            f"rocketui config: not saved: host 'local': {config} is not writable by user nobody "
+            "(mode 0444, owner nobody:nogroup); nothing was written"
+        )
+        assert config.read_bytes() == before and config.stat().st_mode & 0o7777 == 0o444
+        assert sorted(p.name for p in shared.iterdir()) == listing

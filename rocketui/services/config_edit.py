@@ -231,7 +231,8 @@ def plan_script(loaded: Loaded, changes: Mapping[str, str | None]) -> EditPlan:
             )
         )
     new = new_text.encode("latin-1")
-    return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems))
+    notes = tuple(jvm_script.scan(text).untouched_notes(changes))  # here-document text is never edited
+    return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems), notes)
 
 
 def _same_machine_key(cluster: Cluster, node: Node) -> tuple[str, ...]:

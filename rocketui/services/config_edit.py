@@ -33,7 +33,7 @@ from rocketui.rocketmq.broker_keys import (
     unknown_key_message,
 )
 from rocketui.rocketmq.layout import JVM_SCRIPT
-from rocketui.rocketmq.properties_edit import PropertiesDoc, unified_diff
+from rocketui.rocketmq.properties_edit import PropertiesDoc, unified_diff, value_problem
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.node_match import find_jvm, node_config_path
 
@@ -157,8 +157,9 @@ def plan_properties(
     for key, value in set_.items():
         if key not in known:
             problems.append(Problem(ERROR, key, unknown_key_message(key, known)))
-        if any(ch in value for ch in "\r\n") or any(ord(ch) < 32 and ch != "\t" for ch in value):
-            problems.append(Problem(ERROR, key, f"{key}: a value cannot contain line breaks or control characters"))
+        bad_value = value_problem(key, value)
+        if bad_value:
+            problems.append(Problem(ERROR, key, bad_value))
     for key in unset:
         if key in set_:
             problems.append(Problem(ERROR, key, f"{key} is both set and unset"))

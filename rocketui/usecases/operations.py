@@ -65,10 +65,10 @@ class Operations:
         statuses = await self.nodes.status_all()
         for status in statuses.values():
             if status.state is NodeState.CRASHED and status.crash is not None:
-                self._journal_crash(status, status.crash)
+                await self._journal_crash(status, status.crash)
         return statuses
 
-    def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:
+    async def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:
         when = round(crash.ended_at or 0.0, 3)
         key = (status.node, when)
         if key in self._crashes_journaled:
@@ -81,7 +81,7 @@ class Operations:
         node = self.cluster.node(status.node)
         record = ActionRecord(OBSERVED_CRASH, node.name, node.host, outcome="crashed", error=crash.summary())
         record.started = when or record.started
-        self.gate.record(record)
+        await self.gate.record(record)
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""

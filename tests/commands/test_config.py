@@ -190,3 +190,16 @@ def test_set_on_a_write_protected_file_as_an_unprivileged_user_is_refused() -> N
         )
         assert config.read_bytes() == before and config.stat().st_mode & 0o7777 == 0o444
         assert sorted(p.name for p in shared.iterdir()) == listing
+
+
+def test_a_journal_that_cannot_be_written_is_a_warning_not_the_result(
+    cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "blocker").write_text("")
+    monkeypatch.setenv("ROCKETUI_JOURNAL", str(tmp_path / "blocker" / "journal.jsonl"))
+    code, _, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "deleteWhen=02")
+    assert code == 0  # the save itself succeeded
+    assert b"deleteWhen=02\n" in (tmp_path / "broker-a.properties").read_bytes()
+    [warning] = [line for line in err.splitlines() if line.startswith("warning: journal")]
+    assert warning.startswith("warning: journal: could not record 'config save': ")
+    assert err.splitlines()[-1].startswith(f"wrote local:{tmp_path / 'broker-a.properties'}")

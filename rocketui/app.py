@@ -47,6 +47,9 @@ class RocketUI(App[int]):
         self.ops.gate.on_journal_error.append(
             lambda message: self.notify(inert(message), title="journal", severity="warning", markup=False, timeout=15)
         )
+        self.ops.on_notice.append(
+            lambda message: self.notify(inert(message), title="host key", severity="warning", markup=False, timeout=30)
+        )
         self.poll_interval = poll_interval
         self.user_config = load_user_config()
         self.keymap_overrides: dict[str, str] = dict(self.user_config.keys)

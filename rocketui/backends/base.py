@@ -105,6 +105,26 @@ class Written:
 
 
 @dataclass(frozen=True)
+class HostKeyTrusted:
+    """An SSH host key accepted on first use (`trust_on_first_use`) and appended to known_hosts:
+    data for the use-case layer, which shows it and journals it."""
+
+    host: str  # the host's name in the cluster file
+    spec: str  # as known_hosts names it: addr or [addr]:port
+    algorithm: str  # ssh-ed25519, ...
+    fingerprint: str  # SHA256:... as ssh-keygen -l shows it
+    known_hosts: str  # the file it was added to
+
+    def message(self) -> str:
+        return (
+            f"host '{self.host}': trusted on first use the key {self.spec} offered: {self.algorithm} "
+            f"{self.fingerprint}, added to {self.known_hosts}. Compare it with the host's own "
+            f"(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console); if it differs, remove it with "
+            f"ssh-keygen -R '{self.spec}' -f {self.known_hosts}"
+        )
+
+
+@dataclass(frozen=True)
 class FollowEvent:
     """One item of `Backend.follow`: data appended, or a notice (rotated, truncated, missing)."""
 

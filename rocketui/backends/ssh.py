@@ -31,6 +31,7 @@ from rocketui.backends.base import (
     CommandResult,
     FileStat,
     FollowEvent,
+    HostKeyTrusted,
     HostUnreachable,
     LineCallback,
     ProcessInfo,
@@ -38,7 +39,14 @@ from rocketui.backends.base import (
     Written,
 )
 from rocketui.backends.local import detach_script
-from rocketui.backends.ssh_connection import CONNECTION_ERRORS, HostConnection, SSHTimeout, reason, refused
+from rocketui.backends.ssh_connection import (
+    CONNECTION_ERRORS,
+    HostConnection,
+    SSHTimeout,
+    TrustListener,
+    reason,
+    refused,
+)
 from rocketui.backends.ssh_files import atomic_write
 from rocketui.backends.ssh_follow import follow_remote
 from rocketui.backends.ssh_shell import ShellBroken
@@ -65,6 +73,7 @@ class SSHBackend(Backend):
         keepalive_count_max: int = 3,
         max_channels: int = 7,
         backoff: tuple[float, float] = (0.5, 15.0),
+        on_trusted: list[TrustListener] | None = None,
     ) -> None:
         self.host = host
         self.name = host.name
@@ -79,12 +88,18 @@ class SSHBackend(Backend):
             keepalive_count_max=keepalive_count_max,
             max_channels=max_channels,
             backoff=backoff,
+            on_trusted=on_trusted,
         )
         self._home: str | None = None
         self._user: tuple[asyncssh.SSHClientConnection, scripts.RemoteUser] | None = None
 
     def connection_state(self) -> str:
         return self._link.state()
+
+    @property
+    def trusted_keys(self) -> list[HostKeyTrusted]:
+        """Host keys this backend accepted on first use and added to known_hosts."""
+        return self._link.trusted
 
     async def _jump(self) -> asyncssh.SSHClientConnection:
         jump = self._resolver(self.host.jump_host) if self._resolver and self.host.jump_host else None

@@ -7,7 +7,9 @@ picks the concrete backends (`backends.factory`) and wires the journal to the ga
 
 from __future__ import annotations
 
-from rocketui.backends.base import HostPool
+from collections.abc import Callable
+
+from rocketui.backends.base import HostKeyTrusted, HostPool
 from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
 from rocketui.services.logs import LogService
@@ -42,6 +44,11 @@ class Operations:
         )
         self.journal = journal or Journal()
         self.gate.listeners.append(self.journal.listener(cluster))
+        # what the front ends show as it happens, apart from any action's result
+        self.on_notice: list[Callable[[str], None]] = []
+        trust_listeners = getattr(self.pool, "trust_listeners", None)  # pools without SSH hosts have none
+        if trust_listeners is not None:
+            trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
         self.lifecycle = Lifecycle(self.nodes, self.gate)
         self.edits = Edits(self.nodes, self.gate)
@@ -81,6 +88,17 @@ class Operations:
         node = self.cluster.node(status.node)
         record = ActionRecord(OBSERVED_CRASH, node.name, node.host, outcome="crashed", error=crash.summary())
         record.started = when or record.started
+        await self.gate.record(record)
+
+    async def _host_key_trusted(self, event: HostKeyTrusted) -> None:
+        """A host key accepted on first use: shown with its fingerprint, and journaled."""
+        for tell in self.on_notice:
+            tell(event.message())
+        record = ActionRecord("trust host key", None, event.host)
+        record.commands.append(
+            f"{event.host}: accepted {event.algorithm} {event.fingerprint} offered by {event.spec} on first use"
+        )
+        record.files.append(f"local: {event.known_hosts}")
         await self.gate.record(record)
 
     async def close(self) -> None:

@@ -131,11 +131,11 @@ def owned(path: Path, user: User, mode: int, *, group: int | None = None) -> Pat
 
 @contextmanager
 def login_user(home_parent: Path) -> Iterator[User]:
-    """A dedicated login user for this pytest worker (`rocketui-t-gw0`, ...), with its own group
-    and a home under `home_parent`, unlocked for key logins (sshd with UsePAM no refuses a locked
-    '!' password field: usermod -p '*').  Removed at the end only if created here."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    name = f"rocketui-t-{worker}"
+    """A dedicated login user for this test process (`rocketui-t<pid>`: parallel workers and test
+    runs never share one), with its own group and a home under `home_parent`, unlocked for key
+    logins (sshd with UsePAM no refuses a locked '!' password field: usermod -p '*').  Removed at
+    the end only if created here."""
+    name = f"rocketui-t{os.getpid()}"
     home = home_parent / name
     home.mkdir(mode=0o755)
     created = False

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from rocketui.backends.base import HostKeyTrusted, HostPool
 from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
-from rocketui.services.logs import LogService
 from rocketui.services.crash import CrashInfo
+from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.edits import Edits
@@ -22,7 +22,6 @@ from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
 from rocketui.usecases.mq import MqTests
 from rocketui.usecases.provision import Provision
-
 
 OBSERVED_CRASH = "observed crash"
 

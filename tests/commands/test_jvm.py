@@ -238,3 +238,28 @@ def test_set_on_a_read_only_launcher_as_an_unprivileged_user_is_refused() -> Non
             "(mode 0555, owner nobody:nogroup); nothing was written"
         )
         assert script.read_bytes() == before and sorted(p.name for p in script.parent.iterdir()) == ["runbroker.sh"]
+
+
+def test_get_and_set_leave_here_document_lines_alone(
+    cluster_file: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = home / "bin" / "runbroker.sh"
+    text = script.read_text()
+    heap = 'JAVA_OPT="${JAVA_OPT} -server -Xms8g -Xmx8g"\n'
+    assert heap in text
+    sample = "cat > /dev/null <<'SAMPLE'\nJAVA_OPT=\"${JAVA_OPT} -Xms1g -Xmx1g\"\nSAMPLE\n"
+    script.write_text(text.replace(heap, heap + sample))
+    number = text[: text.index(heap)].count("\n") + 3  # the JAVA_OPT line inside the here-document
+    code, out, _ = run(capsys, str(cluster_file), "jvm", "broker-b", "get")
+    assert code == 0
+    assert (
+        f"  line {number} is never edited (inside a here-document (<<'SAMPLE', line {number - 1}): text for a "
+        "command, not this script's options): " + 'JAVA_OPT="${JAVA_OPT} -Xms1g -Xmx1g"'
+    ) in out.splitlines()
+    code, out, err = run(
+        capsys, str(cluster_file), "jvm", "broker-b", "set", "--xms", "512m", "--xmx", "512m", "--xmn", "256m"
+    )
+    assert code == 0, err
+    assert f"note: line {number} mentions -Xms1g -Xmx1g inside a here-document" in err
+    new = script.read_text()
+    assert 'JAVA_OPT="${JAVA_OPT} -Xms1g -Xmx1g"\n' in new and "-server -Xms512m -Xmx512m" in new

@@ -13,7 +13,8 @@ refused (WriteRefused, nothing written) when:
   may only give a file to one of their own groups.  Refusing beats silently taking the file over;
 * an extended attribute cannot be copied (a `trusted.*` one for a non-root user, a label the
   policy does not allow): refusing beats silently dropping it.  Attributes that can be copied are
-  kept, so an ACL'd config stays ACL'd;
+  kept, so an ACL'd config stays ACL'd.  (`trusted.*` attributes are invisible to a non-root user,
+  so such a user's save cannot see them to keep or refuse; only root can set them);
 * it has other hard links.  Replacing would silently split them (the other names keep the old
   content); writing in place would keep them together but give up the all-or-nothing guarantee
   above (a torn write would be seen through every name).  So neither: the message says how many

@@ -12,6 +12,7 @@ from rocketui.screens.help import HelpScreen
 from rocketui.screens.main import MainScreen
 from rocketui.screens.palette import ScreenCommands
 from rocketui.services.nodes import NodeService
+from rocketui.text import inert
 from rocketui.usecases.operations import Operations
 from rocketui.user_config import load_user_config, remember_theme
 from rocketui.widgets.confirm import ConfirmModal
@@ -42,6 +43,13 @@ class RocketUI(App[int]):
         self.ops = ops or Operations(cluster, read_only=read_only or None, nodes=service)
         if read_only:
             self.ops.read_only = True
+        # the journal failing is shown apart from the action's own result (which it never replaces)
+        self.ops.gate.on_journal_error.append(
+            lambda message: self.notify(inert(message), title="journal", severity="warning", markup=False, timeout=15)
+        )
+        self.ops.on_notice.append(
+            lambda message: self.notify(inert(message), title="host key", severity="warning", markup=False, timeout=30)
+        )
         self.poll_interval = poll_interval
         self.user_config = load_user_config()
         self.keymap_overrides: dict[str, str] = dict(self.user_config.keys)

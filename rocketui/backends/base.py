@@ -40,6 +40,12 @@ class FileChanged(BackendError):
     """A file changed on disk since it was read; the write was refused."""
 
 
+class WriteRefused(BackendError):
+    """A save was refused before the file was touched: the file is not writable by the user doing
+    the save, its owner, group, mode or extended attributes could not be kept, it has other hard
+    links, or it is not a regular file.  The message names the host, the path and why."""
+
+
 @dataclass(frozen=True)
 class CommandResult:
     command: Command
@@ -85,6 +91,37 @@ class FileStat:
 
     def same_version(self, other: FileStat | None) -> bool:
         return other is not None and (self.size, self.mtime_ns, self.inode) == (other.size, other.mtime_ns, other.inode)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `Backend.write_file` did: the file actually written (symlinks resolved), its new
+    version, and where the old content was kept (beside that file; None when no backup was
+    asked for or the file did not exist)."""
+
+    path: str
+    stat: FileStat
+    backup: str | None = None
+
+
+@dataclass(frozen=True)
+class HostKeyTrusted:
+    """An SSH host key accepted on first use (`trust_on_first_use`) and appended to known_hosts:
+    data for the use-case layer, which shows it and journals it."""
+
+    host: str  # the host's name in the cluster file
+    spec: str  # as known_hosts names it: addr or [addr]:port
+    algorithm: str  # ssh-ed25519, ...
+    fingerprint: str  # SHA256:... as ssh-keygen -l shows it
+    known_hosts: str  # the file it was added to
+
+    def message(self) -> str:
+        return (
+            f"host '{self.host}': trusted on first use the key {self.spec} offered: {self.algorithm} "
+            f"{self.fingerprint}, added to {self.known_hosts}. Compare it with the host's own "
+            f"(ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on its console); if it differs, remove it with "
+            f"ssh-keygen -R '{self.spec}' -f {self.known_hosts}"
+        )
 
 
 @dataclass(frozen=True)
@@ -202,10 +239,18 @@ class Backend(ABC):
         expect: FileStat | None = None,
         backup_suffix: str | None = None,
         mode: int | None = None,
-    ) -> FileStat:
-        """Atomically replace `path` (temp file in the same directory, fsync, rename), keeping
-        the mode; when `expect` is given and the file's current stat differs, raise
-        FileChanged; when `backup_suffix` is given keep the old content at path+suffix."""
+    ) -> Written:
+        """Atomically replace the file `path` names (symlinks resolved: the target is written,
+        the link stays) with a temp file in the same directory, fsync and rename, keeping its
+        owner, group, mode (`mode` when given) and extended attributes.
+
+        Raises WriteRefused, with nothing written, when the file itself is not writable by the
+        user doing the save (a rename would only need the directory), when its owner, group or
+        attributes cannot be kept, when it has other hard links (they would keep the old
+        content), or when it is not a regular file; FileChanged when `expect` is given and the
+        file's current stat differs.  With `backup_suffix` the old content is kept beside the
+        written file at <file><suffix>, or <suffix>.2, .3, ... when taken: an existing backup is
+        never overwritten."""
 
     @abstractmethod
     async def stat(self, path: str) -> FileStat | None:

@@ -3,30 +3,36 @@ cluster really has an ssh host and something asks for it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from rocketui.backends.base import Backend
+from rocketui.backends.base import Backend, HostKeyTrusted
 from rocketui.backends.local import LocalBackend
 from rocketui.model.cluster import BackendKind, Cluster, Host
 
+# told when an SSH host key is accepted on first use (the use cases show and journal it)
+TrustListener = Callable[[HostKeyTrusted], Awaitable[None] | None]
 
-def make_backend(host: Host, *, resolver: Callable[[str], Backend] | None = None) -> Backend:
+
+def make_backend(
+    host: Host, *, resolver: Callable[[str], Backend] | None = None, on_trusted: list[TrustListener] | None = None
+) -> Backend:
     if host.backend is BackendKind.LOCAL:
         return LocalBackend(host.name, host.address)
     from rocketui.backends.ssh import SSHBackend  # lazy: pulls in asyncssh
 
-    return SSHBackend(host, resolver=resolver)
+    return SSHBackend(host, resolver=resolver, on_trusted=on_trusted)
 
 
 class BackendPool:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self._backends: dict[str, Backend] = {}
+        self.trust_listeners: list[TrustListener] = []  # shared by every SSH backend of the pool
 
     def get(self, host_name: str) -> Backend:
         backend = self._backends.get(host_name)
         if backend is None:
-            backend = make_backend(self.cluster.host(host_name), resolver=self.get)
+            backend = make_backend(self.cluster.host(host_name), resolver=self.get, on_trusted=self.trust_listeners)
             self._backends[host_name] = backend
         return backend
 

@@ -22,6 +22,7 @@ from rocketui.backends.base import (
     LineCallback,
     ProcessInfo,
     StreamResult,
+    Written,
 )
 from rocketui.backends.local_files import stat_path
 
@@ -131,11 +132,17 @@ class LocalBackend(Backend):
         expect: FileStat | None = None,
         backup_suffix: str | None = None,
         mode: int | None = None,
-    ) -> FileStat:
+    ) -> Written:
         from rocketui.backends import local_files
 
         return await asyncio.to_thread(
-            local_files.atomic_write, self._abs(path), data, expect=expect, backup_suffix=backup_suffix, mode=mode
+            local_files.atomic_write,
+            self._abs(path),
+            data,
+            expect=expect,
+            backup_suffix=backup_suffix,
+            mode=mode,
+            host=self.name,
         )
 
     async def stat(self, path: str) -> FileStat | None:

@@ -17,8 +17,8 @@ import contextlib
 import os
 import posixpath
 import signal as signal_mod
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from typing import TypeVar, cast
 
 import asyncssh
 
@@ -31,13 +31,22 @@ from rocketui.backends.base import (
     CommandResult,
     FileStat,
     FollowEvent,
+    HostKeyTrusted,
     HostUnreachable,
     LineCallback,
     ProcessInfo,
     StreamResult,
+    Written,
 )
 from rocketui.backends.local import detach_script
-from rocketui.backends.ssh_connection import CONNECTION_ERRORS, HostConnection, SSHTimeout, reason, refused
+from rocketui.backends.ssh_connection import (
+    CONNECTION_ERRORS,
+    HostConnection,
+    SSHTimeout,
+    TrustListener,
+    reason,
+    refused,
+)
 from rocketui.backends.ssh_files import atomic_write
 from rocketui.backends.ssh_follow import follow_remote
 from rocketui.backends.ssh_shell import ShellBroken
@@ -64,6 +73,7 @@ class SSHBackend(Backend):
         keepalive_count_max: int = 3,
         max_channels: int = 7,
         backoff: tuple[float, float] = (0.5, 15.0),
+        on_trusted: list[TrustListener] | None = None,
     ) -> None:
         self.host = host
         self.name = host.name
@@ -78,11 +88,18 @@ class SSHBackend(Backend):
             keepalive_count_max=keepalive_count_max,
             max_channels=max_channels,
             backoff=backoff,
+            on_trusted=on_trusted,
         )
         self._home: str | None = None
+        self._user: tuple[asyncssh.SSHClientConnection, scripts.RemoteUser] | None = None
 
     def connection_state(self) -> str:
         return self._link.state()
+
+    @property
+    def trusted_keys(self) -> list[HostKeyTrusted]:
+        """Host keys this backend accepted on first use and added to known_hosts."""
+        return self._link.trusted
 
     async def _jump(self) -> asyncssh.SSHClientConnection:
         jump = self._resolver(self.host.jump_host) if self._resolver and self.host.jump_host else None
@@ -155,9 +172,13 @@ class SSHBackend(Backend):
 
     async def _kill_timed_out(self, pids: list[int]) -> None:
         for pid in pids:
+            script = scripts.kill_group_script(pid)
+
+            async def kill(conn: asyncssh.SSHClientConnection, script: str = script) -> asyncssh.SSHCompletedProcess:
+                return await conn.run(script)
+
             with contextlib.suppress(BackendError):
-                script = scripts.kill_group_script(pid)
-                await self._attempt("kill", lambda c, s=script: c.run(s), timeout=5, retry=False)
+                await self._attempt("kill", kill, timeout=5, retry=False)
 
     async def _exec(
         self, script: str, what: str, *, timeout: float, input: bytes | None = None, retry: bool = False
@@ -294,16 +315,51 @@ class SSHBackend(Backend):
         expect: FileStat | None = None,
         backup_suffix: str | None = None,
         mode: int | None = None,
-    ) -> FileStat:
+    ) -> Written:
         path = await self.expand_path(path)
-        # Not retried: a rename whose reply was lost would make a retry overwrite the backup.
+        # Not retried: a rename whose reply was lost would make a retry overwrite the file again.
         return await self._sftp(
             f"write {path}",
             lambda sftp: atomic_write(
-                sftp, self.stat, path, data, expect=expect, backup_suffix=backup_suffix, mode=mode
+                sftp,
+                self.stat,
+                path,
+                data,
+                expect=expect,
+                backup_suffix=backup_suffix,
+                mode=mode,
+                host=self.name,
+                facts=self._file_facts,
+                user=self.remote_user,
             ),
             retry=False,
         )
+
+    async def remote_user(self) -> scripts.RemoteUser:
+        """uid, name and groups of the login user, asked once per connection."""
+        conn = await self._link.connection()
+        if self._user is not None and self._user[0] is conn:
+            return self._user[1]
+        status, out, err = await self._script(scripts.IDENTITY_SCRIPT, "user id", retry=True)
+        try:
+            if status != 0:
+                raise scripts.ScriptOutputError(err.decode(errors="replace").strip() or f"exit status {status}")
+            user = scripts.parse_identity(out.decode(errors="replace"))
+        except (scripts.ScriptOutputError, ValueError) as exc:
+            raise BackendError(f"{self.name}: cannot tell the login user's uid and groups (id): {exc}") from None
+        self._user = (conn, user)
+        return user
+
+    async def _file_facts(self, path: str) -> scripts.RemoteFile | None:
+        status, out, err = await self._script(scripts.file_facts_script(path), f"check {path}", retry=True)
+        if status == scripts.FILE_MISSING:
+            return None
+        try:
+            if status != 0:
+                raise scripts.ScriptOutputError(err.decode(errors="replace").strip() or f"exit status {status}")
+            return scripts.parse_file_facts(out.decode(errors="replace"))
+        except (scripts.ScriptOutputError, ValueError) as exc:
+            raise BackendError(f"{self.name}: cannot check {path}: {exc}") from None
 
     async def stat(self, path: str) -> FileStat | None:
         path = await self.expand_path(path)
@@ -409,9 +465,8 @@ class SSHBackend(Backend):
     async def _follow(self, path: str, start: int | None, poll: float) -> AsyncIterator[FollowEvent]:
         path = await self.expand_path(path)
         files = _RemoteFiles(self)
-        async with contextlib.aclosing(
-            follow_remote(files, path, start=start, poll=poll, retryable=(HostUnreachable, SSHTimeout))
-        ) as events:
+        events = follow_remote(files, path, start=start, poll=poll, retryable=(HostUnreachable, SSHTimeout))
+        async with contextlib.aclosing(cast(AsyncGenerator[FollowEvent, None], events)):
             async for event in events:
                 yield event
 

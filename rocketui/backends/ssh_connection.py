@@ -12,18 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import inspect
+import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
 
 import asyncssh
 
-from rocketui.backends.base import BackendError, BackendStats, HostUnreachable
+from rocketui.backends.base import BackendError, BackendStats, HostKeyTrusted, HostUnreachable
 from rocketui.backends.ssh_hostkeys import HostKeyPolicy
 from rocketui.backends.ssh_shell import RemoteShell, ShellBroken
 from rocketui.model.cluster import Host
 
 Tunnel = Callable[[], Awaitable[asyncssh.SSHClientConnection]]
+TrustListener = Callable[[HostKeyTrusted], Awaitable[None] | None]
+log = logging.getLogger(__name__)
 
 
 class SSHTimeout(BackendError):
@@ -64,9 +68,13 @@ class HostConnection:
         keepalive_count_max: int = 3,
         max_channels: int = 7,
         backoff: tuple[float, float] = (0.5, 15.0),
+        on_trusted: list[TrustListener] | None = None,
     ) -> None:
         self.host = host
         self.stats = stats
+        # host keys accepted on first use on this connection's host, and who is told (use cases)
+        self.trusted: list[HostKeyTrusted] = []
+        self.on_trusted: list[TrustListener] = on_trusted if on_trusted is not None else []
         self._tunnel = tunnel
         self._keepalive = (keepalive_interval, keepalive_count_max)
         self._conn: asyncssh.SSHClientConnection | None = None
@@ -127,12 +135,9 @@ class HostConnection:
             self.stats.connections += 1
             return conn
 
-    async def _open(self) -> asyncssh.SSHClientConnection:
+    def _options(self, policy: HostKeyPolicy) -> dict[str, object]:
+        """asyncssh.connect options from the cluster file; HostUnreachable names what is wrong."""
         host = self.host
-        try:
-            policy = HostKeyPolicy(host)
-        except ValueError as exc:
-            raise HostUnreachable(f"{self.label}: {exc}") from None
         options: dict[str, object] = {
             "port": host.port,
             "known_hosts": policy.known,
@@ -145,10 +150,7 @@ class HostConnection:
         if host.user:
             options["username"] = host.user
         if host.identity_file:
-            path = os.path.expanduser(host.identity_file)
-            if not os.path.exists(path):
-                raise HostUnreachable(f"{self.label}: identity_file {path} does not exist")
-            options["client_keys"] = [path]
+            options["client_keys"] = [self._identity_file(os.path.expanduser(host.identity_file))]
         if host.password_env:
             password = os.environ.get(host.password_env)
             if password is None:
@@ -156,6 +158,30 @@ class HostConnection:
                     f"{self.label}: password_env {host.password_env} is not set in rocketui's environment"
                 )
             options["password"] = password
+        return options
+
+    def _identity_file(self, path: str) -> str:
+        """`path` when it is a readable file, else HostUnreachable saying what it is."""
+        if not os.path.exists(path):
+            raise HostUnreachable(f"{self.label}: identity_file {path} does not exist")
+        if os.path.isdir(path):
+            raise HostUnreachable(f"{self.label}: identity_file {path} is a directory, not a private key file")
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise HostUnreachable(
+                f"{self.label}: identity_file {path} cannot be read by user {_local_user()}: {reason(exc)}"
+            ) from None
+        return path
+
+    async def _open(self) -> asyncssh.SSHClientConnection:
+        host = self.host
+        try:
+            policy = HostKeyPolicy(host)
+        except ValueError as exc:
+            raise HostUnreachable(f"{self.label}: {exc}") from None
+        options = self._options(policy)
         if self._tunnel is not None:
             try:
                 options["tunnel"] = await self._tunnel()
@@ -165,7 +191,7 @@ class HostConnection:
             # connect_timeout covers TCP, key exchange and auth; the outer bound also covers
             # a tunnel that stops answering.
             async with asyncio.timeout(host.connect_timeout + 0.5):
-                conn = await asyncssh.connect(host.address, **options)  # type: ignore[arg-type]
+                conn = await asyncssh.connect(host.address, **options)
         except asyncssh.HostKeyNotVerifiable:
             raise HostUnreachable(f"{self.label}: {policy.refusal()}") from None
         except asyncssh.PermissionDenied as exc:
@@ -175,8 +201,8 @@ class HostConnection:
             ) from None
         except asyncssh.KeyImportError as exc:
             raise HostUnreachable(
-                f"{self.label}: cannot load identity_file {host.identity_file}: {reason(exc)} "
-                f"(an encrypted key must be loaded into ssh-agent)"
+                f"{self.label}: cannot load identity_file {os.path.expanduser(host.identity_file or '')}: "
+                f"{reason(exc)} (an encrypted key must be loaded into ssh-agent)"
             ) from None
         except TimeoutError:
             raise HostUnreachable(f"{self.label}: no SSH answer within {host.connect_timeout:g}s") from None
@@ -186,14 +212,28 @@ class HostConnection:
                 raise HostUnreachable(f"{self.label}: {changed}") from None
             what = "cannot connect" if isinstance(exc, OSError) else "SSH connection failed"
             raise HostUnreachable(f"{self.label}: {what}: {reason(exc)}") from None
+        await self._remember(policy, conn)
+        return conn
+
+    async def _remember(self, policy: HostKeyPolicy, conn: asyncssh.SSHClientConnection) -> None:
+        """Record a key accepted on first use, and tell the listeners (shown, journaled)."""
         try:
-            policy.remember()
+            trusted = policy.remember()
         except OSError as exc:
             conn.close()
             raise HostUnreachable(
                 f"{self.label}: cannot record the trusted key in {policy.path}: {reason(exc)}"
             ) from None
-        return conn
+        if trusted is None:
+            return
+        self.trusted.append(trusted)
+        for listener in list(self.on_trusted):
+            try:
+                result = listener(trusted)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # a listener's failure (the journal's) is its own to report
+                log.exception("host key listener failed")
 
     async def _changed_key_type(self, options: dict[str, object]) -> str | None:
         """When known_hosts lists keys for this host, asyncssh offers the server only those key
@@ -212,7 +252,7 @@ class HostConnection:
                         "client_factory": probe.client,
                         "server_host_key_algs": "default",
                     },
-                )  # type: ignore[arg-type]
+                )
         except asyncssh.HostKeyNotVerifiable:
             return probe.refusal() if probe.offered is not None else None
         except (OSError, asyncssh.Error, TimeoutError):

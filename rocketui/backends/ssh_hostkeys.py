@@ -1,5 +1,10 @@
 """Host key policy of the SSH backend: verify against known_hosts, explain refusals, and append
-the key only when the cluster file opted in with `trust_on_first_use` (never over a changed key)."""
+the key only when the cluster file opted in with `trust_on_first_use` (never over a changed key).
+
+Fingerprints are shown as `ssh-keygen -l` shows them (SHA256:...).  The remedies never suggest
+`ssh-keyscan >> known_hosts`, which trusts whatever answers at that moment (the very attacker a
+refusal may be about): they say to compare the fingerprint with the host's own, read out of band
+(its console: `ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`), and only then add the exact line."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import os
 
 import asyncssh
 
+from rocketui.backends.base import HostKeyTrusted
 from rocketui.model.cluster import Host
 
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
@@ -55,17 +61,23 @@ class HostKeyPolicy:
 
         return _Client()
 
-    def remember(self) -> None:
-        """Append the key accepted on first use, as OpenSSH would."""
+    def remember(self) -> HostKeyTrusted | None:
+        """Append the key accepted on first use, as OpenSSH would; what was added (None: nothing)."""
         if not (self.accepted_new and self.offered):
-            return
-        kind, blob = self.offered.export_public_key("openssh").decode().split()[:2]
+            return None
         directory = os.path.dirname(self.path)
         if directory:
             os.makedirs(directory, mode=0o700, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a") as f:
-            f.write(f"{host_spec(self.host.address, self.host.port)} {kind} {blob}\n")
+            f.write(self.line(self.offered))
+        spec = host_spec(self.host.address, self.host.port)
+        return HostKeyTrusted(self.host.name, spec, self.offered.get_algorithm(), fingerprint(self.offered), self.path)
+
+    def line(self, key: asyncssh.SSHKey) -> str:
+        """The known_hosts line for `key` of this host."""
+        kind, blob = key.export_public_key("openssh").decode().split()[:2]
+        return f"{host_spec(self.host.address, self.host.port)} {kind} {blob}\n"
 
     def refusal(self) -> str:
         """Why the server's key was refused and how to trust it (a HostKeyNotVerifiable)."""
@@ -73,16 +85,25 @@ class HostKeyPolicy:
         key = self.offered
         if key is None:
             return f"host key of {spec} not accepted (revoked or no common key type) per {self.path}"
-        what = f"{key.get_algorithm()} {key.get_fingerprint('sha256')}"
-        if self.known_keys(self.host.address, self.host.address, self.host.port):
+        offered = f"{key.get_algorithm()} {fingerprint(key)}"
+        on_host = "ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the host's console"
+        add = f"add the line for the offered key: printf '%s\\n' '{self.line(key).strip()}' >> {self.path}"
+        expected = self.known_keys(self.host.address, self.host.address, self.host.port)
+        if expected:
+            listed = ", ".join(dict.fromkeys(f"{k.get_algorithm()} {fingerprint(k)}" for k in expected))
             return (
-                f"HOST KEY CHANGED for {spec}: it offered {what}, which differs from {self.path}; "
-                f"this may be a man-in-the-middle. If the host was really reinstalled, remove the old "
-                f"entry with: ssh-keygen -R '{spec}' -f {self.path}"
+                f"HOST KEY CHANGED for {spec}: {self.path} expects {listed} but the host offered {offered}; "
+                "this may be a man-in-the-middle. If the host was really reinstalled, check the new fingerprint "
+                f"out of band ({on_host}); only if it matches, remove the old entry with: ssh-keygen -R '{spec}' "
+                f"-f {self.path}, then {add}"
             )
         return (
-            f"unknown host key for {spec}: {what} (not in {self.path}). Check this fingerprint on the "
-            f"host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then trust it with: "
-            f"ssh-keyscan -p {self.host.port} {self.host.address} >> {self.path}  "
-            f"-- or set trust_on_first_use: true for host '{self.host.name}'"
+            f"unknown host key for {spec}: {offered} (not in {self.path}). Check this fingerprint out of band "
+            f"({on_host}); only if it matches, {add} -- or set trust_on_first_use: true for host "
+            f"'{self.host.name}' (the key is then added on the next connection and its fingerprint shown)"
         )
+
+
+def fingerprint(key: asyncssh.SSHKey) -> str:
+    """SHA256:<base64>, as ssh-keygen -l prints it."""
+    return str(key.get_fingerprint("sha256"))

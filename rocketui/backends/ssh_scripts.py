@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 
 from rocketui.backends import procfs
 from rocketui.backends.base import FileStat, ProcessInfo
@@ -161,3 +162,106 @@ def split_pid_line(stderr_first: bytes) -> int | None:
     if line.startswith(PID_MARK.encode()) and line[len(PID_MARK) :].isdigit():
         return int(line[len(PID_MARK) :])
     return None
+
+
+# ---------------------------------------------------------------------------------- saving files
+@dataclass(frozen=True)
+class RemoteUser:
+    """The login user of a connection: who a save is checked for."""
+
+    uid: int
+    name: str
+    gids: frozenset[int]
+
+
+IDENTITY_SCRIPT = 'printf \'rocketui-id %s %s\\n\' "$(id -u)" "$(id -un)"; id -G\n'
+
+
+def parse_identity(output: str) -> RemoteUser:
+    lines = output.split("\n")
+    head = lines[0].split()
+    if len(lines) < 2 or len(head) != 3 or head[0] != "rocketui-id":
+        raise ScriptOutputError(f"unexpected id output: {output[:200]!r}")
+    return RemoteUser(int(head[1]), head[2], frozenset(int(g) for g in lines[1].split()))
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """What a save must know about an existing remote file and keep in the new one."""
+
+    nlink: int
+    uid: int
+    gid: int
+    mode: int  # st_mode, file type included
+    owner: str  # user:group as names
+    writable: bool  # by the login user ([ -w ]: mode bits, ACLs, read-only mounts, root)
+    # Extended attributes as (name, hex value) pairs from getfattr, or, where getfattr is not
+    # installed, ls's view: ("ls", ACL marker, SELinux context) -- user.* attributes unseen then.
+    attributes: tuple[tuple[str, str], ...]
+    tool: str  # "getfattr" | "ls"
+
+    def has_attributes(self) -> bool:
+        if self.tool == "getfattr":
+            return bool(self.attributes)
+        return any(value not in ("", "?") for _, value in self.attributes)
+
+    def describe_attributes(self) -> str:
+        if self.tool == "getfattr":
+            return ", ".join(name for name, _ in self.attributes)
+        marker, context = (value for _, value in self.attributes)
+        parts = (["an ACL"] if marker == "+" else []) + ([f"SELinux context {context}"] if context != "?" else [])
+        return ", ".join(parts) or "attributes ls marks with " + (marker or "?")
+
+
+FILE_MISSING = 3
+
+
+def file_facts_script(path: str) -> str:
+    """nlink, uid, gid, raw mode, owner names, writability for the login user, and the extended
+    attributes (getfattr when installed, else the ACL marker and SELinux context of ls -Z)."""
+    q = shlex.quote(path)
+    return (
+        f"LC_ALL=C; export LC_ALL; p={q}\n"
+        f"s=$(stat -L -c '%h %u %g %f %U:%G' -- \"$p\") || exit {FILE_MISSING}\n"
+        'w=-; [ -w "$p" ] && w=w\n'
+        'printf \'rocketui-file %s %s\\n\' "$s" "$w"\n'
+        "if command -v getfattr >/dev/null 2>&1; then\n"
+        "  echo 'attributes getfattr'\n"
+        '  getfattr --absolute-names -d -m - -e hex -- "$p" 2>/dev/null\n'
+        "else\n"
+        '  set -f; set -- $(ls -dlnZ -- "$p" 2>/dev/null)\n'
+        '  printf \'attributes ls %s %s\\n\' "${1:-}" "${5:-}"\n'
+        "fi\n"
+        "exit 0\n"
+    )
+
+
+def parse_file_facts(output: str) -> RemoteFile:
+    lines = output.split("\n")
+    head = lines[0].split()
+    if len(head) != 7 or head[0] != "rocketui-file" or len(lines) < 2:
+        raise ScriptOutputError(f"unexpected file facts output: {output[:200]!r}")
+    kind = lines[1].split()
+    attributes: list[tuple[str, str]] = []
+    if kind[:2] == ["attributes", "getfattr"]:
+        tool = "getfattr"
+        for line in lines[2:]:
+            name, sep, value = line.partition("=")
+            if sep and not line.startswith("#"):
+                attributes.append((name, value))
+    elif kind[:2] == ["attributes", "ls"]:
+        tool = "ls"
+        mode_text = kind[2] if len(kind) > 2 else ""
+        attributes = [("acl", mode_text[10:11]), ("context", kind[3] if len(kind) > 3 else "?")]
+    else:
+        raise ScriptOutputError(f"unexpected file facts output: {output[:200]!r}")
+    return RemoteFile(
+        nlink=int(head[1]),
+        uid=int(head[2]),
+        gid=int(head[3]),
+        mode=int(head[4], 16),
+        owner=head[5],
+        writable=head[6] == "w",
+        attributes=tuple(sorted(attributes)),
+        tool=tool,
+    )

@@ -55,6 +55,9 @@ class CommandContext:
         if self._ops is None:
             read_only = True if getattr(self.args, "read_only", False) else None
             self._ops = Operations(self.cluster, read_only=read_only)
+            # printed when it happens, apart from the action's own result and exit status
+            self._ops.gate.on_journal_error.append(lambda message: print(f"warning: {inert(message)}", file=sys.stderr))
+            self._ops.on_notice.append(lambda message: print(f"note: {inert(message)}", file=sys.stderr))
         return self._ops
 
     def select(self, names: list[str], all_: bool) -> list[Node]:

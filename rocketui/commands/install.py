@@ -20,6 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_zip", metavar="ZIP", help="an official rocketmq-all-*-bin-release.zip")
     parser.add_argument("--force", action="store_true", help="reinstall even when present")
     parser.add_argument(
+        "--maven-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop Maven after this long (default $ROCKETUI_MAVEN_TIMEOUT, else 1800; 0: no limit)",
+    )
+    parser.add_argument(
         "--host",
         action="append",
         metavar="NAME",
@@ -35,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def run(args: argparse.Namespace, ctx: object) -> int:
-    from rocketui.rocketmq.install import InstallError, install_distribution
+    from rocketui.rocketmq.install import InstallError, install_distribution, maven_timeout
     from rocketui.rocketmq.layout import DEFAULT_VERSION
 
     if args.host or args.source:
@@ -56,7 +62,12 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
     home = home or f"~/.local/share/rocketui/rocketmq-{version}"
     try:
         install_distribution(
-            home, version, from_zip=args.from_zip, force=args.force, log=lambda m: print(m, flush=True)
+            home,
+            version,
+            from_zip=args.from_zip,
+            force=args.force,
+            log=lambda m: print(m, flush=True),
+            maven_timeout=maven_timeout(args.maven_timeout),
         )
     except InstallError as exc:
         print(f"rocketui install: {exc}", file=sys.stderr)

@@ -68,6 +68,8 @@ async def _get(ctx: CommandContext, node: Node, path: str, data: bytes) -> int:
         print(f"  {jvm_script.FLAGS[flag].rstrip('='):<26} {inert(info.describe(flag))}")
     for line in info.blocked():
         print(f"  line {line.number} cannot be edited ({line.reason}): {inert(line.text.strip())}")
+    for line in info.untouched:
+        print(f"  line {line.number} is never edited ({line.reason}): {inert(line.text.strip())}")
     for problem in info.problems():
         print(f"  problem: {inert(problem)}")
     for other in nodes_sharing_script(ctx.cluster, node):

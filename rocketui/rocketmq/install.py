@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -119,21 +120,75 @@ def _pom(version: str) -> str:
     )
 
 
-def fetch_jars(version: str, lib: Path, log: Callable[[str], None]) -> None:
+# Resolving ~100 jars from Maven Central takes a minute or two; a stalled download or proxy would
+# otherwise hang `rocketui install` for ever.  Generous, overridable (--maven-timeout, env).
+MAVEN_TIMEOUT = 1800.0
+MAVEN_TIMEOUT_ENV = "ROCKETUI_MAVEN_TIMEOUT"
+
+
+def maven_timeout(value: float | None = None) -> float | None:
+    """The bound for the Maven run: `value`, else $ROCKETUI_MAVEN_TIMEOUT, else MAVEN_TIMEOUT; 0 = none."""
+    if value is None:
+        env = os.environ.get(MAVEN_TIMEOUT_ENV)
+        try:
+            value = float(env) if env else MAVEN_TIMEOUT
+        except ValueError:
+            raise InstallError(f"{MAVEN_TIMEOUT_ENV}={env!r}: expected seconds, like 1800") from None
+    return value if value > 0 else None
+
+
+def _run_maven(argv: list[str], cwd: str, timeout: float | None) -> tuple[int | None, str]:
+    """(exit status, output) of Maven, or (None, output so far) when it ran out of time; then its
+    whole process group (the mvn script and the JVM it starts) is killed."""
+    proc = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate()
+        return None, out or ""
+    except BaseException:  # Ctrl+C: do not leave Maven resolving in the background
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise
+
+
+def fetch_jars(version: str, lib: Path, log: Callable[[str], None], *, timeout: float | None = MAVEN_TIMEOUT) -> None:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise InstallError("Maven (mvn) is not on PATH; install it (apt-get install maven) or use --from ZIP")
     with tempfile.TemporaryDirectory(prefix="rocketui-mvn-") as work:
         Path(work, "pom.xml").write_text(_pom(version))
         log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
-        proc = subprocess.run(
-            [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime"],
-            cwd=work,
-            capture_output=True,
-            text=True,
-        )
-        if proc.returncode != 0:
-            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line][:3]
+        argv = [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime"]
+        status, output = _run_maven(argv, work, timeout)
+        if status is None:
+            last = [line for line in output.splitlines() if line.strip()][-3:]
+            raise InstallError(
+                f"Maven did not finish resolving RocketMQ {version} within {timeout:g}s and was stopped"
+                + (": " + " | ".join(last) if last else "")
+                + "\nCheck: that this machine reaches Maven Central (https://repo.maven.apache.org) or its "
+                "proxy; the proxies and mirrors in ~/.m2/settings.xml; `mvn -X` shows where Maven waits. "
+                f"A slow network needs a longer limit: --maven-timeout SECONDS (or {MAVEN_TIMEOUT_ENV}); "
+                "or install from an official zip with --from ZIP"
+            )
+        if status != 0:
+            errors = [line for line in output.splitlines() if "ERROR" in line][:3]
             raise InstallError(
                 f"Maven could not resolve RocketMQ {version}: "
                 + " | ".join(errors)
@@ -175,7 +230,13 @@ def _manifest(home: Path) -> list[dict[str, object]]:
 
 
 def install_distribution(
-    home: str, version: str, *, from_zip: str | None = None, force: bool = False, log: Callable[[str], None] = print
+    home: str,
+    version: str,
+    *,
+    from_zip: str | None = None,
+    force: bool = False,
+    log: Callable[[str], None] = print,
+    maven_timeout: float | None = MAVEN_TIMEOUT,
 ) -> InstallResult:
     t0 = time.monotonic()
     root = Path(home).expanduser().resolve()
@@ -194,7 +255,7 @@ def install_distribution(
             source = f"zip:{Path(from_zip).name}"
         else:
             (staging / "lib").mkdir()
-            fetch_jars(version, staging / "lib", log)
+            fetch_jars(version, staging / "lib", log, timeout=maven_timeout)
             write_conf(staging)
             write_scripts(staging)
             source = "maven-central"

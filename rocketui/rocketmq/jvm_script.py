@@ -10,6 +10,11 @@ still leave the splicing to us.  So this is a deliberately narrow line scanner:
   words match `-X...<size>`, so an edit cannot change the script's syntax.
 * A memory flag on any other non-comment line (say `-Xmx${HEAP}`) is reported and makes an edit
   of that flag refuse.  Commented-out lines (`#JAVA_OPT=...`) are ignored.
+* Only lines that start a command count as code (rocketui.rocketmq.shell_lines): a line inside a
+  quoted string that spans lines, or continuing a command after a backslash, is not editable
+  (and blocks an edit of a flag it mentions); a line of a here-document body is text the script
+  writes or feeds to a command: it is never edited, does not count as a setting, and is listed in
+  `ScriptFlags.untouched` so an edit can say it was left alone.
 * The official scripts set the heap in several Java-version branches (runserver.sh has
   `-Xms4g -Xmx4g` twice; runbroker.sh has `-Xmn4g` only in the branch for Java < 8).  A flag is
   therefore replaced on *every* line that has it, and when it is on no line that always runs,
@@ -27,6 +32,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from rocketui.rocketmq import shell_lines
 
 FLAGS: dict[str, str] = {  # flag name -> option prefix; the value follows the prefix
     "Xms": "-Xms",
@@ -182,6 +189,17 @@ class ScriptFlags:
     JAVA_OPT line."""
 
     lines: tuple[OptLine, ...]
+    untouched: tuple[OptLine, ...] = ()  # here-document lines that mention memory flags
+
+    def untouched_notes(self, flags: Iterable[str]) -> list[str]:
+        """What an edit of `flags` left alone in here-documents, one line each."""
+        wanted = set(flags)
+        return [
+            f"line {line.number} mentions {' '.join(token(f, v) for f, v in line.flags if f in wanted)} "
+            f"{line.reason}; left alone"
+            for line in self.untouched
+            if any(f in wanted for f, _ in line.flags)
+        ]
 
     def sites(self, flag: str) -> list[tuple[str, OptLine]]:
         return [(value, line) for line in self.lines for f, value in line.flags if f == flag]
@@ -248,22 +266,6 @@ class ScriptFlags:
         return text
 
 
-def _code_part(line: str) -> str:
-    """The line without a trailing comment (quote-aware, good enough for these scripts)."""
-    quote = ""
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = ""
-            elif ch == "\\" and quote == '"':
-                continue
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t;"):
-            return line[:i]
-    return line
-
-
 _OPEN = {"if", "case", "while", "until", "for", "select"}
 _CLOSE = {"fi", "esac", "done"}
 
@@ -284,33 +286,47 @@ def _depth_change(code: str) -> tuple[int, int]:
     return opened, closed
 
 
+def _flags_in(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(p for p in (parse_token(w.strip("\"'")) for w in _TOKEN_RE.findall(text)) if p)
+
+
+_JOINED_RE = re.compile(r"(?:&&|\|\||\|)[ \t]*\Z")  # the next line is more of this and-or list
+
+
 def scan(text: str) -> ScriptFlags:
     lines: list[OptLine] = []
+    untouched: list[OptLine] = []
     depth = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        code = _code_part(raw)
+    joined = False
+    for line in shell_lines.classify(text):
+        if line.kind == shell_lines.HEREDOC:
+            flags = _flags_in(line.text)
+            if flags:
+                reason = f"inside {line.where}: text for a command, not this script's options"
+                untouched.append(OptLine(line.number, line.text, False, True, flags, reason))
+            continue
+        if line.kind != shell_lines.CODE:  # inside a multi-line string, or continuing a command
+            flags = _flags_in(line.text)
+            if flags:
+                where = f"inside {line.where}" if line.kind == shell_lines.STRING else f"part of {line.where}"
+                lines.append(OptLine(line.number, line.text, False, depth > 0 or joined, flags, where))
+            continue
+        code = line.code
         opened, closed = _depth_change(code)
         # inside a block, opening one (`if ...; then JAVA_OPT=...`), or behind && / ||
-        conditional = depth > 0 or opened > 0 or bool(re.search(r"&&|\|\|", code))
+        conditional = depth > 0 or opened > 0 or joined or bool(re.search(r"&&|\|\|", code))
         depth = max(0, depth + opened - closed)
-        m = _OPT_LINE_RE.fullmatch(raw)
+        joined = bool(_JOINED_RE.search(code))
+        m = _OPT_LINE_RE.fullmatch(line.text)
         if m:
             flags = tuple(p for p in (parse_token(w) for w in m["body"].split()) if p)
-            lines.append(OptLine(number, raw, True, conditional, flags))
+            lines.append(OptLine(line.number, line.text, True, conditional, flags))
         elif code.strip():
-            flags = tuple(p for p in (parse_token(w.strip("\"'")) for w in _TOKEN_RE.findall(code)) if p)
+            flags = _flags_in(code)
             if flags:
-                lines.append(
-                    OptLine(
-                        number,
-                        raw,
-                        False,
-                        conditional,
-                        flags,
-                        'not a plain JAVA_OPT="${JAVA_OPT} ..." line with literal options',
-                    )
-                )
-    return ScriptFlags(tuple(lines))
+                reason = 'not a plain JAVA_OPT="${JAVA_OPT} ..." line with literal options'
+                lines.append(OptLine(line.number, line.text, False, conditional, flags, reason))
+    return ScriptFlags(tuple(lines), tuple(untouched))
 
 
 # --------------------------------------------------------------------------- editing
@@ -340,12 +356,7 @@ def _insert(body: str, flag: str, value: str) -> str:
     return stripped + " " + word + body[len(stripped) :]
 
 
-def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
-    """The script with memory flags set (value) or removed (None); every other byte unchanged.
-
-    Raises JvmScriptError for a bad size, a flag on a line that cannot be edited safely, or no
-    line to put a flag on.  Cross-checks (Xms <= Xmx, ...) are the caller's: see `check_sizes`.
-    """
+def _check_changes(changes: Mapping[str, str | None]) -> None:
     for flag, value in changes.items():
         if value is None:
             if flag not in REMOVABLE:
@@ -357,13 +368,19 @@ def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
             problem = size_problem(flag, value)
             if problem:
                 raise JvmScriptError(problem)
-    info = scan(text)
+
+
+def _refuse_blocked(info: ScriptFlags, changes: Mapping[str, str | None]) -> None:
     for line in info.blocked():
         hit = [f for f, _ in line.flags if f in changes]
         if hit:
             raise JvmScriptError(
                 f"line {line.number} sets -{hit[0]} but is {line.reason}; edit it by hand: {line.text.strip()}"
             )
+
+
+def _edited_bodies(info: ScriptFlags, changes: Mapping[str, str | None]) -> dict[int, str]:
+    """Line number -> new JAVA_OPT body of every editable line."""
     bodies: dict[int, str] = {}
     for line in info.lines:
         if line.editable:
@@ -381,19 +398,37 @@ def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
         for number in heap_lines:
             if parse_token_in(bodies[number], flag) is None:
                 bodies[number] = _insert(bodies[number], flag, value)
+    return bodies
+
+
+def _splice(text: str, bodies: Mapping[int, str]) -> str:
+    """`text` with the JAVA_OPT bodies of the given lines replaced; every other byte as it was."""
     out: list[str] = []
     for number, raw in enumerate(text.splitlines(keepends=True), 1):
-        if number in bodies:
-            eol_m = _EOL_RE.search(raw)
-            eol = eol_m.group(1) if eol_m else ""
-            content = raw[: len(raw) - len(eol)]
-            m = _OPT_LINE_RE.fullmatch(content)
-            assert m
-            new = m["head"] + bodies[number] + m["tail"]
-            out.append(new + eol if new != content else raw)
-        else:
+        if number not in bodies:
             out.append(raw)
+            continue
+        eol_m = _EOL_RE.search(raw)
+        eol = eol_m.group(1) if eol_m else ""
+        content = raw[: len(raw) - len(eol)]
+        m = _OPT_LINE_RE.fullmatch(content)
+        assert m
+        new = m["head"] + bodies[number] + m["tail"]
+        out.append(new + eol if new != content else raw)
     return "".join(out)
+
+
+def set_flags(text: str, changes: Mapping[str, str | None]) -> str:
+    """The script with memory flags set (value) or removed (None); every other byte unchanged.
+
+    Raises JvmScriptError for a bad size, a flag on a line that cannot be edited safely, or no
+    line to put a flag on.  Cross-checks (Xms <= Xmx, ...) are the caller's: see `check_sizes`.
+    Here-document lines are never edited (`ScriptFlags.untouched_notes` says which were seen).
+    """
+    _check_changes(changes)
+    info = scan(text)
+    _refuse_blocked(info, changes)
+    return _splice(text, _edited_bodies(info, changes))
 
 
 def parse_token_in(body: str, flag: str) -> str | None:

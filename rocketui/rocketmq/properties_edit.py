@@ -62,11 +62,38 @@ def escape_value(value: str) -> str:
     )
 
 
+def value_problem(key: str, value: str) -> str | None:
+    """Why `key=value` cannot be written as one properties line, or None.
+
+    Escaping would keep a line break inside the value (as `\\n`), but no RocketMQ setting wants
+    one and a pasted one is a mistake (or an attempt to add a line), so it is refused here, for
+    broker edits and generated files alike."""
+    if not key:
+        return "an empty key"
+    if any(ch in "\r\n" or (ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) < 0xA0 for ch in key + value):
+        return f"{key}: a value cannot contain line breaks or control characters"
+    return None
+
+
 class PropertiesDoc:
     """A parsed properties file that remembers its source text."""
 
     def __init__(self, elements: list[PropertiesElement]) -> None:
         self._elements = elements
+
+    @classmethod
+    def generated(cls, header: str, items: Iterable[tuple[str, str]]) -> PropertiesDoc:
+        """A new file: `header` (comment lines) and the items in order, written with the same
+        escaping as an edit (any value reads back exactly in Java: `=`, `:`, `#`, `!`, backslashes,
+        leading spaces; beyond Latin-1 as \\uXXXX).  ValueError names a value that cannot be
+        written (see `value_problem`); a key given twice keeps its last value, as Java would."""
+        items = list(items)
+        for key, value in items:
+            problem = value_problem(key, value)
+            if problem:
+                raise ValueError(problem)
+        text = "".join(f"# {line}\n" for line in header.splitlines())
+        return cls.parse(text).edited(dict(items))
 
     @classmethod
     def parse(cls, data: bytes | str) -> PropertiesDoc:

@@ -8,8 +8,9 @@ The flow a form or a CLI command follows:
     saved = await save(backend, plan)                               # or ConfigConflict / ConfigEditError
 
 `save` replaces the file atomically only if it is still the version that was loaded (else
-`ConfigConflict`, whose message shows what changed on disk), keeps its mode, and keeps the old
-content next to it as `<file>.bak.<timestamp>`.  Nothing here touches Textual.
+`ConfigConflict`, whose message shows what changed on disk), keeps its owner, group, mode and
+attributes or refuses (`SaveRefused`), and keeps the old content next to the file actually
+written (a symlink's target) as `<file>.bak.<timestamp>`.  Nothing here touches Textual.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rocketui.backends.base import Backend, FileChanged, FileStat, ProcessInfo
+from rocketui.backends.base import Backend, FileChanged, FileStat, ProcessInfo, WriteRefused
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq import jvm_script
 from rocketui.rocketmq.broker_keys import (
@@ -32,7 +33,7 @@ from rocketui.rocketmq.broker_keys import (
     unknown_key_message,
 )
 from rocketui.rocketmq.layout import JVM_SCRIPT
-from rocketui.rocketmq.properties_edit import PropertiesDoc, unified_diff
+from rocketui.rocketmq.properties_edit import PropertiesDoc, unified_diff, value_problem
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.node_match import find_jvm, node_config_path
 
@@ -43,6 +44,11 @@ class ConfigEditError(Exception):
 
 class ConfigConflict(ConfigEditError):
     """The file changed on disk after it was loaded; nothing was written."""
+
+
+class SaveRefused(ConfigEditError):
+    """The file may not or cannot be replaced as it is (permissions, owner, hard links, ...);
+    nothing was written.  The message names the host, the path and why."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ class EditPlan:
 
 @dataclass(frozen=True)
 class Saved:
-    path: str
+    path: str  # the file written: symlinks resolved, so the backup's directory
     backup: str | None  # None when nothing was written (no change)
     stat: FileStat
 
@@ -151,8 +157,9 @@ def plan_properties(
     for key, value in set_.items():
         if key not in known:
             problems.append(Problem(ERROR, key, unknown_key_message(key, known)))
-        if any(ch in value for ch in "\r\n") or any(ord(ch) < 32 and ch != "\t" for ch in value):
-            problems.append(Problem(ERROR, key, f"{key}: a value cannot contain line breaks or control characters"))
+        bad_value = value_problem(key, value)
+        if bad_value:
+            problems.append(Problem(ERROR, key, bad_value))
     for key in unset:
         if key in set_:
             problems.append(Problem(ERROR, key, f"{key} is both set and unset"))
@@ -225,7 +232,8 @@ def plan_script(loaded: Loaded, changes: Mapping[str, str | None]) -> EditPlan:
             )
         )
     new = new_text.encode("latin-1")
-    return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems))
+    notes = tuple(jvm_script.scan(text).untouched_notes(changes))  # here-document text is never edited
+    return EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), tuple(problems), notes)
 
 
 def _same_machine_key(cluster: Cluster, node: Node) -> tuple[str, ...]:
@@ -294,24 +302,26 @@ def backup_suffix(now: float | None = None) -> str:
 
 
 async def save(backend: Backend, plan: EditPlan, *, now: float | None = None) -> Saved:
-    """Write the plan's bytes if the file is still the loaded version; keep a timestamped backup."""
+    """Write the plan's bytes if the file is still the loaded version; keep a timestamped backup.
+
+    The backend resolves symlinks and keeps the backup beside the file it actually writes (never
+    overwriting an earlier backup: a second save in the same second gets `.2`), and refuses a
+    file the user may not write or whose owner, group or attributes it could not keep
+    (`SaveRefused`, nothing written)."""
     if plan.errors:
         raise ConfigEditError("not saved: " + "; ".join(p.message for p in plan.errors))
     loaded = plan.loaded
     if not plan.changed:
         return Saved(loaded.path, None, loaded.stat)
-    suffix = backup_suffix(now)
-    n = 1
-    while await backend.stat(loaded.path + suffix + (f".{n}" if n > 1 else "")) is not None:
-        n += 1
-    suffix += f".{n}" if n > 1 else ""
     try:
-        stat = await backend.write_file(
-            loaded.path, plan.new, expect=loaded.stat, backup_suffix=suffix, mode=loaded.stat.mode
+        written = await backend.write_file(
+            loaded.path, plan.new, expect=loaded.stat, backup_suffix=backup_suffix(now), mode=loaded.stat.mode
         )
     except FileChanged:
         raise ConfigConflict(await _conflict_message(backend, loaded)) from None
-    return Saved(loaded.path, loaded.path + suffix, stat)
+    except WriteRefused as exc:
+        raise SaveRefused(str(exc)) from None
+    return Saved(written.path, written.backup, written.stat)
 
 
 async def _conflict_message(backend: Backend, loaded: Loaded) -> str:

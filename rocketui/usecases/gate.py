@@ -3,12 +3,14 @@
 `Gate.run` refuses in read-only mode, collects the exact commands the hosts' backends ran and the
 files written (`ActionRecord`), and hands the record to its listeners (the journal) whether the
 change succeeded, failed or raised.  A journal that cannot be written never replaces the action's
-own result: its error is reported separately (`journal_errors`).  Use cases turn results into one
-`Outcome` that the TUI and the CLI only render.
+own result: its error is reported separately (`journal_errors`, and to `on_journal_error`, which
+the front ends show as a warning).  Listeners may be coroutines (the journal appends in a thread).
+Use cases turn results into one `Outcome` that the TUI and the CLI only render.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -66,7 +68,7 @@ class Outcome(Generic[T]):
         return cls(action, target, False, reason, refused=True)
 
 
-Listener = Callable[[ActionRecord], None]
+Listener = Callable[[ActionRecord], Awaitable[None] | None]
 
 
 class Gate:
@@ -75,6 +77,7 @@ class Gate:
         self.where = where  # "cluster 'X'", for messages
         self.listeners: list[Listener] = []
         self.journal_errors: list[str] = []
+        self.on_journal_error: list[Callable[[str], None]] = []
 
     def refuse_if_read_only(self, action: str, target: str | None) -> None:
         if self.read_only:
@@ -100,17 +103,21 @@ class Gate:
             raise
         finally:
             record.duration = time.monotonic() - t0
-            self._tell(record)
+            await self._tell(record)
 
-    def record(self, record: ActionRecord) -> None:
+    async def record(self, record: ActionRecord) -> None:
         """Journal a record made outside `run` (an observation such as a crash, a trusted key)."""
-        self._tell(record)
+        await self._tell(record)
 
-    def _tell(self, record: ActionRecord) -> None:
+    async def _tell(self, record: ActionRecord) -> None:
         for listener in self.listeners:
             try:
-                listener(record)
+                result = listener(record)
+                if inspect.isawaitable(result):
+                    await result
             except Exception as exc:  # the journal failing must not turn a done change into an error
                 message = f"journal: could not record '{record.action}': {exc}"
                 log.warning(message)
                 self.journal_errors.append(message)
+                for tell in self.on_journal_error:
+                    tell(message)

@@ -2,19 +2,22 @@
 
 `$XDG_STATE_HOME/rocketui/journal.jsonl` (default `~/.local/state/rocketui/journal.jsonl`;
 `ROCKETUI_JOURNAL` overrides the path).  Appends are single `write` calls of one line under an
-advisory lock, so the TUI and CLI runs in parallel never interleave half lines.  Secrets never
+advisory lock, so the TUI and CLI runs in parallel never interleave half lines.  The gate appends
+in a worker thread (`append_async`): waiting for another process's lock must not stop the event
+loop, and each thread's own descriptor takes the lock, so threads exclude each other too.  Secrets never
 reach it: values of environment assignments whose name looks like a secret are masked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import getpass
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,6 +87,10 @@ class Journal:
         finally:
             os.close(fd)
 
+    async def append_async(self, entry: Entry) -> None:
+        """`append` in a worker thread (the flock may wait on another rocketui's append)."""
+        await asyncio.to_thread(self.append, entry)
+
     def entries(self, *, since: float | None = None, cluster: str | None = None) -> Iterator[Entry]:
         """Entries oldest first; a damaged line (a crash mid-write elsewhere) is skipped."""
         try:
@@ -107,12 +114,12 @@ class Journal:
         """How entries name their cluster file (`entries(cluster=…)` filters on it)."""
         return os.path.abspath(cluster.source)
 
-    def listener(self, cluster: Cluster) -> Callable[[ActionRecord], None]:
+    def listener(self, cluster: Cluster) -> Callable[[ActionRecord], Awaitable[None]]:
         """A gate listener that journals each ActionRecord of `cluster`."""
         user = _user()
 
-        def record(r: ActionRecord) -> None:
-            self.append(
+        async def record(r: ActionRecord) -> None:
+            await self.append_async(
                 Entry(
                     ts=r.started,
                     user=user,

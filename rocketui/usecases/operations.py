@@ -7,7 +7,9 @@ picks the concrete backends (`backends.factory`) and wires the journal to the ga
 
 from __future__ import annotations
 
-from rocketui.backends.base import HostPool
+from collections.abc import Callable
+
+from rocketui.backends.base import HostKeyTrusted, HostPool
 from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
 from rocketui.services.crash import CrashInfo
@@ -41,6 +43,11 @@ class Operations:
         )
         self.journal = journal or Journal()
         self.gate.listeners.append(self.journal.listener(cluster))
+        # what the front ends show as it happens, apart from any action's result
+        self.on_notice: list[Callable[[str], None]] = []
+        trust_listeners = getattr(self.pool, "trust_listeners", None)  # pools without SSH hosts have none
+        if trust_listeners is not None:
+            trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
         self.lifecycle = Lifecycle(self.nodes, self.gate)
         self.edits = Edits(self.nodes, self.gate)
@@ -64,10 +71,10 @@ class Operations:
         statuses = await self.nodes.status_all()
         for status in statuses.values():
             if status.state is NodeState.CRASHED and status.crash is not None:
-                self._journal_crash(status, status.crash)
+                await self._journal_crash(status, status.crash)
         return statuses
 
-    def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:
+    async def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:
         when = round(crash.ended_at or 0.0, 3)
         key = (status.node, when)
         if key in self._crashes_journaled:
@@ -80,7 +87,18 @@ class Operations:
         node = self.cluster.node(status.node)
         record = ActionRecord(OBSERVED_CRASH, node.name, node.host, outcome="crashed", error=crash.summary())
         record.started = when or record.started
-        self.gate.record(record)
+        await self.gate.record(record)
+
+    async def _host_key_trusted(self, event: HostKeyTrusted) -> None:
+        """A host key accepted on first use: shown with its fingerprint, and journaled."""
+        for tell in self.on_notice:
+            tell(event.message())
+        record = ActionRecord("trust host key", None, event.host)
+        record.commands.append(
+            f"{event.host}: accepted {event.algorithm} {event.fingerprint} offered by {event.spec} on first use"
+        )
+        record.files.append(f"local: {event.known_hosts}")
+        await self.gate.record(record)
 
     async def close(self) -> None:
         """Close namesrv connections and every host backend."""

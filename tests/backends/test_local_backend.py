@@ -73,10 +73,10 @@ async def test_files_and_conflict(tmp_path: Path) -> None:
     assert await b.read_range(str(path), 2, 10) == b"1\n"
     new = await b.write_file(str(path), b"a=2\n", expect=st, backup_suffix=".bak")
     assert path.read_bytes() == b"a=2\n" and (tmp_path / "f.properties.bak").read_bytes() == b"a=1\n"
-    assert new.mode == 0o640
+    assert new.stat.mode == 0o640 and new.path == str(path) and new.backup == f"{path}.bak"
     path.write_bytes(b"a=3 by someone else\n")
     with pytest.raises(FileChanged):
-        await b.write_file(str(path), b"a=4\n", expect=new)
+        await b.write_file(str(path), b"a=4\n", expect=new.stat)
     assert path.read_bytes() == b"a=3 by someone else\n"
     assert await b.stat(str(tmp_path / "missing")) is None
     with pytest.raises(FileNotFoundError):

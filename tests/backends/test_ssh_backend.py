@@ -21,13 +21,22 @@ from pathlib import Path
 import pytest
 
 from rocketui.backends import procfs, ssh_files
-from rocketui.backends.base import EXIT_MARKER, BackendError, Command, FileChanged, FollowEvent, HostUnreachable
+from rocketui.backends.base import (
+    EXIT_MARKER,
+    BackendError,
+    Command,
+    FileChanged,
+    FollowEvent,
+    HostKeyTrusted,
+    HostUnreachable,
+)
 from rocketui.backends.ssh import SSHBackend
 from rocketui.model.cluster import BackendKind, Host, Pos
 from rocketui.rocketmq.remoting.client import RemotingClient
 from rocketui.rocketmq.remoting.errors import ConnectFailed
 from tests.rocketmq.remoting.fake_peer import Peer, read_cmd, reply
 from tests.support.sshd import CLOSED, SSHFarm, SSHServer, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
+from tests.support.unprivileged import as_user, nobody, require_root, shared_dir
 
 pytestmark = pytest.mark.ssh
 
@@ -212,15 +221,16 @@ async def test_write_file_is_atomic_keeps_mode_and_detects_changes(backend: SSHB
     assert st is not None and (st.size, st.mode, st.inode, st.mtime_ns) == (4, 0o640, inode, path.stat().st_mtime_ns)
     new = await backend.write_file(str(path), b"a=2\n", expect=st, backup_suffix=".bak")
     assert path.read_bytes() == b"a=2\n" and (tmp_path / "broker.properties.bak").read_bytes() == b"a=1\n"
-    assert new.mode == 0o640 and path.stat().st_mode & 0o7777 == 0o640
-    assert new.inode != inode and new.inode == path.stat().st_ino  # replaced by rename, not rewritten
+    assert new.stat.mode == 0o640 and path.stat().st_mode & 0o7777 == 0o640
+    assert new.path == str(path) and new.backup == f"{path}.bak"
+    assert new.stat.inode != inode and new.stat.inode == path.stat().st_ino  # replaced by rename, not rewritten
     assert sorted(os.listdir(tmp_path)) == ["broker.properties", "broker.properties.bak"]  # no temp left
     path.write_bytes(b"a=3 by someone else\n")
     with pytest.raises(FileChanged):
-        await backend.write_file(str(path), b"a=4\n", expect=new)
+        await backend.write_file(str(path), b"a=4\n", expect=new.stat)
     assert path.read_bytes() == b"a=3 by someone else\n"
     created = await backend.write_file(str(tmp_path / "new.conf"), b"x", mode=0o600)
-    assert created.mode == 0o600 and (tmp_path / "new.conf").read_bytes() == b"x"
+    assert created.stat.mode == 0o600 and created.backup is None and (tmp_path / "new.conf").read_bytes() == b"x"
 
 
 async def test_write_through_a_symlink_replaces_the_target(backend: SSHBackend, tmp_path: Path) -> None:
@@ -261,7 +271,7 @@ async def test_save_while_the_host_is_gone_fails_clearly_and_the_retry_after_it_
         assert (
             tmp_path / "broker-a.properties.bak"
         ).read_bytes() == b"brokerName=broker-a\nflushDiskType=ASYNC_FLUSH\n"
-        assert saved.inode == path.stat().st_ino and b.stats.connections == 2
+        assert saved.stat.inode == path.stat().st_ino and b.stats.connections == 2
     finally:
         await b.close()
 
@@ -507,45 +517,119 @@ async def test_unknown_host_key_is_refused_with_its_fingerprint(server: SSHServe
         await b.run(Command.of(["true"]))
     message = str(err.value)
     assert message.startswith(f"h1 ({server.address}:{server.port}): unknown host key")
-    assert server.fingerprint in message and "ssh-keyscan" in message and "trust_on_first_use" in message
+    assert f"ssh-ed25519 {server.fingerprint} (not in {empty})" in message
+    assert "Check this fingerprint out of band" in message and "trust_on_first_use" in message
+    assert "ssh-keyscan" not in message  # it would trust whatever answers
     assert "Traceback" not in message and b.stats.connections == 0
     assert b.connection_state().startswith("unreachable: unknown host key")
     assert empty.read_text() == ""
+    # the line it suggests (once the fingerprint is verified) is exactly the host's key
+    suggested = message.split("add the line for the offered key: ")[1].split(" -- or set")[0]
+    subprocess.run(["sh", "-c", suggested], check=True)
+    assert empty.read_text() == server.host_key_line
+    again = SSHBackend(ssh_host(server, known_hosts=str(empty)))
+    try:
+        assert (await again.run(Command.of(["echo", "ok"]))).stdout == "ok\n"
+    finally:
+        await again.close()
 
 
 async def test_changed_host_key_is_refused_even_with_trust_on_first_use(sshd_farm: SSHFarm, tmp_path: Path) -> None:
     one, other = sshd_farm.start(2)
     subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", str(tmp_path / "rsa")], check=True)
+    rsa_fingerprint = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(tmp_path / "rsa.pub")], capture_output=True, text=True
+    ).stdout.split()[1]
     spec = f"[{one.address}]:{one.port}"
     forgeries = {
-        "another ed25519 key": f"{spec} {other.host_key_line.split()[1]} {other.host_key_line.split()[2]}\n",
+        "another ed25519 key": (
+            f"{spec} {other.host_key_line.split()[1]} {other.host_key_line.split()[2]}\n",
+            f"ssh-ed25519 {other.fingerprint}",
+        ),
         # only an RSA key listed: the server, which has none, ends the handshake without a word
-        "a key of another type": f"{spec} {' '.join((tmp_path / 'rsa.pub').read_text().split()[:2])}\n",
+        "a key of another type": (
+            f"{spec} {' '.join((tmp_path / 'rsa.pub').read_text().split()[:2])}\n",
+            f"ssh-rsa {rsa_fingerprint}",
+        ),
     }
-    for what, line in forgeries.items():
+    for what, (line, expected) in forgeries.items():
         forged = tmp_path / "known_hosts"
         forged.write_text(line)
         for tofu in (False, True):
             b = SSHBackend(ssh_host(one, known_hosts=str(forged), trust_on_first_use=tofu))
             with pytest.raises(HostUnreachable, match="HOST KEY CHANGED") as err:
                 await b.run(Command.of(["true"]))
-            assert one.fingerprint in str(err.value) and "ssh-keygen -R" in str(err.value), what
+            message = str(err.value)
+            # both fingerprints: what known_hosts expects and what the host offered
+            assert f"{forged} expects {expected} but the host offered ssh-ed25519 {one.fingerprint}" in message, what
+            assert f"ssh-keygen -R '{spec}' -f {forged}" in message and "out of band" in message
+            assert "ssh-keyscan" not in message and b.trusted_keys == []
         assert forged.read_text() == line
 
 
 async def test_trust_on_first_use_records_the_key(server: SSHServer, tmp_path: Path) -> None:
     known = tmp_path / "fresh" / "known_hosts"
-    first = SSHBackend(ssh_host(server, known_hosts=str(known), trust_on_first_use=True))
+    told: list[HostKeyTrusted] = []
+
+    async def listener(event: HostKeyTrusted) -> None:
+        told.append(event)
+
+    first = SSHBackend(ssh_host(server, known_hosts=str(known), trust_on_first_use=True), on_trusted=[listener])
     assert (await first.run(Command.of(["echo", "hi"]))).stdout == "hi\n"
     await first.close()
     assert known.read_text() == server.host_key_line and known.stat().st_mode & 0o777 == 0o600
-    again = SSHBackend(ssh_host(server, known_hosts=str(known)))
+    spec = f"[{server.address}]:{server.port}"
+    assert told == first.trusted_keys == [HostKeyTrusted("h1", spec, "ssh-ed25519", server.fingerprint, str(known))]
+    assert (
+        told[0]
+        .message()
+        .startswith(
+            f"host 'h1': trusted on first use the key {spec} offered: ssh-ed25519 {server.fingerprint}, added to {known}."
+        )
+    )
+    again = SSHBackend(ssh_host(server, known_hosts=str(known)), on_trusted=[listener])
     assert (await again.run(Command.of(["echo", "again"]))).stdout == "again\n"
     await again.close()
-    assert known.read_text() == server.host_key_line
+    assert known.read_text() == server.host_key_line and len(told) == 1  # known now: nothing to tell
     # the OpenSSH client accepts the recorded line too
     ssh = subprocess.run([*server.ssh_argv(known_hosts=known), "echo", "ok"], capture_output=True, text=True)
     assert ssh.stdout == "ok\n", ssh.stderr
+
+
+async def test_an_identity_file_that_is_a_directory_is_named(server: SSHServer, tmp_path: Path) -> None:
+    b = SSHBackend(ssh_host(server, identity_file=str(tmp_path)))
+    with pytest.raises(HostUnreachable) as err:
+        await b.run(Command.of(["true"]))
+    assert str(err.value) == (
+        f"h1 ({server.address}:{server.port}): identity_file {tmp_path} is a directory, not a private key file"
+    )
+
+
+def _connect_as_nobody(host: Host) -> str:
+    async def go() -> str:
+        b = SSHBackend(host)
+        try:
+            await b.run(Command.of(["true"]))
+        except HostUnreachable as exc:
+            return str(exc)
+        finally:
+            await b.close()
+        return "connected"
+
+    return asyncio.run(go())
+
+
+def test_an_unreadable_identity_file_is_named(server: SSHServer) -> None:
+    require_root()
+    with shared_dir() as shared:
+        key = shared / "id_ed25519"
+        key.write_bytes(server.keys.key.read_bytes())
+        key.chmod(0o600)  # root's: nobody may not read it
+        known = server.known_hosts_file(shared / "known_hosts")
+        host = ssh_host(server, identity_file=str(key), known_hosts=str(known))
+        assert as_user(nobody(), _connect_as_nobody, host) == (
+            f"h1 ({server.address}:{server.port}): identity_file {key} cannot be read by user nobody: permission denied"
+        )
 
 
 async def test_wrong_client_key_is_a_clear_auth_error(server: SSHServer) -> None:

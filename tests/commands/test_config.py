@@ -8,6 +8,7 @@ import pytest
 
 from rocketui.cli import main
 from tests.support.rocketmq import broker_properties, write_cluster
+from tests.support.unprivileged import as_user, nobody, require_root, run_cli, shared_dir, user_tree
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -166,3 +167,74 @@ def test_crlf_file_with_comments_round_trips(
     assert (
         config.read_bytes() == ("# keep me\r\n" + text.replace("ASYNC_FLUSH", "SYNC_FLUSH") + "! and me\r\n").encode()
     )
+
+
+def test_set_on_a_write_protected_file_as_an_unprivileged_user_is_refused() -> None:
+    """`config set` by nobody on its own 0444 broker.conf (in a directory nobody may write): exit 1,
+    one line naming host, path and why, the file untouched, nothing else written but the journal."""
+    require_root()
+    with shared_dir() as shared:
+        cluster_file = write_cluster(shared, shared / "home", namesrv_port=34876, brokers=[("broker-a", 34911)])
+        env = user_tree(shared, nobody())
+        config = shared / "broker-a.properties"
+        config.chmod(0o444)
+        before = config.read_bytes()
+        listing = sorted(p.name for p in shared.iterdir())
+        code, out, err = as_user(
+            nobody(), run_cli, [str(cluster_file), "config", "broker-a", "set", "deleteWhen=01"], env
+        )
+        assert code == 1 and "+deleteWhen=01" in out
+        assert err.splitlines()[-1] == (
+            f"rocketui config: not saved: host 'local': {config} is not writable by user nobody "
+            "(mode 0444, owner nobody:nogroup); nothing was written"
+        )
+        assert config.read_bytes() == before and config.stat().st_mode & 0o7777 == 0o444
+        assert sorted(p.name for p in shared.iterdir()) == listing
+
+
+def test_a_journal_that_cannot_be_written_is_a_warning_not_the_result(
+    cluster_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "blocker").write_text("")
+    monkeypatch.setenv("ROCKETUI_JOURNAL", str(tmp_path / "blocker" / "journal.jsonl"))
+    code, _, err = run(capsys, str(cluster_file), "config", "broker-a", "set", "deleteWhen=02")
+    assert code == 0  # the save itself succeeded
+    assert b"deleteWhen=02\n" in (tmp_path / "broker-a.properties").read_bytes()
+    [warning] = [line for line in err.splitlines() if line.startswith("warning: journal")]
+    assert warning.startswith("warning: journal: could not record 'config save': ")
+    assert err.splitlines()[-1].startswith(f"wrote local:{tmp_path / 'broker-a.properties'}")
+
+
+@pytest.mark.ssh
+def test_set_over_ssh_on_a_file_the_login_user_may_not_write_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """The same refusal over SFTP, for a non-root login user: exit 1, the file untouched."""
+    from tests.support.unprivileged import login_user, owned, sshd_for
+
+    require_root()
+    with shared_dir("rocketui-sshcli-") as shared, login_user(shared) as user, sshd_for(user, shared) as server:
+        conf = shared / "conf"
+        conf.mkdir()
+        owned(conf, user, 0o755)
+        config = conf / "broker-a.properties"
+        config.write_text(broker_properties("broker-a", 34911))
+        owned(config, user, 0o444)
+        before = config.read_bytes()
+        path = shared / "cluster.yaml"
+        path.write_text(f"""\
+cluster: TestCluster
+rocketmq: {{home: /opt/rocketmq, version: "5.5.0"}}
+work_dir: /tmp/rocketui-unused
+hosts:
+  h1: {{backend: ssh, address: {server.address}, port: {server.port}, user: {user.name},
+        identity_file: {server.keys.key}, known_hosts: {server.known_hosts_file()}}}
+nodes:
+  - {{name: ns, kind: namesrv, host: h1, port: 34876}}
+  - {{name: broker-a, kind: broker, host: h1, port: 34911, broker_name: broker-a, config: {config}}}
+""")
+        code, out, err = run(capsys, str(path), "config", "broker-a", "set", "deleteWhen=01")
+        assert code == 1 and "+deleteWhen=01" in out
+        assert err.splitlines()[-1] == (
+            f"rocketui config: not saved: host 'h1': {config} is not writable by user {user.name} "
+            f"(mode 0444, owner {user.name}:{user.name}); nothing was written"
+        )
+        assert config.read_bytes() == before and sorted(p.name for p in conf.iterdir()) == ["broker-a.properties"]

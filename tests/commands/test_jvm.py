@@ -12,6 +12,7 @@ from rocketui.backends.local import LocalBackend
 from rocketui.cli import main
 from rocketui.rocketmq.install import render_script
 from tests.support.rocketmq import write_cluster
+from tests.support.unprivileged import as_user, nobody, require_root, run_cli, shared_dir, user_tree
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -215,3 +216,50 @@ def test_missing_script(cluster_file: Path, home: Path, capsys: pytest.CaptureFi
     (home / "bin" / "runbroker.sh").unlink()
     code, _, err = run(capsys, str(cluster_file), "jvm", "broker-a", "get")
     assert code == 2 and err == f"rocketui jvm: {home}/bin/runbroker.sh does not exist on host 'local'\n"
+
+
+def test_set_on_a_read_only_launcher_as_an_unprivileged_user_is_refused() -> None:
+    """`jvm set` by nobody on its own 0555 runbroker.sh: exit 1, the script untouched, no backup."""
+    require_root()
+    with shared_dir() as shared:
+        home = shared / "home"
+        (home / "bin").mkdir(parents=True)
+        script = home / "bin" / "runbroker.sh"
+        script.write_text(render_script("runbroker.sh"))
+        cluster_file = write_cluster(shared, home, namesrv_port=34876, brokers=[("broker-a", 34911)])
+        env = user_tree(shared, nobody())
+        script.chmod(0o555)
+        before = script.read_bytes()
+        argv = [str(cluster_file), "jvm", "broker-a", "set", "--xms", "512m", "--xmx", "512m", "--xmn", "256m"]
+        code, out, err = as_user(nobody(), run_cli, argv, env)
+        assert code == 1 and "-Xms512m" in out
+        assert err.splitlines()[-1] == (
+            f"rocketui jvm: not saved: host 'local': {script} is not writable by user nobody "
+            "(mode 0555, owner nobody:nogroup); nothing was written"
+        )
+        assert script.read_bytes() == before and sorted(p.name for p in script.parent.iterdir()) == ["runbroker.sh"]
+
+
+def test_get_and_set_leave_here_document_lines_alone(
+    cluster_file: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = home / "bin" / "runbroker.sh"
+    text = script.read_text()
+    heap = 'JAVA_OPT="${JAVA_OPT} -server -Xms8g -Xmx8g"\n'
+    assert heap in text
+    sample = "cat > /dev/null <<'SAMPLE'\nJAVA_OPT=\"${JAVA_OPT} -Xms1g -Xmx1g\"\nSAMPLE\n"
+    script.write_text(text.replace(heap, heap + sample))
+    number = text[: text.index(heap)].count("\n") + 3  # the JAVA_OPT line inside the here-document
+    code, out, _ = run(capsys, str(cluster_file), "jvm", "broker-b", "get")
+    assert code == 0
+    assert (
+        f"  line {number} is never edited (inside a here-document (<<'SAMPLE', line {number - 1}): text for a "
+        "command, not this script's options): " + 'JAVA_OPT="${JAVA_OPT} -Xms1g -Xmx1g"'
+    ) in out.splitlines()
+    code, out, err = run(
+        capsys, str(cluster_file), "jvm", "broker-b", "set", "--xms", "512m", "--xmx", "512m", "--xmn", "256m"
+    )
+    assert code == 0, err
+    assert f"note: line {number} mentions -Xms1g -Xmx1g inside a here-document" in err
+    new = script.read_text()
+    assert 'JAVA_OPT="${JAVA_OPT} -Xms1g -Xmx1g"\n' in new and "-server -Xms512m -Xmx512m" in new

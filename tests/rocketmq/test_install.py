@@ -129,3 +129,59 @@ def test_bad_zip_and_foreign_home(tmp_path: Path) -> None:
         install_distribution(str(foreign), "5.5.0", log=lambda m: None)
     assert (foreign / "keep.txt").read_text() == "operator's file"
     assert not list(tmp_path.glob(".h.tmp-*")), "a failed install leaves no staging directory"
+
+
+# ----------------------------------------------------------------------------- Maven bounded
+FAKE_MVN = """#!/bin/sh
+# A Maven whose resolve hangs: a child like the JVM mvn starts, and the script waiting for it.
+echo "[INFO] Downloading from central: https://repo.maven.apache.org/maven2/org/apache/rocketmq/x.pom"
+sleep 300 &
+echo $$ $! > "$FAKE_MVN_PIDS"
+wait
+"""
+
+
+@pytest.fixture
+def hanging_mvn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    (bin_dir / "mvn").write_text(FAKE_MVN)
+    (bin_dir / "mvn").chmod(0o755)
+    pids = tmp_path / "mvn.pids"
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_MVN_PIDS", str(pids))
+    return pids
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")  # a zombie is gone too
+
+
+def test_a_hanging_maven_is_stopped_with_what_to_check(tmp_path: Path, hanging_mvn: Path) -> None:
+    with pytest.raises(InstallError) as failed:
+        install_distribution(str(tmp_path / "home"), "5.5.0", log=lambda m: None, maven_timeout=1)
+    message = str(failed.value)
+    assert message.startswith("Maven did not finish resolving RocketMQ 5.5.0 within 1s and was stopped: [INFO] Down")
+    for hint in ("https://repo.maven.apache.org", "~/.m2/settings.xml", "mvn -X", "--maven-timeout SECONDS"):
+        assert hint in message
+    assert all(gone(int(pid)) for pid in hanging_mvn.read_text().split())  # the script and its child
+    assert not (tmp_path / "home").exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".home")] == []
+
+
+def test_the_cli_takes_the_limit_from_the_option_or_the_environment(
+    tmp_path: Path, hanging_mvn: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rocketui.cli import main
+
+    assert main(["install", "--home", str(tmp_path / "a"), "--maven-timeout", "0.5"]) == 1
+    assert "within 0.5s and was stopped" in capsys.readouterr().err
+    monkeypatch.setenv("ROCKETUI_MAVEN_TIMEOUT", "0.7")
+    assert main(["install", "--home", str(tmp_path / "b")]) == 1
+    assert "within 0.7s and was stopped" in capsys.readouterr().err
+    monkeypatch.setenv("ROCKETUI_MAVEN_TIMEOUT", "soon")
+    assert main(["install", "--home", str(tmp_path / "c")]) == 1
+    assert "ROCKETUI_MAVEN_TIMEOUT='soon': expected seconds, like 1800" in capsys.readouterr().err

@@ -1,6 +1,8 @@
 """JVM memory flags in runserver.sh / runbroker.sh: scan, edit, validate, compare with a running JVM.
 
-The scripts are the official shapes (4.9.x and 5.x, tests/data/jvm) and rocketui's own templates.
+The scripts are the upstream launchers of RocketMQ 4.2.0, 4.9.8 and 5.3.3 (tests/data/jvm/upstream,
+see its README), the official shapes (4.9.x and 5.x, tests/data/jvm) and rocketui's own templates;
+here-document, multi-line string and continuation cases are crafted around them.
 Edited scripts are syntax-checked with dash and bash and really run with a fake `java` that
 prints its arguments, so the flags a JVM would get are observed, per Java-version branch.
 """
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 from rocketui.rocketmq import jvm_script as js
 from rocketui.rocketmq.install import render_script
+from rocketui.rocketmq.shell_lines import CODE, classify
 
 DATA = Path(__file__).parent.parent / "data" / "jvm"
 
@@ -29,6 +32,8 @@ SCRIPTS = {
     "runserver-rocketui": render_script("runserver.sh"),
     "runbroker-rocketui": render_script("runbroker.sh"),
 }
+UPSTREAM = {p.stem: p.read_text() for p in sorted((DATA / "upstream").glob("*.sh"))}
+SCRIPTS.update({f"upstream-{name}": text for name, text in UPSTREAM.items()})
 
 
 def fake_java_home(tmp: Path, version: str) -> Path:
@@ -44,6 +49,10 @@ fi
 for a in "$@"; do echo "$a"; done
 """)
     java.chmod(java.stat().st_mode | stat.S_IXUSR)
+    # 5.x upstream scripts on Linux take JAVA_HOME from `which javac`: make that this fake one
+    javac = home / "bin" / "javac"
+    javac.write_text("#!/bin/sh\nexit 0\n")
+    javac.chmod(0o755)
     return home
 
 
@@ -52,10 +61,11 @@ def launch(tmp: Path, script_text: str, version: str, java_opt_ext: str = "") ->
     path = tmp / "bin" / "launcher.sh"
     path.parent.mkdir(exist_ok=True)
     path.write_text(script_text)
+    java_home = fake_java_home(tmp, version)
     env = {
-        "PATH": "/usr/bin:/bin",
+        "PATH": f"{java_home}/bin:/usr/bin:/bin",
         "HOME": str(tmp),
-        "JAVA_HOME": str(fake_java_home(tmp, version)),
+        "JAVA_HOME": str(java_home),
         "JAVA_OPT_EXT": java_opt_ext,
     }
     out = subprocess.run(
@@ -145,6 +155,22 @@ def test_scan_describes_every_official_shape() -> None:
     for text in SCRIPTS.values():
         info = js.scan(text)
         assert info.blocked() == [] and info.problems() == []
+
+
+def test_scan_of_the_upstream_launchers() -> None:
+    """The real scripts (tests/data/jvm/upstream): every heap line is code and editable."""
+    described = {name: {f: js.scan(text).describe(f) for f in js.FLAGS} for name, text in SCRIPTS.items()}
+    assert described["upstream-runbroker-5.3.3"]["Xmx"] == "8g (line 103)"
+    assert described["upstream-runbroker-5.3.3"]["Xmn"] == (
+        "4g (line 87); not on line 103 (which set -Xmx), so only some Java versions get it"
+    )
+    assert described["upstream-runbroker-5.3.3"]["MaxDirectMemorySize"] == "15g (line 107)"
+    assert described["upstream-runserver-4.9.8"]["Xms"] == "4g (lines 71, 76)"
+    assert described["upstream-runbroker-4.2.0"]["Xmn"] == "4g (line 39)"
+    for name, text in UPSTREAM.items():
+        kinds = {line.kind for line in classify(text)}
+        assert kinds == {CODE}, name  # no heredocs, strings or continuations upstream
+        assert js.scan(text).untouched == ()
 
 
 def test_commented_and_expanding_lines() -> None:
@@ -419,3 +445,139 @@ def test_property_edit_changes_only_java_opt_lines(text: str, changes: dict[str,
                 any(f == flag for f, _ in line.flags) for line in after.heap_lines() if line.editable
             )
     assert js.set_flags(new, changes) == new  # idempotent
+
+
+# ----------------------------------------------------------------------------- not code
+HEREDOCS = """\
+#!/bin/sh
+JAVA_OPT="${JAVA_OPT} -server -Xms2g -Xmx2g"
+cat <<'EOF' > /dev/null
+JAVA_OPT="${JAVA_OPT} -Xms1g"
+EOF
+	cat <<-END > /dev/null
+	JAVA_OPT="${JAVA_OPT} -Xmx3g"
+	END
+: <<"COMMENTED_OUT" ; cat > /dev/null <<\\X
+JAVA_OPT="${JAVA_OPT} -Xms4g -Xmx4g"
+COMMENTED_OUT
+JAVA_OPT="${JAVA_OPT} -Xmx5g"
+X
+echo $((1 << 2)) > /dev/null
+NOTE='a note
+JAVA_OPT="${JAVA_OPT} -Xmn6g"
+'
+echo \\
+JAVA_OPT="${JAVA_OPT} -Xmn7g" > /dev/null
+JAVA_OPT="${JAVA_OPT} -XX:MaxDirectMemorySize=1g"
+printf '%s\\n' "$JAVA_OPT"
+"""
+
+
+def test_heredocs_strings_and_continuations_are_not_code(tmp_path: Path) -> None:
+    """Every kind of here-document (quoted, unquoted, <<-, two on a line), a multi-line string and a
+    backslash continuation: only lines 2 and 20 are code; the shell agrees."""
+    syntax_ok(HEREDOCS, tmp_path)
+    kinds = [(line.number, line.kind) for line in classify(HEREDOCS)]
+    assert [n for n, k in kinds if k == "heredoc"] == [4, 5, 7, 8, 10, 11, 12, 13]
+    assert [n for n, k in kinds if k == "string"] == [16, 17]
+    assert [n for n, k in kinds if k == "continued"] == [19]
+    script = tmp_path / "h.sh"
+    script.write_text(HEREDOCS)
+    for shell in ("dash", "bash"):
+        ran = subprocess.run([shell, str(script)], capture_output=True, text=True, check=True).stdout
+        assert ran.split() == ["-server", "-Xms2g", "-Xmx2g", "-XX:MaxDirectMemorySize=1g"], shell
+    info = js.scan(HEREDOCS)
+    assert [(line.number, line.editable) for line in info.lines] == [(2, True), (16, False), (19, False), (20, True)]
+    assert [line.number for line in info.untouched] == [4, 7, 10, 12]
+    assert info.describe("Xms") == "2g (line 2)" and info.describe("Xmx") == "2g (line 2)"
+
+
+def test_heredoc_lines_are_left_alone_and_said_so(tmp_path: Path) -> None:
+    new = js.set_flags(HEREDOCS, {"Xms": "512m", "Xmx": "512m"})
+    changed = [n for n, (a, b) in enumerate(zip(HEREDOCS.splitlines(), new.splitlines(), strict=True), 1) if a != b]
+    assert changed == [2] and "-Xms512m -Xmx512m" in new.splitlines()[1]
+    script = tmp_path / "h.sh"
+    script.write_text(new)
+    ran = subprocess.run(["dash", str(script)], capture_output=True, text=True, check=True).stdout
+    assert ran.split() == ["-server", "-Xms512m", "-Xmx512m", "-XX:MaxDirectMemorySize=1g"]
+    tail = "text for a command, not this script's options; left alone"
+    assert js.scan(HEREDOCS).untouched_notes(["Xms", "Xmx"]) == [
+        f"line 4 mentions -Xms1g inside a here-document (<<'EOF', line 3): {tail}",
+        f"line 7 mentions -Xmx3g inside a here-document (<<-END, line 6): {tail}",
+        f'line 10 mentions -Xms4g -Xmx4g inside a here-document (<<"COMMENTED_OUT", line 9): {tail}',
+        f"line 12 mentions -Xmx5g inside a here-document (<<\\X, line 9): {tail}",
+    ]
+
+
+def test_a_flag_in_a_multi_line_string_or_continuation_blocks_its_edit() -> None:
+    with pytest.raises(js.JvmScriptError, match=r"line 16 sets -Xmn but is inside a quoted string opened on line 15"):
+        js.set_flags(HEREDOCS, {"Xmn": "256m"})
+    text = 'JAVA_OPT="${JAVA_OPT} -Xmx1g"\nexport \\\n  X=1 JAVA_OPT="${JAVA_OPT} -Xms1g"\n'
+    with pytest.raises(js.JvmScriptError, match=r"line 3 sets -Xms but is part of the command continued from line 2"):
+        js.set_flags(text, {"Xms": "1g"})
+
+
+# Blocks a generated script is made of: (lines, are its JAVA_OPT lines code?).  Each JAVA_OPT line
+# gets its own -Xms size, so the shell's final JAVA_OPT tells which lines really ran as code.
+BLOCKS: dict[str, tuple[list[str], bool]] = {
+    "plain": (['JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"'], True),
+    "if": (["if true; then", '  JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"', "fi"], True),
+    "heredoc": (["cat >/dev/null <<EOF", 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"', "EOF"], False),
+    "heredoc-quoted": ([": <<'EOF'", 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"', "EOF"], False),
+    "heredoc-tabs": (['\tcat >/dev/null <<-"END"', '\tJAVA_OPT="${{JAVA_OPT}} -Xms{a}m"', "\tEND"], False),
+    "heredoc-two": (
+        [
+            "cat <<A >/dev/null; cat <<'B' >/dev/null",
+            'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"',
+            "A",
+            'JAVA_OPT="${{JAVA_OPT}} -Xms{b}m"',
+            "B",
+        ],
+        False,
+    ),
+    "string": (["X='start", 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"', "end'"], False),
+    "continued": (["echo >/dev/null \\", 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"'], False),
+    "comment": (['# JAVA_OPT="${{JAVA_OPT}} -Xms{a}m" <<EOF'], False),
+    "here-string": (['cat <<<"x" >/dev/null', 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"'], True),
+    "arith": (["echo $((1<<3)) >/dev/null", 'JAVA_OPT="${{JAVA_OPT}} -Xms{a}m"'], True),
+}
+
+
+def run_bash(path: Path, text: str) -> list[str]:
+    path.write_text(text)
+    return subprocess.run(["bash", str(path)], capture_output=True, text=True, check=True).stdout.split()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted(BLOCKS)), min_size=1, max_size=8))
+def test_the_scanner_agrees_with_the_shell(tmp_path: Path, names: list[str]) -> None:
+    """Scripts made of random blocks: a JAVA_OPT line is editable exactly when bash really ran it
+    as an assignment (its -Xms size is in the final JAVA_OPT), and an edit changes only those."""
+    lines = ['JAVA_OPT="${JAVA_OPT} -Xmx8g"']
+    code_sizes: list[int] = []
+    for i, name in enumerate(names):
+        block, is_code = BLOCKS[name]
+        a, b = 2 * i + 1, 2 * i + 2
+        lines += [line.format(a=a, b=b) for line in block]
+        if is_code:
+            code_sizes += [a, b] if any("{b}" in line for line in block) else [a]
+    lines.append('printf "%s\\n" "$JAVA_OPT"')
+    text = "\n".join(lines) + "\n"
+    script = tmp_path / "gen.sh"
+    assert [w for w in run_bash(script, text) if w.startswith("-Xms")] == [f"-Xms{n}m" for n in code_sizes]
+    info = js.scan(text)
+    editable = [v for line in info.lines if line.editable for f, v in line.flags if f == "Xms"]
+    assert editable == [f"{n}m" for n in code_sizes]
+    if info.blocked():  # a flag in a multi-line string or continuation: the edit refuses
+        with pytest.raises(js.JvmScriptError):
+            js.set_flags(text, {"Xms": "999m"})
+        return
+    new = js.set_flags(text, {"Xms": "999m"})
+    after = [w for w in run_bash(script, new) if w.startswith("-Xms")]
+    # every -Xms that runs is the new one (one only on a conditional line is also put next to -Xmx)
+    assert after and set(after) == {"-Xms999m"}
+    assert len(after) == len(code_sizes) + (0 if info.always_set("Xms") else 1)
+    untouched = {line.number for line in info.untouched}
+    for number, (old, edited) in enumerate(zip(text.splitlines(), new.splitlines(), strict=True), 1):
+        if number in untouched:
+            assert old == edited

@@ -134,3 +134,28 @@ async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm:
         await pilot.pause()
         detail = str(app.screen.query_one("#node-detail").render())
         assert "host down: unreachable: cannot connect: connection refused" in detail
+
+
+async def test_a_host_key_trusted_on_first_use_is_shown(sshd_farm: SSHFarm, tmp_path: Path) -> None:
+    """trust_on_first_use: the TUI says which key it trusted (fingerprint) and where it added it."""
+    server = sshd_farm.start(1)[0]
+    known = tmp_path / "known_hosts"
+    path = tmp_path / "cluster.yaml"
+    path.write_text(f"""\
+cluster: Tofu
+rocketmq: {{home: {tmp_path}/rocketmq, version: "5.5.0"}}
+work_dir: {tmp_path}/work
+hosts:
+  h1: {{backend: ssh, address: {server.address}, port: {server.port}, user: {getpass.getuser()},
+        identity_file: {sshd_farm.keys.key}, known_hosts: {known}, trust_on_first_use: true}}
+nodes:
+  - {{name: ns, kind: namesrv, host: h1, port: 32876}}
+""")
+    app = RocketUI(load_cluster(str(path)), poll_interval=0.3)
+    app.animation_level = "none"
+    async with app.run_test(size=(160, 30), notifications=True) as pilot:
+        await wait_for(pilot, lambda: any(n.title == "host key" for n in app._notifications), "the notice")
+        [note] = [n for n in app._notifications if n.title == "host key"]
+        assert note.severity == "warning"
+        assert f"ssh-ed25519 {server.fingerprint}, added to {known}" in note.message
+    assert known.read_text() == server.host_key_line

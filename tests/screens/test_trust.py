@@ -244,3 +244,22 @@ async def test_quit_while_an_action_runs_asks_first() -> None:
         await pilot.press("q", "y")
         await pilot.pause(0.2)
     assert app.return_code is not None or not app.is_running
+
+
+async def test_a_journal_that_cannot_be_written_is_shown_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action's own result stays what it was; the journal failure is a separate warning."""
+    from rocketui.usecases.gate import ActionRecord
+
+    (tmp_path / "blocker").write_text("")
+    monkeypatch.setenv("ROCKETUI_JOURNAL", str(tmp_path / "blocker" / "journal.jsonl"))
+    app, _ = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+
+        async def body(record: ActionRecord) -> str:
+            return "done"
+
+        assert await app.ops.gate.run("stop", "broker-a", "local", body) == "done"
+        await pilot.pause()
+        [note] = [n for n in app._notifications if n.title == "journal"]
+        assert note.severity == "warning" and note.message.startswith("journal: could not record 'stop': ")

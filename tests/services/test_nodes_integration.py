@@ -200,6 +200,41 @@ async def test_failed_start_says_why(tmp_path: Path) -> None:
     assert "JVM refused its options" in outcome.summary and "NoSuchFlag" in outcome.summary
 
 
+async def test_namesrv_properties_reach_the_namesrv_exactly(tmp_path: Path) -> None:
+    """A namesrv value with separators, comment marks, a backslash and a non-Latin-1 character is
+    written escaped and the running namesrv reports it as written (GET_NAMESRV_CONFIG); it listens
+    on its own port only."""
+    from rocketui.rocketmq.remoting.broker import parse_config_body
+    from rocketui.rocketmq.remoting.codes import RequestCode
+    from rocketui.rocketmq.remoting.namesrv import NamesrvClient
+
+    port = namesrv_port()
+    path = write_cluster(tmp_path, rocketmq_home(), namesrv_port=port, brokers=[])
+    value = "prod€ a=b:c #!x \\ y"  # (RocketMQ trims string settings: MixAll.properties2Object)
+    path.write_text(
+        path.read_text().replace(
+            "    jvm: {xms: 128m, xmx: 128m, xmn: 64m}\n",
+            '    jvm: {xms: 128m, xmx: 128m, xmn: 64m}\n    properties: {productEnvName: "prod€ a=b:c #!x \\\\ y"}\n',
+        )
+    )
+    ops = Operations(load_cluster(str(path)))
+    node = ops.cluster.node("ns")
+    assert node.properties == (("productEnvName", value),)
+    try:
+        outcome = await ops.lifecycle.start(node, timeout=60)
+        assert outcome.ok, outcome.summary
+        async with NamesrvClient(f"127.0.0.1:{port}", timeout=5.0) as client:
+            response = await client.remoting.invoke(RequestCode.GET_NAMESRV_CONFIG)
+        config = parse_config_body(response.body.decode("utf-8"))
+        written = Path(await ops.nodes.config_path(node)).read_bytes()
+    finally:
+        kill_jvms_under(str(tmp_path))
+        await ops.close()
+    assert config["productEnvName"] == value
+    assert config["listenPort"] == str(port)
+    assert b"productEnvName=prod\\u20ac a=b:c #!x \\\\ y\n" in written
+
+
 async def test_stop_all_reverse_order(started: StartAll, ops: Operations) -> None:
     await ensure_running(ops)
     events: list[tuple[str, str]] = []

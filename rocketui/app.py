@@ -87,6 +87,10 @@ class RocketUI(App[int]):
             lambda ok: self.exit() if ok else None,
         )
 
+    def action_command_palette_colon(self) -> None:
+        """`:` opens the palette too (k9s habit); Ctrl+P also works where a text field has focus."""
+        self.action_command_palette()
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

@@ -66,7 +66,7 @@ async def test_keymap_override_from_the_config_file_changes_binding_and_help() -
         assert isinstance(app.screen, HelpScreen)
         table = app.screen._table()
         rows = list(zip(*(c._cells for c in table.columns), strict=False))
-        assert ("Node table", "f7", "Journal") in rows
+        assert ("Node table", "F7", "Action journal") in rows
 
 
 async def test_palette_lists_node_actions_and_runs_them_with_confirmation() -> None:
@@ -94,7 +94,7 @@ async def test_palette_on_the_log_view_lists_its_keys(tmp_path: Path) -> None:
         from rocketui.screens.palette import ScreenCommands
 
         names = [name for name, _, _ in ScreenCommands(app.screen)._commands()]
-        assert "Next ERROR/WARN" in names and "Wrap" in names and "Stop broker-a" not in names
+        assert "Next ERROR/WARN" in names and "Wrap long lines" in names and "Stop broker-a" not in names
 
 
 def _journal_entries() -> None:

@@ -92,7 +92,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "work_dir: /tmp/rocketui-test\nworkdir: x\n",
         [
             "c.yaml:6: unknown key 'workdir' in the cluster file (did you mean 'work_dir'?); expected one of: "
-            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"
+            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology, copy_to"
         ],
     ),
     (
@@ -270,7 +270,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         [
             "c.yaml:10: nodes must be a non-empty list; each item has at least name, kind and host",
             "c.yaml:11: unknown key 'x_nodes' in the cluster file (did you mean 'nodes'?); expected one of: "
-            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology",
+            "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology, copy_to",
         ],
     ),
     (
@@ -353,7 +353,7 @@ def test_malformed(desc: str, old: str, new: str, expected: list[str]) -> None:
 def test_empty_file() -> None:
     assert problems("") == [
         "c.yaml:1: the file is empty; expected a mapping with keys: "
-        "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology"
+        "cluster, rocketmq, work_dir, read_only, hosts, nodes, defaults, topology, copy_to"
     ]
 
 

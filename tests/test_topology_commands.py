@@ -176,7 +176,10 @@ def test_generate_protects_a_file_without_header(tmp_path: Path, capsys: pytest.
     assert (tmp_path / "c" / "broker-a.properties").read_text() == "brokerName=broker-a\n"
 
 
-def test_generate_without_topology(capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_without_topology(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the sample is opened as the operator's copy, made here
     repo = Path(__file__).resolve().parent.parent
     code, _, err = run(capsys, str(repo / "clusters" / "local.yaml"), "generate")
     assert code == 2 and "has no topology: section" in err

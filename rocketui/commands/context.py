@@ -8,10 +8,11 @@ import sys
 from typing import Any
 
 from rocketui.model.cluster import Cluster, Node
-from rocketui.model.loader import ClusterFileError, load_cluster
+from rocketui.model.loader import ClusterFileError
 from rocketui.text import inert
 from rocketui.usecases.gate import Outcome
 from rocketui.usecases.operations import Operations
+from rocketui.usecases.personal_copy import open_cluster
 
 
 class ContextError(Exception):
@@ -33,9 +34,14 @@ class CommandContext:
                 f"rocketui: {inert(cluster_file)!r} is neither a command nor a cluster file; run 'rocketui --help'"
             )
         try:
-            cluster = load_cluster(cluster_file)
+            opened = open_cluster(cluster_file)
         except ClusterFileError as exc:
             raise ContextError(inert(str(exc), newlines=True)) from None
+        except OSError as exc:
+            raise ContextError(f"rocketui: cannot make your copy of the sample {inert(cluster_file)}: {exc}") from None
+        cluster = opened.cluster
+        if opened.note:
+            print(f"note: {inert(opened.note)}", file=sys.stderr)
         for warning in cluster.warnings:
             print(f"warning: {inert(warning)}", file=sys.stderr)
         return cls(cluster, args)

@@ -50,11 +50,12 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
     version = args.version or DEFAULT_VERSION
     home = args.home
     if args.cluster:
-        from rocketui.model.loader import ClusterFileError, load_cluster
+        from rocketui.model.loader import ClusterFileError
+        from rocketui.usecases.personal_copy import open_cluster
 
         try:
-            cluster = load_cluster(args.cluster)
-        except ClusterFileError as exc:
+            cluster = open_cluster(args.cluster).cluster
+        except (ClusterFileError, OSError) as exc:
             print(str(exc), file=sys.stderr)
             return 2
         home = home or cluster.rocketmq.home
@@ -76,9 +77,10 @@ async def run(args: argparse.Namespace, ctx: object) -> int:
 
 
 async def _run_remote(args: argparse.Namespace) -> int:
-    from rocketui.model.loader import ClusterFileError, load_cluster
+    from rocketui.model.loader import ClusterFileError
     from rocketui.text import inert
     from rocketui.usecases.operations import Operations
+    from rocketui.usecases.personal_copy import open_cluster
 
     usage = ""
     if not args.host:
@@ -94,8 +96,8 @@ async def _run_remote(args: argparse.Namespace) -> int:
         print(f"rocketui install: {usage}", file=sys.stderr)
         return 2
     try:
-        cluster = load_cluster(args.cluster)
-    except ClusterFileError as exc:
+        cluster = open_cluster(args.cluster).cluster
+    except (ClusterFileError, OSError) as exc:
         print(inert(str(exc), newlines=True), file=sys.stderr)
         return 2
     source = args.source or f"~/.local/share/rocketui/rocketmq-{args.version or cluster.rocketmq.version}"

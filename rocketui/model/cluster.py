@@ -145,6 +145,8 @@ class Cluster:
     read_only: bool = False
     warnings: tuple[str, ...] = ()
     topology: Topology | None = None  # the `topology:` section the generated nodes came from
+    # a sample file: rocketui works on the operator's own copy at this path (see usecases/personal_copy)
+    copy_to: str | None = None
 
     def host(self, name: str) -> Host:
         for h in self.hosts:

@@ -50,7 +50,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SIZE_RE = re.compile(r"^[1-9][0-9]*[kKmMgGtT]?$")
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
-TOP_KEYS = ("cluster", "rocketmq", "work_dir", "read_only", "hosts", "nodes", "defaults", "topology")
+TOP_KEYS = ("cluster", "rocketmq", "work_dir", "read_only", "hosts", "nodes", "defaults", "topology", "copy_to")
 ROCKETMQ_KEYS = ("home", "version", "java_home")
 JVM_KEYS = ("xms", "xmx", "xmn", "max_direct", "extra")
 DEFAULTS_KEYS = ("jvm",)
@@ -151,6 +151,9 @@ class _Builder:
         if work_dir is not None:
             self._check_path(top["work_dir"][1], "work_dir", work_dir)
         read_only = r.scalar(top["read_only"][1], "read_only", "bool") if "read_only" in top else False
+        copy_to = r.scalar(top["copy_to"][1], "copy_to", "str") if "copy_to" in top else None
+        if copy_to is not None and not self._check_path(top["copy_to"][1], "copy_to", copy_to):
+            copy_to = None
         default_jvm = self._defaults(top)
         hosts = self._hosts(top, root)
         topology = None
@@ -171,6 +174,7 @@ class _Builder:
             nodes=tuple(nodes),
             read_only=bool(read_only),
             topology=topology,
+            copy_to=copy_to,
         )
         problems, warnings = check_cluster(cluster)
         if problems:

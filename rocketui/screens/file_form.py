@@ -20,6 +20,7 @@ from rocketui.model.cluster import Node
 from rocketui.screens.bindings import bindings
 from rocketui.services import config_edit as ce
 from rocketui.text import inert
+from rocketui.usecases.gate import Outcome
 from rocketui.usecases.operations import Operations
 from rocketui.widgets.confirm import ConfirmModal, on_yes
 
@@ -129,9 +130,13 @@ class FileFormScreen(Screen[None]):
             on_yes(lambda: self._save(plan)),
         )
 
+    async def write(self, plan: ce.EditPlan) -> Outcome[ce.Saved]:
+        """How this form's file is saved (the edits use case: gated, journaled)."""
+        return await self.ops.edits.save(self.node, plan, action=self.JOURNAL_ACTION)
+
     @work(group="config-save", exclusive=True, exit_on_error=False)
     async def _save(self, plan: ce.EditPlan) -> None:
-        outcome = await self.ops.edits.save(self.node, plan, action=self.JOURNAL_ACTION)
+        outcome = await self.write(plan)
         self.post_message(ConfigSaved(outcome.ok, outcome.summary))
 
     def on_config_saved(self, message: ConfigSaved) -> None:

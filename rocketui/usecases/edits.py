@@ -7,17 +7,21 @@ for both front ends: every node sharing the script, running or not, and why it n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from rocketui.backends.base import BackendError
+from rocketui.backends.base import Backend, BackendError
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq import jvm_script
-from rocketui.rocketmq.broker_keys import KnownKeys
+from rocketui.rocketmq.broker_keys import ERROR, KnownKeys, Problem
+from rocketui.rocketmq.properties_edit import unified_diff
 from rocketui.services import config_edit as ce
 from rocketui.services.live_config import LiveResult, apply_live, hot_changes
 from rocketui.services.nodes import NodeService
+from rocketui.usecases import cluster_yaml
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
+
+CLUSTER_FILE_HOST = "this machine"  # where the cluster file is (not a host of the cluster)
 
 __all__ = ["Edits", "ScriptUser", "hot_changes"]
 
@@ -43,9 +47,11 @@ class ScriptUser:
 
 
 class Edits:
-    def __init__(self, nodes: NodeService, gate: Gate) -> None:
+    def __init__(self, nodes: NodeService, gate: Gate, *, here: Backend, reload: Callable[[], None]) -> None:
         self.nodes = nodes
         self.gate = gate
+        self.here = here  # this machine, where the cluster file lives
+        self.reload = reload  # re-read the cluster file after it was saved
 
     @property
     def cluster(self) -> Cluster:
@@ -77,8 +83,15 @@ class Edits:
     def script_notes(self, node: Node, changes: Mapping[str, str | None]) -> list[str]:
         return ce.script_notes(self.cluster, node, changes)
 
-    async def script_users(self, node: Node, script: bytes) -> list[ScriptUser]:
-        """Every node running `node`'s launcher script, with its JVM compared against `script`."""
+    def script_sharers(self, node: Node) -> list[Node]:
+        """Every node that runs `node`'s launcher script (same machine, same RocketMQ home)."""
+        return ce.nodes_sharing_script(self.cluster, node)
+
+    async def script_users(self, node: Node, script: bytes | None = None) -> list[ScriptUser]:
+        """Every node running `node`'s launcher script, with its JVM compared against `script`
+        (default: the script as it is now) plus what the cluster file gives it."""
+        if script is None:
+            script = (await self.load_script(node)).data
         users: list[ScriptUser] = []
         processes = await self.nodes.backend(node).processes("java")
         for other in ce.nodes_sharing_script(self.cluster, node):
@@ -90,6 +103,58 @@ class Edits:
             reasons = tuple(ce.restart_reasons(other, script, process))
             users.append(ScriptUser(other, process.pid, flags, reasons))
         return users
+
+    # ------------------------------------------------------------------ the cluster file's jvm:
+    def jvm_overrides(self, node: Node) -> dict[str, str]:
+        """The memory flags the cluster file gives `node` (its own jvm:, else defaults.jvm or the
+        topology's): they win over the launcher script, so they are what is in effect."""
+        mem = node.jvm
+        values = {"Xms": mem.xms, "Xmx": mem.xmx, "Xmn": mem.xmn, "MaxDirectMemorySize": mem.max_direct}
+        return {flag: value for flag, value in values.items() if value}
+
+    async def load_cluster_file(self) -> ce.Loaded:
+        loaded = await ce.load(self.here, self.cluster.source)
+        return replace(loaded, host=CLUSTER_FILE_HOST)
+
+    def plan_cluster_jvm(self, loaded: ce.Loaded, node: Node, changes: Mapping[str, str | None]) -> ce.EditPlan:
+        """The cluster file with `node`'s jvm: changed (comments and layout kept), checked by
+        loading it; the node's own jvm: then overrides defaults.jvm for the keys it sets."""
+        text = loaded.data.decode("utf-8")
+        try:
+            new_text = cluster_yaml.set_node_jvm(text, node.name, changes)
+        except cluster_yaml.ClusterYamlError as exc:
+            return ce.EditPlan(loaded, loaded.data, "", (Problem(ERROR, None, str(exc)),))
+        problems = tuple(Problem(ERROR, None, p) for p in cluster_yaml.check(new_text, loaded.path))
+        new = new_text.encode("utf-8")
+        return ce.EditPlan(loaded, new, unified_diff(loaded.data, new, loaded.path), problems)
+
+    async def save_cluster_file(self, plan: ce.EditPlan) -> Outcome[ce.Saved]:
+        """Write the cluster file (same rules as every save), then re-read it."""
+        action = "cluster file save"
+        if plan.errors:
+            return Outcome.refusal(action, None, "not saved: " + "; ".join(p.message for p in plan.errors))
+
+        async def body(record: ActionRecord) -> ce.Saved:
+            saved = await ce.save(self.here, plan)
+            record.files.append(
+                f"{CLUSTER_FILE_HOST}: {saved.path}" + (f" (backup {saved.backup})" if saved.backup else "")
+            )
+            return saved
+
+        try:
+            saved = await self.gate.run(action, None, CLUSTER_FILE_HOST, body)
+        except ReadOnlyError as exc:
+            return Outcome.refusal(action, None, f"{exc}; nothing written")
+        except (ce.ConfigEditError, BackendError, OSError) as exc:
+            return Outcome(action, None, False, f"not saved: {exc}")
+        self.reload()
+        return Outcome(
+            action,
+            None,
+            True,
+            f"wrote {saved.path}" + (f" (previous version kept as {saved.backup})" if saved.backup else ""),
+            value=saved,
+        )
 
     # ------------------------------------------------------------------ saving
     async def save(self, node: Node, plan: ce.EditPlan, *, action: str) -> Outcome[ce.Saved]:

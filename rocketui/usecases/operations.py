@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rocketui.backends.base import HostKeyTrusted, HostPool
 from rocketui.backends.factory import BackendPool
+from rocketui.backends.local import LocalBackend
 from rocketui.model.cluster import Cluster
 from rocketui.services.crash import CrashInfo
 from rocketui.services.logs import LogService
@@ -50,11 +51,24 @@ class Operations:
             trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
         self.lifecycle = Lifecycle(self.nodes, self.gate)
-        self.edits = Edits(self.nodes, self.gate)
+        self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
         self.mq = MqTests(cluster, self.pool, self.gate)
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
+
+    def reload(self) -> None:
+        """Re-read the cluster file (after rocketui saved it): every use case sees the new nodes.
+        A file that no longer loads keeps the old model (the save checked it, so this is rare)."""
+        from rocketui.model.loader import ClusterFileError, load_cluster
+
+        try:
+            cluster = load_cluster(self.cluster.source)
+        except (ClusterFileError, OSError):
+            return
+        self.cluster = cluster
+        for holder in (self.nodes, self.nodes.registration, self.mq, self.provision, self.logs):
+            holder.cluster = cluster
 
     @property
     def read_only(self) -> bool:

@@ -287,3 +287,59 @@ def test_jvm_form_snapshot(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(140, 40), run_before=run_before)
+
+
+CLUSTER_WITH_JVM = """\
+# The operator's cluster: comments and layout are theirs.
+cluster: TestCluster
+rocketmq: {{home: {home}, version: "5.5.0"}}   # installed by hand
+work_dir: {root}/work
+hosts:
+  local: {{backend: local, address: 127.0.0.1}}
+defaults:
+  jvm: {{xms: 256m, xmx: 256m, xmn: 128m}}     # small heaps on this laptop
+nodes:
+  - {{name: ns, kind: namesrv, host: local, port: 9876}}
+  # the one broker
+  - name: broker-a
+    kind: broker
+    host: local
+    port: 10911
+    broker_name: broker-a
+    config: broker-a.properties    # next to this file
+"""
+
+
+async def test_memory_set_in_the_cluster_file_is_edited_there_keeping_everything_else(tmp_path: Path) -> None:
+    """The node runs with the cluster file's 256m (not the script's 8g): `m` opens on the cluster
+    file, and saving changes the node's lines only, byte for byte elsewhere, with a backup."""
+    app = make_app(tmp_path)
+    path = tmp_path / "c.yaml"
+    text = CLUSTER_WITH_JVM.format(home=tmp_path / "rocketmq", root=tmp_path)
+    path.write_text(text)
+    cluster = parse_cluster(text, str(path))
+    app = RocketUI(cluster, service=TableService(cluster, {}), poll_interval=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_form(pilot, "m", JvmMemoryScreen)
+        assert isinstance(screen, JvmMemoryScreen) and screen.mode == "cluster"
+        assert str(screen.query_one("#config-where").render()).startswith("editing jvm: of node broker-a in ")
+        assert field(screen, "Xmx").value == "256m" and field(screen, "MetaspaceSize").disabled
+        field(screen, "Xmx").value = "512m"
+        field(screen, "Xms").value = "512m"
+        await pilot.pause()
+        assert screen.plan is not None and not screen.plan.errors and screen.plan.changed
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JvmMemoryScreen) and screen.last_saved is not None)
+        await pilot.app.workers.wait_for_complete()
+    after = path.read_text()
+    assert after == text.replace(
+        "    config: broker-a.properties    # next to this file\n",
+        "    config: broker-a.properties    # next to this file\n    jvm: {xms: 512m, xmx: 512m}\n",
+    )
+    assert [p.read_text() for p in tmp_path.glob("c.yaml.bak.*")] == [text]
+    broker = app.ops.cluster.node("broker-a")  # re-read: the next start gets the new heap
+    assert (broker.jvm.xms, broker.jvm.xmx, broker.jvm.xmn) == ("512m", "512m", "128m")
+    entries = [e for e in app.ops.journal.entries() if e.action == "cluster file save"]
+    assert len(entries) == 1 and entries[0].files[0].startswith("this machine: ")

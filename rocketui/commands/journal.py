@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rocketui.commands.context import CommandContext, ContextError
+from rocketui.text import inert
 from rocketui.usecases.journal import Journal, parse_since
 
 NAME = "journal"
@@ -38,9 +39,10 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     for e in entries:
         target = f"{e.node}@{e.host}" if e.node else e.cluster
         tail = f"  {e.error}" if e.error else ""
-        print(f"{e.when()}  {e.user:<8} {e.action:<12} {target:<24} {e.outcome:<6} {e.duration:6.1f}s{tail}")
+        line = f"{e.when()}  {e.user:<8} {e.action:<12} {target:<24} {e.outcome:<6} {e.duration:6.1f}s{tail}"
+        print(inert(line))  # the journal stores what hosts said, raw; it is shown inert
         for c in e.commands:
-            print(f"    $ {c}")
+            print(f"    $ {inert(c)}")
         for f in e.files:
-            print(f"    wrote {f}")
+            print(f"    wrote {inert(f)}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rocketui.services.health import BrokerHealth, HealthReport, Level
+from rocketui.text import inert
 
 COLUMNS = (
     "cluster",
@@ -53,7 +54,7 @@ def row(b: BrokerHealth, namesrvs: int) -> tuple[tuple[str, ...], Mark]:
         f"{len(b.registered_at)}/{namesrvs}",
         status,
     )
-    return cells, mark
+    return tuple(inert(c) for c in cells), mark  # versions, reasons and addresses come from the hosts
 
 
 def rows(report: HealthReport) -> list[tuple[tuple[str, ...], Mark]]:
@@ -73,7 +74,7 @@ def summary_lines(report: HealthReport) -> list[tuple[str, Mark]]:
             lines.append(
                 (f"{p.level.value}: {p.kind.value}: {p.reason}", "problem" if p.level is Level.PROBLEM else "warning")
             )
-    return lines
+    return [(inert(text), mark) for text, mark in lines]
 
 
 def table(cells: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:

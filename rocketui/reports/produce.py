@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, SendMode
 from rocketui.services.mqtest_verify import VerifyReport
+from rocketui.text import inert
 
 
 def ms(value: float | None) -> str:
@@ -26,7 +27,7 @@ def progress_lines(p: ProduceProgress) -> list[str]:
             lines.append(f"last error: {p.last_error}")
     if p.per_broker:
         lines.append("per broker: " + ", ".join(f"{b} {n:,}" for b, n in p.per_broker.items()))
-    return lines
+    return [inert(line) for line in lines]  # error texts come from brokers
 
 
 def report_lines(r: ProduceReport) -> list[str]:
@@ -40,7 +41,7 @@ def report_lines(r: ProduceReport) -> list[str]:
     lines += [f"note: {n}" for n in r.notes]
     if r.aborted:
         lines.append(f"gave up: {r.aborted}")
-    return lines
+    return [inert(line) for line in lines]
 
 
 def verify_lines(v: VerifyReport) -> list[str]:
@@ -59,4 +60,4 @@ def verify_lines(v: VerifyReport) -> list[str]:
     if not v.complete:
         lines.append("not every queue could be read to its end before the timeout")
     lines += [f"note: {n}" for n in v.notes]
-    return lines
+    return [inert(line) for line in lines]

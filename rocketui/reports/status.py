@@ -6,6 +6,7 @@ import time
 
 from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.services.node_status import NodeStatus
+from rocketui.text import inert
 
 
 def uptime(started_at: float | None, now: float | None = None) -> str:
@@ -65,7 +66,9 @@ def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: flo
 
 
 def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
-    rows = [COLUMNS] + [status_row(cluster, n, statuses.get(n.name)) for n in cluster.nodes]
+    """The `status` table and, under it, each unreachable host's reason and each node's message
+    (both can quote a host or a process: shown inert)."""
+    rows = [COLUMNS] + [tuple(inert(c) for c in status_row(cluster, n, statuses.get(n.name))) for n in cluster.nodes]
     widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     down = {
@@ -76,4 +79,4 @@ def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     said = {n.name for n in cluster.nodes if n.host in down}  # their message is the host's reason
     notes = [f"host {host}: {state}" for host, state in down.items()]
     notes += [f"{s.node}: {s.message}" for s in statuses.values() if s.message and s.node not in said]
-    return "\n".join(lines + notes)
+    return "\n".join(lines + [inert(n) for n in notes])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rocketui.screens.bindings import bindings
+from rocketui.text import inert
 from rocketui.usecases.journal import Entry, Journal
 
 
@@ -58,18 +60,20 @@ class JournalScreen(Screen):
                 continue
             first = e.commands[0] if e.commands else (f"wrote {e.files[0]}" if e.files else "")
             more = f" (+{len(e.commands) + len(e.files) - 1})" if len(e.commands) + len(e.files) > 1 else ""
-            outcome = e.outcome if e.outcome == "ok" else f"[red]{e.outcome}[/]"
-            table.add_row(
+            cells = [
                 e.when(),
                 e.user,
                 e.action,
                 e.node or "-",
                 e.host or "-",
-                outcome,
+                e.outcome,
                 f"{e.duration:.1f}s",
                 first[:80] + more,
-                key=str(i),
-            )
+            ]
+            shown = [Text(inert(c)) for c in cells]  # entries quote host output: never markup
+            if e.outcome != "ok":
+                shown[5].stylize("red")
+            table.add_row(*shown, key=str(i))
         self._detail()
 
     @on(Input.Changed, "#journal-filter")
@@ -94,7 +98,7 @@ class JournalScreen(Screen):
         lines = [f"$ {c}" for c in e.commands] + [f"wrote {f}" for f in e.files]
         if e.error:
             lines.append(f"error: {e.error}")
-        detail.update("\n".join(lines) or "(no commands)")
+        detail.update(inert("\n".join(lines), newlines=True) or "(no commands)")
 
     def action_filter(self) -> None:
         box = self.query_one("#journal-filter", Input)

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.reports.status import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.text import inert
 
 STATE_STYLE = {
     NodeState.RUNNING: "bold green",
@@ -55,25 +56,26 @@ class NodeTable(DataTable):
         for node in display_order(self.cluster):
             self.add_row(*self._cells(node, None), key=node.name)
 
-    def _cells(self, node: Node, status: NodeStatus | None, now: float | None = None) -> list[str | Text]:
-        row: list[str | Text] = list(status_row(self.cluster, node, status, now))
+    def _cells(self, node: Node, status: NodeStatus | None, now: float | None = None) -> list[Text]:
+        # Text, never str: a DataTable reads str cells as markup, and these quote hosts
+        row: list[Text] = [Text(inert(c)) for c in status_row(self.cluster, node, status, now)]
         state = status.state if status else NodeState.UNKNOWN
         label = state.value if not (status and status.host_state.startswith("unreachable")) else "unreachable"
         row[COLUMNS.index("state")] = Text(label, style=STATE_STYLE[state])
         row[COLUMNS.index("host")] = self._host_cell(node, status)
         reg = row[COLUMNS.index("registered")]
         if status and status.registered is False and state is NodeState.RUNNING:
-            row[COLUMNS.index("registered")] = Text(str(reg), style="bold red")
+            reg.stylize("bold red")
         if status and status.note:  # the namesrvs disagree with the cluster file
-            row[COLUMNS.index("note")] = Text(status.note, style="bold yellow")
+            row[COLUMNS.index("note")] = Text(inert(status.note), style="bold yellow")
         return row
 
-    def _host_cell(self, node: Node, status: NodeStatus | None) -> str | Text:
+    def _host_cell(self, node: Node, status: NodeStatus | None) -> Text:
         """The host's name and, for an SSH host, its connection: connecting (also before the
         first poll, which connects), connected, unreachable: reason."""
         if self.cluster.host(node.host).backend is BackendKind.LOCAL:
-            return node.host
-        state = status.host_state if status and status.host_state else "connecting"
+            return Text(node.host)
+        state = inert(status.host_state) if status and status.host_state else "connecting"
         shown = state if len(state) <= HOST_STATE_CHARS else state[: HOST_STATE_CHARS - 1] + "…"
         return Text.assemble(node.host, " ", (shown, host_state_style(state)))
 

@@ -19,8 +19,7 @@ from rocketui.rocketmq.remoting.admin_bodies import (
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.route import TopicRoute
 from rocketui.services.admin_clients import AdminClients, AdminError, BrokerGroup, gather_limited
-
-SLAVE_CONFIRM_TIMEOUT = 10.0
+from rocketui.services.topic_replicas import TopicSpec, create_in_groups
 
 
 @dataclass
@@ -194,54 +193,10 @@ async def topic_detail(clients: AdminClients, topic: str) -> TopicDetail:
     return TopicDetail(topic, route, sorted(queues, key=lambda q: q.queue), sorted(consumers), configs, errors)
 
 
-@dataclass(frozen=True)
-class TopicSpec:
-    name: str
-    read_queues: int = 8
-    write_queues: int = 8
-    perm: int = 6
-    order: bool = False
-
-
 async def create_topic(
     clients: AdminClients, spec: TopicSpec, targets: Sequence[BrokerGroup], notes: list[str]
 ) -> list[str]:
-    """UPDATE_AND_CREATE_TOPIC on each group's master, then on its slaves, and confirm each slave
-    has the topic (a 5.x slave otherwise copies it only at its next sync, ~60 s later, and answers
-    TOPIC_NOT_EXIST after a failover until then).  Returns the addresses done."""
-    done: list[str] = []
-    for group in targets:
-        if group.master is None:
-            raise AdminError(f"broker {group.name} has no master registered: cannot create {spec.name} there")
-        for addr in (group.master, *group.slaves):
-            await clients.broker(addr).create_topic(
-                spec.name,
-                read_queue_nums=spec.read_queues,
-                write_queue_nums=spec.write_queues,
-                perm=spec.perm,
-                order=spec.order,
-            )
-            done.append(addr)
-            notes.append(f"UPDATE_AND_CREATE_TOPIC {spec.name} at {group.name} {addr}")
-        for slave in group.slaves:
-            await confirm_topic(clients, slave, spec)
-            notes.append(f"confirmed {spec.name} on slave {slave}")
-    return done
-
-
-async def confirm_topic(clients: AdminClients, addr: str, spec: TopicSpec) -> None:
-    deadline = time.monotonic() + SLAVE_CONFIRM_TIMEOUT
-    while True:
-        config = (await clients.broker(addr).all_topic_configs()).get(spec.name)
-        if config is not None and (config.read_queue_nums, config.write_queue_nums, config.perm) == (
-            spec.read_queues,
-            spec.write_queues,
-            spec.perm,
-        ):
-            return
-        if time.monotonic() > deadline:
-            raise AdminError(f"slave {addr} does not show topic {spec.name} as created")
-        await asyncio.sleep(0.2)
+    return await create_in_groups(clients.broker, spec, targets, notes)
 
 
 async def delete_topic(

@@ -135,6 +135,11 @@ class TopicDetail:
     def messages(self) -> int:
         return sum(q.messages for q in self.queues)
 
+    @property
+    def broker_names(self) -> set[str]:
+        """Brokers the namesrv route lists for the topic."""
+        return {q.broker_name for q in self.route.queues} if self.route else set()
+
     def to_json(self) -> dict[str, object]:
         return {
             "topic": self.topic,

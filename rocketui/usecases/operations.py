@@ -14,6 +14,7 @@ from rocketui.services.logs import LogService
 from rocketui.services.crash import CrashInfo
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.admin import Admin
 from rocketui.usecases.edits import Edits
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
@@ -49,6 +50,7 @@ class Operations:
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
+        self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
 
     @property
     def read_only(self) -> bool:
@@ -84,5 +86,6 @@ class Operations:
         self.gate.record(record)
 
     async def close(self) -> None:
-        """Close namesrv connections and every host backend."""
+        """Close namesrv and broker connections and every host backend."""
+        await self.admin.close()
         await self.nodes.close()

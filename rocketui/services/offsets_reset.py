@@ -39,6 +39,25 @@ class ResetTarget:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.timestamp_ms / 1000)) + f" ({self.timestamp_ms})"
 
 
+def parse_target(text: str, now: float | None = None) -> ResetTarget:
+    """earliest | latest | epoch ms | 'YYYY-MM-DD HH:MM[:SS]' or ISO (local time) | -30m, -2h, -1d."""
+    value = text.strip()
+    if value.lower() in (EARLIEST, LATEST):
+        return ResetTarget(value.lower())
+    if value.isdigit():
+        return ResetTarget("time", int(value))
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if value.startswith("-") and value[-1:] in units and value[1:-1].isdigit():
+        base = time.time() if now is None else now
+        return ResetTarget("time", int((base - int(value[1:-1]) * units[value[-1]]) * 1000))
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        try:
+            return ResetTarget("time", int(time.mktime(time.strptime(value, fmt)) * 1000))
+        except ValueError:
+            continue
+    raise ValueError(f"cannot read {text!r} as a time: use earliest, latest, epoch ms, 'YYYY-MM-DD HH:MM:SS' or -30m")
+
+
 @dataclass(frozen=True)
 class ResetRow:
     queue: MessageQueue

@@ -39,6 +39,29 @@ KEYMAP: list[Key] = [
     Key("main", "journal", "j", "Journal"),
     Key("main", "mqtest", "p", "Produce/consume test"),
     Key("main", "health", "h", "Cluster health"),
+    Key("main", "topics", "t", "Topics"),
+    Key("main", "groups", "g", "Consumer groups"),
+    Key("main", "messages", "M", "Message lookup"),
+    Key("main", "drain", "D", "Drain broker", mutating=True),
+    Key("topics", "open", "enter", "Detail"),
+    Key("topics", "filter", "slash", "Filter"),
+    Key("topics", "toggle_system", "s", "System topics"),
+    Key("topics", "create", "c", "Create", mutating=True),
+    Key("topics", "update", "u", "Update", mutating=True),
+    Key("topics", "delete", "d", "Delete", mutating=True),
+    Key("topics", "refresh", "ctrl+r", "Refresh", show=False),
+    Key("topics", "back", "escape", "Back"),
+    Key("topic", "back", "escape", "Back"),
+    Key("groups", "open", "enter", "Detail"),
+    Key("groups", "filter", "slash", "Filter"),
+    Key("groups", "refresh", "ctrl+r", "Refresh", show=False),
+    Key("groups", "back", "escape", "Back"),
+    Key("detail", "reset", "z", "Reset offsets", mutating=True),
+    Key("detail", "refresh", "ctrl+r", "Refresh", show=False),
+    Key("detail", "back", "escape", "Back"),
+    Key("messages", "back", "escape", "Back"),
+    Key("drain", "undrain", "u", "Undrain", mutating=True),
+    Key("drain", "back", "escape", "Back"),
     Key("mqtest", "run", "f5", "Run", mutating=True),
     Key("mqtest", "quickstart_producer", "f6", "Quickstart Producer", mutating=True),
     Key("mqtest", "quickstart_consumer", "f7", "Quickstart Consumer"),
@@ -70,5 +93,5 @@ def keys_for(scope: str) -> list[Key]:
 
 
 def display_key(keys: str) -> str:
-    names = {"question_mark": "?", "ctrl+r": "Ctrl+R", "escape": "Esc", "slash": "/", "colon": ":"}
+    names = {"question_mark": "?", "ctrl+r": "Ctrl+R", "escape": "Esc", "slash": "/", "colon": ":", "enter": "Enter"}
     return ", ".join(names.get(k, k) for k in keys.split(","))

@@ -44,13 +44,13 @@ class Operations:
         self.journal = journal or Journal()
         self.gate.listeners.append(self.journal.listener(cluster))
         self.nodes = nodes or NodeService(cluster, self.pool)
-        self.lifecycle = Lifecycle(self.nodes, self.gate)
+        self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
+        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
         self.edits = Edits(self.nodes, self.gate)
         self.mq = MqTests(cluster, self.pool, self.gate)
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
-        self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
 
     @property
     def read_only(self) -> bool:

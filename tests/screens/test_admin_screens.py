@@ -110,7 +110,7 @@ async def test_changes_refused_read_only() -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await pilot.press("D")
         await pilot.pause()
-        assert not app.screen.__class__.__name__ == "DrainScreen"
+        assert app.screen.__class__.__name__ != "DrainScreen"
         await pilot.press("t")
         await pilot.pause(0.3)
         await pilot.press("c")

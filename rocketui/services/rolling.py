@@ -11,6 +11,7 @@ never spreads to the next broker; the report says where and why, and what was no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -183,7 +184,12 @@ async def _drain_before(
         return None
     why = "before it stops" if node is master else f"while its slave {node.name} restarts"
     progress(master.name, f"{step} draining {master.name} {why}")
-    await drain.drain(master, True)
+    try:
+        await drain.drain(master, True)
+    except NodeError:
+        with contextlib.suppress(NodeError):  # producers still write there: leave it writable
+            await drain.undrain(master)
+        raise
     return master
 
 

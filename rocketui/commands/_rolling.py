@@ -29,6 +29,7 @@ async def run_rolling(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(
             "each master is drained (brokerPermission=4) before it stops and while a SYNC_MASTER's slave "
             "restarts, then made writable again",
+            file=sys.stderr,
             flush=True,
         )
     if args.dry_run:

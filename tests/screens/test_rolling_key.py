@@ -47,9 +47,8 @@ async def test_R_runs_the_rolling_restart_in_a_worker(monkeypatch: pytest.Monkey
     from textual.widgets import Static
 
     import rocketui.services.ha_status
-    from tests.services.test_rolling import Recorder, cluster
-
     from rocketui.usecases.lifecycle import Lifecycle
+    from tests.services.test_rolling import Recorder, cluster
 
     service = Recorder(cluster())
     monkeypatch.setattr(rocketui.services.ha_status, "ha_status", service.ha)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from rocketui.backends.base import HostPool
 from rocketui.backends.factory import BackendPool
 from rocketui.model.cluster import Cluster
-from rocketui.services.logs import LogService
 from rocketui.services.crash import CrashInfo
+from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.admin import Admin
@@ -21,7 +21,6 @@ from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
 from rocketui.usecases.mq import MqTests
 from rocketui.usecases.provision import Provision
-
 
 OBSERVED_CRASH = "observed crash"
 

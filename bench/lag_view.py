@@ -116,8 +116,8 @@ async def key_latency(cluster_file: Path, seconds: float) -> tuple[float, float,
         def action_ping(self) -> None:
             ping()
 
-        def fill(self) -> None:
-            super().fill()
+        async def fill(self) -> None:
+            await super().fill()
             refreshes[0] += 1
             self.action_refresh()  # back to back: the worst case, not the 5 s timer
 
@@ -127,8 +127,8 @@ async def key_latency(cluster_file: Path, seconds: float) -> tuple[float, float,
         def action_ping(self) -> None:
             ping()
 
-        def fill(self) -> None:
-            super().fill()
+        async def fill(self) -> None:
+            await super().fill()
             refreshes[0] += 1
             self.action_refresh()
 

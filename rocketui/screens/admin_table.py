@@ -3,9 +3,12 @@ seconds from a use-case query, a `/` filter and a summary line.  Host text is sh
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
@@ -14,6 +17,7 @@ from rocketui.text import inert
 from rocketui.usecases.operations import Operations
 
 REFRESH_SECONDS = 5.0
+FILL_CHUNK = 100  # rows added between two turns of the event loop
 
 
 class AdminTableScreen(Screen[None]):
@@ -25,6 +29,8 @@ class AdminTableScreen(Screen[None]):
         self.ops = ops
         self._timer: Timer | None = None
         self.loaded = False
+        self._keys: list[str] = []
+        self._cells: list[tuple[Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -59,7 +65,7 @@ class AdminTableScreen(Screen[None]):
         try:
             await self.load()
             self.loaded = True
-            self.fill()
+            await self.fill()
         except Exception as exc:  # shown; the next refresh tries again
             self.query_one("#admin-summary", Static).update(
                 Text.assemble(("refresh failed: ", "red"), inert(f"{type(exc).__name__}: {exc}"))
@@ -70,17 +76,33 @@ class AdminTableScreen(Screen[None]):
             if self.is_attached:
                 self._timer = self.set_timer(REFRESH_SECONDS, self.action_refresh)
 
-    def fill(self) -> None:
+    async def fill(self) -> None:
+        """Show the rows: only changed cells when the same rows are shown (a refresh of 1,000
+        topics touches a few cells), else rebuilt in chunks so keys are answered meanwhile."""
         table = self.query_one(DataTable)
-        keep = self.selected_key()
-        table.clear()
         rows = self.rows(self.query_one("#admin-filter", Input).value)
-        for key, cells in rows:
-            table.add_row(*(c if isinstance(c, Text) else Text(inert(c)) for c in cells), key=key)
         keys = [k for k, _ in rows]
-        if keep in keys:
-            table.move_cursor(row=keys.index(keep))
+        shown = [tuple(c if isinstance(c, Text) else Text(inert(c)) for c in cells) for _, cells in rows]
+        if keys == self._keys and table.row_count == len(keys):
+            for i, (old, new) in enumerate(zip(self._cells, shown, strict=True)):
+                for j, (a, b) in enumerate(zip(old, new, strict=True)):
+                    if a != b:
+                        table.update_cell_at(Coordinate(i, j), b)
+        else:
+            keep = self.selected_key()
+            table.clear()
+            for start in range(0, len(rows), FILL_CHUNK):
+                for key, cells in zip(keys[start : start + FILL_CHUNK], shown[start : start + FILL_CHUNK], strict=True):
+                    table.add_row(*cells, key=key)
+                await asyncio.sleep(0)
+            if keep in keys:
+                table.move_cursor(row=keys.index(keep))
+        self._keys, self._cells = keys, shown
         self.query_one("#admin-summary", Static).update(self.summary())
+
+    def refill(self) -> None:
+        """Show the current data again (the filter or a view toggle changed)."""
+        self.run_worker(self.fill(), group="admin-fill", exclusive=True, exit_on_error=False)
 
     def selected_key(self) -> str | None:
         table = self.query_one(DataTable)
@@ -91,7 +113,7 @@ class AdminTableScreen(Screen[None]):
     @on(Input.Changed, "#admin-filter")
     def _filter(self) -> None:
         if self.loaded:
-            self.fill()
+            self.refill()
 
     @on(Input.Submitted, "#admin-filter")
     def _filter_done(self) -> None:

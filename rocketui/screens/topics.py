@@ -60,7 +60,7 @@ class TopicsScreen(AdminTableScreen):
 
     def action_toggle_system(self) -> None:
         self.show_system = not self.show_system
-        self.fill()
+        self.refill()
 
     def action_open(self) -> None:
         topic = self.selected_key()

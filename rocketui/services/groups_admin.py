@@ -112,7 +112,17 @@ async def group_names(clients: AdminClients, groups: list[BrokerGroup], errors: 
     return sorted(names)
 
 
-async def list_groups(clients: AdminClients, names: list[str] | None = None, *, oldest: bool = True) -> GroupsReport:
+StoreTimes = dict[tuple[MessageQueue, int], int]  # (queue, offset) -> store time: never changes
+STORE_TIMES_KEPT = 100_000
+
+
+async def list_groups(
+    clients: AdminClients,
+    names: list[str] | None = None,
+    *,
+    oldest: bool = True,
+    store_times: StoreTimes | None = None,
+) -> GroupsReport:
     t0 = time.monotonic()
     errors: list[str] = []
     brokers = [g for g in await clients.groups() if g.read_addr]
@@ -143,16 +153,29 @@ async def list_groups(clients: AdminClients, names: list[str] | None = None, *, 
         else:
             row.connection = conn
     if oldest:
-        await fill_oldest(clients, brokers, list(rows.values()), errors)
+        known = {} if store_times is None else store_times
+        await fill_oldest(clients, brokers, list(rows.values()), errors, known)
     return GroupsReport(sorted(rows.values(), key=lambda r: r.name), errors, time.monotonic() - t0)
 
 
 async def fill_oldest(
-    clients: AdminClients, brokers: list[BrokerGroup], rows: list[GroupRow], errors: list[str]
+    clients: AdminClients, brokers: list[BrokerGroup], rows: list[GroupRow], errors: list[str], known: StoreTimes
 ) -> None:
-    """Store time of the message at each lagging queue's consumer offset."""
+    """Store time of the message at each lagging queue's consumer offset (`known` caches them
+    across refreshes: a refresh then pulls only for queues whose group offset moved)."""
     addr = {b.name: b.read_addr or "" for b in brokers}
-    todo = [(row, q) for row in rows for q in row.queues if q.lag > 0 and q.queue.broker_name in addr]
+    if len(known) > STORE_TIMES_KEPT:
+        known.clear()
+    todo = []
+    for row in rows:
+        for q in row.queues:
+            if q.lag <= 0 or q.queue.broker_name not in addr:
+                continue
+            cached = known.get((q.queue, q.consumer_offset))
+            if cached is None:
+                todo.append((row, q))
+            else:
+                row.oldest_unconsumed[q.queue] = cached
 
     async def one(item: tuple[GroupRow, QueueConsumeStats]) -> int | None:
         _, q = item
@@ -167,7 +190,7 @@ async def fill_oldest(
         if isinstance(result, BaseException):
             errors.append(f"{row.name} {q.queue}: oldest message: {result}")
         elif result is not None:
-            row.oldest_unconsumed[q.queue] = result
+            row.oldest_unconsumed[q.queue] = known[(q.queue, q.consumer_offset)] = result
 
 
 async def group_detail(clients: AdminClients, group: str) -> GroupsReport:

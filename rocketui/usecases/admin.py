@@ -20,7 +20,7 @@ from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.services.admin_clients import AdminClients, AdminError, BrokerGroup
 from rocketui.services.broker_stats import StatsReport, broker_stats
 from rocketui.services.drain import READ_ONLY, READ_WRITE, DrainWatch, TpsProgress, set_permission, wait_drained
-from rocketui.services.groups_admin import GroupsReport, list_groups
+from rocketui.services.groups_admin import GroupsReport, StoreTimes, list_groups
 from rocketui.services.mq_route import cluster_connector, cluster_namesrvs
 from rocketui.services.msg_lookup import FoundMessage, by_id, by_key
 from rocketui.services.nodes import NodeService
@@ -57,6 +57,7 @@ class Admin:
         self.gate = gate
         self.nodes = nodes
         self._clients: AdminClients | None = None
+        self._store_times: StoreTimes = {}  # message store times already read (they never change)
 
     @property
     def namesrvs(self) -> list[str]:
@@ -81,10 +82,10 @@ class Admin:
         return await topic_detail(self.clients, name)
 
     async def groups(self, *, oldest: bool = True) -> GroupsReport:
-        return await list_groups(self.clients, oldest=oldest)
+        return await list_groups(self.clients, oldest=oldest, store_times=self._store_times)
 
     async def group(self, name: str) -> GroupsReport:
-        return await list_groups(self.clients, [name])
+        return await list_groups(self.clients, [name], store_times=self._store_times)
 
     async def broker_stats(self) -> StatsReport:
         """Per broker: put/get TPS, disk ratio, commitlog max offset, dispatch lag; per namesrv:

@@ -195,3 +195,35 @@ async def test_read_only_refuses_changes(ops: Operations) -> None:
     outcome = await ops.admin.create_topic(TopicSpec("AdmRefused", 1, 1))
     assert outcome.refused and "read-only" in outcome.summary
     assert (await ops.admin.drain("broker-a")).refused
+
+
+def test_cli_twins(env: two_brokers.TwoBrokers, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI commands on the same cluster: --dry-run prints the mqadmin line only, --json,
+    --read-only refuses (exit 2), a lookup that finds nothing exits 1."""
+    import json
+
+    from rocketui.cli import main
+
+    cluster = str(env.cluster_file)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main([cluster, *args])
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, out, _ = run("topic", "create", "AdmCli", "-r", "2", "-w", "2", "--dry-run")
+    assert code == 0 and out == f"mqadmin updateTopic -n {env.namesrv} -c AdminCluster -t AdmCli -r 2 -w 2 -p 6\n"
+    code, out, _ = run("topic", "create", "AdmCli", "-r", "2", "-w", "2", "--json")
+    assert code == 0 and json.loads(out)["ok"]
+    code, out, _ = run("topics", "--json")
+    assert code == 0 and "AdmCli" in {t["topic"] for t in json.loads(out)["topics"]}
+    code, out, _ = run("stats", "--json")
+    assert code == 0 and {b["broker"] for b in json.loads(out)["brokers"]} == {"broker-a", "broker-b"}
+    code, out, _ = run("groups", "--json")
+    assert code == 0 and isinstance(json.loads(out)["groups"], list)
+    code, _, err = run("topic", "delete", "AdmCli", "--read-only")
+    assert code == 2 and "read-only" in err
+    code, out, _ = run("msg", "--topic", "AdmCli", "--key", "nope")
+    assert code == 1 and "Message not found" in out
+    code, out, _ = run("topic", "delete", "AdmCli")
+    assert code == 0 and "deleted" in out

@@ -17,7 +17,12 @@ from rocketui.text import inert
 from rocketui.usecases.operations import Operations
 
 REFRESH_SECONDS = 5.0
-FILL_CHUNK = 100  # rows added between two turns of the event loop
+FILL_CHUNK = 50  # rows added or compared between two turns of the event loop
+
+
+def shown(cell: str | Text) -> Text:
+    """Host text as a cell: never markup, control characters visible."""
+    return cell if isinstance(cell, Text) else Text(inert(cell))
 
 
 class AdminTableScreen(Screen[None]):
@@ -30,7 +35,7 @@ class AdminTableScreen(Screen[None]):
         self._timer: Timer | None = None
         self.loaded = False
         self._keys: list[str] = []
-        self._cells: list[tuple[Text, ...]] = []
+        self._raw: list[tuple[str | Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -78,26 +83,29 @@ class AdminTableScreen(Screen[None]):
 
     async def fill(self) -> None:
         """Show the rows: only changed cells when the same rows are shown (a refresh of 1,000
-        topics touches a few cells), else rebuilt in chunks so keys are answered meanwhile."""
+        topics touches a few cells), else rebuilt in chunks; keys are answered in between."""
         table = self.query_one(DataTable)
         rows = self.rows(self.query_one("#admin-filter", Input).value)
         keys = [k for k, _ in rows]
-        shown = [tuple(c if isinstance(c, Text) else Text(inert(c)) for c in cells) for _, cells in rows]
+        raw = [cells for _, cells in rows]
         if keys == self._keys and table.row_count == len(keys):
-            for i, (old, new) in enumerate(zip(self._cells, shown, strict=True)):
-                for j, (a, b) in enumerate(zip(old, new, strict=True)):
-                    if a != b:
-                        table.update_cell_at(Coordinate(i, j), b)
+            for i, (old, new) in enumerate(zip(self._raw, raw, strict=True)):
+                if old != new:
+                    for j, (a, b) in enumerate(zip(old, new, strict=True)):
+                        if a != b:
+                            table.update_cell_at(Coordinate(i, j), shown(b))
+                if i % FILL_CHUNK == 0:
+                    await asyncio.sleep(0)
         else:
             keep = self.selected_key()
             table.clear()
             for start in range(0, len(rows), FILL_CHUNK):
-                for key, cells in zip(keys[start : start + FILL_CHUNK], shown[start : start + FILL_CHUNK], strict=True):
-                    table.add_row(*cells, key=key)
+                for key, cells in rows[start : start + FILL_CHUNK]:
+                    table.add_row(*(shown(c) for c in cells), key=key)
                 await asyncio.sleep(0)
             if keep in keys:
                 table.move_cursor(row=keys.index(keep))
-        self._keys, self._cells = keys, shown
+        self._keys, self._raw = keys, raw
         self.query_one("#admin-summary", Static).update(self.summary())
 
     def refill(self) -> None:

@@ -286,6 +286,32 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HealthScreen(self.ops))
 
+    def action_topics(self) -> None:
+        from rocketui.screens.topics import TopicsScreen
+
+        self.app.push_screen(TopicsScreen(self.ops))
+
+    def action_groups(self) -> None:
+        from rocketui.screens.groups import GroupsScreen
+
+        self.app.push_screen(GroupsScreen(self.ops))
+
+    def action_messages(self) -> None:
+        from rocketui.screens.messages_lookup import MessageLookupScreen
+
+        self.app.push_screen(MessageLookupScreen(self.ops))
+
+    def action_drain(self) -> None:
+        from rocketui.screens.drain import DrainScreen
+
+        node = self._selected()
+        if node is None or self._refuse_read_only("drain"):
+            return
+        if node.kind is not NodeKind.BROKER or node.broker_id != 0:
+            self.notify(f"{node.name} is not a master: D drains a master broker", severity="warning", markup=False)
+            return
+        self.app.push_screen(DrainScreen(self.ops, node.broker_name or node.name))
+
     def action_journal(self) -> None:
         from rocketui.screens.journal import JournalScreen
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rocketui.model.cluster import Cluster, Node
@@ -23,6 +23,7 @@ from rocketui.rocketmq.remoting.namesrv import cluster_info_per_namesrv
 from rocketui.rocketmq.remoting.route import ClusterInfo
 from rocketui.services.mq_route import cluster_namesrvs
 from rocketui.services.node_status import NodeState
+from rocketui.services.replica_drift import Drift, slave_drift
 from rocketui.services.topology_check import Kind, check_topology
 
 # Broker defaults: at diskSpaceWarningLevelRatio (0.90) it refuses writes ("disk full"); at
@@ -48,6 +49,7 @@ class HealthKind(StrEnum):
     DISK_HIGH = "disk high"
     INACTIVE = "inactive"
     VERSION = "version"
+    SLAVE_BEHIND = "slave lacks definitions"
 
 
 class Level(StrEnum):
@@ -377,4 +379,25 @@ async def collect_health(
             brokers |= view.broker_addrs()
     ordered = sorted(brokers)
     results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
-    return build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)))
+    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)))
+    return await _with_drift(report, connector, timeout)
+
+
+async def _with_drift(report: HealthReport, connector: Connector | None, timeout: float) -> HealthReport:
+    """Flag slaves that lack topics or subscription groups of their master."""
+    found: dict[str, Drift] = {}
+    for names in report.tree().values():
+        for ids in names.values():
+            master = ids.get(0)
+            slaves = [b.addr for bid, b in sorted(ids.items()) if bid != 0 and b.runtime is not None]
+            if master is not None and master.runtime is not None and slaves:
+                found |= await slave_drift(master.addr, slaves, connector=connector, timeout=timeout)
+    if not found:
+        return report
+    rows = tuple(
+        replace(b, problems=(*b.problems, Problem(HealthKind.SLAVE_BEHIND, found[b.addr].text(), Level.WARNING)))
+        if b.addr in found
+        else b
+        for b in report.brokers
+    )
+    return replace(report, brokers=rows)

@@ -16,7 +16,7 @@ from rocketui.rocketmq.remoting.client import Connector
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.services.health import HealthReport, collect_health
 from rocketui.services.mq_route import MqTestError, cluster_connector, cluster_namesrvs
-from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, consume
+from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, consume, ensure_group
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
 from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart
@@ -69,6 +69,8 @@ class MqTests:
             report = await run.run()
             record.commands += [f"note: {n}" for n in report.notes]
             verified = None
+            if verify and report.expected and group != DEFAULT_GROUP:  # a named group is a real group
+                record.commands += await ensure_group(addrs, spec.topic, group, connector=connector)
             if verify and report.expected:
                 verified = await verify_run(
                     report, addrs, group=group, connector=connector, on_progress=on_verify, timeout=verify_timeout

@@ -17,6 +17,7 @@ from rocketui.services.crash import CrashInfo
 from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.admin import Admin
 from rocketui.usecases.edits import Edits
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
@@ -50,7 +51,8 @@ class Operations:
         if trust_listeners is not None:
             trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
-        self.lifecycle = Lifecycle(self.nodes, self.gate)
+        self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
+        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
         self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
         self.mq = MqTests(cluster, self.pool, self.gate)
         self.provision = Provision(cluster, self.pool, self.gate)
@@ -115,5 +117,6 @@ class Operations:
         await self.gate.record(record)
 
     async def close(self) -> None:
-        """Close namesrv connections and every host backend."""
+        """Close namesrv and broker connections and every host backend."""
+        await self.admin.close()
         await self.nodes.close()

@@ -7,6 +7,7 @@ import zlib
 
 import javaproperties
 
+from rocketui.rocketmq.remoting.admin import BrokerAdmin
 from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import RemotingCommand, ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
@@ -38,6 +39,9 @@ DEFAULT_PRODUCER_GROUP = "rocketui_producer"
 PERM_READ_WRITE = 6
 PULL_FLAG_SUSPEND = 0x2
 PULL_FLAG_SUBSCRIPTION = 0x4
+# A held pull is re-checked by the broker's PullRequestHoldService only every 5 s, so its answer
+# can come up to suspend + 5 s after the request (plus pull-pool queueing): wait that long.
+HOLD_CHECK_SECONDS = 5.0
 
 _SEND_STATUS = {
     ResponseCode.SUCCESS: SendStatus.SEND_OK,
@@ -71,7 +75,7 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
 
 
-class BrokerClient:
+class BrokerClient(BrokerAdmin):
     def __init__(
         self,
         addr: str,
@@ -174,7 +178,8 @@ class BrokerClient:
         timeout: float | None = None,
     ) -> PullResult:
         """PULL_MESSAGE with the subscription in the request (no heartbeat needed). With
-        `suspend_ms` > 0 the broker long-polls up to that long; the timeout is widened to match."""
+        `suspend_ms` > 0 the broker long-polls up to that long; the timeout is widened by the
+        suspension and the broker's 5 s hold-check period, so an idle queue never times out."""
         sys_flag = PULL_FLAG_SUBSCRIPTION | (PULL_FLAG_SUSPEND if suspend_ms > 0 else 0)
         header = ext_fields(
             {
@@ -191,7 +196,9 @@ class BrokerClient:
                 "expressionType": "TAG",
             }
         )
-        limit = (self.remoting.timeout if timeout is None else timeout) + suspend_ms / 1000
+        limit = (self.remoting.timeout if timeout is None else timeout) + (
+            suspend_ms / 1000 + HOLD_CHECK_SECONDS if suspend_ms > 0 else 0.0
+        )
         response = await self.remoting.invoke(
             RequestCode.PULL_MESSAGE, header, timeout=limit, expect=tuple(_PULL_STATUS)
         )

@@ -27,10 +27,22 @@ class Key:
 
 
 # Every screen's footer starts with the help key, so `?` is visible at 80 columns everywhere.
-SCREEN_SCOPES = ("main", "logs", "config", "mqtest", "health", "journal")
+SCREEN_SCOPES = (
+    "main",
+    "logs",
+    "config",
+    "mqtest",
+    "health",
+    "journal",
+    "topics",
+    "topic",
+    "groups",
+    "detail",
+    "messages",
+    "drain",
+)
 
 KEYMAP: list[Key] = [
-<<<<<<< HEAD
     Key("global", "help", "question_mark,f1", "Help (every key)", label="Help"),
     Key("global", "quit", "q", "Quit (nodes keep running)", label="Quit"),
     Key("global", "command_palette", "ctrl+p", "Command palette", show=False, priority=True),
@@ -48,9 +60,32 @@ KEYMAP: list[Key] = [
     Key("main", "rolling_restart", "R", "Rolling restart of the brokers", mutating=True, label="Rolling"),
     Key("main", "merged_logs", "L", "Every node's log merged by time", label="Merged logs"),
     Key("main", "journal", "j", "Action journal", label="Journal"),
+    Key("main", "topics", "t", "Topics", label="Topics"),
+    Key("main", "groups", "g", "Consumer groups and lag", label="Groups"),
+    Key("main", "messages", "M", "Message lookup (id or key)", label="Msg"),
+    Key("main", "drain", "D", "Drain the broker (no new writes)", mutating=True, label="Drain"),
     Key("main", "acknowledge", "a", "Acknowledge a crash", show=False),
     Key("main", "copy_address", "c", "Copy the node's address", show=False),
     Key("main", "refresh", "ctrl+r", "Refresh now", show=False),
+    Key("topics", "filter", "slash", "Filter", label="Filter"),
+    Key("topics", "open", "enter", "Detail: queues, offsets, groups", label="Detail"),
+    Key("topics", "create", "c", "Create a topic", mutating=True, label="Create"),
+    Key("topics", "update", "u", "Update the topic", mutating=True, label="Update"),
+    Key("topics", "delete", "d", "Delete the topic", mutating=True, label="Delete"),
+    Key("topics", "toggle_system", "s", "Show/hide system topics", label="System"),
+    Key("topics", "back", "escape", "Back", label="Back"),
+    Key("topics", "refresh", "ctrl+r", "Refresh now", show=False),
+    Key("topic", "back", "escape", "Back", label="Back"),
+    Key("groups", "filter", "slash", "Filter", label="Filter"),
+    Key("groups", "open", "enter", "Detail: clients, lag per queue", label="Detail"),
+    Key("groups", "back", "escape", "Back", label="Back"),
+    Key("groups", "refresh", "ctrl+r", "Refresh now", show=False),
+    Key("detail", "reset", "z", "Reset the group's offsets", mutating=True, label="Reset"),
+    Key("detail", "back", "escape", "Back", label="Back"),
+    Key("detail", "refresh", "ctrl+r", "Refresh now", show=False),
+    Key("messages", "back", "escape", "Back", label="Back"),
+    Key("drain", "undrain", "u", "Undrain (writable again)", mutating=True, label="Undrain"),
+    Key("drain", "back", "escape", "Back", label="Back"),
     Key("mqtest", "run", "f5", "Run the test", mutating=True, label="Run"),
     Key("mqtest", "stop", "f8", "Stop", label="Stop"),
     Key("mqtest", "quickstart_producer", "f6", "Quickstart Producer", mutating=True, label="QS producer"),
@@ -60,59 +95,6 @@ KEYMAP: list[Key] = [
     Key("health", "back", "escape", "Back", label="Back"),
     Key("journal", "filter", "slash", "Filter", label="Filter"),
     Key("journal", "back", "escape", "Back", label="Back"),
-=======
-    Key("global", "help", "question_mark", "Help"),
-    Key("global", "quit", "q", "Quit"),
-    Key("global", "command_palette", "colon", "Commands", show=False),
-    Key("main", "start", "s", "Start", mutating=True),
-    Key("main", "stop", "x", "Stop", mutating=True),
-    Key("main", "restart", "r", "Restart", mutating=True),
-    Key("main", "start_all", "S", "Start all", mutating=True),
-    Key("main", "stop_all", "X", "Stop all", mutating=True),
-    Key("main", "rolling_restart", "R", "Rolling restart", mutating=True),
-    Key("main", "refresh", "ctrl+r", "Refresh", show=False),
-    Key("main", "acknowledge", "a", "Acknowledge crash", show=False),
-    Key("main", "logs", "l", "Logs"),
-    Key("main", "merged_logs", "L", "Merged logs"),
-    Key("main", "edit_config", "e", "Edit properties"),
-    Key("main", "edit_memory", "m", "JVM memory"),
-    Key("main", "journal", "j", "Journal"),
-    Key("main", "mqtest", "p", "Produce/consume test"),
-    Key("main", "health", "h", "Cluster health"),
-    Key("main", "topics", "t", "Topics"),
-    Key("main", "groups", "g", "Consumer groups"),
-    Key("main", "messages", "M", "Message lookup"),
-    Key("main", "drain", "D", "Drain broker", mutating=True),
-    Key("topics", "open", "enter", "Detail"),
-    Key("topics", "filter", "slash", "Filter"),
-    Key("topics", "toggle_system", "s", "System topics"),
-    Key("topics", "create", "c", "Create", mutating=True),
-    Key("topics", "update", "u", "Update", mutating=True),
-    Key("topics", "delete", "d", "Delete", mutating=True),
-    Key("topics", "refresh", "ctrl+r", "Refresh", show=False),
-    Key("topics", "back", "escape", "Back"),
-    Key("topic", "back", "escape", "Back"),
-    Key("groups", "open", "enter", "Detail"),
-    Key("groups", "filter", "slash", "Filter"),
-    Key("groups", "refresh", "ctrl+r", "Refresh", show=False),
-    Key("groups", "back", "escape", "Back"),
-    Key("detail", "reset", "z", "Reset offsets", mutating=True),
-    Key("detail", "refresh", "ctrl+r", "Refresh", show=False),
-    Key("detail", "back", "escape", "Back"),
-    Key("messages", "back", "escape", "Back"),
-    Key("drain", "undrain", "u", "Undrain", mutating=True),
-    Key("drain", "back", "escape", "Back"),
-    Key("mqtest", "run", "f5", "Run", mutating=True),
-    Key("mqtest", "quickstart_producer", "f6", "Quickstart Producer", mutating=True),
-    Key("mqtest", "quickstart_consumer", "f7", "Quickstart Consumer"),
-    Key("mqtest", "stop", "f8", "Stop"),
-    Key("mqtest", "back", "escape", "Back"),
-    Key("health", "refresh", "ctrl+r", "Refresh"),
-    Key("health", "back", "escape", "Back"),
-    Key("main", "copy_address", "c", "Copy address", show=False),
-    Key("journal", "back", "escape", "Back"),
-    Key("journal", "filter", "slash", "Filter"),
->>>>>>> day2
     Key("journal", "reload", "ctrl+r", "Reload", show=False),
     Key("config", "save", "ctrl+s", "Save (shows the diff first)", mutating=True, label="Save"),
     Key("config", "back", "escape", "Back (asks when there are unsaved changes)", label="Back"),
@@ -137,7 +119,6 @@ _NAMES = {"question_mark": "?", "escape": "Esc", "slash": "/", "colon": ":", "de
 
 
 def display_key(keys: str) -> str:
-<<<<<<< HEAD
     """How the help screen writes keys: 'Ctrl+S', 'F5', 'Esc', '?', 'S' (shift is the capital)."""
 
     def one(key: str) -> str:
@@ -148,7 +129,3 @@ def display_key(keys: str) -> str:
         return "+".join([*(m.capitalize() for m in mods), base])
 
     return ", ".join(one(k) for k in keys.split(","))
-=======
-    names = {"question_mark": "?", "ctrl+r": "Ctrl+R", "escape": "Esc", "slash": "/", "colon": ":", "enter": "Enter"}
-    return ", ".join(names.get(k, k) for k in keys.split(","))
->>>>>>> day2

@@ -69,7 +69,7 @@ class Operations:
         except (ClusterFileError, OSError):
             return
         self.cluster = cluster
-        for holder in (self.nodes, self.nodes.registration, self.mq, self.provision, self.logs):
+        for holder in (self.nodes, self.nodes.registration, self.mq, self.provision, self.logs, self.admin):
             holder.cluster = cluster
 
     @property

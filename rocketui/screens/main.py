@@ -6,19 +6,21 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
 from rocketui.model.cluster import Node, NodeKind
+from rocketui.reports.node_order import SORTS
 from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
 from rocketui.text import inert
 from rocketui.usecases.gate import Outcome
+from rocketui.usecases.lifecycle import Abort
 from rocketui.usecases.operations import Operations
 from rocketui.widgets.confirm import ConfirmModal, on_yes
 from rocketui.widgets.node_table import NodeTable
@@ -40,7 +42,9 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(self._banner(), id="cluster-banner")
+        yield Input(placeholder="filter nodes: name, host, role, state (Esc clears)", id="node-filter")
         yield NodeTable(self.cluster, id="nodes")
+        yield Static("", id="node-view", markup=False)
         yield Static("", id="node-detail", markup=False)
         yield Static("", id="status-line", markup=False)
         yield Footer()
@@ -60,7 +64,10 @@ class MainScreen(Screen[None]):
         return banner
 
     def on_mount(self) -> None:
+        self.query_one("#node-filter", Input).display = False
+        self._batch_abort: Abort | None = None
         self.query_one(NodeTable).focus()
+        self._show_view()
         # First frame first: the first poll (process scan, namesrv queries) starts after it.
         self.call_after_refresh(self.poll)
 
@@ -84,6 +91,48 @@ class MainScreen(Screen[None]):
                 self._poll_timer = None
             if self.poll_interval > 0 and self.is_attached:
                 self._poll_timer = self.set_timer(self.poll_interval, self.poll)
+
+    # ------------------------------------------------------------ filter and sort
+    def action_filter(self) -> None:
+        box = self.query_one("#node-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#node-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(NodeTable).set_view(needle=event.value.strip())
+        self._show_view()
+
+    @on(Input.Submitted, "#node-filter")
+    def _filter_done(self) -> None:
+        self.query_one(NodeTable).focus()
+
+    def action_sort(self) -> None:
+        table = self.query_one(NodeTable)
+        table.set_view(sort=SORTS[(SORTS.index(table.sort_key) + 1) % len(SORTS)])
+        self._show_view()
+
+    def _show_view(self) -> None:
+        table = self.query_one(NodeTable)
+        total, shown = len(self.cluster.nodes), len(table.shown_names)
+        parts = [f"{shown} of {total} nodes" if shown != total else f"{total} nodes", f"sorted by {table.sort_key} (o)"]
+        if table.needle:
+            parts.append(f"filter '{table.needle}' (/; Esc clears)")
+        self.query_one("#node-view", Static).update(inert("  ·  ".join(parts)))
+
+    def action_abort(self) -> None:
+        """Esc: stop issuing more starts/stops of a running start/stop all; else clear the filter."""
+        if self._batch_abort is not None and not self._batch_abort.is_set:
+            self._batch_abort.set()
+            self.set_status("no more nodes will be started/stopped; the ones under way finish", "yellow")
+            return
+        box = self.query_one("#node-filter", Input)
+        if box.display or box.value:
+            box.value = ""
+            box.display = False
+            self.query_one(NodeTable).set_view(needle="")
+            self.query_one(NodeTable).focus()
+            self._show_view()
 
     def on_status_updated(self, message: StatusUpdated) -> None:
         table = self.query_one(NodeTable)
@@ -353,17 +402,24 @@ class MainScreen(Screen[None]):
         def progress(name: str, text: str) -> None:
             self.post_message(ActionProgress(name, text))
 
+        def counted(done: int, total: int, failed: list[str]) -> None:
+            text = f"{done} of {total} done" + (f"; failed: {', '.join(failed)}" if failed else "") + " (Esc: no more)"
+            self.post_message(ActionProgress(action.replace("_", " "), text))
+
         lifecycle = self.ops.lifecycle
         outcome: Outcome[Any]
-        if action == "start_all":
-            outcome = await lifecycle.start_all(progress=progress)
-        elif action == "stop_all":
-            outcome = await lifecycle.stop_all(progress=progress)
+        if action in ("start_all", "stop_all"):
+            self._batch_abort = abort = Abort()
+            try:
+                batch = lifecycle.start_all if action == "start_all" else lifecycle.stop_all
+                outcome = await batch(progress=progress, on_count=counted, abort=abort)
+            finally:
+                self._batch_abort = None
         elif action == "rolling_restart":
             outcome = await lifecycle.rolling_restart(progress=progress)
         else:
             assert node is not None
-            call = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
-            outcome = await call(node, progress=progress)
+            one = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
+            outcome = await one(node, progress=progress)
         self.post_message(ActionFinished(outcome))
         self.poll()

@@ -16,9 +16,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from rocketui.backends.base import BackendError, ProcessInfo
+from rocketui.backends.base import BackendError, HostSnapshot
 
-Listing = list[ProcessInfo] | BaseException
+Listing = HostSnapshot | BaseException
 
 
 class Pending(BackendError):
@@ -31,7 +31,7 @@ class Pending(BackendError):
 
 @dataclass
 class _Task:
-    task: asyncio.Task[list[ProcessInfo]]
+    task: asyncio.Task[HostSnapshot]
     started: float
     finished: float | None = None
 
@@ -39,7 +39,7 @@ class _Task:
 class HostListings:
     def __init__(
         self,
-        fetch: Callable[[str], Awaitable[list[ProcessInfo]]],
+        fetch: Callable[[str], Awaitable[HostSnapshot]],
         *,
         wait: float = 2.0,
         hopeless: Callable[[str], bool] = lambda host: False,
@@ -67,7 +67,7 @@ class HostListings:
         return current, False
 
     async def poll(self, hosts: Iterable[str]) -> dict[str, Listing]:
-        """host → its processes, the error that ended its listing, or `Pending`."""
+        """host → its snapshot (processes, listening sockets), the error that ended its listing, or `Pending`."""
         hosts = list(hosts)
         hopeless = {h for h in hosts if self._hopeless(h)}
         started = {h: self._task(h) for h in hosts}
@@ -95,7 +95,7 @@ class HostListings:
         self._tasks.clear()
 
 
-def _retrieve(task: asyncio.Future[list[ProcessInfo]]) -> Listing:
+def _retrieve(task: asyncio.Future[HostSnapshot]) -> Listing:
     """A finished task's outcome (also marks its exception as seen, so asyncio does not warn)."""
     if task.cancelled():
         return BackendError("the process listing was cancelled")

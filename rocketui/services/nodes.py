@@ -25,6 +25,7 @@ from rocketui.backends.base import (
     BackendError,
     Command,
     HostPool,
+    HostSnapshot,
     HostUnreachable,
     ProcessInfo,
 )
@@ -70,7 +71,7 @@ class NodeService:
         self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
         self._crashes = CrashCache()
         self.listings = HostListings(
-            self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
+            self._snapshot, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
         )
 
     async def close(self) -> None:
@@ -143,11 +144,16 @@ class NodeService:
     async def _jvms(self, host_name: str) -> list[ProcessInfo]:
         return await self.pool.get(host_name).processes("java")
 
+    async def _snapshot(self, host_name: str) -> HostSnapshot:
+        return await self.pool.get(host_name).snapshot("java")
+
     async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
         if processes is None:
             processes = await self._jvms(node.host)
-        leader = await self._leader(node)
-        return find_jvm(node, await self.config_path(node), processes, leader=leader)
+        config = await self.config_path(node)
+        # by its -c file first: the run record (for the launch's process group) is read only when
+        # that does not find it, so a poll of many running nodes reads no files
+        return find_jvm(node, config, processes) or find_jvm(node, config, processes, leader=await self._leader(node))
 
     async def _leader(self, node: Node) -> int | None:
         record = await self.record(node)
@@ -195,27 +201,32 @@ class NodeService:
 
     async def status(self, node: Node) -> NodeStatus:
         try:
-            procs: list[ProcessInfo] | BaseException = await self._jvms(node.host)
+            snap: HostSnapshot | BaseException = await self._snapshot(node.host)
         except BackendError as exc:
-            procs = exc
+            snap = exc
         registered = await self.registration.registered_addresses() if node.kind is NodeKind.BROKER else None
-        return await self._status(node, procs, registered)
+        return await self._status(node, snap, registered)
 
     async def _status(
-        self, node: Node, procs: list[ProcessInfo] | BaseException, registered: dict[str, set[str]] | None
+        self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None
     ) -> NodeStatus:
         host_state = self.pool.connection_state(node.host)
         transient = self._transient.get(node.name)
-        if isinstance(procs, BaseException):
+        if isinstance(snap, BaseException):
             return NodeStatus(
-                node.name, NodeState.UNKNOWN, message=str(procs), host_state=self._host_down(host_state, procs)
+                node.name, NodeState.UNKNOWN, message=str(snap), host_state=self._host_down(host_state, snap)
             )
         try:
-            jvm = await self.find(node, procs)
+            jvm = await self.find(node, snap.processes)
         except BackendError as exc:
             return NodeStatus(node.name, NodeState.UNKNOWN, message=str(exc), host_state=f"unreachable: {exc}")
         address = self.cluster.advertised_address(node)
-        port_open = await self.backend(node).port_open(address, node.port, timeout=0.5) if jvm else False
+        port_open = False
+        if jvm:  # from the host's listening sockets; a connection only where they are unknown
+            listens = snap.listens(address, node.port)
+            port_open = (
+                listens if listens is not None else await self.backend(node).port_open(address, node.port, timeout=0.5)
+            )
         reg: tuple[str, ...] | None = None
         if node.kind is NodeKind.BROKER and registered is not None and jvm:
             me = f"{address}:{node.port}"

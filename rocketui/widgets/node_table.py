@@ -7,7 +7,8 @@ import time
 from rich.text import Text
 from textual.widgets import DataTable
 
-from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.model.cluster import BackendKind, Cluster, Node
+from rocketui.reports.node_order import ordered
 from rocketui.reports.status import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.text import inert
@@ -35,26 +36,49 @@ def host_state_style(state: str) -> str:
 
 def display_order(cluster: Cluster) -> list[Node]:
     """Namesrvs first, then brokers grouped by brokerName with the master before its slaves."""
-    namesrvs = [n for n in cluster.nodes if n.kind is NodeKind.NAMESRV]
-    brokers = sorted(
-        (n for n in cluster.nodes if n.kind is NodeKind.BROKER), key=lambda n: (n.broker_name or "", n.broker_id)
-    )
-    return namesrvs + brokers
+    return ordered(cluster, {})
 
 
-class NodeTable(DataTable):
+class NodeTable(DataTable[Text]):
+    """Rows keyed by node name.  A poll updates only the cells whose text changed; the filter and
+    the sort order rebuild the rows and keep the cursor on the node it was on."""
+
     def __init__(self, cluster: Cluster, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self.cluster = cluster
         self.statuses: dict[str, NodeStatus] = {}
+        self.sort_key = "group"
+        self.needle = ""
+        self._shown: dict[str, tuple[str, ...]] = {}  # node → the raw cells on screen
 
     def on_mount(self) -> None:
         # Live columns get fixed widths so values never get cut when they change.
         widths = {"state": 11, "pid": 8, "uptime": 8, "registered": 10}
         for col in COLUMNS:
             self.add_column(col.capitalize(), key=col, width=widths.get(col))
-        for node in display_order(self.cluster):
-            self.add_row(*self._cells(node, None), key=node.name)
+        self._rebuild()
+
+    @property
+    def shown_names(self) -> list[str]:
+        return list(self._shown)
+
+    def _rebuild(self, now: float | None = None) -> None:
+        keep = self.selected_node
+        self.clear()
+        self._shown = {}
+        now = now or time.time()
+        for node in ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle):
+            status = self.statuses.get(node.name)
+            self._shown[node.name] = status_row(self.cluster, node, status, now)
+            self.add_row(*self._cells(node, status, now), key=node.name)
+        if keep is not None and keep.name in self._shown:
+            self.select_node(keep.name)
+
+    def set_view(self, *, sort: str | None = None, needle: str | None = None) -> None:
+        """Change the filter text or the sort key (rows rebuilt, cursor kept on its node)."""
+        self.sort_key = sort if sort is not None else self.sort_key
+        self.needle = needle if needle is not None else self.needle
+        self._rebuild()
 
     def _cells(self, node: Node, status: NodeStatus | None, now: float | None = None) -> list[Text]:
         # Text, never str: a DataTable reads str cells as markup, and these quote hosts
@@ -82,12 +106,22 @@ class NodeTable(DataTable):
     def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
         self.statuses.update(statuses)
         now = now or time.time()
-        for node in self.cluster.nodes:
-            status = self.statuses.get(node.name)
-            for col, value in zip(COLUMNS, self._cells(node, status, now), strict=False):
+        if self.needle or self.sort_key == "state":  # which rows, or their order, may have changed
+            wanted = [n.name for n in ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle)]
+            if wanted != list(self._shown):
+                self._rebuild(now)
+                return
+        for name in self._shown:
+            node = self.cluster.node(name)
+            status = self.statuses.get(name)
+            raw = status_row(self.cluster, node, status, now)
+            if raw == self._shown[name] and not (status and (status.note or status.registered is False)):
+                continue
+            self._shown[name] = raw
+            for col, value in zip(COLUMNS, self._cells(node, status, now), strict=True):
                 if col in ("node", "kind", "address", "role"):
                     continue
-                self.update_cell(node.name, col, value, update_width=col in ("host", "note"))
+                self.update_cell(name, col, value, update_width=col in ("host", "note"))
 
     @property
     def selected_node(self) -> Node | None:
@@ -98,4 +132,5 @@ class NodeTable(DataTable):
 
     def select_node(self, name: str) -> None:
         """Move the cursor to the row of node `name` (rows are keyed by node name)."""
-        self.move_cursor(row=self.get_row_index(name))
+        if name in self._shown:
+            self.move_cursor(row=self.get_row_index(name))

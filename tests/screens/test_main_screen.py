@@ -102,3 +102,33 @@ def test_snapshot_confirm_stop(snap_compare, monkeypatch: pytest.MonkeyPatch) ->
         await settle(pilot)  # the plan (exact commands) is worked out before the dialog opens
 
     assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), run_before=stop_pressed)
+
+
+async def test_filter_and_sort_keep_the_cursor_on_its_node() -> None:
+    from textual.widgets import Input
+
+    from rocketui.widgets.node_table import NodeTable
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(NodeTable)
+        await pilot.press("down", "down")
+        assert table.selected_node is not None and table.selected_node.name == "broker-a-s"
+        await pilot.press("slash", *"broker-a")
+        await pilot.pause()
+        assert table.shown_names == ["broker-a", "broker-a-s"]
+        assert "2 of 4 nodes" in str(app.screen.query_one("#node-view").render())
+        await pilot.press("enter")  # back to the table, filter kept
+        assert table.selected_node is not None and table.selected_node.name == "broker-a-s"
+        await pilot.press("o")  # sorted by host: same rows, cursor still on its node
+        assert table.sort_key == "host" and table.selected_node.name == "broker-a-s"
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert table.shown_names == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
+        assert not app.screen.query_one("#node-filter", Input).display
+        await pilot.press("o", "o")  # name, then state: what needs attention first
+        assert table.sort_key == "state"
+        assert table.shown_names[:2] == ["broker-a-s", "broker-b"]  # starting, stopped, then the running ones

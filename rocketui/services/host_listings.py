@@ -21,6 +21,9 @@ from rocketui.backends.base import BackendError, HostSnapshot
 Listing = HostSnapshot | BaseException
 
 
+STRAGGLER_GRACE = 0.3  # seconds a late host gets once the others have answered
+
+
 class Pending(BackendError):
     """The host's listing is still under way after the poll's wait; `age` in seconds."""
 
@@ -76,7 +79,7 @@ class HostListings:
             entry.task for h, (entry, fresh) in started.items() if fresh and h not in hopeless and not entry.task.done()
         ]
         if new:  # listings still pending from an earlier poll already had their wait
-            await asyncio.wait(new, timeout=self.wait)
+            await self._wait(new)
         results: dict[str, Listing] = {}
         now = time.monotonic()
         for host, entry in entries.items():
@@ -87,6 +90,24 @@ class HostListings:
                 del self._tasks[host]  # consumed: the next poll lists afresh
             results[host] = _retrieve(entry.task)
         return results
+
+    async def _wait(self, tasks: list[asyncio.Task[HostSnapshot]]) -> None:
+        """Until every listing is in, or `wait` passed; once most hosts have answered, the few
+        left get only a little longer (a host that has just died must not make this poll take
+        `wait`: the others' rows stay live)."""
+        started = time.monotonic()
+        pending = set(tasks)
+        deadline = started + self.wait
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                return
+            if len(pending) <= max(1, len(tasks) // 10) and len(tasks) > 1:
+                # the stragglers: as long again as the answered ones took, at least STRAGGLER_GRACE
+                grace = max(STRAGGLER_GRACE, time.monotonic() - started)
+                deadline = min(deadline, time.monotonic() + grace)
 
     def close(self) -> None:
         for entry in self._tasks.values():

@@ -5,6 +5,9 @@ each in its own PID namespace (`unshare --pid --mount-proc`), so a host's proces
 only its own processes, as on a real host; one SSH connection per host from rocketui; rocketui's
 own status poll (process listing + socket table in one round trip per host, the namesrvs asked
 over SSH tunnels) and its TUI (headless).
+The hosts are logged into as a dedicated user with /bin/sh (created and removed by the bench), as
+operators often run RocketMQ: a hundred root bash logins at once would each run the machine's
+shell start-up files (here `pyenv rehash`, which serialises on a lock).
 What is stood in: every node is a small Python process (bench/fleet/standin.py) started through
 its host's SSH connection with rocketui's own detached start, whose argv looks like its RocketMQ
 JVM (argv[0] `.../java`, the main class, `-c` its file) and that listens on its port; the three
@@ -115,6 +118,14 @@ def address(host: int) -> str:
     return f"127.0.1.{host + 1}"
 
 
+USER = f"rocketui-fleet{os.getpid()}"
+
+
+def add_user(root: Path) -> None:
+    subprocess.run(["useradd", "--no-create-home", "--home-dir", str(root), "--shell", "/bin/sh", USER], check=True)
+    subprocess.run(["usermod", "-p", "*", USER], check=True)  # not locked: key logins only
+
+
 def cluster_yaml(root: Path, hosts: int, nodes: list[dict[str, object]], keys: ClientKeys, known: Path) -> str:
     lines = [
         "cluster: Fleet",
@@ -124,7 +135,7 @@ def cluster_yaml(root: Path, hosts: int, nodes: list[dict[str, object]], keys: C
     ]
     for h in range(hosts):
         lines.append(
-            f"  h{h:03d}: {{backend: ssh, address: {address(h)}, port: {SSH_PORT}, user: root, "
+            f"  h{h:03d}: {{backend: ssh, address: {address(h)}, port: {SSH_PORT}, user: {USER}, "
             f"identity_file: {keys.key}, known_hosts: {known}}}"
         )
     lines.append("nodes:")
@@ -154,14 +165,20 @@ async def start_standins(cluster: Cluster, root: Path, info: Path) -> None:
 
     ops = Operations(cluster)
     java = root / "bin" / "java"
-    python = sys.executable
+    python = "/usr/bin/python3"  # the login user cannot reach this interpreter's home
+
+    gate = asyncio.Semaphore(12)  # 300 Python starts at once would starve two cores
 
     async def one(name: str) -> None:
+        async with gate:
+            await start_one(name)
+
+    async def start_one(name: str) -> None:
         node = cluster.node(name)
         backend = ops.pool.get(node.host)
         config = f"{cluster.run_dir(node)}/namesrv.properties" if node.kind.value == "namesrv" else node.config
         argv = [str(java), "-", "-server", "-Xmx256m", "-cp", f"{root}/lib/*", MAIN[node.kind.value], "-c", str(config)]
-        script = f"exec -a {shlex.quote(argv[0])} {shlex.join([python, *argv[1:]])} < {shlex.quote(str(STANDIN))}"
+        script = f"exec -a {shlex.quote(argv[0])} {shlex.join([python, *argv[1:]])} < {shlex.quote(str(root / 'standin.py'))}"
         env = {"STANDIN_ADDRESS": cluster.advertised_address(node), "STANDIN_PORT": str(node.port)}
         if node.kind.value == "namesrv":
             env["STANDIN_CLUSTER_INFO"] = str(info)
@@ -185,7 +202,9 @@ async def start_standins(cluster: Cluster, root: Path, info: Path) -> None:
         except (OSError, FileNotFoundError) as exc:
             said = str(exc)
         states = {s.state.value for s in statuses.values()}
-        raise RuntimeError(f"only {up} of {len(cluster.nodes)} stand-ins came up ({states}); {first.name} said: {said[-800:]}")
+        raise RuntimeError(
+            f"only {up} of {len(cluster.nodes)} stand-ins came up ({states}); {first.name} said: {said[-800:]}"
+        )
     finally:
         await ops.close()
 
@@ -217,7 +236,9 @@ def anchor_poll(servers: list[SSHServer], known: Path) -> float:
     script = ssh_scripts.snapshot_script("java")
     t0 = time.perf_counter()
     for s in servers:
-        out = subprocess.run([*s.ssh_argv(known_hosts=known), "-o", "ControlMaster=no", script], capture_output=True)
+        argv = s.ssh_argv(known_hosts=known)
+        argv[-1] = f"{USER}@{s.address}"
+        out = subprocess.run([*argv, "-o", "ControlMaster=no", script], capture_output=True)
         if not out.stdout.startswith(b"rocketui-procs "):
             raise RuntimeError(out.stderr.decode(errors="replace"))
     return time.perf_counter() - t0
@@ -292,6 +313,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=7)
     parser.add_argument("--seconds", type=float, default=20.0, help="key-latency phase")
     parser.add_argument("--keys-phase", metavar="CLUSTER_FILE", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true", help="leave the fleet running (debugging)")
     args = parser.parse_args()
     if args.keys_phase:
         asyncio.run(key_latency(args.keys_phase, args.seconds))
@@ -300,10 +322,17 @@ def main() -> None:
         sys.exit("needs root, /usr/sbin/sshd and unshare")
     root = Path(tempfile.mkdtemp(prefix="rocketui-fleet-"))
     servers: list[SSHServer] = []
+    add_user(root)
     try:
+        root.chmod(0o755)
         (root / "bin").mkdir()
         (root / "conf").mkdir()
+        (root / "work").mkdir(mode=0o777)
+        (root / "work").chmod(0o1777)
+        shutil.copy2(STANDIN, root / "standin.py")
         keys = ClientKeys.create(root / "keys")
+        (root / "keys").chmod(0o755)
+        keys.authorized_keys.chmod(0o644)  # read by sshd as the login user
         hostkey_dir = root / "hostkey"
         hostkey_dir.mkdir()
         _keygen(hostkey_dir / "host_ed25519")
@@ -376,10 +405,19 @@ def main() -> None:
         print(f"key latency       while polling every 1 s: p50 {p50:6.1f} ms, p99 {p99:6.1f} ms  (target p99 < 100 ms)")
         print(f"memory            peak RSS of the TUI process {rss:6.1f} MB  (target < 250 MB)")
     finally:
-        for s in servers:
-            s.kill()
-        subprocess.run(["pkill", "-f", f"{root}/bin/java"], check=False)
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {root} (sshd and stand-ins still running; user {USER})")
+        else:
+            stop_fleet(servers, root)
+
+
+def stop_fleet(servers: list[SSHServer], root: Path) -> None:
+    for s in servers:  # the stand-ins go with their namespace's sshd (its PID 1)
+        s.kill()
+    subprocess.run(["pkill", "-f", f"{root}/bin/java"], check=False)
+    subprocess.run(["pkill", "-u", USER], check=False)
+    subprocess.run(["userdel", USER], check=False)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

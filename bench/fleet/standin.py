@@ -15,7 +15,10 @@ CLUSTER_INFO = os.environ.get("STANDIN_CLUSTER_INFO", "")
 
 
 async def answer(reader, writer):
-    body = open(CLUSTER_INFO, "rb").read() if CLUSTER_INFO else b""
+    body = b""
+    if CLUSTER_INFO:
+        with open(CLUSTER_INFO, "rb") as f:
+            body = f.read()
     try:
         while True:
             length = struct.unpack(">I", await reader.readexactly(4))[0]
@@ -23,8 +26,14 @@ async def answer(reader, writer):
             header_len = struct.unpack(">I", frame[:4])[0] & 0xFFFFFF
             request = json.loads(frame[4 : 4 + header_len])
             header = json.dumps(
-                {"code": 0, "flag": 1, "opaque": request.get("opaque", 0), "language": "JAVA", "version": 513,
-                 "extFields": {}}
+                {
+                    "code": 0,
+                    "flag": 1,
+                    "opaque": request.get("opaque", 0),
+                    "language": "JAVA",
+                    "version": 513,
+                    "extFields": {},
+                }
             ).encode()
             payload = body if request.get("code") == 106 else b""
             writer.write(struct.pack(">II", 4 + len(header) + len(payload), len(header)) + header + payload)

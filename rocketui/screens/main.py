@@ -134,10 +134,10 @@ class MainScreen(Screen[None]):
             self.query_one(NodeTable).focus()
             self._show_view()
 
-    def on_status_updated(self, message: StatusUpdated) -> None:
+    async def on_status_updated(self, message: StatusUpdated) -> None:
         table = self.query_one(NodeTable)
         before = {name: st.state for name, st in table.statuses.items()}
-        table.update_statuses(message.statuses)
+        await table.update_statuses(message.statuses)
         for name, status in message.statuses.items():
             if status.state is NodeState.CRASHED and before.get(name) not in (NodeState.CRASHED, None):
                 # never leave "running" on the status line for a node that died

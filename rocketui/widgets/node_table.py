@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from rocketui.model.cluster import BackendKind, Cluster, Node
 from rocketui.reports.node_order import ordered
@@ -23,6 +25,8 @@ STATE_STYLE = {
     NodeState.UNKNOWN: "magenta",
 }
 
+ROWS_PER_TURN = 50
+SIZED_COLUMNS = ("host", "note")  # live columns that grow and shrink with their text
 HOST_STATE_CHARS = 48  # the start of a long reason; the detail line under the table has all of it
 
 
@@ -50,6 +54,7 @@ class NodeTable(DataTable[Text]):
         self.sort_key = "group"
         self.needle = ""
         self._shown: dict[str, tuple[str, ...]] = {}  # node → the raw cells on screen
+        self._widths: dict[str, dict[str, int]] = {col: {} for col in SIZED_COLUMNS}  # column → node → cells
 
     def on_mount(self) -> None:
         # Live columns get fixed widths so values never get cut when they change.
@@ -66,11 +71,15 @@ class NodeTable(DataTable[Text]):
         keep = self.selected_node
         self.clear()
         self._shown = {}
+        self._widths = {col: {} for col in SIZED_COLUMNS}
         now = now or time.time()
         for node in ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle):
             status = self.statuses.get(node.name)
             self._shown[node.name] = status_row(self.cluster, node, status, now)
-            self.add_row(*self._cells(node, status, now), key=node.name)
+            cells = self._cells(node, status, now)
+            for col in SIZED_COLUMNS:
+                self._widths[col][node.name] = cells[COLUMNS.index(col)].cell_len
+            self.add_row(*cells, key=node.name)
         if keep is not None and keep.name in self._shown:
             self.select_node(keep.name)
 
@@ -103,7 +112,9 @@ class NodeTable(DataTable[Text]):
         shown = state if len(state) <= HOST_STATE_CHARS else state[: HOST_STATE_CHARS - 1] + "…"
         return Text.assemble(node.host, " ", (shown, host_state_style(state)))
 
-    def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
+    async def update_statuses(self, statuses: dict[str, NodeStatus], now: float | None = None) -> None:
+        """Update the changed cells, ROWS_PER_TURN rows per turn of the event loop so keys are
+        answered while 300 rows change."""
         self.statuses.update(statuses)
         now = now or time.time()
         if self.needle or self.sort_key == "state":  # which rows, or their order, may have changed
@@ -111,7 +122,12 @@ class NodeTable(DataTable[Text]):
             if wanted != list(self._shown):
                 self._rebuild(now)
                 return
-        for name in self._shown:
+        resized: set[str] = set()
+        for index, name in enumerate(list(self._shown)):
+            if index and index % ROWS_PER_TURN == 0:
+                await asyncio.sleep(0)
+                if name not in self._shown:  # rebuilt meanwhile (filter, sort): it has the new statuses
+                    return
             node = self.cluster.node(name)
             status = self.statuses.get(name)
             raw = status_row(self.cluster, node, status, now)
@@ -121,7 +137,23 @@ class NodeTable(DataTable[Text]):
             for col, value in zip(COLUMNS, self._cells(node, status, now), strict=True):
                 if col in ("node", "kind", "address", "role"):
                     continue
-                self.update_cell(name, col, value, update_width=col in ("host", "note"))
+                if col in SIZED_COLUMNS and self._widths[col].get(name) != value.cell_len:
+                    self._widths[col][name] = value.cell_len
+                    resized.add(col)
+                self.update_cell(name, col, value)
+        for col in resized:
+            self._fit(col)
+
+    def _fit(self, col: str) -> None:
+        """Set a sized column to its widest cell.  Textual's update_width re-measures the whole
+        column for every narrower cell (300 rows: ~1 s with the loop blocked); the widths are
+        known here, so the column is set once and only its widest cell is measured."""
+        widths = self._widths[col]
+        if not widths:
+            return
+        widest = max(widths, key=lambda name: widths[name])
+        self.columns[ColumnKey(col)].content_width = 0
+        self.update_cell(widest, col, self.get_cell(widest, col), update_width=True)
 
     @property
     def selected_node(self) -> Node | None:

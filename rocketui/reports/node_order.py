@@ -28,17 +28,18 @@ _STATE_RANK = {
 
 def _group_key(node: Node) -> tuple[int, str, int, str]:
     if node.kind is NodeKind.NAMESRV:
-        return (0, "", 0, node.name)
+        return (0, "", 0, "")  # equal keys: the sort is stable, so namesrvs keep the file's order
     if node.kind is NodeKind.BROKER:
         return (1, node.broker_name or node.name, node.broker_id, node.name)
     return (2, node.kind.value, 0, node.name)  # kinds added later sort after the brokers
 
 
 def matches(cluster: Cluster, node: Node, status: NodeStatus | None, needle: str) -> bool:
-    """Case-insensitive substring of the node's name, kind, host, address, role, state or note."""
+    """Case-insensitive substring of the node's name, kind, host, address, role, brokerName,
+    state or note."""
     if not needle:
         return True
-    words = [node.name, node.kind.value, node.host, cluster.endpoint(node), role(node)]
+    words = [node.name, node.kind.value, node.host, cluster.endpoint(node), role(node), node.broker_name or ""]
     if status is not None:
         words += [status.state.value, status.note, status.host_state]
     needle = needle.lower()

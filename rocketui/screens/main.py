@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,8 +14,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
+from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatsUpdated, StatusUpdated
 from rocketui.model.cluster import Node, NodeKind
+from rocketui.reports.events import opened, outcome_event, status_events
 from rocketui.reports.node_order import SORTS
 from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
@@ -23,7 +25,10 @@ from rocketui.usecases.gate import Outcome
 from rocketui.usecases.lifecycle import Abort
 from rocketui.usecases.operations import Operations
 from rocketui.widgets.confirm import ConfirmModal, on_yes
+from rocketui.widgets.event_pane import EventPane
 from rocketui.widgets.node_table import NodeTable
+
+STATS_SECONDS = 5.0  # the broker's own TPS figures are 10 s averages
 
 VERBS = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all", "stop_all": "Stop all"}
 
@@ -38,14 +43,16 @@ class MainScreen(Screen[None]):
         self.cluster = ops.cluster
         self.poll_interval = poll_interval
         self._poll_timer: Timer | None = None
+        self._stats_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(self._banner(), id="cluster-banner")
-        yield Input(placeholder="filter nodes: name, host, role, state (Esc clears)", id="node-filter")
+        yield Input(placeholder="filter nodes: name, host, role, broker group, state (Esc clears)", id="node-filter")
         yield NodeTable(self.cluster, id="nodes")
         yield Static("", id="node-view", markup=False)
         yield Static("", id="node-detail", markup=False)
+        yield EventPane(id="events")
         yield Static("", id="status-line", markup=False)
         yield Footer()
 
@@ -68,8 +75,11 @@ class MainScreen(Screen[None]):
         self._batch_abort: Abort | None = None
         self.query_one(NodeTable).focus()
         self._show_view()
+        self.query_one(EventPane).add([opened(self.cluster, time.time())])
         # First frame first: the first poll (process scan, namesrv queries) starts after it.
         self.call_after_refresh(self.poll)
+        if self.poll_interval > 0 and self.cluster.brokers:
+            self._stats_timer = self.set_timer(1.0, self._stats_worker)
 
     # ------------------------------------------------------------ polling
     def poll(self) -> None:
@@ -91,6 +101,25 @@ class MainScreen(Screen[None]):
                 self._poll_timer = None
             if self.poll_interval > 0 and self.is_attached:
                 self._poll_timer = self.set_timer(self.poll_interval, self.poll)
+
+    @work(exclusive=True, group="stats", exit_on_error=False)
+    async def _stats_worker(self) -> None:
+        """Broker runtime figures for the load columns, every STATS_SECONDS."""
+        try:
+            self.post_message(StatsUpdated(await self.ops.admin.broker_stats()))
+        except Exception:  # no namesrv answers (cluster stopped): blank cells, the table says why
+            self.post_message(StatsUpdated(None))
+        finally:
+            if self.is_attached:
+                self._stats_timer = self.set_timer(STATS_SECONDS, self._stats_worker)
+
+    async def on_stats_updated(self, message: StatsUpdated) -> None:
+        table = self.query_one(NodeTable)
+        if message.report is None:
+            table.load.forget()
+        else:
+            self.query_one(EventPane).add(table.load.add(message.report))
+        await table.update_load()
 
     # ------------------------------------------------------------ filter and sort
     def action_filter(self) -> None:
@@ -136,8 +165,10 @@ class MainScreen(Screen[None]):
 
     async def on_status_updated(self, message: StatusUpdated) -> None:
         table = self.query_one(NodeTable)
-        before = {name: st.state for name, st in table.statuses.items()}
+        previous = dict(table.statuses)
+        before = {name: st.state for name, st in previous.items()}
         await table.update_statuses(message.statuses)
+        self.query_one(EventPane).add(status_events(self.cluster, previous, message.statuses, time.time()))
         for name, status in message.statuses.items():
             if status.state is NodeState.CRASHED and before.get(name) not in (NodeState.CRASHED, None):
                 # never leave "running" on the status line for a node that died
@@ -183,6 +214,7 @@ class MainScreen(Screen[None]):
         who = f"{o.target}: " if o.target else ""
         text = inert(f"{who}{o.summary}")
         title = o.action if o.ok else f"{o.action} {'refused' if o.refused else 'failed'}"
+        self.query_one(EventPane).add([outcome_event(o, time.time())])
         self.set_status(text, "green" if o.ok else "red")
         self.notify(
             text, title=title, severity="information" if o.ok else "error", timeout=5 if o.ok else 10, markup=False

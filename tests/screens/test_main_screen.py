@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from rocketui.app import RocketUI
+from rocketui.reports.broker_load import LOAD_COLUMNS
 from rocketui.screens.help import HelpScreen
 from rocketui.widgets.confirm import ConfirmModal
-from rocketui.widgets.node_table import NodeTable
+from rocketui.widgets.node_table import TABLE_COLUMNS, NodeTable
 from tests.support.fake_service import DEMO_STATUSES, NOW, TableService, demo_cluster
 
 
@@ -39,8 +40,16 @@ async def test_table_rows_grouped_and_coloured(monkeypatch: pytest.MonkeyPatch) 
         table = app.screen.query_one(NodeTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [r[0] for r in rows] == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
-        assert rows[1][5:] == ["running", "4188", "1h00m", "1/1", ""]
-        assert rows[3][5] == "stopped"
+        broker_a = dict(zip(TABLE_COLUMNS, rows[1], strict=True))
+        assert [broker_a[c] for c in ("state", "pid", "uptime", "registered", "note")] == [
+            "running",
+            "4188",
+            "1h00m",
+            "1/1",
+            "",
+        ]
+        assert [broker_a[c] for c in LOAD_COLUMNS] == ["", "", ""]  # no figures without a poll of the brokers
+        assert rows[3][TABLE_COLUMNS.index("state")] == "stopped"
 
 
 async def test_stop_asks_and_cancel_is_default() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterable
@@ -113,3 +114,19 @@ def describe(
         manifest_checked=manifest is not None,
         own_scripts=own,
     )
+
+
+def home_of_java(argv: Iterable[str]) -> str | None:
+    """The RocketMQ home a running JVM was launched from: `-Drocketmq.home.dir`, else the
+    directory above the `.../lib/*` entry of its classpath (the launchers put `$BASE_DIR/lib/*`
+    there, BASE_DIR being bin/..)."""
+    words = list(argv)
+    for word in words:
+        if word.startswith("-Drocketmq.home.dir="):
+            return posixpath.normpath(word.split("=", 1)[1])
+    for i, word in enumerate(words[:-1]):
+        if word in ("-cp", "-classpath", "--class-path"):
+            for entry in words[i + 1].split(":"):
+                if entry.endswith("/lib/*"):
+                    return posixpath.normpath(entry[: -len("/lib/*")])
+    return None

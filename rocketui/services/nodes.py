@@ -34,6 +34,7 @@ from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.rocketmq.properties_edit import PropertiesDoc
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.crash import TAIL_BYTES, CrashCache, CrashInfo, analyse
+from rocketui.services.distribution import Distributions
 from rocketui.services.host_listings import HostListings, Pending
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
@@ -64,6 +65,7 @@ class NodeService:
         self.cluster = cluster
         self.pool = pool
         self.registration = RegistrationProbe(cluster, pool)
+        self.distributions = Distributions(cluster, pool)
         self._transient: dict[str, tuple[NodeState, str]] = {}
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -231,6 +233,7 @@ class NodeService:
         if node.kind is NodeKind.BROKER and registered is not None and jvm:
             me = f"{address}:{node.port}"
             reg = tuple(sorted(ns for ns, addrs in registered.items() if me in addrs))
+        version = await self._version(node, jvm)
         crash: CrashInfo | None = None
         if transient and (transient[0] in (NodeState.STARTING, NodeState.STOPPING) or jvm is None):
             state, message = transient  # this process is starting/stopping it, or its start failed
@@ -249,7 +252,32 @@ class NodeService:
             message=message,
             host_state=host_state,
             crash=crash,
+            version=version,
         )
+
+    async def versions(self) -> dict[str, str | None]:
+        """node name -> the RocketMQ release its distribution holds (one process listing per host)."""
+        listings: dict[str, list[ProcessInfo] | None] = {}
+        out: dict[str, str | None] = {}
+        for node in self.cluster.nodes:
+            if node.host not in listings:
+                try:
+                    listings[node.host] = await self._jvms(node.host)
+                except BackendError:
+                    listings[node.host] = None
+            procs = listings[node.host]
+            try:
+                jvm = await self.find(node, procs) if procs is not None else None
+            except BackendError:
+                jvm = None
+            out[node.name] = await self._version(node, jvm) if procs is not None else None
+        return out
+
+    async def _version(self, node: Node, jvm: ProcessInfo | None) -> str | None:
+        try:
+            return (await self.distributions.of_node(node, jvm)).version
+        except (BackendError, OSError):
+            return None
 
     async def _gone(self, node: Node) -> tuple[NodeState, str, CrashInfo | None]:
         """No JVM: stopped, or crashed (started and gone with nobody asking it to stop)."""

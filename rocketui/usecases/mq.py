@@ -8,7 +8,7 @@ are queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from rocketui.backends.base import BackendError, HostPool
 from rocketui.model.cluster import Cluster
@@ -28,10 +28,18 @@ EXPECTED = (MqTestError, RemotingError, BackendError, OSError, TimeoutError)
 
 
 class MqTests:
-    def __init__(self, cluster: Cluster, pool: HostPool, gate: Gate) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        pool: HostPool,
+        gate: Gate,
+        *,
+        versions: Callable[[], Awaitable[dict[str, str | None]]] | None = None,
+    ) -> None:
         self.cluster = cluster
         self.pool = pool
         self.gate = gate
+        self.versions = versions  # node -> release of its distribution (health reports a mix)
 
     def connector(self) -> Connector:
         """How to reach a namesrv or broker: through its host's backend (SSH hosts tunnelled)."""
@@ -162,7 +170,11 @@ class MqTests:
     # ------------------------------------------------------------------ health
     async def health(self, *, namesrvs: Sequence[str] = (), timeout: float = 3.0) -> HealthReport:
         return await collect_health(
-            self.cluster, connector=self.connector(), namesrvs=self.namesrvs(namesrvs) or None, timeout=timeout
+            self.cluster,
+            connector=self.connector(),
+            namesrvs=self.namesrvs(namesrvs) or None,
+            timeout=timeout,
+            node_versions=await self.versions() if self.versions is not None else None,
         )
 
 

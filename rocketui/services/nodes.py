@@ -30,6 +30,7 @@ from rocketui.backends.base import (
     ProcessInfo,
 )
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.rocketmq.dist_version import Distribution
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.rocketmq.properties_edit import PropertiesDoc
 from rocketui.services.broker_config_check import check_broker_config
@@ -254,6 +255,21 @@ class NodeService:
             crash=crash,
             version=version,
         )
+
+    async def distribution(self, node: Node) -> Distribution:
+        """The distribution the node runs (its JVM's) or would start from."""
+        try:
+            jvm = await self.find(node)
+        except BackendError:
+            jvm = None
+        return await self.distributions.of_node(node, jvm)
+
+    async def release(self, node: Node) -> str | None:
+        """The RocketMQ release the node runs or would start, None when its host cannot tell."""
+        try:
+            return (await self.distribution(node)).version
+        except (BackendError, OSError):
+            return None
 
     async def versions(self) -> dict[str, str | None]:
         """node name -> the RocketMQ release its distribution holds (one process listing per host)."""

@@ -19,7 +19,7 @@ from rocketui.services.mq_route import MqTestError, cluster_connector, cluster_n
 from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, consume, ensure_group
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
-from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart
+from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart, unavailable_reason
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
 # What a produce test reports: the send side and, unless skipped, the read-back check.
@@ -159,6 +159,12 @@ class MqTests:
             return result
 
         action = f"quickstart {which.value}"
+        try:  # refused before anything runs or is journaled when there is no rocketmq-example jar
+            reason = await unavailable_reason(self.cluster, self.pool)
+        except EXPECTED as exc:
+            return Outcome(action, None, False, f"{type(exc).__name__}: {exc}")
+        if reason:
+            return Outcome.refusal(action, None, reason)
         try:
             result = await (self.gate.run(action, None, None, body) if which is Which.PRODUCER else run())
         except ReadOnlyError as exc:

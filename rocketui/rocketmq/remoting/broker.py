@@ -35,6 +35,7 @@ from rocketui.rocketmq.remoting.results import (
 )
 
 DEFAULT_TOPIC = "TBW102"
+V5_0_0 = 413  # MQVersion ordinal (rocketui.rocketmq.versions.remoting_ordinal)
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
 PERM_READ_WRITE = 6
 PULL_FLAG_SUSPEND = 0x2
@@ -220,7 +221,11 @@ class BrokerClient(BrokerAdmin):
         )
 
     async def query_consumer_offset(self, group: str, topic: str, queue_id: int) -> int | None:
-        """The group's committed offset of one queue, None when the broker has none."""
+        """The group's committed offset of one queue, None when the broker has none.
+
+        A 4.x broker knows no setZeroIfNotFound (5.0+): for a group without an offset it answers
+        0 as long as the queue's first messages are still in memory.  So from a 4.x broker a 0 is
+        read as "none committed" (what 5.x says for a new group), never as a real offset 0."""
         response = await self.remoting.invoke(
             RequestCode.QUERY_CONSUMER_OFFSET,
             ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "setZeroIfNotFound": False}),
@@ -228,7 +233,15 @@ class BrokerClient(BrokerAdmin):
         )
         if response.code == ResponseCode.QUERY_NOT_FOUND:
             return None
-        return self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        offset = self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        if offset == 0 and 0 < response.version < V5_0_0:
+            return None
+        return offset
+
+    @property
+    def server_release(self) -> str | None:
+        """The broker's release as its last answer said ('4.9.7', '5.5.0' …)."""
+        return self.remoting.server_release
 
     async def update_consumer_offset(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         await self.remoting.invoke(

@@ -126,7 +126,7 @@ class _Counter:
         return self.stop_after is not None and self.received >= self.stop_after
 
 
-async def unavailable_reason(cluster: Cluster, pool: BackendPool, host: str | None = None) -> str | None:
+async def unavailable_reason(cluster: Cluster, pool: HostPool, host: str | None = None) -> str | None:
     """Why the quickstart cannot run on the host (one line), or None when its distribution has the
     rocketmq-example jar.  Maven Central serves that jar for 5.5.0 only (not 4.9.7, 5.1.4, 5.3.3),
     so an assembled older release has no quickstart; an official zip of any release has it."""

@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
 from rocketui.backends.base import Backend, BackendError, FileStat
-from rocketui.model.cluster import Cluster, Node, NodeKind
-from rocketui.rocketmq.logback_location import broker_log_dir, logback_xml_path
+from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.logs import (
     GC_LOG_PREFIX,
     LogFile,
@@ -199,16 +198,14 @@ class LogService:
         self, backend: Backend, node: Node, argv: tuple[str, ...], pid: int, files: list[LogFile]
     ) -> list[LogFile]:
         props = java_props(argv)
+        xml = props.get("rmq.logback.configurationFile")
         stdout = files[-1]
-        # 5.x names its XML on the command line; a 4.x main loads <home>/conf/logback_<kind>.xml itself
-        configured = await backend.expand_path(self.cluster.rocketmq_home(self.cluster.host(node.host)))
-        xml_path = logback_xml_path(argv, node.kind, configured)
-        if xml_path:
+        if xml and not xml.startswith(("jar:", "classpath:")):
+            xml_path = xml.removeprefix("file:")
             try:
                 text = (await backend.read_file(xml_path)).decode("utf-8", "replace")
                 home = props.get("user.home") or await backend.expand_path("~")
-                derived = {"brokerLogDir": await self._broker_log_dir(backend, node)}
-                paths = logback_files(text, {**derived, **props, "user.home": home})
+                paths = logback_files(text, {**props, "user.home": home})
             except (FileNotFoundError, ValueError, BackendError):
                 paths = []
             if paths:
@@ -222,18 +219,6 @@ class LogService:
             if names:
                 files.append(LogFile("gc.log", f"{gc_dir}/{names[-1]}"))
         return files
-
-    async def _broker_log_dir(self, backend: Backend, node: Node) -> str:
-        """`brokerLogDir` of a broker (from its properties file), "" for a namesrv or when unknown."""
-        if node.kind is not NodeKind.BROKER:
-            return ""
-        try:
-            import javaproperties  # lazy: only for a running broker's log list
-
-            text = (await backend.read_file(await self.nodes.config_path(node))).decode("latin-1")
-            return broker_log_dir(javaproperties.loads(text))
-        except (FileNotFoundError, ValueError, BackendError, OSError):
-            return ""
 
     async def quick_main(self, node: Node) -> tuple[LogFile, FileStat | None]:
         """The main log by the stock layout alone (two stats, no process lookup): what the view

@@ -61,7 +61,7 @@ class Distribution:
     has_proxy: bool
     by_rocketui: bool  # rocketui's install marker is there (else: an official zip or a hand install)
     manifest_checked: bool = False  # the broker jar's manifest confirmed `version`
-    own_scripts: bool = False  # bin/ holds the launchers rocketui wrote (marker hashes match)
+    own_scripts: bool = False  # bin/ holds the launchers rocketui wrote (assembled, hashes still match)
 
     @property
     def label(self) -> str:
@@ -100,10 +100,12 @@ def describe(
     own = False
     if marker is not None and script_hashes is not None:
         try:
-            recorded = json.loads(marker).get("scripts_sha256") or {}
+            data = json.loads(marker)
+            recorded = data.get("scripts_sha256") or {}
+            assembled = data.get("source") == "maven-central"  # an unpacked zip keeps its own scripts
         except (ValueError, AttributeError):
-            recorded = {}
-        own = bool(recorded) and all(script_hashes.get(k) == v for k, v in recorded.items())
+            recorded, assembled = {}, False
+        own = assembled and bool(recorded) and all(script_hashes.get(k) == v for k, v in recorded.items())
     return Distribution(
         home=home,
         version=version,

@@ -85,6 +85,9 @@ MODULE_OPTIONS_4X = (
     "--add-exports java.base/sun.nio.ch=ALL-UNNAMED",
 )
 # 5.0/5.1 cast to sun.nio.ch.DirectBuffer in UtilAll.cleanBuffer (Netty's cleaner since 5.2.0).
+# 5.1.4 on JDK 17, observed: "IllegalAccessError: class org.apache.rocketmq.common.UtilAll … cannot
+# access class sun.nio.ch.DirectBuffer … does not export sun.nio.ch to unnamed module" from the
+# shutdown hook (TimerCheckpoint.shutdown), `abort` left; with this option it stops cleanly.
 MODULE_OPTIONS_5_0 = ("--add-exports java.base/sun.nio.ch=ALL-UNNAMED",)
 
 EXAMPLE_ARTIFACT = "rocketmq-example"

@@ -44,11 +44,13 @@ def test_version_from_lib_names() -> None:
 def test_describe_official_4x_and_rocketui_5x() -> None:
     hand = describe("/opt/rmq", ["rocketmq-broker-4.9.7.jar", "rocketmq-example-4.9.7.jar"], ["logback_broker.xml"])
     assert (hand.version, hand.logging, hand.has_example, hand.by_rocketui) == ("4.9.7", "4.x", True, False)
-    marker = json.dumps({"version": "5.5.0", "scripts_sha256": {"mqbroker": "aa"}}).encode()
+    marker = json.dumps({"version": "5.5.0", "source": "maven-central", "scripts_sha256": {"mqbroker": "aa"}}).encode()
     ours = describe(
         "/h", ["rocketmq-broker-5.5.0.jar"], ["rmq.broker.logback.xml"], marker, "5.5.0", {"mqbroker": "aa"}
     )
     assert (ours.logging, ours.by_rocketui, ours.own_scripts, ours.manifest_checked) == ("5.x", True, True, True)
+    unzipped = json.dumps({"version": "4.9.7", "source": "zip:x.zip", "scripts_sha256": {"mqbroker": "aa"}}).encode()
+    assert not describe("/h", [], [], unzipped, None, {"mqbroker": "aa"}).own_scripts  # the official ones
     edited = describe("/h", [], [], marker, None, {"mqbroker": "bb"})
     assert not edited.own_scripts and edited.version is None and edited.label == "unknown"
 

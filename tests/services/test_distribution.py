@@ -27,7 +27,7 @@ def make_home(root: Path, version: str, conf: str, *, marker: bool) -> Path:
     if marker:
         digest = hashlib.sha256(b"#!/bin/sh\n").hexdigest()
         (root / ".rocketui-install.json").write_text(
-            json.dumps({"version": version, "scripts_sha256": {"mqbroker": digest}})
+            json.dumps({"version": version, "source": "maven-central", "scripts_sha256": {"mqbroker": digest}})
         )
     return root
 

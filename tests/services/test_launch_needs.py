@@ -30,7 +30,11 @@ def home_of(tmp_path: Path, version: str, *, own: bool) -> Path:
     script = (DIST / version / "bin" / "mqbroker").read_bytes()
     (home / "bin" / "mqbroker").write_bytes(script)
     if own:  # rocketui's marker with matching hashes: these are rocketui's launchers
-        marker = {"version": version, "scripts_sha256": {"mqbroker": hashlib.sha256(script).hexdigest()}}
+        marker = {
+            "version": version,
+            "source": "maven-central",
+            "scripts_sha256": {"mqbroker": hashlib.sha256(script).hexdigest()},
+        }
         (home / ".rocketui-install.json").write_text(json.dumps(marker))
     return home
 

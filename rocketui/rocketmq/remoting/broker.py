@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import zlib
 
@@ -36,6 +37,7 @@ from rocketui.rocketmq.remoting.results import (
 
 DEFAULT_TOPIC = "TBW102"
 V5_0_0 = 413  # MQVersion ordinal (rocketui.rocketmq.versions.remoting_ordinal)
+_STATS_WARMUP_TRIES = 6
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
 PERM_READ_WRITE = 6
 PULL_FLAG_SUSPEND = 0x2
@@ -290,7 +292,18 @@ class BrokerClient(BrokerAdmin):
         )
 
     async def get_runtime_info(self) -> RuntimeInfo:
-        response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+        # A 4.x broker answers SYSTEM_ERROR "java.util.NoSuchElementException … LinkedList.getLast"
+        # until its store stats took their first sample, up to a second after it started (seen on
+        # 4.9.7): asked again a few times before it counts as an error.
+        for attempt in range(_STATS_WARMUP_TRIES):
+            try:
+                response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+                break
+            except RemotingError as exc:
+                empty_stats = exc.code == ResponseCode.SYSTEM_ERROR and "NoSuchElementException" in (exc.remark or "")
+                if not empty_stats or attempt == _STATS_WARMUP_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.5)
         data = parse_json_body(self.addr, "GET_BROKER_RUNTIME_INFO", response.body)
         table = data.get("table") if isinstance(data, dict) else None
         if not isinstance(table, dict):

@@ -92,3 +92,23 @@ async def test_zero_offset_from_a_4x_broker_means_none_committed() -> None:
         assert client.server_release == "4.9.7"
     async with Peer(await answer_zero(513)) as addr, BrokerClient(addr) as client:
         assert await client.query_consumer_offset("g", "T", 0) == 0
+
+
+async def test_runtime_info_of_a_4x_broker_that_just_started() -> None:
+    """4.9.7 answers SYSTEM_ERROR NoSuchElementException until its first stats sample (seen in the
+    version smoke right after start): asked again, then the table is read."""
+    calls = []
+
+    async def warming(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            cmd = await read_cmd(reader)
+            calls.append(cmd.code)
+            if len(calls) < 3:
+                remark = "java.util.NoSuchElementException, java.base/java.util.LinkedList.getLast(LinkedList.java:261)"
+                writer.write(reply(cmd, code=1, remark=remark, version=407))
+            else:
+                writer.write(reply(cmd, body=b'{"table":{"brokerVersionDesc":"V4_9_7"}}', version=407))
+
+    async with Peer(warming) as addr, BrokerClient(addr) as client:
+        info = await client.get_runtime_info()
+        assert info.table["brokerVersionDesc"] == "V4_9_7" and calls == [28, 28, 28]

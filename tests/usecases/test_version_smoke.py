@@ -135,12 +135,36 @@ nodes:
     return path
 
 
+async def slave_linked(ops: Operations, master: str) -> bool:
+    from rocketui.services.ha_status import ha_connections
+
+    return await ha_connections(ops.nodes, ops.cluster.node(master)) == 1
+
+
+async def wait_until(check, what: str, timeout: float = 30.0) -> None:  # check: async () -> bool
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.2)
+
+
+def broker_port_block(count: int = 4, step: int = 10) -> int:
+    """A first broker port such that `count` brokers `step` apart (the topology's placement) each
+    find their -2..+1 ports free."""
+    from tests.support.ports import free_port
+
+    return free_port(offsets=tuple(i * step + d for i in range(count) for d in (-2, 0, 1)))
+
+
 def argv_of(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
 class Clock:
     def __init__(self, case: str) -> None:
+        self.name = case
         self.times = TIMES.setdefault(case, {})
         self.t = time.monotonic()
 
@@ -296,3 +320,71 @@ def test_broker_without_module_options_cannot_unmap_on_this_jdk(version: str, tm
         assert (tmp_path / "store" / "abort").exists()
     finally:
         kill_jvms_under(str(tmp_path))
+
+
+async def test_rolling_restart_of_2m_2s_sync_on_4_9_7(tmp_path: Path) -> None:
+    """2 SYNC_MASTERs with a slave each on 4.9.7 (files generated for 4.9.7: no 5.x keys): a rolling
+    restart takes them one at a time, slaves first, each waited for until registered and — 4.x has
+    no GET_BROKER_HA_STATUS — until its slave's commit log is within reach of its master's."""
+    clock = Clock("4.9.7 2m-2s-sync rolling")
+    home = assembled("4.9.7")
+    path = tmp_path / "2m-2s-sync.yaml"
+    path.write_text(f"""\
+cluster: Rolling497
+rocketmq: {{home: {home}, version: "4.9.7"}}
+work_dir: {tmp_path / "work"}
+hosts:
+  local: {{backend: local, address: 127.0.0.1}}
+defaults:
+  jvm: {{xms: 256m, xmx: 256m, xmn: 128m, max_direct: 256m, extra: ["-XX:-AlwaysPreTouch"]}}
+topology:
+  masters: 2
+  slaves_per_master: 1
+  replication: sync
+  namesrvs: 1
+  namesrv_port: {namesrv_port()}
+  broker_port: {broker_port_block()}
+  config_dir: conf
+  jvm:
+    namesrv: {{xms: 128m, xmx: 128m, xmn: 64m}}
+  properties: {{mappedFileSizeCommitLog: 134217728, waitTimeMillsInSendQueue: 1000}}
+""")
+    ops = Operations(load_cluster(str(path)))
+    try:
+        generated = await ops.provision.generate(await ops.provision.plan_generate())
+        assert generated.ok, generated.summary
+        for f in (tmp_path / "conf").iterdir():
+            assert "bindAddress" not in f.read_text() and "inSyncReplicas" not in f.read_text()
+        started = await ops.lifecycle.start_all(timeout=180)
+        assert started.ok, started.summary
+        for master in ("broker-a", "broker-b"):  # 4.x: the HA link read from the kernel's socket table
+            await wait_until(lambda m=master: slave_linked(ops, m), f"{master}'s slave to connect")
+        clock.lap("start-all (5 JVMs)")
+        before = {n: s.pid for n, s in (await ops.status_all()).items()}
+        steps: list[tuple[str, str]] = []
+        rolled = await ops.lifecycle.rolling_restart(progress=lambda n, m: steps.append((n, m)), timeout=180)
+        assert rolled.ok and rolled.value is not None, rolled.summary
+        assert [s.node for s in rolled.value.steps] == ["broker-a-s", "broker-a", "broker-b-s", "broker-b"]
+        after = await ops.status_all()
+        for name in ("broker-a", "broker-a-s", "broker-b", "broker-b-s"):
+            assert after[name].state is NodeState.RUNNING and after[name].registered is True
+            assert after[name].pid != before[name]
+        assert after["namesrv-1"].pid == before["namesrv-1"]
+        clock.lap("rolling restart (4 brokers)")
+        produced = await ops.mq.produce(
+            # SYNC_FLUSH + SYNC_MASTER on two loaded cores: a first send may wait for flush and slave
+            # longer than the default 3 s (the broker itself waits up to syncFlushTimeout, 5 s)
+            ProduceSpec(topic="Rolling497", count=200, create=TopicCreation(cluster="Rolling497"), send_timeout=10),
+            verify=True,
+        )
+        assert produced.ok, (produced.summary, produced.value[0].progress.errors if produced.value else None)
+        stopped = await ops.lifecycle.stop_all()
+        assert stopped.ok, stopped.summary
+        assert not java_processes_under(str(tmp_path))
+        for broker in ops.cluster.brokers:
+            assert not (Path(ops.cluster.user_home(broker)) / "store" / "abort").exists(), broker.name
+        clock.lap("produce 200 + stop-all")
+    finally:
+        await ops.close()
+        kill_jvms_under(str(tmp_path))
+        print("\n" + clock.name + ": " + ", ".join(f"{k} {v}s" for k, v in clock.times.items()))

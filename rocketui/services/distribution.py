@@ -12,8 +12,7 @@ import hashlib
 import json
 import time
 
-from rocketui.backends.base import Backend, BackendError, FileStat, ProcessInfo
-from rocketui.backends.factory import BackendPool
+from rocketui.backends.base import Backend, BackendError, FileStat, HostPool, ProcessInfo
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.dist_version import BROKER_JAR, Distribution, describe, home_of_java, jar_version
 from rocketui.rocketmq.install import MARKER
@@ -68,7 +67,7 @@ async def probe(backend: Backend, home: str, jars: JarCache | None = None) -> Di
 class Distributions:
     """Cached probes per (host, home), shared by status, health, forms and logs."""
 
-    def __init__(self, cluster: Cluster, pool: BackendPool, *, ttl: float = TTL) -> None:
+    def __init__(self, cluster: Cluster, pool: HostPool, *, ttl: float = TTL) -> None:
         self.cluster = cluster
         self.pool = pool
         self.ttl = ttl

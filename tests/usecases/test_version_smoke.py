@@ -7,7 +7,7 @@ Cases (5.5.0 is what the rest of the suite runs on):
 * 4.9.7 assembled by `rocketui install` (rocketui's 4.x launchers and logback XMLs);
 * 4.9.7 from an official-layout zip (`install --from`): the official bin/ and conf/ of the tag
   (tests/data/dist/4.9.7) around the Maven jars, operated with its own scripts and XMLs;
-* 5.1.4, the older 5.x line (its broker needs --add-exports on JDK 9+).
+* 5.1.4, the older 5.x line (its broker needs --add-exports on JDK 9+), and 5.3.3 (needs none).
 One case at a time, small heaps, ports from tests/support/ports.py; every JVM is killed at the end.
 """
 
@@ -51,6 +51,7 @@ CASES = [
     Case("4.9.7", "4.9.7", False, MODULE_OPTIONS_4X),
     Case("4.9.7-official-zip", "4.9.7", True, MODULE_OPTIONS_4X),
     Case("5.1.4", "5.1.4", False, MODULE_OPTIONS_5_0),
+    Case("5.3.3", "5.3.3", False, ()),
 ]
 TIMES: dict[str, dict[str, float]] = {}  # case -> step -> seconds (printed; bench numbers, not asserted)
 
@@ -193,6 +194,13 @@ async def test_version_smoke(case: Case, tmp_path: Path) -> None:
         cmdline = argv_of(statuses["broker-v"].pid or 0)
         for option in case.module_options:  # by rocketui's launcher, or handed to the official one
             assert option in cmdline, (option, cmdline)
+        # adoption: a rocketui that did not start them (no state in memory) finds the same JVMs
+        fresh = Operations(load_cluster(str(path)))
+        try:
+            adopted = await fresh.status_all()
+        finally:
+            await fresh.close()
+        assert {n: (s.state, s.pid) for n, s in adopted.items()} == {n: (s.state, s.pid) for n, s in statuses.items()}
         clock.lap("start-all")
 
         # ---- the server says which release it is; health sees one release

@@ -69,11 +69,15 @@ def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: flo
 CLI_COLUMNS = (*COLUMNS, "version")
 
 
+def _version(status: NodeStatus | None) -> str:
+    return (status.version or "") if status else ""
+
+
 def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
     """The `status` table (with the release each node runs) and, under it, each unreachable host's
     reason and each node's message (both can quote a host or a process: shown inert)."""
     rows = [CLI_COLUMNS] + [
-        tuple(inert(c) for c in (*status_row(cluster, n, s := statuses.get(n.name)), (s.version or "") if s else ""))
+        tuple(inert(c) for c in (*status_row(cluster, n, statuses.get(n.name)), _version(statuses.get(n.name))))
         for n in cluster.nodes
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(CLI_COLUMNS))]

@@ -419,7 +419,7 @@ async def collect_health(
             brokers |= view.broker_addrs()
     ordered = sorted(brokers)
     results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
-    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)))
+    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)), node_versions)
     return await _with_drift(report, connector, timeout)
 
 
@@ -441,4 +441,3 @@ async def _with_drift(report: HealthReport, connector: Connector | None, timeout
         for b in report.brokers
     )
     return replace(report, brokers=rows)
-    return build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)), node_versions)

@@ -192,6 +192,8 @@ class MainScreen(Screen[None]):
         if node.config:
             parts.append(f"config {node.config}")
         status = table.statuses.get(node.name)
+        if status and status.version:
+            parts.append(f"RocketMQ {status.version}")
         text = "  ·  ".join(parts)
         if status and status.message:
             text += f"\n{status.state.value}: {status.message}"

@@ -50,6 +50,7 @@ class HealthKind(StrEnum):
     INACTIVE = "inactive"
     VERSION = "version"
     SLAVE_BEHIND = "slave lacks definitions"
+    MIXED_VERSIONS = "mixed versions"
 
 
 class Level(StrEnum):
@@ -188,8 +189,9 @@ class HealthReport:
         return out
 
     def all_problems(self) -> list[tuple[str, Problem]]:
-        """(where, problem) for everything flagged: 'namesrv' or 'cluster/name#id'."""
-        out = [("namesrv", p) for p in self.problems]
+        """(where, problem) for everything flagged: 'namesrv', 'cluster' (mixed versions) or
+        'cluster/name#id'."""
+        out = [("namesrv" if p.kind is HealthKind.NAMESRV_DOWN else "cluster", p) for p in self.problems]
         out += [(f"{b.cluster}/{b.broker_name}#{b.broker_id}", p) for b in self.brokers for p in b.problems]
         return out
 
@@ -214,11 +216,41 @@ def _version(text: str) -> str:
     return text.strip().lstrip("Vv").replace("_", ".")
 
 
+def mixed_versions(
+    cluster: Cluster, runtime: Mapping[str, BrokerRuntime | str], node_versions: Mapping[str, str | None]
+) -> Problem | None:
+    """One warning when the cluster's nodes run more than one RocketMQ release: what each broker
+    says it runs (brokerVersionDesc), else what its distribution's jars say (namesrvs too)."""
+    running: dict[str, str] = {}  # who -> version
+    named = {cluster.endpoint(b): b.name for b in cluster.brokers}
+    for addr, rt in runtime.items():
+        if isinstance(rt, BrokerRuntime) and rt.version:
+            running[named.get(addr, addr)] = _version(rt.version)
+    for name, version in node_versions.items():
+        if version and name not in running:
+            running[name] = _version(version)
+    by_version: dict[str, list[str]] = {}
+    for who, version in sorted(running.items()):
+        by_version.setdefault(version, []).append(who)
+    if len(by_version) < 2:
+        return None
+    parts = [f"{v} ({', '.join(who)})" for v, who in sorted(by_version.items())]
+    return Problem(
+        HealthKind.MIXED_VERSIONS,
+        "nodes run different RocketMQ releases: " + "; ".join(parts) + " (fine during a rolling upgrade only)",
+        Level.WARNING,
+    )
+
+
 def build_health(
-    cluster: Cluster, views: Mapping[str, ClusterInfo | BaseException | str], runtime: Mapping[str, BrokerRuntime | str]
+    cluster: Cluster,
+    views: Mapping[str, ClusterInfo | BaseException | str],
+    runtime: Mapping[str, BrokerRuntime | str],
+    node_versions: Mapping[str, str | None] | None = None,
 ) -> HealthReport:
     """`views`: namesrv address → its cluster info or why it failed; `runtime`: broker address →
-    its runtime or why asking failed (addresses missing from it were not asked)."""
+    its runtime or why asking failed (addresses missing from it were not asked); `node_versions`:
+    node name → the release its distribution's jars say (None: not found)."""
     answered = {ns: v for ns, v in views.items() if isinstance(v, ClusterInfo)}
     namesrvs = {ns: None if isinstance(v, ClusterInfo) else str(v) for ns, v in views.items()}
     global_problems = [
@@ -272,6 +304,9 @@ def build_health(
             )
         )
     rows.sort(key=lambda r: (r.cluster, r.broker_name, r.broker_id, r.addr))
+    mixed = mixed_versions(cluster, runtime, node_versions or {})
+    if mixed is not None:
+        global_problems.append(mixed)
     return HealthReport(tuple(rows), namesrvs, tuple(global_problems))
 
 
@@ -368,7 +403,12 @@ async def broker_runtime(
 
 
 async def collect_health(
-    cluster: Cluster, *, connector: Connector | None = None, namesrvs: Sequence[str] | None = None, timeout: float = 3.0
+    cluster: Cluster,
+    *,
+    connector: Connector | None = None,
+    namesrvs: Sequence[str] | None = None,
+    timeout: float = 3.0,
+    node_versions: Mapping[str, str | None] | None = None,
 ) -> HealthReport:
     """Ask every namesrv and every broker (registered or defined) concurrently."""
     addrs = list(namesrvs) if namesrvs is not None else cluster_namesrvs(cluster)
@@ -379,7 +419,7 @@ async def collect_health(
             brokers |= view.broker_addrs()
     ordered = sorted(brokers)
     results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
-    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)))
+    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)), node_versions)
     return await _with_drift(report, connector, timeout)
 
 

@@ -30,11 +30,15 @@ from rocketui.backends.base import (
     ProcessInfo,
 )
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.rocketmq.dist_version import Distribution
 from rocketui.rocketmq.layout import BOOT_LINE, START_SCRIPT, explain_failure
 from rocketui.rocketmq.properties_edit import PropertiesDoc
+from rocketui.rocketmq.versions import parse_version, traits
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.crash import TAIL_BYTES, CrashCache, CrashInfo, analyse
+from rocketui.services.distribution import Distributions
 from rocketui.services.host_listings import HostListings, Pending
+from rocketui.services.java_probe import JavaProbe
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.registration import RegistrationProbe
@@ -64,6 +68,8 @@ class NodeService:
         self.cluster = cluster
         self.pool = pool
         self.registration = RegistrationProbe(cluster, pool)
+        self.distributions = Distributions(cluster, pool)
+        self.java = JavaProbe()
         self._transient: dict[str, tuple[NodeState, str]] = {}
         self._expanded: dict[str, str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -100,14 +106,28 @@ class NodeService:
         return self._locks.setdefault(node.name, asyncio.Lock())
 
     # ----------------------------------------------------------------- commands
-    def start_command(self, node: Node, *, home: str, config: str, user_home: str, run_dir: str) -> Command:
-        """The exact command that starts `node` (paths already expanded on its host)."""
+    def start_command(
+        self,
+        node: Node,
+        *,
+        home: str,
+        config: str,
+        user_home: str,
+        run_dir: str,
+        module_options: tuple[str, ...] = (),
+        java_home: str | None = None,
+    ) -> Command:
+        """The exact command that starts `node` (paths already expanded on its host).
+        `module_options` / `java_home`: what a distribution whose launchers are not rocketui's
+        needs handed over (see `launch_needs`)."""
         host = self.cluster.host(node.host)
         env = {
             "ROCKETMQ_HOME": home,
-            "JAVA_OPT_EXT": " ".join(filter(None, [node.jvm.java_opt_ext(), f"-Duser.home={user_home}"])),
+            "JAVA_OPT_EXT": " ".join(
+                filter(None, [*module_options, node.jvm.java_opt_ext(), f"-Duser.home={user_home}"])
+            ),
         }
-        java_home = self.cluster.java_home(host)
+        java_home = self.cluster.java_home(host) or java_home
         if java_home:
             env["JAVA_HOME"] = java_home
         argv = ["sh", f"{home}/{START_SCRIPT[node.kind]}", "-c", config]
@@ -119,9 +139,41 @@ class NodeService:
         host = self.cluster.host(node.host)
         home = await self._expand(node, self.cluster.rocketmq_home(host))
         user_home = await self._expand(node, self.cluster.user_home(node))
+        module_options, java_home = await self.launch_needs(node)
         return self.start_command(
-            node, home=home, config=await self.config_path(node), user_home=user_home, run_dir=await self.run_dir(node)
+            node,
+            home=home,
+            config=await self.config_path(node),
+            user_home=user_home,
+            run_dir=await self.run_dir(node),
+            module_options=module_options,
+            java_home=java_home,
         )
+
+    async def launch_needs(self, node: Node) -> tuple[tuple[str, ...], str | None]:
+        """What the node's distribution needs from the start command beyond the cluster file.
+
+        rocketui's own launchers find Java on PATH and add the JDK 9+ module options their release
+        needs.  An official (or edited) distribution's launchers do neither for a 4.x release:
+        its runserver.sh/runbroker.sh only use a preset JAVA_HOME, and a 4.x (5.0/5.1) broker on
+        JDK 9+ cannot unmap its files without --add-opens/--add-exports (each stop leaves `abort`).
+        So those get JAVA_HOME (when the cluster file sets none) and the options via JAVA_OPT_EXT,
+        the options only when the host's Java is 9 or newer (Java 8 refuses them)."""
+        host = self.cluster.host(node.host)
+        try:
+            dist = await self.distributions.at(node.host, self.cluster.rocketmq_home(host))
+        except (BackendError, OSError):
+            return (), None
+        line = parse_version(dist.version)
+        if dist.own_scripts or line is None:
+            return (), None
+        needs = traits(line)
+        options = needs.module_options(node.kind)
+        if not options and not needs.official_scripts_need_java_home:
+            return (), None
+        java = await self.java.java(self.backend(node), self.cluster.java_home(host))
+        java_home = java.home if needs.official_scripts_need_java_home and not self.cluster.java_home(host) else None
+        return (options if java.major is not None and java.major >= 9 else ()), java_home
 
     async def plan(self, action: str, node: Node) -> list[str]:
         """The exact commands `action` ("start" | "stop" | "restart") would run on the node's
@@ -231,6 +283,7 @@ class NodeService:
         if node.kind is NodeKind.BROKER and registered is not None and jvm:
             me = f"{address}:{node.port}"
             reg = tuple(sorted(ns for ns, addrs in registered.items() if me in addrs))
+        version = await self._version(node, jvm)
         crash: CrashInfo | None = None
         if transient and (transient[0] in (NodeState.STARTING, NodeState.STOPPING) or jvm is None):
             state, message = transient  # this process is starting/stopping it, or its start failed
@@ -249,7 +302,47 @@ class NodeService:
             message=message,
             host_state=host_state,
             crash=crash,
+            version=version,
         )
+
+    async def distribution(self, node: Node) -> Distribution:
+        """The distribution the node runs (its JVM's) or would start from."""
+        try:
+            jvm = await self.find(node)
+        except BackendError:
+            jvm = None
+        return await self.distributions.of_node(node, jvm)
+
+    async def release(self, node: Node) -> str | None:
+        """The RocketMQ release the node runs or would start, None when its host cannot tell."""
+        try:
+            return (await self.distribution(node)).version
+        except (BackendError, OSError):
+            return None
+
+    async def versions(self) -> dict[str, str | None]:
+        """node name -> the RocketMQ release its distribution holds (one process listing per host)."""
+        listings: dict[str, list[ProcessInfo] | None] = {}
+        out: dict[str, str | None] = {}
+        for node in self.cluster.nodes:
+            if node.host not in listings:
+                try:
+                    listings[node.host] = await self._jvms(node.host)
+                except BackendError:
+                    listings[node.host] = None
+            procs = listings[node.host]
+            try:
+                jvm = await self.find(node, procs) if procs is not None else None
+            except BackendError:
+                jvm = None
+            out[node.name] = await self._version(node, jvm) if procs is not None else None
+        return out
+
+    async def _version(self, node: Node, jvm: ProcessInfo | None) -> str | None:
+        try:
+            return (await self.distributions.of_node(node, jvm)).version
+        except (BackendError, OSError):
+            return None
 
     async def _gone(self, node: Node) -> tuple[NodeState, str, CrashInfo | None]:
         """No JVM: stopped, or crashed (started and gone with nobody asking it to stop)."""

@@ -8,7 +8,7 @@ are queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from rocketui.backends.base import BackendError, HostPool
 from rocketui.model.cluster import Cluster
@@ -19,7 +19,7 @@ from rocketui.services.mq_route import MqTestError, cluster_connector, cluster_n
 from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, consume, ensure_group
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
-from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart
+from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart, unavailable_reason
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
 # What a produce test reports: the send side and, unless skipped, the read-back check.
@@ -28,10 +28,18 @@ EXPECTED = (MqTestError, RemotingError, BackendError, OSError, TimeoutError)
 
 
 class MqTests:
-    def __init__(self, cluster: Cluster, pool: HostPool, gate: Gate) -> None:
+    def __init__(
+        self,
+        cluster: Cluster,
+        pool: HostPool,
+        gate: Gate,
+        *,
+        versions: Callable[[], Awaitable[dict[str, str | None]]] | None = None,
+    ) -> None:
         self.cluster = cluster
         self.pool = pool
         self.gate = gate
+        self.versions = versions  # node -> release of its distribution (health reports a mix)
 
     def connector(self) -> Connector:
         """How to reach a namesrv or broker: through its host's backend (SSH hosts tunnelled)."""
@@ -151,6 +159,12 @@ class MqTests:
             return result
 
         action = f"quickstart {which.value}"
+        try:  # refused before anything runs or is journaled when there is no rocketmq-example jar
+            reason = await unavailable_reason(self.cluster, self.pool)
+        except EXPECTED as exc:
+            return Outcome(action, None, False, f"{type(exc).__name__}: {exc}")
+        if reason:
+            return Outcome.refusal(action, None, reason)
         try:
             result = await (self.gate.run(action, None, None, body) if which is Which.PRODUCER else run())
         except ReadOnlyError as exc:
@@ -162,7 +176,11 @@ class MqTests:
     # ------------------------------------------------------------------ health
     async def health(self, *, namesrvs: Sequence[str] = (), timeout: float = 3.0) -> HealthReport:
         return await collect_health(
-            self.cluster, connector=self.connector(), namesrvs=self.namesrvs(namesrvs) or None, timeout=timeout
+            self.cluster,
+            connector=self.connector(),
+            namesrvs=self.namesrvs(namesrvs) or None,
+            timeout=timeout,
+            node_versions=await self.versions() if self.versions is not None else None,
         )
 
 

@@ -54,7 +54,7 @@ class Operations:
         self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
         self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
         self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
-        self.mq = MqTests(cluster, self.pool, self.gate)
+        self.mq = MqTests(cluster, self.pool, self.gate, versions=self.nodes.versions)
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import zlib
 
@@ -35,6 +36,8 @@ from rocketui.rocketmq.remoting.results import (
 )
 
 DEFAULT_TOPIC = "TBW102"
+V5_0_0 = 413  # MQVersion ordinal (rocketui.rocketmq.versions.remoting_ordinal)
+_STATS_WARMUP_TRIES = 6
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
 PERM_READ_WRITE = 6
 PULL_FLAG_SUSPEND = 0x2
@@ -220,7 +223,11 @@ class BrokerClient(BrokerAdmin):
         )
 
     async def query_consumer_offset(self, group: str, topic: str, queue_id: int) -> int | None:
-        """The group's committed offset of one queue, None when the broker has none."""
+        """The group's committed offset of one queue, None when the broker has none.
+
+        A 4.x broker knows no setZeroIfNotFound (5.0+): for a group without an offset it answers
+        0 as long as the queue's first messages are still in memory.  So from a 4.x broker a 0 is
+        read as "none committed" (what 5.x says for a new group), never as a real offset 0."""
         response = await self.remoting.invoke(
             RequestCode.QUERY_CONSUMER_OFFSET,
             ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "setZeroIfNotFound": False}),
@@ -228,7 +235,15 @@ class BrokerClient(BrokerAdmin):
         )
         if response.code == ResponseCode.QUERY_NOT_FOUND:
             return None
-        return self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        offset = self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        if offset == 0 and 0 < response.version < V5_0_0:
+            return None
+        return offset
+
+    @property
+    def server_release(self) -> str | None:
+        """The broker's release as its last answer said ('4.9.7', '5.5.0' …)."""
+        return self.remoting.server_release
 
     async def update_consumer_offset(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         await self.remoting.invoke(
@@ -277,7 +292,18 @@ class BrokerClient(BrokerAdmin):
         )
 
     async def get_runtime_info(self) -> RuntimeInfo:
-        response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+        # A 4.x broker answers SYSTEM_ERROR "java.util.NoSuchElementException … LinkedList.getLast"
+        # until its store stats took their first sample, up to a second after it started (seen on
+        # 4.9.7): asked again a few times before it counts as an error.
+        for attempt in range(_STATS_WARMUP_TRIES):
+            try:
+                response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+                break
+            except RemotingError as exc:
+                empty_stats = exc.code == ResponseCode.SYSTEM_ERROR and "NoSuchElementException" in (exc.remark or "")
+                if not empty_stats or attempt == _STATS_WARMUP_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.5)
         data = parse_json_body(self.addr, "GET_BROKER_RUNTIME_INFO", response.body)
         table = data.get("table") if isinstance(data, dict) else None
         if not isinstance(table, dict):

@@ -87,6 +87,9 @@ class ResponseCode(IntEnum):
     BROKER_NOT_EXIST = 211
     FLOW_CONTROL = 215
     ILLEGAL_OPERATION = 604
+    # 5.2.0+: a server that is shutting down answers this instead of serving a request whose
+    # `version` is above V5_3_1 (475); the client should use another connection/server.
+    GO_AWAY = 1500
 
 
 # `LanguageCode` enum names in ordinal order: JSON headers carry the name, binary headers the byte.
@@ -107,8 +110,11 @@ LANGUAGES: tuple[str, ...] = (
     "NODE_JS",
 )
 
-# MQVersion.Version ordinal of V5_3_3. Anything >= 401 (V4_9_4) makes the namesrv answer
-# GET_ROUTEINFO_BY_TOPIC in standard JSON (quoted map keys).
+# MQVersion.Version ordinal of V5_3_3, announced to every server.  Anything >= 401 (V4_9_4) makes
+# the namesrv answer GET_ROUTEINFO_BY_TOPIC in standard JSON (quoted map keys); 4.9.x servers gate
+# nothing else on it (only thresholds below V4_9_4), and 5.x servers serve older and newer clients
+# alike, except GO_AWAY (1500) from a 5.2.0+ server that is shutting down.  The server's own
+# ordinal comes back in every response (RemotingClient.server_version).
 CLIENT_VERSION = 479
 
 FLAG_RESPONSE = 0x1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import select
 import subprocess
 import sys
 import time
@@ -60,6 +62,23 @@ def test_bad_inputs_say_what_is_wrong(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def first_followed_line(proc: subprocess.Popen[str], path: Path, text: str) -> str:
+    """Appends a `text N` line every half second until the follower prints one.  When the
+    follower starts reading is not visible from outside (under load a fixed wait can end before
+    it has opened the file, and with -n 0 it would then skip the one line appended)."""
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    n = 0
+    while time.monotonic() < deadline:
+        with open(path, "a") as f:
+            f.write(line(100 + n, text=f"{text} {n}"))
+        n += 1
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if ready:
+            return proc.stdout.readline().rstrip("\n")
+    raise AssertionError(f"nothing followed in 60 s; stderr: {proc.stderr.read() if proc.stderr else ''}")
+
+
 def test_follow_prints_appended_lines(tmp_path: Path) -> None:
     logs = setup(tmp_path)
     proc = subprocess.Popen(
@@ -69,11 +88,7 @@ def test_follow_prints_appended_lines(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(1.5)
-        with open(logs / "broker.log", "a") as f:
-            f.write(line(100, text="live one"))
-        assert proc.stdout is not None
-        assert proc.stdout.readline().rstrip("\n").endswith("live one")
+        assert re.search(r"live one \d+$", first_followed_line(proc, logs / "broker.log", "live one"))
     finally:
         proc.terminate()
         proc.wait(10)

@@ -418,7 +418,10 @@ class MainScreen(Screen[None]):
         self.confirm(
             "Rolling restart",
             "Restart the brokers one at a time, slaves before their master; each "
-            "must be registered at every namesrv again before the next one stops. The first failure "
+            "must be registered at every namesrv again before the next one stops. Each master is "
+            "drained first (no new writes; producers move to the other masters within their route "
+            "refresh, up to ~30 s), and a SYNC_MASTER also while its slave restarts, so no send "
+            "fails; a drained broker takes writes again after its restart. The first failure "
             f"stops the run.\n{steps}",
             lambda: self.run_node_action("rolling_restart", None),
             label="Restart",

@@ -24,6 +24,7 @@ async def test_R_confirms_with_the_order() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
         assert app.screen.title_text == "Rolling restart"
+        assert "Each master is drained first" in app.screen.body
         assert app.screen.body.endswith(
             "\n  1. broker-a-s (SLAVE)\n  2. broker-a (ASYNC_MASTER)\n  3. broker-b (ASYNC_MASTER)"
         )

@@ -22,6 +22,7 @@ from rocketui.usecases.edits import Edits
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
+from rocketui.usecases.logs import LogQueries
 from rocketui.usecases.mq import MqTests
 from rocketui.usecases.provision import Provision
 
@@ -56,7 +57,7 @@ class Operations:
         self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
         self.mq = MqTests(cluster, self.pool, self.gate, versions=self.nodes.versions)
         self.provision = Provision(cluster, self.pool, self.gate)
-        self.logs = LogService(cluster, self.nodes)
+        self.logs = LogQueries(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
 
     def reload(self) -> None:

@@ -15,9 +15,9 @@ from rocketui.model.cluster import NodeKind
 from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.layout import BOOT_LINE
 from rocketui.screens.logs import LogsScreen
-from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.logs import LogQueries
 from tests.screens.test_logs_screen import wait_for
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
@@ -40,7 +40,7 @@ async def test_broker_boot_line_and_files_in_the_log_view(cluster_file: Path) ->
         status = await service.start(node)
         assert status.state is NodeState.RUNNING, status.message
     broker = cluster.node("broker-a")
-    logs = LogService(cluster, service)
+    logs = LogQueries(cluster, service)
     names = [f.name for f, _ in await logs.files(broker)]
     # from the logback XML the JVM was started with (files appear when first written)
     assert names[0] == "broker.log" and "stdout.log" in names and "gc.log" in names and "pop.log" in names

@@ -25,14 +25,13 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rocketui.backends.base import FileStat
 from rocketui.model.cluster import Node
 from rocketui.rocketmq.log_entries import merge_by_time
 from rocketui.rocketmq.log_format import LineFormat, host_zone, offset_label
 from rocketui.rocketmq.logs import Level, LogFile
 from rocketui.screens.bindings import bindings
 from rocketui.text import human_bytes
-from rocketui.usecases.logs import BackendError, LineBatch, LogQueries
+from rocketui.usecases.logs import BackendError, FileStat, LineBatch, LogQueries
 from rocketui.widgets.log_view import LogView
 
 FLUSH_SECONDS = 0.05

@@ -21,6 +21,7 @@ import calendar
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -562,6 +563,7 @@ def is_4x(version: str) -> bool:
     return version.strip().startswith("4.")
 
 
+@lru_cache(maxsize=256)
 def default_format(file_name: str, version: str, *, why: str = "") -> LineFormat:
     """The layout a stock RocketMQ XML gives `file_name`, for when the node's XML cannot be read."""
     pattern = _PATTERN_BY_FILE.get(file_name, ROCKETMQ_PATTERN)
@@ -569,6 +571,7 @@ def default_format(file_name: str, version: str, *, why: str = "") -> LineFormat
     return compile_pattern(pattern, origin=note)
 
 
+@lru_cache(maxsize=64)
 def default_console_format(kind: str, version: str, *, why: str = "") -> LineFormat:
     pattern = _CONSOLE_4X.get(kind, ROCKETMQ_PATTERN) if is_4x(version) else ROCKETMQ_PATTERN
     note = f"assumed: RocketMQ {version} default" + (f" ({why})" if why else "")
@@ -600,6 +603,7 @@ _STDOUT_CONTINUATION = (
 EXIT_LINE = r"\[rocketui\] exited with status (?P<status>\d+)"
 
 
+@lru_cache(maxsize=64)
 def stdout_format(console: LineFormat, *, origin: str = "") -> LineFormat:
     """The JVM's captured stdout+stderr: lines of the console appender (`console`), logback's own
     status lines (`05:18:43,695 |-WARN in …`), the JVM's errors and warnings, its fatal-error notice
@@ -633,6 +637,7 @@ GC_DATE = DateFormat.compile("yyyy-MM-dd'T'HH:mm:ss.SSSZ")
 _GC_WARNINGS = r"Pause Full|To-space exhausted|Evacuation Failure|to-space overflow|concurrent mode failure|Full GC"
 
 
+@lru_cache(maxsize=1)
 def gc_format() -> LineFormat:
     """The JVM's GC log: each stamp carries its own offset; `[warning]`/`[error]` decorators, full
     collections and evacuation failures are warnings, OutOfMemoryError an error; a line not

@@ -251,6 +251,17 @@ def test_gc_log_stamps_carry_their_own_offset() -> None:
     assert {gc.level(line) for line in lines} == {Level.NONE}  # young pauses only: nothing to warn about
 
 
+def test_a_full_gc_pause_is_a_warning() -> None:
+    gc = gc_format()
+    lines = real("gc-full-pause.log")
+    warnings = [line for line in lines if gc.level(line) == Level.WARN]
+    assert [w.split("] ", 1)[1] for w in warnings] == [
+        "GC(5) Pause Full (Diagnostic Command)",
+        "GC(5) Pause Full (Diagnostic Command) 37M->30M(128M) 42.918ms",
+    ]
+    assert all(gc.level(line) == Level.NONE for line in lines if line not in warnings)
+
+
 # ------------------------------------------------------------------ properties
 @given(
     when=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31)),

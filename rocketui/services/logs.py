@@ -199,7 +199,7 @@ class LogService:
     def __init__(self, cluster: Cluster, nodes: NodeService) -> None:
         self.cluster = cluster
         self.nodes = nodes
-        self._xml: dict[tuple[str, str], tuple[tuple[int, int], LogbackLayouts | str]] = {}
+        self._xml: dict[tuple[object, ...], LogbackLayouts | str] = {}
         self._compiled: dict[tuple[str, str], LineFormat] = {}
 
     def backend(self, node: Node) -> Backend:
@@ -244,25 +244,26 @@ class LogService:
         if xml is None:
             return None, "the JVM's logback XML is a resource inside a jar"
         backend = self.backend(node)
-        key = (node.host, xml)
+        user_home = (props or {}).get("user.home") or log_dir.removesuffix("/logs/rocketmqlogs")
+        # 4.x sets brokerLogDir inside the JVM ("" unless isolateLogEnable): never on argv
+        extra = {"brokerLogDir": ""} if is_4x(self.version) and node.kind is NodeKind.BROKER else {}
+        values = {**extra, **(props or {}), "user.home": user_home}
         try:
             st = await backend.stat(xml)
             if st is None:
                 return None, f"{xml} does not exist"
-            version = (st.mtime_ns, st.size)
-            cached = self._xml.get(key)
-            if cached is not None and cached[0] == version:
-                parsed = cached[1]
-            else:
+            # nodes sharing one XML resolve its ${user.home} … each to their own paths
+            key = (node.host, xml, st.mtime_ns, st.size, tuple(sorted(values.items())))
+            parsed = self._xml.get(key)
+            if parsed is None:
                 text = (await backend.read_file(xml)).decode("utf-8", "replace")
-                user_home = (props or {}).get("user.home") or log_dir.removesuffix("/logs/rocketmqlogs")
-                # 4.x sets brokerLogDir inside the JVM ("" unless isolateLogEnable): never on argv
-                extra = {"brokerLogDir": ""} if is_4x(self.version) and node.kind is NodeKind.BROKER else {}
                 try:
-                    parsed = logback_layouts(text, {**extra, **(props or {}), "user.home": user_home})
+                    parsed = logback_layouts(text, values)
                 except ValueError as exc:
                     parsed = f"{xml}: {exc}"
-                self._xml[key] = (version, parsed)
+                if len(self._xml) > 64:
+                    self._xml.clear()
+                self._xml[key] = parsed
         except (FileNotFoundError, BackendError, OSError) as exc:
             return None, f"cannot read {xml}: {exc}"
         if isinstance(parsed, str):

@@ -40,6 +40,7 @@ def service(tmp_path: Path, version: str = "5.5.0") -> tuple[LogService, OneJvm,
           local: {{backend: local, address: 127.0.0.1}}
         nodes:
           - {{name: ns, kind: namesrv, host: local, port: 9876}}
+          - {{name: ns2, kind: namesrv, host: local, port: 9877}}
           - {{name: broker-a, kind: broker, host: local, port: 10911, broker_name: broker-a, config: /etc/a.properties}}
         """)
     cluster = parse_cluster(text, str(tmp_path / "c.yaml"))
@@ -88,6 +89,18 @@ async def test_a_stopped_node_is_read_with_the_installations_xml(tmp_path: Path)
     main = listed[0][0]
     assert main.name == "broker.log" and main.path == f"{tmp_path}/work/broker-a/logs/rocketmqlogs/broker.log"
     assert main.format.origin == f"{conf}/rmq.broker.logback.xml" and main.format.zone_label == "GMT+8"
+
+
+async def test_nodes_sharing_the_installations_xml_each_get_their_own_paths(tmp_path: Path) -> None:
+    conf = tmp_path / "rocketmq" / "conf"
+    conf.mkdir(parents=True)
+    shutil.copy(DATA / "logback/5.5.0/rmq.namesrv.logback.xml", conf)
+    logs, _, _ = service(tmp_path)
+    first = (await logs.files(logs.cluster.node("ns")))[0][0]
+    second = (await logs.files(logs.cluster.node("ns2")))[0][0]
+    assert first.path == f"{tmp_path}/work/ns/logs/rocketmqlogs/namesrv.log"
+    assert second.path == f"{tmp_path}/work/ns2/logs/rocketmqlogs/namesrv.log"
+    assert first.format.origin == second.format.origin == f"{conf}/rmq.namesrv.logback.xml"
 
 
 async def test_without_a_readable_xml_the_stock_layout_is_assumed_and_why(tmp_path: Path) -> None:

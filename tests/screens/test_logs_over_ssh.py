@@ -88,7 +88,7 @@ async def test_a_view_opened_during_an_outage_recovers_once_the_host_is_back(
     app.animation_level = "none"
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
-        app.push_screen(LogsScreen(LogQueries(cluster, app.service), [cluster.node("ns")]))
+        app.push_screen(LogsScreen(app.ops.logs, [cluster.node("ns")]))
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         screen = app.screen
         status = screen.query_one("#log-status")

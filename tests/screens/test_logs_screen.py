@@ -389,6 +389,6 @@ async def test_one_new_line_is_one_line_and_sizes_follow_the_files(tmp_path: Pat
 
 
 def human(size: int) -> str:
-    from rocketui.services.formatting import human_bytes
+    from rocketui.text import human_bytes
 
     return human_bytes(size)

@@ -264,6 +264,8 @@ class LogsScreen(Screen):
                 continue
             self._sources[node.name] = (node, main)
             self.view.set_format(main.format, node.name)
+            if main.format.assumed:  # levels and times may be read wrong: say so once
+                self._queue.append(_Queued(node.name, LineBatch(notice=f"{main.name}: layout {main.format.origin}")))
             try:
                 shown, _ = await self.logs.tail(node, main, self.initial_lines)
                 initial[node.name] = (shown.lines, main.format)

@@ -216,13 +216,17 @@ async def test_merged_view_tags_lines_by_node(tmp_path: Path) -> None:
         await pilot.press("L")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(pilot, lambda: view.line_count == 3)
-        assert [l.split(" - ")[1] for l in view.lines()] == ["ns first", "broker second", "ns third"]
-        assert [view._line(i).tag for i in range(3)] == ["namesrv-1", "broker-a", "namesrv-1"]
+
+        def logged() -> list[tuple[str, str]]:  # (tag, message) of the log lines, rocketui's notes left out
+            lines = [view._line(i) for i in range(view._base, view._base + view.line_count)]
+            return [(l.tag, l.text.split(" - ")[1]) for l in lines if not l.notice]
+
+        await wait_for(pilot, lambda: len(logged()) == 3)
+        assert logged() == [("namesrv-1", "ns first"), ("broker-a", "broker second"), ("namesrv-1", "ns third")]
         with open(log_dir(tmp_path, "broker-a") / "broker.log", "a") as f:
             f.write(line(4, text="broker live"))
-        await wait_for(pilot, lambda: view.line_count == 4)
-        assert view._line(3).tag == "broker-a"
+        await wait_for(pilot, lambda: len(logged()) == 4)
+        assert logged()[3] == ("broker-a", "broker live")
 
 
 @pytest.mark.parametrize("wrap", [False, True])
@@ -330,7 +334,14 @@ async def test_merged_view_orders_real_namesrv_and_broker_lines_by_time(tmp_path
         await pilot.press("L")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(pilot, lambda: view.line_count == len(ns) + 500)  # the last 500 lines of each
+        # the last 500 lines of each, and a note per node that its layout is assumed (no XML here)
+        await wait_for(pilot, lambda: view.line_count == len(ns) + 500 + 2)
+        notes = [view._line(i).text for i in range(view._base, view._base + view.line_count) if view._line(i).notice]
+        assert sorted(notes) == [
+            f"── {node}: {name}: layout assumed: RocketMQ 5.5.0 default ({tmp_path}/rocketmq/conf/rmq.{kind}.logback.xml "
+            "does not exist) ──"
+            for node, name, kind in [("broker-a", "broker.log", "broker"), ("namesrv-1", "namesrv.log", "namesrv")]
+        ]
         shown = [(view._line(i).tag, view._line(i).text) for i in range(view._base, view._base + view.line_count)]
         stamp = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ")
         stamps = [m.group(1) for _, text in shown if (m := stamp.match(text))]

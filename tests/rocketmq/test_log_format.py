@@ -286,3 +286,34 @@ def test_no_control_character_survives_display(raw: bytes) -> None:
     raw = raw.replace(b"\r", b"") + b"\n"
     for line in display_lines(raw):
         assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", line), line
+
+
+# ------------------------------------------------------------------ every captured version
+def captured() -> list[tuple[str, str, str]]:
+    """(version, file, pattern) for each captured log file whose name an appender of that
+    version's real XMLs writes: adding lines of another version is adding its data files."""
+    found = []
+    for version_dir in sorted((DATA / "logs").iterdir()):
+        xmls = sorted((DATA / "logback" / version_dir.name).glob("*.xml"))
+        assert (version_dir / "README.md").exists(), f"{version_dir} needs a README saying where its lines came from"
+        assert xmls, f"tests/data/logback/{version_dir.name} needs the XMLs the lines were written with"
+        for log in sorted(version_dir.glob("*.log")):
+            for xml in xmls:
+                layouts = logback_layouts(xml.read_text(), {"user.home": "/h", "brokerLogDir": ""})
+                pattern = layouts.pattern_of(f"/h/logs/rocketmqlogs/{log.name}")
+                if pattern:
+                    found.append((version_dir.name, log.name, pattern))
+                    break
+    return found
+
+
+@pytest.mark.parametrize(("version", "name", "pattern"), captured())
+def test_every_captured_file_reads_with_its_versions_layout(version: str, name: str, pattern: str) -> None:
+    fmt = compile_pattern(pattern, origin=version)
+    lines = display_lines((DATA / "logs" / version / name).read_bytes())
+    entries = leveled_entries(lines, fmt)
+    assert entries and fmt.is_header(lines[0])
+    assert all(fmt.time(e[0]) is not None for _, e in entries)  # every entry line has a stamp with a date
+    assert all(not re.match(r"\d{4}-\d\d-\d\d", line) for _, e in entries for line in e[1:])
+    if "%p" in pattern:
+        assert all(lv != Level.NONE for lv, _ in entries)  # and a level where the layout writes one

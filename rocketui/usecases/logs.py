@@ -28,6 +28,10 @@ class LogQueries:
     def cluster(self) -> Cluster:
         return self._logs.cluster
 
+    @cluster.setter
+    def cluster(self, cluster: Cluster) -> None:  # Operations.reload: the cluster file was re-read
+        self._logs.cluster = cluster
+
     async def files(self, node: Node) -> list[tuple[LogFile, FileStat | None]]:
         return await self._logs.files(node)
 

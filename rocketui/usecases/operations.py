@@ -14,7 +14,6 @@ from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import LocalBackend
 from rocketui.model.cluster import Cluster
 from rocketui.services.crash import CrashInfo
-from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.admin import Admin

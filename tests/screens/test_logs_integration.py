@@ -26,7 +26,13 @@ from rocketui.services.nodes import NodeService
 from rocketui.usecases.logs import LogQueries
 from tests.screens.test_logs_screen import wait_for
 from tests.support.ports import broker_port, namesrv_port
-from tests.support.rocketmq import broker_properties, kill_jvms_under, rocketmq_home, write_cluster
+from tests.support.rocketmq import (
+    broker_properties,
+    java_processes_under,
+    kill_jvms_under,
+    rocketmq_home,
+    write_cluster,
+)
 
 pytestmark = [pytest.mark.rocketmq]
 
@@ -131,6 +137,10 @@ nodes:
         yield live
     finally:
         kill_jvms_under(str(root))
+        # a killed JVM stays visible while the kernel frees its heap: wait, so none outlives the module
+        deadline = time.monotonic() + 30
+        while java_processes_under(str(root)) and time.monotonic() < deadline:
+            time.sleep(0.2)
 
 
 def cli(live: Live, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

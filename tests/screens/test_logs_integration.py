@@ -168,8 +168,8 @@ async def test_e_finds_every_warn_and_error_the_broker_wrote_and_colours_them(li
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         screen = app.screen
         view = screen.view
-        await wait_for(pilot, lambda: screen.current is not None and screen.current.name == "broker.log", timeout=20)
-        await wait_for(pilot, lambda: view.line_count > 100, timeout=20)
+        await wait_for(pilot, lambda: screen.current is not None and screen.current.name == "broker.log", timeout=60)
+        await wait_for(pilot, lambda: view.line_count > 100, timeout=60)
         await pilot.press("p")  # hold new lines: what is in view stays put
         await pilot.pause()
         shown = view.lines()
@@ -208,7 +208,7 @@ async def test_L_orders_namesrv_and_broker_lines_by_time(live: Live) -> None:
         await wait_for(
             pilot,
             lambda: {view._line(i).tag for i in range(view._base, view._base + view.line_count)} >= {"ns", "broker-a"},
-            timeout=20,
+            timeout=60,
         )
         await pilot.press("p")
         await pilot.pause()

@@ -157,7 +157,7 @@ def test_merged_follow_tags_new_lines(tmp_path: Path) -> None:
     try:
         # appended until followed (when the follower starts is not visible from outside)
         broker = first_followed_line(proc, log_dir(tmp_path, "broker-a") / "broker.log", "broker live")
-        assert re.fullmatch(r"broker-a  \| 2026-11-25 10:01:4\d INFO main - broker live \d+", broker), broker
+        assert re.fullmatch(r"broker-a  \| 2026-11-25 10:0\d:\d\d INFO main - broker live \d+", broker), broker
         # the namesrv's follower runs by now too: one line of its own comes tagged
         with open(log_dir(tmp_path, "namesrv-1") / "namesrv.log", "a") as f:
             f.write("2026-11-30 13:30:00 INFO main - namesrv later\n")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 WRITER = textwrap.dedent("""\
     import sys, time
     path, seconds = sys.argv[1], float(sys.argv[2])
-    line = ("2026-11-25 10:00:00,123 INFO SendMessageThread_1 - putMessage in lock cost time(ms)=0, "
+    line = ("2026-11-25 10:00:00 INFO SendMessageThread_1 - putMessage in lock cost time(ms)=0, "
             "bodyLength=128 AppendMessageResult=PUT_OK topic=TopicTest queueId=%d\\n")
     block = "".join(line % (i % 8) for i in range(1000))
     n = 0
@@ -88,7 +88,7 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
     from rocketui.app import RocketUI
     from rocketui.model.loader import parse_cluster
     from rocketui.screens.logs import LogsScreen
-    from rocketui.services.logs import LogService
+    from rocketui.usecases.logs import LogQueries
     from tests.support.fake_service import TableService
 
     logdir = tmp / "work" / "broker-a" / "logs" / "rocketmqlogs"
@@ -112,7 +112,7 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
     result: dict[str, float] = {}
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
-        screen = TimedLogs(LogService(cluster, service), [cluster.node("broker-a")])
+        screen = TimedLogs(LogQueries(cluster, service), [cluster.node("broker-a")])
         app.push_screen(screen)
         while not (screen.is_mounted and screen.current is not None):
             await pilot.pause(0.05)
@@ -149,8 +149,8 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
         with open(big, "wb") as f:
             f.truncate(1 << 30)
             f.seek(1 << 30)
-            f.write(b"".join(b"2026-11-25 10:00:00,000 INFO main - tail line %d\n" % i for i in range(5000)))
-        screen = LogsScreen(LogService(cluster, service), [cluster.node("broker-a")])
+            f.write(b"".join(b"2026-11-25 10:00:00 INFO main - tail line %d\n" % i for i in range(5000)))
+        screen = LogsScreen(LogQueries(cluster, service), [cluster.node("broker-a")])
         t1 = time.perf_counter()
         app.push_screen(screen)
         while not (screen.is_mounted and screen.view.line_count and screen.view.lines()[-1].endswith("tail line 4999")):

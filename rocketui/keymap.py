@@ -108,6 +108,8 @@ KEYMAP: list[Key] = [
     Key("logs", "pause", "p", "Pause/follow", label="Pause"),
     Key("logs", "follow", "f,G", "Follow (jump to the end)", label="Follow"),
     Key("logs", "toggle_wrap", "w", "Wrap long lines", label="Wrap"),
+    # times in the host's zone (the journal's clock) or as the log wrote them; the header names both
+    Key("logs", "toggle_zone", "z", "Times: host zone / as the log wrote them", label="Zone", show=False),
     Key("logs", "back", "escape", "Back", label="Back"),
     Key("logs", "reload_files", "ctrl+r", "Reload the file list", show=False),
     Key("logs", "copy_line", "y", "Copy the line", show=False),

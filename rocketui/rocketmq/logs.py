@@ -1,5 +1,6 @@
-"""What RocketMQ's server logs look like: file names per node kind, where logback puts them, the
-line format (`%d{yyy-MM-dd HH:mm:ss,GMT+8} %p %t - %m%n`), levels and continuation lines.
+"""What RocketMQ's server logs are: file names per node kind, where logback puts them, which
+layout each file's lines have (read from the same XML, see log_format), and how a line is made
+safe to draw.
 
 Pure functions only; reading files is the backends' job.
 """
@@ -9,10 +10,20 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
 
 from rocketui.model.cluster import NodeKind
+from rocketui.rocketmq.log_format import (
+    Level,
+    LineFormat,
+    default_console_format,
+    default_format,
+    gc_format,
+    stdout_format,
+)
+from rocketui.text import inert
+
+__all__ = ["Level", "LineFormat"]
 
 # The main log first: it is what the log view opens.
 LOG_FILES: dict[NodeKind, tuple[str, ...]] = {
@@ -40,94 +51,101 @@ LOG_FILES: dict[NodeKind, tuple[str, ...]] = {
     ),
 }
 STDOUT_NAME = "stdout.log"  # rocketui's captured stdout+stderr of the launch (the seed's nohup.out)
+GC_NAME = "gc.log"  # how the side list names the JVM's current GC log
 ROTATED_DIR = "otherdays"
 GC_LOG_PREFIX = "rmq_srv_gc_"
-
-# RocketMQ writes wall time in GMT+8 whatever the host's zone is.
-LOG_TZ = timezone(timedelta(hours=8))
-# The stock file pattern (4.x and 5.x) writes no milliseconds (`%d{yyy-MM-dd HH:mm:ss,GMT+8}`, the
-# `,GMT+8` is the zone); a `,SSS` is accepted for XMLs edited to add it.  (Superseded by the
-# logs-real branch, which reads each file's layout from its logback XML.)
-_TS = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:,(\d{3}))?")
-_TS_STR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d{3})?")
-_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d{3})? (ERROR|WARN|INFO|DEBUG|TRACE)\b")
-
-
-class Level:
-    """Severity of a line as small ints, so a view can store one per line cheaply."""
-
-    NONE, TRACE, DEBUG, INFO, WARN, ERROR = 0, 1, 2, 3, 4, 5
-    BY_NAME = {"TRACE": TRACE, "DEBUG": DEBUG, "INFO": INFO, "WARN": WARN, "ERROR": ERROR}
-
-
-def line_level(line: str) -> int:
-    """The level of a RocketMQ log line; stdout lines and JVM errors get a best guess."""
-    m = _LEVEL.match(line)
-    if m:
-        return Level.BY_NAME[m.group(1)]
-    if line.startswith(("Exception in thread", "Error:", "Caused by:")) or "Exception:" in line[:200]:
-        return Level.ERROR
-    return Level.NONE
-
-
-def has_timestamp(line: str) -> bool:
-    """False for continuation lines (stack frames, wrapped messages) that belong to the line above."""
-    return _TS_STR.match(line) is not None
-
-
-def line_time(line: str | bytes) -> float | None:
-    """Epoch seconds of a line's leading timestamp (read as GMT+8), None without one."""
-    raw = line.encode("utf-8", "replace") if isinstance(line, str) else line
-    m = _TS.match(raw)
-    if not m:
-        return None
-    y, mo, d, h, mi, s, ms = (int(g or 0) for g in m.groups())
-    try:
-        return datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=LOG_TZ).timestamp()
-    except ValueError:
-        return None
+DEFAULT_VERSION = "5.5.0"
 
 
 @dataclass(frozen=True)
 class LogFile:
-    """One log file of a node as the view lists it."""
+    """One log file of a node as the view lists it, with the layout of its lines."""
 
-    name: str  # shown in the side list, e.g. "broker.log", "stdout.log", "gc"
+    name: str  # shown in the side list, e.g. "broker.log", "stdout.log", "gc.log"
     path: str
+    format: LineFormat = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.format is None:
+            object.__setattr__(self, "format", guess_format(self.name))
 
 
-def default_log_files(kind: NodeKind, log_dir: str, run_dir: str) -> list[LogFile]:
+def guess_format(name: str, version: str = DEFAULT_VERSION, kind: str = "broker", *, why: str = "") -> LineFormat:
+    """The layout a file has by its name alone (stock XML of `version`)."""
+    if name == STDOUT_NAME:
+        return stdout_format(default_console_format(kind, version, why=why))
+    if name == GC_NAME or name.startswith(GC_LOG_PREFIX):
+        return gc_format()
+    return default_format(name, version, why=why)
+
+
+def default_log_files(
+    kind: NodeKind, log_dir: str, run_dir: str, *, version: str = DEFAULT_VERSION, why: str = ""
+) -> list[LogFile]:
     """The files a node of this kind writes with the stock logback XML, main log first,
-    then rocketui's captured stdout."""
+    then rocketui's captured stdout (layouts: the stock ones of `version`, `why` says why)."""
     base = log_dir.rstrip("/")
-    files = [LogFile(name, f"{base}/{name}") for name in LOG_FILES[kind]]
-    files.append(LogFile(STDOUT_NAME, f"{run_dir.rstrip('/')}/{STDOUT_NAME}"))
+    files = [
+        LogFile(name, f"{base}/{name}", guess_format(name, version, kind.value, why=why)) for name in LOG_FILES[kind]
+    ]
+    stdout = guess_format(STDOUT_NAME, version, kind.value, why=why)
+    files.append(LogFile(STDOUT_NAME, f"{run_dir.rstrip('/')}/{STDOUT_NAME}", stdout))
     return files
+
+
+def smart_pattern(text: str) -> re.Pattern[str]:
+    """A search regex, case-insensitive unless it has an upper-case letter (like less and vim)."""
+    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
+    return re.compile(text, flags)
 
 
 # An innermost `${name}` / `${name:-default}` (no `${` inside): nested ones resolve inside out.
 _VAR = re.compile(r"\$\{([^${}:]+)(?::-([^${}]*))?\}")
 
 
-def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
-    """The `<file>` paths of every appender in a logback XML with `${name}` / `${name:-default}`
-    substituted from `props` (user.home, file.separator, brokerLogDir …): that is how a node whose
-    XML was copied and edited to relocate its logs is followed to the right place.
+@dataclass(frozen=True)
+class LogbackLayouts:
+    """What a logback XML says about files: each file appender's path and layout pattern, and the
+    console (STDOUT) appender's pattern — what the JVM's captured stdout.log holds."""
+
+    files: list[tuple[str, str | None]]  # (path, pattern), in the order of the XML
+    console: str | None = None
+
+    def pattern_of(self, path: str) -> str | None:
+        return next((pattern for p, pattern in self.files if p == path), None)
+
+
+def _local(tag: str) -> str:
+    return tag.split("}")[-1].lower()  # Joran reads <File> as <file>
+
+
+def _xml_defaults(root: ET.Element) -> dict[str, str]:
+    """Values the XML itself gives variables: a SiftingAppender's discriminator default (RocketMQ
+    5.x: brokerContainerLogDir, an MDC value only a broker container sets) and `<property>`s."""
+    defaults: dict[str, str] = {}
+    for el in root.iter():
+        name = _local(el.tag)
+        if name == "discriminator":
+            key, default = el.findtext("key"), el.findtext("defaultValue")
+            if key and default is not None:
+                defaults[key.strip()] = default.strip()
+        elif name == "property" and el.get("name") and el.get("value") is not None:
+            defaults.setdefault(str(el.get("name")), str(el.get("value")))
+    return defaults
+
+
+def logback_layouts(xml_text: str, props: dict[str, str]) -> LogbackLayouts:
+    """The file appenders of a logback XML — `<file>` with `${name}` / `${name:-default}`
+    substituted from `props` (user.home, file.separator, brokerLogDir …), and the `<pattern>` of
+    each — plus the console appender's pattern.  That is how a node whose XML was copied and
+    edited (other paths, another pattern or zone) is followed and read correctly.
 
     Raises ValueError with the parser's position when the XML is broken."""
     try:
         root = ET.fromstring(xml_text)
     except ET.ParseError as exc:
         raise ValueError(f"logback XML does not parse: {exc}") from exc
-    # A SiftingAppender's discriminator key (RocketMQ 5.x: brokerContainerLogDir) is an MDC value
-    # that only a broker container sets; otherwise logback uses its <defaultValue>.
-    sift_defaults: dict[str, str] = {}
-    for disc in root.iter():
-        if disc.tag.split("}")[-1] == "discriminator":
-            key, default = disc.findtext("key"), disc.findtext("defaultValue")
-            if key and default is not None:
-                sift_defaults[key.strip()] = default.strip()
-    props = {"file.separator": "/", **sift_defaults, **props}
+    props = {"file.separator": "/", **_xml_defaults(root), **props}
 
     def subst(text: str) -> str:
         for _ in range(10):  # nesting depth; a value may itself hold a ${...}
@@ -137,13 +155,29 @@ def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
             text = new
         return text
 
-    paths: list[str] = []
-    for el in root.iter():
-        if el.tag.split("}")[-1] == "file" and el.text and el.text.strip():
-            path = posixpath.normpath(subst(el.text.strip()))  # the defaults above leave `//`
-            if path not in paths:
-                paths.append(path)
-    return paths
+    files: list[tuple[str, str | None]] = []
+    console: str | None = None
+    for appender in root.iter():
+        if _local(appender.tag) != "appender":
+            continue
+        path, pattern = None, None
+        for child in appender:
+            name = _local(child.tag)
+            if name == "file" and child.text and child.text.strip():
+                path = posixpath.normpath(subst(child.text.strip()))  # the defaults above leave `//`
+            elif name in ("encoder", "layout"):
+                text = next((p.text for p in child.iter() if _local(p.tag) == "pattern" and p.text), None)
+                pattern = subst(text.strip()) if text else None
+        if path is not None and all(p != path for p, _ in files):
+            files.append((path, pattern))
+        elif path is None and console is None and "ConsoleAppender" in (appender.get("class") or "") and pattern:
+            console = pattern
+    return LogbackLayouts(files, console)
+
+
+def logback_files(xml_text: str, props: dict[str, str]) -> list[str]:
+    """The `<file>` paths of every appender in a logback XML (see `logback_layouts`)."""
+    return [path for path, _ in logback_layouts(xml_text, props).files]
 
 
 def java_props(argv: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -156,26 +190,24 @@ def java_props(argv: tuple[str, ...] | list[str]) -> dict[str, str]:
     return props
 
 
-_CONTROL = {c: "\ufffd" for c in range(32) if c != 9}
-# bytes that can never be (part of) a control character; deleting them at C speed leaves
-# nothing for an ordinary block, so the regex below runs only when something is suspect
-_SAFE_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(range(0x80, 0x100))
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # newline is a separator here, not content
-_CONTROL[127] = "\ufffd"
-_CONTROL[9] = "    "
+# Bytes that can never be (part of) a control character: deleting them at C speed leaves nothing
+# for an ordinary block, so the regex below runs only when something is suspect.  0xC2 leads the
+# UTF-8 of C1 controls (U+0080-U+009F: U+009B is a CSI, U+009D an OSC on their own), 0xE2 that of
+# line separators and bidirectional overrides; both stay suspect.
+_SAFE_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n" + bytes(b for b in range(0x80, 0x100) if b not in (0xC2, 0xE2))
+# as rocketui.text.inert, but newline is a separator here, not content
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_DISPLAY_CHARS = 4000
 
 
 def display_text(raw: bytes) -> str:
-    """A line as it can be drawn safely: invalid UTF-8 replaced, control characters (escape
-    sequences a log line must never send to the terminal) made visible, huge lines cut with a
-    note of how much was left out."""
+    """A line as it can be drawn safely: invalid UTF-8 replaced (U+FFFD), control characters
+    (C0, ESC, C1, bidi overrides: sequences a log line must never send to the terminal) made
+    visible as `rocketui.text.inert` does, huge lines cut with a note of how much was left out."""
     text = raw.decode("utf-8", "replace")
     if len(text) > MAX_DISPLAY_CHARS:
         text = f"{text[:MAX_DISPLAY_CHARS]} … [{len(text) - MAX_DISPLAY_CHARS} more characters]"
-    if text.isprintable():
-        return text
-    return text.translate(_CONTROL)
+    return inert(text)
 
 
 def display_lines(raw: bytes) -> list[str]:
@@ -190,7 +222,7 @@ def display_lines(raw: bytes) -> list[str]:
     lines = text.split("\n")
     lines.pop()  # after the last newline
     if raw.translate(None, _SAFE_BYTES) and _CONTROL_RE.search(text) is not None:
-        lines = [line.translate(_CONTROL) for line in lines]
+        lines = [inert(line) for line in lines]
     if lines and max(map(len, lines)) > MAX_DISPLAY_CHARS:
         lines = [
             line

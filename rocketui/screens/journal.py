@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from rocketui.rocketmq.log_format import host_zone, offset_label
 from rocketui.screens.bindings import bindings
 from rocketui.text import inert
 from rocketui.usecases.journal import Entry, Journal
 
 
 class JournalScreen(Screen):
-    BINDINGS = bindings("journal")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("journal")]
     KEYMAP_SCOPE = "journal"
 
     def __init__(self, journal: Journal, cluster_file: str) -> None:
@@ -34,7 +37,8 @@ class JournalScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "journal"
-        self.sub_title = str(self.journal.path)
+        # the clock of the log view's default: an action lines up with the log lines it caused
+        self.sub_title = f"host time {offset_label(host_zone())} · {self.journal.path}"
         self.query_one("#journal-filter", Input).display = False
         table = self.query_one(DataTable)
         table.add_columns("when", "user", "action", "node", "host", "outcome", "took", "commands")

@@ -1,8 +1,11 @@
 """The log view: one node's log files (side list) or several nodes' main logs merged by time.
 
-Follow workers read through the backend and only queue batches; one 50 ms timer drains the
-queue into the `LogView` with a single append per source, so a flood of lines costs one render
-per frame instead of one per line (the design measured in tui-anchors §C).
+Follow workers read through the log queries (never a backend) and only queue batches; one 50 ms
+timer drains the queue into the `LogView` with a single append per source, so a flood of lines
+costs one render per frame instead of one per line (the design measured in tui-anchors §C).
+
+Stamps are shown in the host's zone by default — the journal's clock — and as the log wrote them
+on `z`; the header says which.  Each file's line layout comes from the node's logback XML.
 """
 
 from __future__ import annotations
@@ -10,25 +13,40 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rocketui.backends.base import BackendError
 from rocketui.model.cluster import Node
+from rocketui.rocketmq.log_entries import merge_by_time
+from rocketui.rocketmq.log_format import LineFormat, host_zone, offset_label
 from rocketui.rocketmq.logs import Level, LogFile
 from rocketui.screens.bindings import bindings
-from rocketui.services.logs import LineBatch, LogService, follow_lines, merge_by_time, read_before, tail
 from rocketui.text import human_bytes
+from rocketui.usecases.logs import BackendError, FileStat, LineBatch, LogQueries
 from rocketui.widgets.log_view import LogView
 
 FLUSH_SECONDS = 0.05
 SCROLLBACK_LINES = 500
+SIZES_SECONDS = 2.0  # how often the side list's file sizes are refreshed
+RETRY_MAX_SECONDS = 10.0  # longest wait between attempts while a host cannot be reached
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _file_prompt(log: LogFile, st: FileStat | None) -> Text:
+    """A side-list entry: file names come from a host, so never markup."""
+    return Text.assemble(log.name, "  ", (human_bytes(st.size) if st else "not yet", "dim"))
 
 
 @dataclass
@@ -38,12 +56,12 @@ class _Queued:
 
 
 class LogsScreen(Screen):
-    BINDINGS = bindings("logs")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("logs")]
     KEYMAP_SCOPE = "logs"
 
     def __init__(
         self,
-        logs: LogService,
+        logs: LogQueries,
         nodes: list[Node],
         *,
         merged: bool = False,
@@ -66,6 +84,8 @@ class LogsScreen(Screen):
         self._view = LogView(max_lines=self.max_lines, tagged=self.merged, id="log-view")
         self._status = Static("", id="log-status", markup=False)
         self._status_text = ""
+        self._sources: dict[str, tuple[Node, LogFile]] = {}  # merged view: tag → its node's main log
+        self.host_times = True  # stamps in the host's zone (the journal's clock); False: as written
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -84,7 +104,8 @@ class LogsScreen(Screen):
         self._flush_timer = self.set_interval(FLUSH_SECONDS, self._flush)
         names = ", ".join(n.name for n in self.nodes)
         self.title = f"logs · {names}" if not self.merged else "merged logs"
-        self.sub_title = names if self.merged else ""
+        self.view.set_display_zone(host_zone() if self.host_times else None)
+        self._update_header()
         if self.merged:
             files = self.query_one("#log-files", OptionList)
             files.add_options([Option(n.name, id=n.name) for n in self.nodes])
@@ -92,10 +113,31 @@ class LogsScreen(Screen):
             self._follow_merged()
         else:
             self._load_files()
+            self.set_interval(SIZES_SECONDS, self._refresh_sizes)
 
     @property
     def view(self) -> LogView:
         return self._view
+
+    # ------------------------------------------------------------------ header: where and which clock
+    def zone_label(self) -> str:
+        """Which clock the stamps are shown in (the header says it, with the key that switches)."""
+        if self.host_times:
+            return f"host time {offset_label(host_zone())} (z: as written)"
+        formats: list[LineFormat] = []
+        if self.merged:
+            formats = [log.format for _, log in self._sources.values()]
+        elif self.current is not None:
+            formats = [self.view.format_of()]
+        labels = sorted({f.zone_label for f in formats})
+        return f"log time {', '.join(labels) if labels else 'as written'} (z: host time)"
+
+    def _update_header(self) -> None:
+        if self.merged:
+            where = ", ".join(n.name for n in self.nodes)
+        else:
+            where = self.current.path if self.current is not None else ""
+        self.sub_title = f"{self.zone_label()} · {where}" if where else self.zone_label()
 
     # ------------------------------------------------------------------ one node
     @work(group="files", exclusive=True, exit_on_error=False)
@@ -108,18 +150,23 @@ class LogsScreen(Screen):
                 self.open_file(quick)
             except (BackendError, OSError):
                 quick = None
-        try:
-            listed = await self.logs.files(node)
-        except (BackendError, OSError) as exc:
-            self._set_state(f"cannot list the logs of {node.name}: {exc}")
-            return
-        self._files = [f for f, _ in listed]
+        delay = 1.0
+        while True:  # a host that cannot be reached now (an SSH outage) is asked again
+            try:
+                listed = await self.logs.files(node)
+                break
+            except (BackendError, OSError) as exc:
+                self._set_state(f"cannot list the logs of {node.name}: {exc}; trying again in {delay:.0f} s")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+        if self.current is None or self._state.startswith("cannot"):
+            self._set_state("opening")
+        self._files = [LogFile(f.name, f.path, await self.logs.resolve_zone(node, f.format)) for f, _ in listed]
         box = self.query_one("#log-files", OptionList)
         box.clear_options()
         box.border_title = f"{node.name} files"
-        for f, st in listed:
-            size = human_bytes(st.size) if st else "not yet"
-            box.add_option(Option(f"{f.name}  [dim]{size}[/]", id=f.path))
+        for f, (_, st) in zip(self._files, listed, strict=True):
+            box.add_option(Option(_file_prompt(f, st), id=f.path))
         if keep is None:
             keep = self.logs.main_of(listed)[0].path
         for i, f in enumerate(self._files):
@@ -128,10 +175,33 @@ class LogsScreen(Screen):
                 # switch only when the JVM's own settings put the main log elsewhere
                 if self.current is None or (self.current is quick and f.path != quick.path):
                     self.open_file(f)
+                elif self.current.path == f.path:  # same file, now with the layout of its XML
+                    self.current = f
+                    self.view.set_format(f.format)
+                    self._update_header()
+
+    @work(group="sizes", exclusive=True, exit_on_error=False)
+    async def _refresh_sizes(self) -> None:
+        """The side list's sizes while the view is open (files grow, roll over, appear)."""
+        files = list(self._files)
+        if not files:
+            return
+        try:
+            stats = await self.logs.stats(self.nodes[0], files)
+        except (BackendError, OSError):
+            return  # the follower reports the outage
+        box = self.query_one("#log-files", OptionList)
+        if [o.id for o in box.options] != [f.path for f in files]:
+            return  # the list was reloaded meanwhile
+        for i, (f, st) in enumerate(zip(files, stats, strict=True)):
+            prompt = _file_prompt(f, st)
+            if str(box.get_option_at_index(i).prompt) != str(prompt):
+                box.replace_option_prompt_at_index(i, prompt)
 
     def open_file(self, log: LogFile) -> None:
         self.current = log
-        self.sub_title = log.path
+        self.view.set_format(log.format)
+        self._update_header()
         self.view.clear()
         self._queue.clear()
         self._queued_lines = 0
@@ -149,24 +219,29 @@ class LogsScreen(Screen):
     @work(group="follow", exclusive=True, exit_on_error=False)
     async def _follow_one(self, log: LogFile) -> None:
         node = self.nodes[0]
-        backend = self.logs.backend(node)
         start: int | None = None
-        try:
-            shown, _st = await tail(backend, log.path, self.initial_lines)
-            self._queue.append(_Queued("", LineBatch(shown.lines, start=shown.start, offset=shown.end)))
-            start = shown.end
-            self._set_state("following")
-            self._flush()  # the end of the file at once, not at the next tick
-        except FileNotFoundError:  # the follower reports it (and its appearance)
-            self._set_state("waiting for the file")
-        except (BackendError, OSError) as exc:
-            self._set_state(f"cannot read {log.path}: {exc}")
-            return
-        await self._pump("", backend, log.path, start)
+        delay = 1.0
+        while True:
+            try:
+                shown, _st = await self.logs.tail(node, log, self.initial_lines)
+                self._queue.append(_Queued("", LineBatch(shown.lines, start=shown.start, offset=shown.end)))
+                start = shown.end
+                self._set_state("following")
+                self._flush()  # the end of the file at once, not at the next tick
+                break
+            except FileNotFoundError:  # the follower reports it (and its appearance)
+                self._set_state("waiting for the file")
+                break
+            except (BackendError, OSError) as exc:  # the host is away: ask again
+                self._set_state(f"cannot read {log.path}: {exc}; trying again in {delay:.0f} s")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+        await self._pump("", node, log, start)
 
-    async def _pump(self, tag: str, backend, path: str, start: int | None) -> None:
+    async def _pump(self, tag: str, node: Node, log: LogFile, start: int | None) -> None:
+        path = log.path
         try:
-            async for batch in follow_lines(backend, path, start):
+            async for batch in self.logs.follow(node, log, start):
                 self._queue.append(_Queued(tag, batch))
                 self._queued_lines += len(batch.lines)
                 # backpressure: a writer faster than the view waits in the file, not in memory
@@ -178,23 +253,32 @@ class LogsScreen(Screen):
     # ------------------------------------------------------------------ merged
     @work(group="follow", exclusive=True, exit_on_error=False)
     async def _follow_merged(self) -> None:
-        starts: dict[str, tuple[object, str, int | None]] = {}
-        initial: dict[str, list[str]] = {}
+        starts: dict[str, int | None] = {}
+        initial: dict[str, tuple[list[str], LineFormat]] = {}
         for node in self.nodes:
-            backend = self.logs.backend(node)
             try:
                 main, _ = await self.logs.main_file(node)
-                shown, _ = await tail(backend, main.path, self.initial_lines)
-                initial[node.name] = shown.lines
-                starts[node.name] = (backend, main.path, shown.end)
-            except FileNotFoundError:
-                starts[node.name] = (backend, main.path, None)
+                main = LogFile(main.name, main.path, await self.logs.resolve_zone(node, main.format))
             except (BackendError, OSError) as exc:
-                self._queue.append(_Queued(node.name, LineBatch(notice=f"{node.name}: {exc}")))
+                self._queue.append(_Queued(node.name, LineBatch(notice=f"cannot list the logs: {exc}")))
+                continue
+            self._sources[node.name] = (node, main)
+            self.view.set_format(main.format, node.name)
+            if main.format.assumed:  # levels and times may be read wrong: say so once
+                self._queue.append(_Queued(node.name, LineBatch(notice=f"{main.name}: layout {main.format.origin}")))
+            try:
+                shown, _ = await self.logs.tail(node, main, self.initial_lines)
+                initial[node.name] = (shown.lines, main.format)
+                starts[node.name] = shown.end
+            except FileNotFoundError:
+                starts[node.name] = None
+            except (BackendError, OSError) as exc:
+                self._queue.append(_Queued(node.name, LineBatch(notice=f"{exc}")))
         merged = merge_by_time(initial)
         self.view.append([m.text for m in merged], tags=[m.tag for m in merged])
         self._set_state("following")
-        await asyncio.gather(*(self._pump(name, b, p, s) for name, (b, p, s) in starts.items()))
+        self._update_header()
+        await asyncio.gather(*(self._pump(name, *self._sources[name], start) for name, start in starts.items()))
 
     # ------------------------------------------------------------------ delivery
     def _flush(self) -> None:
@@ -213,7 +297,7 @@ class LogsScreen(Screen):
                 if q.batch.notice:
                     view.notice(f"{q.tag}: {_NOTICES.get(q.batch.notice, q.batch.notice)}")
                 window.setdefault(q.tag, []).extend(q.batch.lines)
-            merged = merge_by_time(window)
+            merged = merge_by_time({tag: (lines, view.format_of(tag)) for tag, lines in window.items()})
             view.append([m.text for m in merged], tags=[m.tag for m in merged])
         else:
             lines: list[str] = []
@@ -240,7 +324,7 @@ class LogsScreen(Screen):
     @work(group="older", exclusive=True, exit_on_error=False)
     async def _read_older(self, log: LogFile, offset: int) -> None:
         try:
-            older = await read_before(self.logs.backend(self.nodes[0]), log.path, offset, SCROLLBACK_LINES)
+            older = await self.logs.read_before(self.nodes[0], log, offset, SCROLLBACK_LINES)
         except (BackendError, OSError) as exc:
             self.notify(f"cannot read older lines: {exc}", severity="error")
             return
@@ -259,13 +343,16 @@ class LogsScreen(Screen):
         if view.following:
             parts.append(self._state)
         else:
-            held = f" · {view.pending:,} new lines" if view.pending else ""
+            held = f" · {_plural(view.pending, 'new line')}" if view.pending else ""
             parts.append(f"PAUSED{held} (f follows)")
-        parts.append(f"{view.line_count:,} lines in view")
+        parts.append(f"{_plural(view.line_count, 'line')} in view")
         if view.match_count is not None:
             parts.append(f"{view.match_count:,} matching")
         if view.wrap:
             parts.append("wrap")
+        fmt = self.current.format if self.current is not None and not self.merged else None
+        if fmt is not None and fmt.assumed:
+            parts.append(f"layout {fmt.origin}")
         text = "  ·  ".join(parts)
         if text != self._status_text:  # an unchanged status costs no layout
             self._status_text = text
@@ -333,6 +420,13 @@ class LogsScreen(Screen):
             return
         self.app.copy_to_clipboard(text)
         self.notify(f"copied {len(text)} characters", title="clipboard")
+
+    def action_toggle_zone(self) -> None:
+        """Stamps in the host's zone (the journal's clock) or as the log wrote them."""
+        self.host_times = not self.host_times
+        self.view.set_display_zone(host_zone() if self.host_times else None)
+        self._update_header()
+        self.notify(self.zone_label(), title="clock")
 
     def action_reload_files(self) -> None:
         if not self.merged:

@@ -8,25 +8,37 @@ or truncation drops it, since the file it belonged to is gone).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from rocketui.backends.base import Backend, BackendError, FileStat
-from rocketui.model.cluster import Cluster, Node
+from rocketui.backends.base import Backend, BackendError, Command, FileStat
+from rocketui.model.cluster import Cluster, Node, NodeKind
+from rocketui.rocketmq.log_entries import TaggedLine, group_entries, leveled_entries, merge_by_time
+from rocketui.rocketmq.log_format import (
+    LineFormat,
+    compile_pattern,
+    gc_format,
+    is_4x,
+    java_zone,
+    stdout_format,
+)
 from rocketui.rocketmq.logs import (
     GC_LOG_PREFIX,
+    GC_NAME,
+    STDOUT_NAME,
+    LogbackLayouts,
     LogFile,
     default_log_files,
     display_lines,
     display_text,
-    has_timestamp,
+    guess_format,
     java_props,
-    line_time,
-    logback_files,
+    logback_layouts,
 )
 from rocketui.services.nodes import NodeService
+
+__all__ = ["TaggedLine", "group_entries", "merge_by_time"]
 
 BLOCK = 64 * 1024
 MAX_LINE_BYTES = 1 << 20  # a "line" longer than this is cut into pieces when reading backwards
@@ -162,71 +174,150 @@ def gc_log_dir(argv: Iterable[str]) -> str | None:
     return None
 
 
+def xml_of(kind: NodeKind, version: str, home: str, props: dict[str, str] | None) -> str | None:
+    """The logback XML a node's JVM configures itself from: 5.x passes it as
+    `-Drmq.logback.configurationFile` (the scripts point it at `conf/rmq.<kind>.logback.xml`);
+    4.x's mains load `<rocketmq.home.dir>/conf/logback_<kind>.xml` themselves.  None for a
+    resource inside a jar."""
+    if is_4x(version):
+        base = (props or {}).get("rocketmq.home.dir") or home
+        return f"{base.rstrip('/')}/conf/logback_{kind.value}.xml"
+    xml = (props or {}).get("rmq.logback.configurationFile") if props is not None else None
+    if props is not None and xml is None:
+        return None  # a JVM started without it (broker container, tools.sh): logback's own search
+    if xml is None:
+        return f"{home.rstrip('/')}/conf/rmq.{kind.value}.logback.xml"
+    if xml.startswith(("jar:", "classpath:")):
+        return None
+    return xml.removeprefix("file:")
+
+
 class LogService:
-    """Where each node's logs are and how to read them."""
+    """Where each node's logs are, how their lines are laid out, and reading them by (node, file):
+    the front ends ask here (through rocketui.usecases.logs) and never see a backend."""
 
     def __init__(self, cluster: Cluster, nodes: NodeService) -> None:
         self.cluster = cluster
         self.nodes = nodes
+        self._xml: dict[tuple[object, ...], LogbackLayouts | str] = {}
+        self._compiled: dict[tuple[str, str], LineFormat] = {}
 
     def backend(self, node: Node) -> Backend:
         return self.nodes.backend(node)
 
+    @property
+    def version(self) -> str:
+        return self.cluster.rocketmq.version
+
+    # ---------------------------------------------------------- files and their layouts
     async def files(self, node: Node) -> list[tuple[LogFile, FileStat | None]]:
         """Every log file of the node with its stat (None: not there yet), main log first.
 
-        When the node runs, its command line decides: `-Duser.home` and a
-        `-Drmq.logback.configurationFile` whose `<file>` paths were edited are honoured, and the
-        JVM's GC log is listed."""
+        The node's logback XML decides paths and line layouts: the one its running JVM was started
+        with (`-Duser.home` and an edited copy are honoured, and the JVM's GC log is listed), else
+        the installation's own.  When the XML cannot be read the stock layout is assumed and each
+        file's `format.origin` says so."""
         backend = self.backend(node)
         log_dir = await backend.expand_path(self.cluster.log_dir(node))
         run_dir = await backend.expand_path(self.cluster.run_dir(node))
-        files = default_log_files(node.kind, log_dir, run_dir)
         try:
             jvm = await self.nodes.find(node)
         except BackendError:
             jvm = None
+        props = java_props(jvm.argv) if jvm is not None else None
+        home = await backend.expand_path(self.cluster.rocketmq_home(self.cluster.host(node.host)))
+        xml = xml_of(node.kind, self.version, home, props)
+        layouts, why = await self._layouts(node, xml, props, log_dir)
+        files = self._files_from(node, layouts, why, xml, log_dir, run_dir)
         if jvm is not None:
-            files = await self._from_command_line(backend, node, jvm.argv, jvm.pid, files)
+            files += await self._gc_log(backend, jvm.argv, jvm.pid)
         stats = [await backend.stat(f.path) for f in files]
         listed = list(zip(files, stats, strict=False))
         main, rest = listed[:1], listed[1:]
         # the side list shows files that exist, plus the main log even before it is created
         return main + [(f, st) for f, st in rest if st is not None]
 
-    async def _from_command_line(
-        self, backend: Backend, node: Node, argv: tuple[str, ...], pid: int, files: list[LogFile]
+    async def _layouts(
+        self, node: Node, xml: str | None, props: dict[str, str] | None, log_dir: str
+    ) -> tuple[LogbackLayouts | None, str]:
+        """The XML's layouts, or None and why not (read once per change of the file)."""
+        if xml is None:
+            return None, "the JVM's logback XML is a resource inside a jar"
+        backend = self.backend(node)
+        user_home = (props or {}).get("user.home") or log_dir.removesuffix("/logs/rocketmqlogs")
+        # 4.x sets brokerLogDir inside the JVM ("" unless isolateLogEnable): never on argv
+        extra = {"brokerLogDir": ""} if is_4x(self.version) and node.kind is NodeKind.BROKER else {}
+        values = {**extra, **(props or {}), "user.home": user_home}
+        try:
+            st = await backend.stat(xml)
+            if st is None:
+                return None, f"{xml} does not exist"
+            # nodes sharing one XML resolve its ${user.home} … each to their own paths
+            key = (node.host, xml, st.mtime_ns, st.size, tuple(sorted(values.items())))
+            parsed = self._xml.get(key)
+            if parsed is None:
+                text = (await backend.read_file(xml)).decode("utf-8", "replace")
+                try:
+                    parsed = logback_layouts(text, values)
+                except ValueError as exc:
+                    parsed = f"{xml}: {exc}"
+                if len(self._xml) > 64:
+                    self._xml.clear()
+                self._xml[key] = parsed
+        except (FileNotFoundError, BackendError, OSError) as exc:
+            return None, f"cannot read {xml}: {exc}"
+        if isinstance(parsed, str):
+            return None, parsed
+        return parsed, ""
+
+    def _compile(self, pattern: str | None, xml: str) -> LineFormat:
+        key = (pattern or "", xml)
+        fmt = self._compiled.get(key)
+        if fmt is None:
+            if pattern is None:  # an appender without an encoder: logback writes nothing useful
+                fmt = compile_pattern("%m%n", origin=f"{xml} (no pattern for this file)")
+            else:
+                try:
+                    fmt = compile_pattern(pattern, origin=xml)
+                except ValueError as exc:
+                    fmt = compile_pattern("%m%n", origin=f"{xml}: {exc}")
+            self._compiled[key] = fmt
+        return fmt
+
+    def _files_from(
+        self, node: Node, layouts: LogbackLayouts | None, why: str, xml: str | None, log_dir: str, run_dir: str
     ) -> list[LogFile]:
-        props = java_props(argv)
-        xml = props.get("rmq.logback.configurationFile")
-        stdout = files[-1]
-        if xml and not xml.startswith(("jar:", "classpath:")):
-            xml_path = xml.removeprefix("file:")
-            try:
-                text = (await backend.read_file(xml_path)).decode("utf-8", "replace")
-                home = props.get("user.home") or await backend.expand_path("~")
-                paths = logback_files(text, {**props, "user.home": home})
-            except (FileNotFoundError, ValueError, BackendError):
-                paths = []
-            if paths:
-                files = [LogFile(p.rsplit("/", 1)[-1], p) for p in paths] + [stdout]
-                main_name = default_log_files(node.kind, "", "")[0].name
-                files.sort(key=lambda f: f.name != main_name)
+        defaults = default_log_files(node.kind, log_dir, run_dir, version=self.version, why=why)
+        stdout_path = defaults[-1].path
+        if layouts is None or not layouts.files or xml is None:
+            return defaults
+        files = [LogFile(p.rsplit("/", 1)[-1], p, self._compile(pattern, xml)) for p, pattern in layouts.files]
+        main_name = defaults[0].name
+        files.sort(key=lambda f: f.name != main_name)
+        console = (
+            self._compile(layouts.console, xml)
+            if layouts.console
+            else guess_format(STDOUT_NAME, self.version, node.kind.value, why=f"{xml} has no console appender")
+        )
+        if console.kind != "stdout":
+            console = stdout_format(console, origin=f"stdout; console layout from {xml}")
+        return [*files, LogFile(STDOUT_NAME, stdout_path, console)]
+
+    async def _gc_log(self, backend: Backend, argv: tuple[str, ...], pid: int) -> list[LogFile]:
         gc_dir = gc_log_dir(argv)
-        if gc_dir:
-            prefix = f"{GC_LOG_PREFIX}{pid}_"
-            names = sorted(n for n in await backend.listdir(gc_dir) if n.startswith(prefix) and n.endswith(".log"))
-            if names:
-                files.append(LogFile("gc.log", f"{gc_dir}/{names[-1]}"))
-        return files
+        if not gc_dir:
+            return []
+        prefix = f"{GC_LOG_PREFIX}{pid}_"
+        names = sorted(n for n in await backend.listdir(gc_dir) if n.startswith(prefix) and n.endswith(".log"))
+        return [LogFile(GC_NAME, f"{gc_dir}/{names[-1]}", gc_format())] if names else []
 
     async def quick_main(self, node: Node) -> tuple[LogFile, FileStat | None]:
-        """The main log by the stock layout alone (two stats, no process lookup): what the view
-        opens at once, before `files` has looked at the running JVM."""
+        """The main log by the stock layout alone (two stats, no process lookup, no XML): what the
+        view opens at once, before `files` has looked at the running JVM and its XML."""
         backend = self.backend(node)
         log_dir = await backend.expand_path(self.cluster.log_dir(node))
         run_dir = await backend.expand_path(self.cluster.run_dir(node))
-        defaults = default_log_files(node.kind, log_dir, run_dir)
+        defaults = default_log_files(node.kind, log_dir, run_dir, version=self.version, why="XML not read yet")
         main, stdout = defaults[0], defaults[-1]
         st = await backend.stat(main.path)
         if st is None:
@@ -244,42 +335,81 @@ class LogService:
         main = listed[0]
         if main[1] is None:
             for f, st in listed:
-                if f.name.endswith("stdout.log") and st is not None:
+                if f.name.endswith(STDOUT_NAME) and st is not None:
                     return f, st
         return main
 
+    async def stats(self, node: Node, logs: list[LogFile]) -> list[FileStat | None]:
+        """Current stats of listed files (sizes for the side list)."""
+        backend = self.backend(node)
+        return [await backend.stat(f.path) for f in logs]
 
-# ------------------------------------------------------------------- merged view
-@dataclass(frozen=True)
-class TaggedLine:
-    tag: str
-    text: str
+    async def jvm_zone(self, node: Node) -> tuple[str, str] | None:
+        """The zone a node's JVM writes zone-less stamps in: its `-Duser.timezone`, else its host's
+        current offset (`date +%z`); None when neither can be learnt."""
+        try:
+            jvm = await self.nodes.find(node)
+        except BackendError:
+            jvm = None
+        if jvm is not None:
+            tz = java_props(jvm.argv).get("user.timezone")
+            if tz:
+                return tz, f"-Duser.timezone={tz}"
+        try:
+            result = await self.backend(node).run(Command.of(["date", "+%z"]), timeout=5)
+        except BackendError:
+            return None
+        offset = result.stdout.strip()
+        return (f"GMT{offset}", f"host {node.host} ({offset})") if result.ok and offset else None
 
+    async def resolve_zone(self, node: Node, fmt: LineFormat) -> LineFormat:
+        """`fmt` with the zone of its JVM when its pattern names none (`%d{…}` without a zone)."""
+        if fmt.zone is not None or fmt.date is None or not fmt.date.has_date or "t_off" in fmt.date.groups:
+            return fmt
+        found = await self.jvm_zone(node)
+        if found is None:
+            return fmt
+        zone, _ = java_zone(found[0])
+        return fmt.with_zone(zone, f"the JVM's default zone: {found[1]}")
 
-def group_entries(lines: list[str]) -> list[list[str]]:
-    """Lines grouped into entries: a timestamped line plus its continuation lines (stack traces)."""
-    entries: list[list[str]] = []
-    for line in lines:
-        if entries and not has_timestamp(line):
-            entries[-1].append(line)
-        else:
-            entries.append([line])
-    return entries
+    # ---------------------------------------------------------- reading by (node, file)
+    async def tail(self, node: Node, log: LogFile, count: int) -> tuple[Tail, FileStat]:
+        return await tail(self.backend(node), log.path, count)
 
+    async def read_before(self, node: Node, log: LogFile, end: int, count: int) -> Tail:
+        return await read_before(self.backend(node), log.path, end, count)
 
-def merge_by_time(sources: dict[str, list[str]]) -> list[TaggedLine]:
-    """Interleave several nodes' lines by their GMT+8 timestamps; continuation lines stay with
-    their parent; ties keep each source's own order (the merge is stable per source)."""
-    streams = []
-    for order, (tag, lines) in enumerate(sources.items()):
-        keyed = []
-        last = float("-inf")
-        for seq, entry in enumerate(group_entries(lines)):
-            t = line_time(entry[0])
-            last = t if t is not None else last
-            keyed.append((last, order, seq, tag, entry))
-        streams.append(keyed)
-    merged: list[TaggedLine] = []
-    for _t, _o, _s, tag, entry in heapq.merge(*streams):
-        merged.extend(TaggedLine(tag, line) for line in entry)
-    return merged
+    def follow(self, node: Node, log: LogFile, start: int | None, *, poll: float = 0.1) -> AsyncIterator[LineBatch]:
+        return follow_lines(self.backend(node), log.path, start, poll=poll)
+
+    async def last_entries(
+        self, node: Node, log: LogFile, count: int, min_level: int, *, chunk: int = 2000, max_lines: int = 200_000
+    ) -> tuple[list[list[str]], int, bool]:
+        """The last `count` entries at `min_level` or above, each whole, oldest first; the byte
+        offset they end at (to follow from); and whether the search gave up after `max_lines` lines
+        before reaching the file's start.  Reads backwards in blocks, never the whole file."""
+        shown, _ = await self.tail(node, log, chunk if count > 0 else 0)
+        end, start, scanned = shown.end, shown.start, len(shown.lines)
+        if count <= 0:
+            return [], end, False
+        fmt = log.format
+        carry: list[str] = []  # lines at the top of the newer block, waiting for their entry line
+        block = shown.lines
+        picked: list[list[str]] = []  # newest first
+        while True:
+            entries = leveled_entries(block + carry, fmt)
+            carry = []
+            if entries and start > 0 and not fmt.is_header(entries[0][1][0]):
+                carry = entries.pop(0)[1]  # its entry line is in the older bytes
+            for level, entry in reversed(entries):
+                if level >= min_level:
+                    picked.append(entry)
+                    if len(picked) >= count:
+                        return picked[::-1], end, False
+            if start == 0 or not block:
+                return picked[::-1], end, False
+            if scanned >= max_lines:
+                return picked[::-1], end, True
+            older = await self.read_before(node, log, start, chunk)
+            block, start = older.lines, older.start
+            scanned += len(block)

@@ -14,7 +14,6 @@ from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import LocalBackend
 from rocketui.model.cluster import Cluster
 from rocketui.services.crash import CrashInfo
-from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.admin import Admin
@@ -22,6 +21,7 @@ from rocketui.usecases.edits import Edits
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
+from rocketui.usecases.logs import LogQueries
 from rocketui.usecases.mq import MqTests
 from rocketui.usecases.provision import Provision
 
@@ -56,7 +56,7 @@ class Operations:
         self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
         self.mq = MqTests(cluster, self.pool, self.gate, versions=self.nodes.versions)
         self.provision = Provision(cluster, self.pool, self.gate)
-        self.logs = LogService(cluster, self.nodes)
+        self.logs = LogQueries(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
 
     def reload(self) -> None:

@@ -8,7 +8,10 @@ a Line-API `ScrollView` that renders only the visible rows and keeps:
 * checkpoints (line index → byte offset in the file) so lines pruned from memory are re-read from
   the file when the operator scrolls to the top (`NeedOlder`; the screen does the I/O);
 * while paused, new lines are held back and counted ("N new lines") instead of moving the text;
-* a regex filter that keeps stack-trace continuation lines with their matching parent line.
+* a regex filter that keeps stack-trace continuation lines with their matching parent line;
+* the layout of each source's lines (`set_format`: level colours, ERROR/WARN jumps, which lines
+  continue an entry) and the zone stamps are shown in (`set_display_zone`) — both applied to the
+  lines drawn or searched, never to lines as they arrive.
 
 The widget does no I/O: lines come in through `append` / `prepend`.
 """
@@ -19,6 +22,7 @@ import re
 from bisect import bisect_right
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from datetime import tzinfo
 from time import monotonic
 
 from rich.style import Style
@@ -28,7 +32,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rocketui.rocketmq.logs import Level, has_timestamp, line_level
+from rocketui.rocketmq.logs import Level, LineFormat, guess_format, smart_pattern
 
 LEVEL_STYLES = {Level.ERROR: Style(color="red", bold=True), Level.WARN: Style(color="yellow")}
 TAG_COLOURS = ("cyan", "magenta", "green", "blue", "bright_cyan", "bright_magenta", "bright_green", "bright_blue")
@@ -36,7 +40,6 @@ MATCH_STYLE = Style(bgcolor="yellow", color="black")
 MARK_STYLE = Style(bgcolor="grey23")
 NOTICE_STYLE = Style(color="black", bgcolor="grey50", italic=True)
 REFRESH_HZ = 10
-TIMESTAMP_CHARS = 23  # "2026-11-25 13:45:12,345"
 
 
 NOTICE = "\x00"  # first character of rocketui's own lines; display_text never lets one through
@@ -51,12 +54,6 @@ class Line:
     level: int
     tag: str = ""
     notice: bool = False
-
-
-def smart_pattern(text: str) -> re.Pattern[str]:
-    """Case-insensitive unless the pattern has an upper-case letter (like less and vim)."""
-    flags = 0 if any(c.isupper() for c in text) else re.IGNORECASE
-    return re.compile(text, flags)
 
 
 class LogView(ScrollView, can_focus=True):
@@ -97,6 +94,26 @@ class LogView(ScrollView, can_focus=True):
         self._frame_style: Style | None = None
         self._asked_older: int | None = None
         self.total_received = 0
+        self._default_format = guess_format("broker.log")
+        self._formats: dict[str, LineFormat] = {}  # per tag ("" in a one-file view)
+        self.display_zone: tzinfo | None = None  # None: stamps as written
+
+    # ------------------------------------------------------------------ layout and zone
+    def set_format(self, fmt: LineFormat, tag: str = "") -> None:
+        """The layout of the lines of `tag` (of every line in a one-file view)."""
+        if self._formats.get(tag) is fmt:
+            return
+        self._formats[tag] = fmt
+        self._rebuild()
+
+    def format_of(self, tag: str = "") -> LineFormat:
+        return self._formats.get(tag) or self._default_format
+
+    def set_display_zone(self, tz: tzinfo | None) -> None:
+        """Show stamps converted to `tz` (None: as the log wrote them); only drawn lines convert."""
+        self.display_zone = tz
+        self._cache.clear()
+        self.refresh()
 
     # ------------------------------------------------------------------ feeding
     def append(
@@ -328,16 +345,24 @@ class LogView(ScrollView, can_focus=True):
         return None
 
     def jump_level(self, *, forward: bool, min_level: int = Level.WARN) -> bool:
-        """Move to the next/previous line at `min_level` or above; pauses following."""
+        """Move to the next/previous line at `min_level` or above; pauses following.  From the line
+        a jump landed on, else from the lines in sight (the first searched forward from the top,
+        backward from the bottom)."""
         shown = self._shown_indices(self._base)
         if not shown:
             return False
-        top = self._index_at_row(int(self.scroll_y))
-        current = self._mark if self._mark is not None else top
-        pos = shown.index(current) if current in shown else 0
-        order = range(pos + 1, len(shown)) if forward else range(pos - 1, -1, -1)
+        if self._mark is not None and self._mark in shown:
+            pos = shown.index(self._mark)
+            order = range(pos + 1, len(shown)) if forward else range(pos - 1, -1, -1)
+        elif forward:
+            order = range(self._pos_at_row(int(self.scroll_y)), len(shown))
+        else:
+            order = range(self._pos_at_row(int(self.scroll_y) + max(self.size.height, 1) - 1), -1, -1)
+        tagged = self.tagged
         for i in order:
-            if line_level(self._text_at(shown[i])) >= min_level:
+            index = shown[i]
+            fmt = self.format_of(self._tags[index - self._base]) if tagged else self.format_of()
+            if fmt.level(self._text_at(index)) >= min_level:
                 self.pause()
                 self._mark = shown[i]
                 self._cache.clear()
@@ -377,19 +402,23 @@ class LogView(ScrollView, can_focus=True):
         tag = self._tags[index - self._base] if self.tagged else ""
         if text.startswith(NOTICE):
             return Line(text[1:], Level.NONE, tag, notice=True)
-        return Line(text, line_level(text), tag)
+        return Line(text, self.format_of(tag).level(text), tag)
 
     def _matching(self, texts: list[str] | deque[str], start: int) -> list[int]:
         assert self._pattern is not None
         search = self._pattern.search
+        tags, base = self._tags, self._base
+        is_header = self.format_of().is_header
         found = []
         for i, text in enumerate(texts, start):
+            if self.tagged:
+                is_header = self.format_of(tags[i - base]).is_header
             if text.startswith(NOTICE):
                 found.append(i)
             elif search(text):
                 found.append(i)
-                self._in_match = has_timestamp(text)
-            elif self._in_match and not has_timestamp(text):
+                self._in_match = is_header(text)
+            elif self._in_match and not is_header(text):
                 found.append(i)  # a stack frame of a matching entry
             else:
                 self._in_match = False
@@ -430,12 +459,10 @@ class LogView(ScrollView, can_focus=True):
             return shown_pos
         return self._rows[shown_pos - 1] if shown_pos else 0
 
-    def _index_at_row(self, row: int) -> int:
-        shown = self._shown_indices(self._base)
-        if not shown:
-            return self._base
+    def _pos_at_row(self, row: int) -> int:
+        """Position among the shown lines of the line drawn at virtual `row`."""
         pos = bisect_right(self._rows, row) if self.wrap else row
-        return shown[min(max(pos, 0), len(shown) - 1)]
+        return min(max(pos, 0), max(self._shown_count() - 1, 0))
 
     def _update_size(self) -> None:
         height = (self._rows[-1] if self._rows else 0) if self.wrap else self._shown_count()
@@ -443,23 +470,26 @@ class LogView(ScrollView, can_focus=True):
         self.virtual_size = Size(width, height)
 
     # ------------------------------------------------------------------ rendering
-    def _text(self, line: Line) -> Text:
-        text = Text(line.text, no_wrap=True, end="")
-        if line.notice:
-            text.stylize(NOTICE_STYLE)
+    def _text(self, index: int) -> Text:
+        raw = self._text_at(index)
+        tag = self._tags[index - self._base] if self.tagged else ""
+        if raw.startswith(NOTICE):
+            text = Text(raw[1:], no_wrap=True, end="", style=NOTICE_STYLE)
         else:
-            style = LEVEL_STYLES.get(line.level)
+            shown, level, stamp = self.format_of(tag).view(raw, self.display_zone)
+            text = Text(shown, no_wrap=True, end="")
+            style = LEVEL_STYLES.get(level)
             if style is not None:
                 text.stylize(style)
-            if has_timestamp(line.text):
-                text.stylize(Style(dim=True), 0, TIMESTAMP_CHARS)
+            if stamp is not None:
+                text.stylize(Style(dim=True), *stamp)
             if self._pattern is not None:
-                for m in self._pattern.finditer(line.text):
+                for m in self._pattern.finditer(shown):
                     if m.end() > m.start():
                         text.stylize(MATCH_STYLE, m.start(), m.end())
-        if self.tagged and line.tag:
-            colour = TAG_COLOURS[hash(line.tag) % len(TAG_COLOURS)]
-            text = Text.assemble((f"{line.tag:<10} ", Style(color=colour, bold=True)), "│ ", text, no_wrap=True, end="")
+        if self.tagged and tag:
+            colour = TAG_COLOURS[sum(map(ord, tag)) % len(TAG_COLOURS)]  # stable across runs, unlike hash()
+            text = Text.assemble((f"{tag:<10} ", Style(color=colour, bold=True)), "│ ", text, no_wrap=True, end="")
         return text
 
     def _strip(self, index: int) -> Strip | list[Strip]:
@@ -468,8 +498,7 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        line = self._line(index)
-        segments = list(self._text(line).render(self.app.console))
+        segments = list(self._text(index).render(self.app.console))
         base = self._frame_style if self._frame_style is not None else self.rich_style
         strip = Strip(segments).apply_style(base).simplify()
         if index == self._mark:
@@ -478,7 +507,7 @@ class LogView(ScrollView, can_focus=True):
         if self.wrap:
             width = self._width()
             cuts = list(range(width, strip.cell_length, width)) + [strip.cell_length]
-            result = strip.divide(cuts) if strip.cell_length > width else [strip]
+            result = list(strip.divide(cuts)) if strip.cell_length > width else [strip]
         self._cache[key] = result
         if len(self._cache) > 2000:
             self._cache.popitem(last=False)
@@ -511,9 +540,9 @@ class LogView(ScrollView, can_focus=True):
             return strip.extend_cell_length(width, style).crop(0, width)
         if row >= shown_total:
             return Strip.blank(width, style)
-        strip = self._strip(self._nth_shown(row))
-        assert isinstance(strip, Strip)
-        return strip.crop_extend(scroll_x, scroll_x + width, style)
+        one = self._strip(self._nth_shown(row))
+        assert isinstance(one, Strip)
+        return one.crop_extend(scroll_x, scroll_x + width, style)
 
     def _nth_shown(self, pos: int) -> int:
         return self._base + pos if self._view is None else self._view[pos]

@@ -17,8 +17,7 @@ from tests.support.sshd import SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401
 pytestmark = pytest.mark.ssh
 
 
-async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFarm, tmp_path: Path) -> None:
-    server = sshd_farm.start(1)[0]
+def ssh_cluster(server, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     known = server.known_hosts_file(tmp_path / "known_hosts")
     path = tmp_path / "cluster.yaml"
     path.write_text(f"""\
@@ -31,6 +30,12 @@ hosts:
 nodes:
   - {{name: ns, kind: namesrv, host: mq1, port: 32876, user_home: {tmp_path}/ns}}
 """)
+    return path
+
+
+async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFarm, tmp_path: Path) -> None:
+    server = sshd_farm.start(1)[0]
+    path = ssh_cluster(server, tmp_path)
     log = tmp_path / "ns/logs/rocketmqlogs/namesrv.log"
     log.parent.mkdir(parents=True)
     log.write_text("".join(f"line {i}\n" for i in range(5)))
@@ -67,3 +72,32 @@ nodes:
             < shown.index("── connection to the host lost; reconnecting ──")
             < shown.index("line 10")
         )
+
+
+async def test_a_view_opened_during_an_outage_recovers_once_the_host_is_back(
+    sshd_farm: SSHFarm, tmp_path: Path
+) -> None:
+    server = sshd_farm.start(1)[0]
+    path = ssh_cluster(server, tmp_path)
+    log = tmp_path / "ns/logs/rocketmqlogs/namesrv.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("".join(f"line {i}\n" for i in range(5)))
+    server.kill()  # the host is away before the view opens
+    cluster = load_cluster(str(path))
+    app = RocketUI(cluster, poll_interval=0)
+    app.animation_level = "none"
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(LogsScreen(app.ops.logs, [cluster.node("ns")]))
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        screen = app.screen
+        status = screen.query_one("#log-status")
+        await wait_for(pilot, lambda: "cannot list the logs of ns" in str(status.render()), timeout=30)
+        server.start()
+        await wait_for(pilot, lambda: "line 4" in screen.view.lines(), timeout=60)
+        await wait_for(pilot, lambda: "cannot" not in str(status.render()), timeout=10)
+        assert screen.current is not None and screen.current.name == "namesrv.log"
+        assert [str(o.prompt).split()[0] for o in screen.query_one("#log-files").options][0] == "namesrv.log"
+        with log.open("a") as f:
+            f.write("line 5\n")
+        await wait_for(pilot, lambda: "line 5" in screen.view.lines(), timeout=30)

@@ -3,9 +3,12 @@ comes from a fixed table; the files, the follower and the backend are real)."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,24 @@ from rocketui.screens.logs import LogsScreen
 from rocketui.widgets.log_view import LogView
 from tests.support.fake_service import TableService
 
-T0 = "2026-11-25 10:00:00,000"
+REAL = Path(__file__).resolve().parent.parent / "data" / "logs" / "5.5.0"  # lines real JVMs wrote
+
+
+@pytest.fixture
+def host_tz() -> Iterator[Callable[[str], None]]:
+    """Set the zone of "this machine" (TZ) for a test; restored afterwards."""
+    old = os.environ.get("TZ")
+
+    def set_tz(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    yield set_tz
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
 
 
 def cluster_file(tmp_path: Path) -> str:
@@ -46,7 +66,9 @@ def log_dir(tmp_path: Path, node: str) -> Path:
 
 
 def line(i: int, level: str = "INFO", text: str = "") -> str:
-    return f"2026-11-25 10:00:{i // 1000 % 60:02d},{i % 1000:03d} {level} main - {text or f'message {i}'}\n"
+    """Line i (second i after 10:00) in RocketMQ's layout `%d{yyy-MM-dd HH:mm:ss,GMT+8} %p %t - %m%n`
+    (no milliseconds: see tests/data/logs/5.5.0 for lines real JVMs wrote)."""
+    return f"2026-11-25 {10 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} {level} main - {text or f'message {i}'}\n"
 
 
 async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -194,19 +216,22 @@ async def test_merged_view_tags_lines_by_node(tmp_path: Path) -> None:
         await pilot.press("L")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(pilot, lambda: view.line_count == 3)
-        assert [l.split(" - ")[1] for l in view.lines()] == ["ns first", "broker second", "ns third"]
-        assert [view._line(i).tag for i in range(3)] == ["namesrv-1", "broker-a", "namesrv-1"]
+
+        def logged() -> list[tuple[str, str]]:  # (tag, message) of the log lines, rocketui's notes left out
+            lines = [view._line(i) for i in range(view._base, view._base + view.line_count)]
+            return [(l.tag, l.text.split(" - ")[1]) for l in lines if not l.notice]
+
+        await wait_for(pilot, lambda: len(logged()) == 3)
+        assert logged() == [("namesrv-1", "ns first"), ("broker-a", "broker second"), ("namesrv-1", "ns third")]
         with open(log_dir(tmp_path, "broker-a") / "broker.log", "a") as f:
             f.write(line(4, text="broker live"))
-        await wait_for(pilot, lambda: view.line_count == 4)
-        assert view._line(3).tag == "broker-a"
+        await wait_for(pilot, lambda: len(logged()) == 4)
+        assert logged()[3] == ("broker-a", "broker live")
 
 
 @pytest.mark.parametrize("wrap", [False, True])
-def test_log_view_snapshot(snap_compare, wrap: bool) -> None:
-    import shutil
-
+def test_log_view_snapshot(snap_compare, wrap: bool, host_tz) -> None:
+    host_tz("UTC")  # the header names the host's zone and stamps are shown in it
     tmp_path = Path("/tmp/rocketui-snapshot-logs")  # fixed: the path is on screen
     shutil.rmtree(tmp_path, ignore_errors=True)
     logs = log_dir(tmp_path, "broker-a")
@@ -225,3 +250,156 @@ def test_log_view_snapshot(snap_compare, wrap: bool) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=run_before)
+
+
+# ------------------------------------------------------------------ on lines real JVMs wrote
+def style_colours(view: LogView, index: int) -> set[str]:
+    strip = view._strip(index)
+    assert not isinstance(strip, list)
+    return {seg.style.color.name for seg in strip if seg.style is not None and seg.style.color is not None}
+
+
+async def test_real_broker_log_levels_jumps_and_traces(tmp_path: Path, host_tz) -> None:
+    host_tz("UTC")
+    shutil.copy(REAL / "broker.log", log_dir(tmp_path, "broker-a") / "broker.log")
+    lines = (REAL / "broker.log").read_text().splitlines()
+    # the test's own reading: entry lines at WARN or ERROR
+    problems = [line for line in lines if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d (WARN|ERROR) ", line)]
+    assert len(problems) == 10
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 500)  # the end of the file first
+        await pilot.press("home")  # then the rest, read backwards from the file
+        await wait_for(pilot, lambda: view.line_count == len(lines))
+        await pilot.press("home")
+        await pilot.pause()
+        found = []
+        while view.jump_level(forward=True, min_level=4):
+            await pilot.pause()
+            found.append(view._line(view._mark).text)
+        assert found == problems
+        for index in range(view._base, view._base + view.line_count):
+            text = view._text_at(index)
+            if " ERROR " in text[:30]:
+                assert "red" in style_colours(view, index)
+            elif " WARN " in text[:30]:
+                assert "yellow" in style_colours(view, index)
+            elif text.startswith("    at "):  # a frame of a trace: no colour of its own
+                assert not style_colours(view, index) & {"red", "yellow"}
+        # the filter keeps each failed registration with its stack trace
+        await pilot.press("slash", *"Failed to register")
+        await wait_for(pilot, lambda: view.match_count == 27)
+        assert view.lines()[1].startswith("org.apache.rocketmq.remoting.exception.RemotingConnectException")
+
+
+async def test_stamps_in_the_host_zone_by_default_and_as_written_on_z(tmp_path: Path, host_tz) -> None:
+    host_tz("Asia/Tokyo")  # UTC+9: the log's own zone is GMT+8
+    shutil.copy(REAL / "broker.log", log_dir(tmp_path, "broker-a") / "broker.log")
+    first = (REAL / "broker.log").read_text().splitlines()[-500]  # the first line the view shows
+    assert first.startswith("2026-11-30 13:22:02 INFO main - ")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 500)
+        screen = app.screen
+        index = view._base
+
+        def drawn() -> str:
+            strip = view._strip(index)
+            assert not isinstance(strip, list)
+            return strip.text
+
+        assert drawn().startswith("2026-11-30 14:22:02 INFO main - ")  # the same instant in UTC+09:00
+        assert screen.sub_title.startswith("host time UTC+09:00 (z: as written) · ")
+        assert view.lines()[0] == first  # the text itself (search, copy) stays as written
+        await pilot.press("z")
+        await pilot.pause()
+        assert drawn().startswith("2026-11-30 13:22:02 INFO main - ")
+        assert screen.sub_title.startswith("log time GMT+8 (z: host time) · ")
+        await pilot.press("z")
+        await pilot.pause()
+        assert drawn().startswith("2026-11-30 14:22:02")
+
+
+async def test_merged_view_orders_real_namesrv_and_broker_lines_by_time(tmp_path: Path, host_tz) -> None:
+    host_tz("UTC")
+    shutil.copy(REAL / "namesrv.log", log_dir(tmp_path, "namesrv-1") / "namesrv.log")
+    shutil.copy(REAL / "broker.log", log_dir(tmp_path, "broker-a") / "broker.log")
+    ns = (REAL / "namesrv.log").read_text().splitlines()
+    broker = (REAL / "broker.log").read_text().splitlines()
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        view = app.screen.view
+        # the last 500 lines of each, and a note per node that its layout is assumed (no XML here)
+        await wait_for(pilot, lambda: view.line_count == len(ns) + 500 + 2)
+        notes = [view._line(i).text for i in range(view._base, view._base + view.line_count) if view._line(i).notice]
+        assert sorted(notes) == [
+            f"── {node}: {name}: layout assumed: RocketMQ 5.5.0 default ({tmp_path}/rocketmq/conf/rmq.{kind}.logback.xml "
+            "does not exist) ──"
+            for node, name, kind in [("broker-a", "broker.log", "broker"), ("namesrv-1", "namesrv.log", "namesrv")]
+        ]
+        shown = [(view._line(i).tag, view._line(i).text) for i in range(view._base, view._base + view.line_count)]
+        stamp = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ")
+        stamps = [m.group(1) for _, text in shown if (m := stamp.match(text))]
+        assert stamps == sorted(stamps)  # both zones are GMT+8: the text order is the time order
+        expect_ns = [line.replace("\t", "    ") for line in ns[-500:]]
+        expect_broker = [line.replace("\t", "    ") for line in broker[-500:]]
+        assert [t for tag, t in shown if tag == "namesrv-1"] == expect_ns
+        assert [t for tag, t in shown if tag == "broker-a"] == expect_broker
+        assert app.screen.sub_title.startswith("host time UTC+00:00")
+
+
+async def test_real_stdout_errors_are_found_by_e(tmp_path: Path) -> None:
+    run = tmp_path / "work" / "broker-a"
+    run.mkdir(parents=True)
+    shutil.copy(REAL / "stdout-crash-sigsegv.log", run / "stdout.log")
+    app = make_app(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 22)
+        assert app.screen.current.name == "stdout.log"
+        await pilot.press("E")
+        await pilot.pause()
+        assert view._line(view._mark).text == "[rocketui] exited with status 134"
+        await pilot.press("E", "E")
+        await pilot.pause()
+        assert view._line(view._mark).text == "# /tmp/logcap/run3/work/ns/hs_err_pid18188.log"
+
+
+async def test_one_new_line_is_one_line_and_sizes_follow_the_files(tmp_path: Path) -> None:
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text("".join(line(i) for i in range(300)))
+    (logs / "store.log").write_text(line(0, text="store line"))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        view = await open_logs(pilot)
+        await wait_for(pilot, lambda: view.line_count == 300)
+        files = app.screen.query_one("#log-files")
+        await wait_for(pilot, lambda: len(files.options) >= 2)
+
+        def size_of(name: str) -> str:
+            prompt = next(str(o.prompt) for o in files.options if str(o.prompt).split()[0] == name)
+            return prompt.split(maxsplit=1)[1]
+
+        before = size_of("store.log")
+        assert before == human(os.path.getsize(logs / "store.log"))
+        await pilot.press("p")
+        with open(logs / "broker.log", "a") as f:
+            f.write(line(300))
+        await wait_for(pilot, lambda: view.pending == 1)
+        status = str(app.screen.query_one("#log-status").render())
+        assert "PAUSED · 1 new line (f follows)" in status and "300 lines in view" in status
+        with open(logs / "store.log", "a") as f:  # not the file in view: only its size changes
+            f.write(line(1, text="x" * 2000))
+        await wait_for(pilot, lambda: size_of("store.log") != before, timeout=15)
+        assert size_of("store.log") == human(os.path.getsize(logs / "store.log"))
+
+
+def human(size: int) -> str:
+    from rocketui.text import human_bytes
+
+    return human_bytes(size)

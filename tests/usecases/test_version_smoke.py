@@ -22,7 +22,7 @@ import pytest
 
 from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.install import InstallError, install_distribution
-from rocketui.rocketmq.logs import Level, line_level
+from rocketui.rocketmq.log_format import Level
 from rocketui.rocketmq.remoting.broker import BrokerClient
 from rocketui.rocketmq.versions import MODULE_OPTIONS_4X, MODULE_OPTIONS_5_0
 from rocketui.services.health import HealthKind
@@ -232,10 +232,12 @@ async def test_version_smoke(case: Case, tmp_path: Path) -> None:
         logs = dict((f.name, (f, st)) for f, st in await ops.logs.files(broker))
         main, stat = logs["broker.log"]
         assert stat is not None and main.path == f"{ops.cluster.log_dir(broker)}/broker.log"
-        levels = [line_level(line) for line in Path(main.path).read_text(errors="replace").splitlines()]
+        assert not main.format.assumed, main.format.origin  # read from this release's own XML
+        levels = [main.format.level(line) for line in Path(main.path).read_text(errors="replace").splitlines()]
         assert levels.count(Level.INFO) > 20, main.path
-        ns_log = Path(ops.cluster.log_dir(ops.cluster.node("ns"))) / "namesrv.log"
-        assert Level.INFO in [line_level(line) for line in ns_log.read_text(errors="replace").splitlines()]
+        ns_main = next(f for f, _ in await ops.logs.files(ops.cluster.node("ns")) if f.name == "namesrv.log")
+        ns_lines = Path(ns_main.path).read_text(errors="replace").splitlines()
+        assert Level.INFO in [ns_main.format.level(line) for line in ns_lines]
 
         # ---- properties: this release's keys, a save, and a live apply verified on the broker
         known = await ops.edits.known_keys(broker)

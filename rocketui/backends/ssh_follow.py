@@ -48,104 +48,128 @@ async def follow_remote(
     poll: float = 0.1,
     retryable: tuple[type[BaseException], ...] = (HostUnreachable,),
 ) -> AsyncIterator[FollowEvent]:
-    reader: Reader | None = None
-    inode = 0  # the file our offset belongs to; 0 before the first sight of it
-    pos = 0
-    missing = False
-    checked = time.monotonic()
-    started = False  # failures before the first event propagate
-    disconnected = False  # a "disconnected" notice was given and no round trip succeeded since
+    follower = _Follower(files, path, start)
+    try:
+        while True:
+            try:
+                events, idle = await follower.step()
+            except retryable:
+                if not follower.started:
+                    raise
+                await follower.drop_reader()
+                if not follower.disconnected:
+                    follower.disconnected = True
+                    yield FollowEvent(notice="disconnected", inode=follower.inode)
+                await asyncio.sleep(max(poll, RETRY_PAUSE))
+                continue
+            for event in events:
+                yield event
+            if idle:
+                await asyncio.sleep(poll)
+    finally:
+        await follower.drop_reader()
 
-    async def drop_reader() -> None:
-        nonlocal reader
-        old, reader = reader, None
+
+Step = tuple[list[FollowEvent], bool]  # events to deliver now; whether to wait a poll after them
+
+
+class _Follower:
+    """The follower's state and one step at a time.  A step returns as soon as it has an event,
+    so an event is delivered before anything else can fail."""
+
+    def __init__(self, files: RemoteFiles, path: str, start: int | None) -> None:
+        self.files = files
+        self.path = path
+        self.start = start
+        self.reader: Reader | None = None
+        self.inode = 0  # the file our offset belongs to; 0 before the first sight of it
+        self.pos = 0
+        self.missing = False
+        self.checked = time.monotonic()
+        self.started = False  # failures before the first event propagate
+        self.disconnected = False  # a "disconnected" notice was given and no round trip succeeded since
+
+    async def drop_reader(self) -> None:
+        old, self.reader = self.reader, None
         if old is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(1):
                     await old.close()
 
-    try:
-        while True:
-            try:
-                if reader is None:
-                    ident = await files.identity(path)
-                    if disconnected:  # the first answer since the outage
-                        disconnected = False
-                        yield FollowEvent(notice="reconnected", inode=inode)
-                    if ident is None:
-                        if not missing:
-                            missing = True
-                            started = True
-                            yield FollowEvent(notice="missing", inode=inode)
-                        await asyncio.sleep(poll)
-                        continue
-                    event: FollowEvent | None = None
-                    if missing:
-                        missing, inode, pos = False, ident.inode, 0
-                        event = FollowEvent(notice="appeared", inode=inode)
-                    elif inode == 0:
-                        inode = ident.inode
-                        pos = ident.size if start is None else min(max(start, 0), ident.size)
-                    elif ident.inode != inode:  # rotated while we were not looking (reconnect)
-                        inode, pos = ident.inode, 0
-                        event = FollowEvent(notice="rotated", inode=inode)
-                    elif ident.size < pos:
-                        pos = 0
-                        event = FollowEvent(notice="truncated", inode=inode)
-                    try:
-                        opened = await files.open_reader(path)
-                    except FileNotFoundError:
-                        continue  # gone between the two looks: look again
-                    again = await files.identity(path)
-                    if again is None or again.inode != ident.inode:
-                        await opened.close()  # renamed between the two looks: look again
-                        continue
-                    reader = opened
-                    checked = time.monotonic()
-                    started = True
-                    if event is not None:
-                        yield event
-                    continue
-                data = await reader.read(CHUNK, pos)
-                if data:
-                    started = True
-                    yield FollowEvent(data=data, offset=pos, inode=inode)
-                    pos += len(data)
-                    continue
-                size = await files.size(path)
-                if size == pos and time.monotonic() - checked < IDENTITY_EVERY:
-                    await asyncio.sleep(poll)
-                    continue
-                ident = await files.identity(path)
-                checked = time.monotonic()
-                if ident is None or ident.inode != inode:
-                    # renamed or deleted: whatever was written before is still readable by handle
-                    tail = await reader.read(CHUNK, pos)
-                    if tail:
-                        yield FollowEvent(data=tail, offset=pos, inode=inode)
-                        pos += len(tail)
-                        continue
-                    await drop_reader()
-                    if ident is None:
-                        missing = True
-                        yield FollowEvent(notice="missing", inode=inode)
-                    else:
-                        inode, pos = ident.inode, 0
-                        yield FollowEvent(notice="rotated", inode=inode)
-                    continue
-                if ident.size < pos:
-                    pos = 0
-                    yield FollowEvent(notice="truncated", inode=inode)
-                    continue
-                if ident.size == pos:
-                    await asyncio.sleep(poll)
-            except retryable:
-                if not started:
-                    raise
-                await drop_reader()
-                if not disconnected:
-                    disconnected = True
-                    yield FollowEvent(notice="disconnected", inode=inode)
-                await asyncio.sleep(max(poll, RETRY_PAUSE))
-    finally:
-        await drop_reader()
+    async def step(self) -> Step:
+        return await self._open() if self.reader is None else await self._read(self.reader)
+
+    async def _open(self) -> Step:
+        ident = await self.files.identity(self.path)
+        if self.disconnected:  # the first answer since the outage
+            self.disconnected = False
+            return [FollowEvent(notice="reconnected", inode=self.inode)], False
+        if ident is None:
+            if self.missing:
+                return [], True
+            self.missing = self.started = True
+            return [FollowEvent(notice="missing", inode=self.inode)], True
+        event = self._position(ident)
+        try:
+            opened = await self.files.open_reader(self.path)
+        except FileNotFoundError:
+            return [], False  # gone between the two looks: look again
+        again = await self.files.identity(self.path)
+        if again is None or again.inode != ident.inode:
+            await opened.close()  # renamed between the two looks: look again
+            return [], False
+        self.reader = opened
+        self.checked = time.monotonic()
+        self.started = True
+        return ([event] if event is not None else []), False
+
+    def _position(self, ident: FileStat) -> FollowEvent | None:
+        """Where to read the file we are about to open, and what that says happened."""
+        if self.missing:
+            self.missing, self.inode, self.pos = False, ident.inode, 0
+            return FollowEvent(notice="appeared", inode=self.inode)
+        if self.inode == 0:
+            self.inode = ident.inode
+            self.pos = ident.size if self.start is None else min(max(self.start, 0), ident.size)
+            return None
+        if ident.inode != self.inode:  # rotated while we were not looking (reconnect)
+            self.inode, self.pos = ident.inode, 0
+            return FollowEvent(notice="rotated", inode=self.inode)
+        if ident.size < self.pos:
+            self.pos = 0
+            return FollowEvent(notice="truncated", inode=self.inode)
+        return None
+
+    async def _read(self, reader: Reader) -> Step:
+        data = await reader.read(CHUNK, self.pos)
+        if data:
+            self.started = True
+            return [self._data(data)], False
+        size = await self.files.size(self.path)
+        if size == self.pos and time.monotonic() - self.checked < IDENTITY_EVERY:
+            return [], True
+        ident = await self.files.identity(self.path)
+        self.checked = time.monotonic()
+        if ident is None or ident.inode != self.inode:
+            return await self._switch(reader, ident)
+        if ident.size < self.pos:
+            self.pos = 0
+            return [FollowEvent(notice="truncated", inode=self.inode)], False
+        return [], ident.size == self.pos
+
+    async def _switch(self, reader: Reader, ident: FileStat | None) -> Step:
+        """Renamed or deleted: whatever was written before is still readable by handle."""
+        tail = await reader.read(CHUNK, self.pos)
+        if tail:
+            return [self._data(tail)], False
+        await self.drop_reader()
+        if ident is None:
+            self.missing = True
+            return [FollowEvent(notice="missing", inode=self.inode)], False
+        self.inode, self.pos = ident.inode, 0
+        return [FollowEvent(notice="rotated", inode=self.inode)], False
+
+    def _data(self, data: bytes) -> FollowEvent:
+        event = FollowEvent(data=data, offset=self.pos, inode=self.inode)
+        self.pos += len(data)
+        return event

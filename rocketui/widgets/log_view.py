@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from time import monotonic
 
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -38,6 +38,7 @@ LEVEL_STYLES = {Level.ERROR: Style(color="red", bold=True), Level.WARN: Style(co
 TAG_COLOURS = ("cyan", "magenta", "green", "blue", "bright_cyan", "bright_magenta", "bright_green", "bright_blue")
 MATCH_STYLE = Style(bgcolor="yellow", color="black")
 MARK_STYLE = Style(bgcolor="grey23")
+DIM = Style(dim=True)
 NOTICE_STYLE = Style(color="black", bgcolor="grey50", italic=True)
 REFRESH_HZ = 10
 
@@ -116,6 +117,11 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     # ------------------------------------------------------------------ feeding
+    @property
+    def keeps_newest_only(self) -> bool:
+        """Following without a filter: of a flood, only the newest `max_lines` are ever shown."""
+        return self.following and self._pattern is None
+
     def append(
         self, texts: list[str], *, tag: str = "", tags: list[str] | None = None, offset: int | None = None
     ) -> None:
@@ -470,27 +476,39 @@ class LogView(ScrollView, can_focus=True):
         self.virtual_size = Size(width, height)
 
     # ------------------------------------------------------------------ rendering
-    def _text(self, index: int) -> Text:
+    def _segments(self, index: int, base: Style) -> list[Segment]:
+        """The line's segments with `base` under every style.  Built directly rather than through
+        a Rich Text and its render (which measures and divides the text again): this is what a
+        frame of fast-pouring lines spends its time on."""
         raw = self._text_at(index)
         tag = self._tags[index - self._base] if self.tagged else ""
-        if raw.startswith(NOTICE):
-            text = Text(raw[1:], no_wrap=True, end="", style=NOTICE_STYLE)
-        else:
-            shown, level, stamp = self.format_of(tag).view(raw, self.display_zone)
-            text = Text(shown, no_wrap=True, end="")
-            style = LEVEL_STYLES.get(level)
-            if style is not None:
-                text.stylize(style)
-            if stamp is not None:
-                text.stylize(Style(dim=True), *stamp)
-            if self._pattern is not None:
-                for m in self._pattern.finditer(shown):
-                    if m.end() > m.start():
-                        text.stylize(MATCH_STYLE, m.start(), m.end())
+        segments: list[Segment] = []
         if self.tagged and tag:
             colour = TAG_COLOURS[sum(map(ord, tag)) % len(TAG_COLOURS)]  # stable across runs, unlike hash()
-            text = Text.assemble((f"{tag:<10} ", Style(color=colour, bold=True)), "│ ", text, no_wrap=True, end="")
-        return text
+            segments += [Segment(f"{tag:<10} ", base + Style(color=colour, bold=True)), Segment("│ ", base)]
+        if raw.startswith(NOTICE):
+            segments.append(Segment(raw[1:], base + NOTICE_STYLE))
+            return segments
+        shown, level, stamp = self.format_of(tag).view(raw, self.display_zone)
+        line_style = base + LEVEL_STYLES[level] if level in LEVEL_STYLES else base
+        spans: list[tuple[int, int, Style]] = []
+        if stamp is not None:
+            spans.append((stamp[0], stamp[1], DIM))
+        if self._pattern is not None:
+            spans += [(m.start(), m.end(), MATCH_STYLE) for m in self._pattern.finditer(shown) if m.end() > m.start()]
+        if not spans:
+            segments.append(Segment(shown, line_style))
+            return segments
+        cuts = sorted({0, len(shown), *(p for start, end, _ in spans for p in (start, end))})
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if a >= b:
+                continue
+            style = line_style
+            for start, end, extra in spans:  # later spans win, as Rich's stylize does
+                if start <= a and b <= end:
+                    style = style + extra
+            segments.append(Segment(shown[a:b], style))
+        return segments
 
     def _strip(self, index: int) -> Strip | list[Strip]:
         key = (index, self._width() if self.wrap else 0)
@@ -498,11 +516,10 @@ class LogView(ScrollView, can_focus=True):
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        segments = list(self._text(index).render(self.app.console))
         base = self._frame_style if self._frame_style is not None else self.rich_style
-        strip = Strip(segments).apply_style(base).simplify()
         if index == self._mark:
-            strip = strip.apply_style(MARK_STYLE)
+            base = MARK_STYLE + base  # under the line's own colours, as apply_style would put it
+        strip = Strip(self._segments(index, base))
         result: Strip | list[Strip] = strip
         if self.wrap:
             width = self._width()

@@ -403,3 +403,26 @@ def human(size: int) -> str:
     from rocketui.text import human_bytes
 
     return human_bytes(size)
+
+
+async def test_a_flood_shows_the_newest_lines_in_order_and_counts_every_line(tmp_path: Path) -> None:
+    """Lines beyond a ring's worth are not built while following (only the newest can be shown),
+    but every line is counted and what is shown is the end of the file, in order."""
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text("".join(line(i) for i in range(10)))
+    flood = 60_000  # ~3 MiB: several 1 MiB reads queued before a flush
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = LogsScreen(app.screen.ops.logs, [app.screen.cluster.node("broker-a")], max_lines=100)
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.view.is_mounted and screen.view.line_count == 10)
+        view = screen.view
+        for _ in range(2):
+            start = view.total_received
+            with open(logs / "broker.log", "a") as f:
+                f.write("".join(line(i, text=f"flood {i}") for i in range(start, start + flood)))
+            await wait_for(pilot, lambda start=start: view.total_received == start + flood, timeout=30)
+            await wait_for(pilot, lambda start=start: view.lines()[-1].endswith(f"flood {start + flood - 1}"))
+            shown = [int(t.rsplit(" ", 1)[1]) for t in view.lines()]
+            assert 0 < len(shown) <= 100 and shown == list(range(shown[0], start + flood))

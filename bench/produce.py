@@ -1,7 +1,7 @@
 """Produce throughput and latency: rocketui's pure-Python client against the distribution's own
 Java benchmark producer, on one broker in one run.
 
-One namesrv + one broker (started through NodeService, ports 33876/33911) and a topic with 8
+One namesrv + one broker (started through the lifecycle use case, ports 33876/33911) and a topic with 8
 queues.  For each thread count, rounds alternate:
   java:     sh bin/tools.sh org.apache.rocketmq.example.benchmark.Producer -s SIZE -w THREADS
             for --seconds; its "Send TPS" lines are parsed (each covers the previous 10 s);
@@ -29,13 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rocketui.backends.base import Command
-from rocketui.backends.factory import BackendPool
 from rocketui.backends.local import LocalBackend
 from rocketui.backends.stream import stream_local
 from rocketui.model.loader import load_cluster
 from rocketui.rocketmq.remoting import BrokerClient
 from rocketui.services.mqtest import ProduceProgress, ProduceRun, ProduceSpec, SendMode
-from rocketui.services.nodes import NodeService
+from rocketui.usecases.operations import Operations
 
 HOME = Path.home() / ".local/share/rocketui/rocketmq-5.5.0"
 NAMESRV = "127.0.0.1:33876"
@@ -162,12 +161,12 @@ async def run_rocketui(threads: int, size: int, seconds: float) -> Sample:
 
 async def bench(args: argparse.Namespace, tmp: Path) -> list[str]:
     cluster = load_cluster(str(write_cluster(tmp)))
-    svc = NodeService(cluster, BackendPool(cluster))
+    ops = Operations(cluster)
     out: list[str] = []
     try:
-        results = await svc.start_all(timeout=180)
-        if any(s.state.value != "running" for s in results.values()):
-            raise RuntimeError(f"start failed: {results}")
+        started = await ops.lifecycle.start_all(timeout=180)
+        if not started.ok:
+            raise RuntimeError(f"start failed: {started.summary}")
         async with BrokerClient(BROKER) as broker:
             await broker.create_topic(TOPIC, read_queue_nums=8, write_queue_nums=8)
         await asyncio.sleep(1.0)
@@ -199,8 +198,8 @@ async def bench(args: argparse.Namespace, tmp: Path) -> list[str]:
                 f"  ratio rocketui/java: {mt / jt:.2f}x",
             ]
     finally:
-        await svc.stop_all()
-        await svc.close()
+        await ops.lifecycle.stop_all()
+        await ops.close()
     return out
 
 

@@ -13,13 +13,10 @@ import asyncio
 from typing import Any
 
 from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.framing import open_direct
 
 FLUSH_AT = 256 * 1024  # pending bytes that make `drain` flush at once
 HIGH_WATER = 64 * 1024  # asyncio's default write-buffer high-water mark
-
-
-async def _open_direct(host: str, port: int) -> tuple[Any, Any]:
-    return await asyncio.open_connection(host, port)
 
 
 class CoalescingWriter:
@@ -69,7 +66,7 @@ class CoalescingWriter:
 
 def coalescing(connector: Connector | None) -> Connector:
     """`connector` (default: a direct TCP connection) with coalesced writes."""
-    inner = connector or _open_direct
+    inner = connector or open_direct
 
     async def connect(host: str, port: int) -> tuple[Any, Any]:
         reader, writer = await inner(host, port)

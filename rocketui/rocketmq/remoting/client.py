@@ -31,6 +31,7 @@ from rocketui.rocketmq.remoting.errors import (
     RemotingError,
     RemotingTimeout,
 )
+from rocketui.rocketmq.remoting.framing import FrameBuffer, FrameProtocol, open_direct
 from rocketui.rocketmq.versions import version_of_ordinal
 
 
@@ -59,7 +60,7 @@ def split_addr(addr: str) -> tuple[str, int]:
 
 
 async def _default_connector(host: str, port: int) -> tuple[Any, Any]:
-    return await asyncio.open_connection(host, port)
+    return await open_direct(host, port)
 
 
 def _retrieve(fut: asyncio.Future[RemotingCommand]) -> None:
@@ -69,18 +70,42 @@ def _retrieve(fut: asyncio.Future[RemotingCommand]) -> None:
 
 
 class _Connection:
-    """One open stream pair plus its reader task; dead for good once `closed` is set."""
+    """One open connection: a direct one hands its bytes to `_received` (framing.FrameProtocol),
+    a tunnelled stream pair gets a reader task; dead for good once `closed` is set."""
 
-    def __init__(self, addr: str, reader: Reader, writer: Writer, max_frame: int) -> None:
+    def __init__(self, addr: str, reader: Reader | FrameProtocol, writer: Writer, max_frame: int) -> None:
         self.addr = addr
-        self.reader = reader
         self.writer = writer
         self.max_frame = max_frame
         self.pending: dict[int, asyncio.Future[RemotingCommand]] = {}
         self.closed = False
         self.close_reason = ""
         self.write_lock = asyncio.Lock()
-        self.task = asyncio.get_running_loop().create_task(self._read_loop(), name=f"remoting-read {addr}")
+        self.task: asyncio.Task[None] | None = None
+        if isinstance(reader, FrameProtocol):
+            self._frames = FrameBuffer(max_frame)
+            reader.attach(self._received, self._ended)
+        else:
+            self.reader = reader
+            self.task = asyncio.get_running_loop().create_task(self._read_loop(), name=f"remoting-read {addr}")
+
+    def _received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            for payload in self._frames.feed(data):
+                self._dispatch(decode_payload(payload))
+        except CodecError as exc:
+            self.shutdown(ProtocolError, f"malformed frame from peer: {exc}")
+        except Exception as exc:  # a callback of the event loop must never raise
+            self.shutdown(ProtocolError, f"unexpected error reading from peer: {exc!r}")
+
+    def _ended(self, exc: BaseException | None) -> None:
+        if isinstance(exc, OSError):
+            self.shutdown(ConnectionLost, f"connection broken: {exc.strerror or exc}")
+            return
+        cut = self._frames.cut_short()
+        self.shutdown(ProtocolError if cut else ConnectionLost, cut or "connection closed by peer")
 
     async def send(self, frame: bytes) -> None:
         if self.closed:
@@ -165,7 +190,7 @@ class _Connection:
 
     async def close(self) -> None:
         self.shutdown(ConnectionLost, "connection closed by client")
-        if not self.task.done() and self.task is not asyncio.current_task():
+        if self.task is not None and not self.task.done() and self.task is not asyncio.current_task():
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
         wait_closed = getattr(self.writer, "wait_closed", None)

@@ -45,7 +45,11 @@ def cluster_file(tmp_path: Path) -> Iterator[Path]:
     (home / "conf").symlink_to(real / "conf")
     shutil.copytree(real / "bin", home / "bin")
     script = home / "bin" / "runbroker.sh"  # the official default heap is 8g: start small
-    script.write_text(jvm_script.set_flags(script.read_text(), {"Xms": "256m", "Xmx": "256m", "Xmn": "128m"}))
+    script.write_text(
+        jvm_script.set_flags(
+            script.read_text(), {"Xms": "256m", "Xmx": "256m", "Xmn": "128m", "MaxDirectMemorySize": "256m"}
+        )
+    )
     (tmp_path / "broker-a.properties").write_text(broker_properties("broker-a", BROKER_PORT) + "fileReservedTime=48\n")
     path = tmp_path / "cluster.yaml"
     path.write_text(
@@ -64,8 +68,8 @@ def cluster_file(tmp_path: Path) -> Iterator[Path]:
             port: {BROKER_PORT}
             broker_name: broker-a
             config: broker-a.properties
-            # no heap here: the script decides it (what the memory form edits)
-            jvm: {{max_direct: 256m, extra: ["-XX:-AlwaysPreTouch"]}}
+            # no memory flag here: the script decides them, so the memory form edits the script
+            jvm: {{extra: ["-XX:-AlwaysPreTouch"]}}
         """)
     )
     yield path

@@ -11,6 +11,7 @@ from rocketui.services.node_status import NodeStatus
 if TYPE_CHECKING:
     from rocketui.model.cluster import Node
     from rocketui.services.config_edit import Loaded
+    from rocketui.services.grpc_produce import GrpcConsumeReport
     from rocketui.services.health import HealthReport
     from rocketui.services.mqtest import ProduceProgress, ProduceReport
     from rocketui.services.mqtest_verify import VerifyReport
@@ -84,7 +85,7 @@ class MqTestUpdate(Message):
         *,
         progress: ProduceProgress | None = None,
         report: ProduceReport | None = None,
-        verified: VerifyReport | None = None,
+        verified: VerifyReport | GrpcConsumeReport | None = None,
         quickstart: QuickstartResult | None = None,
         line: str | None = None,
         text: str = "",

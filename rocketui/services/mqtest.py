@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
-from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
@@ -34,7 +34,15 @@ from rocketui.rocketmq.remoting.message import (
     new_unique_msg_id,
 )
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
-from rocketui.services.mq_route import MqTestError, Queue, RouteLookup, lookup_route, read_queues, write_queues
+from rocketui.services.mq_route import (
+    MqTestError,
+    ProxyTarget,
+    Queue,
+    RouteLookup,
+    read_queues,
+    route_via,
+    write_queues,
+)
 from rocketui.services.mq_transport import coalescing
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 
@@ -293,6 +301,7 @@ class ProduceRun:
         progress_interval: float = 0.5,
         run_id: str | None = None,
         timeout: float = 3.0,
+        proxy: ProxyTarget | None = None,
     ) -> None:
         problems = spec.problems()
         if problems:
@@ -308,7 +317,9 @@ class ProduceRun:
         # frame would only wait one iteration longer
         batched = spec.workers > 1 or spec.mode is SendMode.ONEWAY
         self._broker_connector = coalescing(connector) if batched else connector
-        self._clients: dict[str, BrokerClient] = {}
+        self.proxy = proxy  # send and read through this proxy's remoting port
+        self._clients: dict[tuple[str, str | None], BrokerClient] = {}
+        self._remotings: dict[str, RemotingClient] = {}  # one connection per address
         self._phase = Phase.ROUTE
         self._next_seq = 0
         self._attempted = 0
@@ -388,20 +399,27 @@ class ProduceRun:
                 aborted=self._aborted,
             )
         finally:
-            clients, self._clients = self._clients, {}
-            await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+            self._clients = {}
+            remotings, self._remotings = self._remotings, {}
+            await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
 
     # ---------------------------------------------------------------- route
-    def _client(self, addr: str) -> BrokerClient:
-        client = self._clients.get(addr)
+    def _client(self, addr: str, broker_name: str | None = None) -> BrokerClient:
+        """The client of a broker address — or, through a proxy, of one broker behind it (all
+        broker names share the proxy's one connection)."""
+        via = broker_name if self.proxy is not None else None
+        client = self._clients.get((addr, via))
         if client is None:
-            client = self._clients[addr] = BrokerClient(
-                addr, connector=self._broker_connector, timeout=self.spec.send_timeout
-            )
+            remoting = self._remotings.get(addr)
+            if remoting is None:
+                remoting = self._remotings[addr] = RemotingClient(
+                    addr, connector=self._broker_connector, timeout=self.spec.send_timeout
+                )
+            client = self._clients[(addr, via)] = BrokerClient(addr, client=remoting, broker_name=via)
         return client
 
     async def _lookup(self, topic: str) -> RouteLookup:
-        lookup = await lookup_route(self.namesrvs, topic, connector=self.connector, timeout=self.timeout)
+        lookup = await route_via(self.namesrvs, topic, self.proxy, connector=self.connector, timeout=self.timeout)
         for note in lookup.notes:
             text = f"namesrv skipped: {note}"
             if text not in self._notes and "no route for topic" not in note:
@@ -419,6 +437,11 @@ class ProduceRun:
             if self.spec.create is not None:
                 self._set_phase(Phase.CREATE)
                 await self._create_topic(self.spec.create)
+            elif self.proxy is not None:
+                raise MqTestError(
+                    f"topic {self.spec.topic} does not exist (asked through proxy {self.proxy.node}); a proxy "
+                    "creates no topics: create it first, e.g. produce --create"
+                )
             else:
                 await self._auto_create()
             lookup = await self._wait_route()
@@ -530,7 +553,7 @@ class ProduceRun:
         async def one(q: Queue) -> tuple[Queue, int]:
             addr = addrs[q.broker_name]
             try:
-                return q, await self._client(addr).get_max_offset(self.spec.topic, q.queue_id)
+                return q, await self._client(addr, q.broker_name).get_max_offset(self.spec.topic, q.queue_id)
             except RemotingError as exc:
                 raise MqTestError(f"cannot read the offsets of {q} before the run: {exc}") from None
 
@@ -592,7 +615,7 @@ class ProduceRun:
         props = dict(self._properties)
         props[PROP_SEQ] = str(seq)
         body = message_body(self.run_id, seq, spec.body_size)
-        client = self._client(addr)
+        client = self._client(addr, queue.broker_name)
         self._attempted += 1
         self._in_flight += 1
         t0 = time.perf_counter()
@@ -611,15 +634,19 @@ class ProduceRun:
             return False
         finally:
             self._in_flight -= 1
-        if spec.mode is not SendMode.ONEWAY:
-            self._latency.record(time.perf_counter() - t0)
+        self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
+        return True
+
+    def _acked(self, seq: int, queue: Queue, offset: int, status: str, seconds: float | None) -> None:
+        """Count one stored (oneway: written) message; `seconds` is its latency (None: oneway)."""
+        if seconds is not None:
+            self._latency.record(seconds)
             assert self._acks is not None
             self._acks.record(seq, queue, offset)
         self._consecutive_errors = 0
         self._sent += 1
         self._statuses[status] = self._statuses.get(status, 0) + 1
         self._per_queue[queue] = self._per_queue.get(queue, 0) + 1
-        return True
 
     def _record_error(self, exc: BaseException) -> None:
         kind, message = classify_error(exc)

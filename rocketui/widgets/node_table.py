@@ -34,12 +34,13 @@ def host_state_style(state: str) -> str:
 
 
 def display_order(cluster: Cluster) -> list[Node]:
-    """Namesrvs first, then brokers grouped by brokerName with the master before its slaves."""
-    namesrvs = [n for n in cluster.nodes if n.kind is NodeKind.NAMESRV]
+    """Namesrvs and controllers first, then brokers grouped by brokerName with the master before
+    its slaves, then proxies (the order start-all takes them)."""
+    first = [n for n in cluster.nodes if n.kind in (NodeKind.NAMESRV, NodeKind.CONTROLLER)]
     brokers = sorted(
         (n for n in cluster.nodes if n.kind is NodeKind.BROKER), key=lambda n: (n.broker_name or "", n.broker_id)
     )
-    return namesrvs + brokers
+    return first + brokers + [n for n in cluster.nodes if n.kind is NodeKind.PROXY]
 
 
 class NodeTable(DataTable):
@@ -85,9 +86,9 @@ class NodeTable(DataTable):
         for node in self.cluster.nodes:
             status = self.statuses.get(node.name)
             for col, value in zip(COLUMNS, self._cells(node, status, now), strict=False):
-                if col in ("node", "kind", "address", "role"):
+                if col in ("node", "kind", "address"):
                     continue
-                self.update_cell(node.name, col, value, update_width=col in ("host", "note"))
+                self.update_cell(node.name, col, value, update_width=col in ("host", "note", "role"))
 
     @property
     def selected_node(self) -> Node | None:

@@ -65,9 +65,10 @@ def _resolve(args_in: list[str]) -> tuple[ModuleType, str | None, list[str]] | i
         return _load(head), None, args_in[1:]
     # Import only the command that runs: start-up time of the TUI matters.
     name = args_in[1] if len(args_in) > 1 and not args_in[1].startswith("-") else "tui"
+    module_name = name.replace("-", "_")  # `reset-offset` lives in reset_offset.py
     module: ModuleType | None = None
     try:
-        module = _load(name) if name.isidentifier() and not name.startswith("_") else None
+        module = _load(module_name) if module_name.isidentifier() and not name.startswith("_") else None
     except ModuleNotFoundError:
         module = None
     if module is None or not getattr(module, "NEEDS_CLUSTER", False):

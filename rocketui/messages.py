@@ -10,6 +10,7 @@ from rocketui.services.node_status import NodeStatus
 
 if TYPE_CHECKING:
     from rocketui.model.cluster import Node
+    from rocketui.services.broker_stats import StatsReport
     from rocketui.services.config_edit import Loaded
     from rocketui.services.grpc_produce import GrpcConsumeReport
     from rocketui.services.health import HealthReport
@@ -28,6 +29,17 @@ class StatusUpdated(Message):
 
     def can_replace(self, message: Message) -> bool:  # an older poll result is superseded
         return isinstance(message, StatusUpdated)
+
+
+class StatsUpdated(Message):
+    """Broker runtime figures and namesrv counts (None: no namesrv answered)."""
+
+    def __init__(self, report: StatsReport | None) -> None:
+        super().__init__()
+        self.report = report
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StatsUpdated)
 
 
 class ActionProgress(Message):

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-# Snapshots must not depend on the developer's terminal settings.
+# Snapshots must not depend on the developer's terminal settings, nor on the machine's zone
+# (the events pane and the journal show clock times).
 os.environ.pop("NO_COLOR", None)
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 # No timing thresholds in unit tests: Hypothesis' per-example deadline would fail a property test
 # on a busy 2-core machine although the property holds.

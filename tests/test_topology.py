@@ -553,3 +553,22 @@ def test_shipped_ssh_example_loads() -> None:
     assert cluster.namesrv_addr() == "10.0.0.11:9876;10.0.0.12:9876"
     assert cluster.node("broker-a").jvm.xmx == "4g" and cluster.node("broker-b").jvm.xmx == "2g"
     assert cluster.node("broker-a-s").config == "/var/lib/rocketui/broker-a-s/broker.properties"
+
+
+@pytest.mark.parametrize("version", ["4.9.7", "5.1.4", "5.3.3", "5.5.0"])
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_generated_keys_are_keys_of_the_release(layout: str, version: str) -> None:
+    """A generated broker file says nothing its release would silently ignore (4.9.7 has no
+    bindAddress, totalReplicas, inSyncReplicas or readUnCommitted)."""
+    from rocketui.rocketmq.broker_keys import bundled_keys
+    from rocketui.rocketmq.properties_edit import PropertiesDoc
+
+    text = LAYOUTS[layout].replace('version: "5.5.0"', f'version: "{version}"')
+    cluster = parse_cluster(text, f"/clusters/{layout}.yaml")
+    assert cluster.rocketmq.version == version and cluster.topology is not None
+    known = bundled_keys(version)
+    asked = {k for k, _ in cluster.topology.properties}  # what the cluster file itself sets stays
+    for node in (n for n in cluster.nodes if n.kind is NodeKind.BROKER):
+        keys = PropertiesDoc.parse(broker_properties(cluster, node, cluster.topology).encode()).as_dict()
+        assert set(keys) - set(known.types) - asked == set(), (node.name, version)
+        assert ("bindAddress" in keys) == (version != "4.9.7" or "bindAddress" in asked)

@@ -194,8 +194,9 @@ def test_shipped_generated_files_are_current(capsys: pytest.CaptureFixture[str])
 
 def test_restart_rolling_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = init(tmp_path, capsys)
-    code, stdout, _ = run(capsys, str(out), "restart", "--rolling", "--dry-run")
+    code, stdout, err = run(capsys, str(out), "restart", "--rolling", "--dry-run")
     assert code == 0 and stdout == "rolling restart order: broker-a-s → broker-a → broker-b-s → broker-b\n"
+    assert "each master is drained" in err
     code, stdout, _ = run(capsys, str(out), "restart", "--rolling", "--dry-run", "broker-b", "broker-b-s")
     assert code == 0 and stdout == "rolling restart order: broker-b-s → broker-b\n"
     code, _, err = run(capsys, str(out), "restart", "--rolling", "namesrv-1")

@@ -83,6 +83,22 @@ class ProcessInfo:
 
 
 @dataclass(frozen=True)
+class HostSnapshot:
+    """What a status poll needs from a host, in one round trip: its processes of one name and
+    the TCP sockets listening there (None when the host would not say)."""
+
+    processes: list[ProcessInfo]
+    listening: frozenset[tuple[str, int]] | None
+
+    def listens(self, address: str, port: int) -> bool | None:
+        """Is something listening on address:port (or on every address at that port)?  None:
+        unknown from here (ask with a connection)."""
+        if self.listening is None:
+            return None
+        return any(p == port and a in (address, "0.0.0.0", "::", "::ffff:" + address) for a, p in self.listening)
+
+
+@dataclass(frozen=True)
 class FileStat:
     size: int
     mtime_ns: int
@@ -216,6 +232,10 @@ class Backend(ABC):
     @abstractmethod
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
         """All processes whose executable basename is `name`, in one round trip."""
+
+    @abstractmethod
+    async def snapshot(self, name: str = "java") -> HostSnapshot:
+        """`processes(name)` and the listening TCP sockets, in one round trip."""
 
     @abstractmethod
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:

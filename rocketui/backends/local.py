@@ -19,6 +19,7 @@ from rocketui.backends.base import (
     CommandResult,
     FileStat,
     FollowEvent,
+    HostSnapshot,
     LineCallback,
     ProcessInfo,
     StreamResult,
@@ -106,6 +107,12 @@ class LocalBackend(Backend):
 
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
         return await asyncio.to_thread(procfs.list_processes, name)
+
+    async def snapshot(self, name: str = "java") -> HostSnapshot:
+        def read() -> HostSnapshot:
+            return HostSnapshot(procfs.list_processes(name), procfs.listening())
+
+        return await asyncio.to_thread(read)
 
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         if start_ticks is not None and procfs.start_ticks(pid) != start_ticks:

@@ -4,6 +4,7 @@ host (the SSH backend prints /proc contents in one round trip and parses them he
 from __future__ import annotations
 
 import os
+import socket
 
 from rocketui.backends.base import ProcessInfo
 
@@ -75,3 +76,45 @@ def list_processes(name: str) -> list[ProcessInfo]:
         if info:
             found.append(info)
     return found
+
+
+TCP_LISTEN = "0A"
+
+
+def _hex_address(text: str) -> str:
+    """An address of /proc/net/tcp{,6}: IPv4 as 8 hex digits, IPv6 as 32, each 32-bit word in
+    host (little-endian) order."""
+    raw = bytes.fromhex(text)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    if len(words) == 4:
+        return socket.inet_ntop(socket.AF_INET, words)
+    return socket.inet_ntop(socket.AF_INET6, words)
+
+
+def parse_listening(text: str) -> frozenset[tuple[str, int]]:
+    """(address, port) of every LISTEN socket in /proc/net/tcp and /proc/net/tcp6 content (their
+    header lines and anything else that is not a socket line are skipped)."""
+    found: set[tuple[str, int]] = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 4 or fields[3] != TCP_LISTEN or ":" not in fields[1]:
+            continue
+        address, _, port = fields[1].partition(":")
+        try:
+            found.add((_hex_address(address), int(port, 16)))
+        except ValueError:
+            continue
+    return frozenset(found)
+
+
+def listening() -> frozenset[tuple[str, int]] | None:
+    """This machine's listening TCP sockets (None when /proc/net/tcp cannot be read)."""
+    text = ""
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                text += f.read()
+        except OSError:
+            if path.endswith("tcp"):
+                return None
+    return parse_listening(text)

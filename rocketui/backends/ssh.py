@@ -32,6 +32,7 @@ from rocketui.backends.base import (
     FileStat,
     FollowEvent,
     HostKeyTrusted,
+    HostSnapshot,
     HostUnreachable,
     LineCallback,
     ProcessInfo,
@@ -254,6 +255,15 @@ class SSHBackend(Backend):
         except scripts.ScriptOutputError as exc:
             detail = err.decode(errors="replace").strip() or str(exc)
             raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None
+
+    async def snapshot(self, name: str = "java") -> HostSnapshot:
+        status, out, err = await self._script(scripts.snapshot_script(name), "process listing", retry=True)
+        try:
+            processes, listening = scripts.parse_snapshot(out, name)
+        except scripts.ScriptOutputError as exc:
+            detail = err.decode(errors="replace").strip() or str(exc)
+            raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None
+        return HostSnapshot(processes, listening)
 
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:
         signame = signal_mod.Signals(sig).name.removeprefix("SIG") if sig else "0"

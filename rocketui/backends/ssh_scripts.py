@@ -46,6 +46,22 @@ def processes_script(name: str) -> str:
     )
 
 
+LISTEN_MARK = b"\0rocketui-listen\n"
+
+
+def snapshot_script(name: str) -> str:
+    """`processes_script` then, after LISTEN_MARK, the LISTEN lines of /proc/net/tcp{,6}."""
+    return processes_script(name).removesuffix("exit 0\n") + (
+        "printf '\\000rocketui-listen\\n'\ncat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep ' 0A ' || true\nexit 0\n"
+    )
+
+
+def parse_snapshot(output: bytes, name: str) -> tuple[list[ProcessInfo], frozenset[tuple[str, int]] | None]:
+    listing, mark, sockets = output.partition(LISTEN_MARK)
+    listening = procfs.parse_listening(sockets.decode(errors="replace")) if mark else None
+    return parse_processes(listing, name), listening
+
+
 _RECORD = re.compile(rb"^(\d+)/(stat|cmdline):", re.S)
 
 

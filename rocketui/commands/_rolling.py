@@ -24,7 +24,15 @@ async def run_rolling(args: argparse.Namespace, ctx: CommandContext) -> int:
         )
         return 2
     print("rolling restart order: " + " → ".join(n.name for n in order), flush=True)
+    drain = not getattr(args, "no_drain", False)
+    if drain:
+        print(
+            "each master is drained (brokerPermission=4) before it stops and while a SYNC_MASTER's slave "
+            "restarts, then made writable again",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.dry_run:
         return 0
-    outcome = await lifecycle.rolling_restart(names, progress=progress)
+    outcome = await lifecycle.rolling_restart(names, progress=progress, drain=drain)
     return say("restart --rolling", outcome, ok_to_stdout=True)

@@ -39,7 +39,7 @@ def parse_assignments(words: list[str]) -> dict[str, str]:
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from rocketui.rocketmq.broker_keys import SCHEMA, bundled_keys, unknown_key_message
+    from rocketui.rocketmq.broker_keys import SCHEMA, unknown_key_message
     from rocketui.rocketmq.properties_edit import PropertiesDoc
     from rocketui.services.config_edit import ConfigEditError
 
@@ -53,7 +53,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except (BackendError, OSError) as exc:
         print(f"rocketui config: {inert(str(exc))}", file=sys.stderr)
         return 1
-    known = bundled_keys()
+    known = await edits.known_keys(node)  # the key list of the release this broker runs
     if args.action == "get":
         try:
             doc = PropertiesDoc.parse(loaded.data)

@@ -24,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="brokers one at a time, slaves before their master, "
         "each waited for until registered at every namesrv; stops at the first failure",
     )
+    parser.add_argument(
+        "--no-drain",
+        action="store_true",
+        help="with --rolling: do not drain masters (sends to a stopping or unsynced master can fail)",
+    )
 
 
 async def run(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -219,11 +220,11 @@ class Cluster:
                 return n
         raise KeyError(name)
 
-    @property
+    @cached_property  # asked per node per poll; the nodes never change
     def namesrvs(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.kind is NodeKind.NAMESRV)
 
-    @property
+    @cached_property
     def brokers(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.kind is NodeKind.BROKER)
 

@@ -9,6 +9,7 @@ walks the table.  Cross-node rules live in `checks`, the `topology:` section in
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -199,7 +200,7 @@ class _Builder:
         problems, warnings = check_cluster(cluster)
         if problems:
             raise ClusterFileError(problems)
-        return Cluster(**{**cluster.__dict__, "warnings": tuple(warnings)})
+        return dataclasses.replace(cluster, warnings=tuple(warnings))
 
     # ------------------------------------------------------------------ small helpers
     def _local_path(self, value: str) -> str:

@@ -372,6 +372,15 @@ def property_problem(key: str, value: str) -> str | None:
     return None
 
 
+def _major_minor(version: str) -> tuple[int, int]:
+    """(5, 5) for "5.5.0"; an unreadable version counts as the newest line."""
+    parts = version.split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return (99, 0)
+
+
 def broker_body(
     cluster: Cluster, node: Node, topology: Topology, expand_path: Callable[[str], str] = lambda p: p
 ) -> str:
@@ -380,6 +389,10 @@ def broker_body(
     host_address = cluster.host(node.host).address
     store = expand_path(f"{cluster.user_home(node).rstrip('/')}/store")
     role = node.role or BrokerRole.ASYNC_MASTER
+    # Only keys the release has: 4.x has no bindAddress (it binds 0.0.0.0) and no replica counts (a
+    # SYNC_MASTER waits for its slave by itself); readUnCommitted came with 5.3.0.
+    release = _major_minor(cluster.rocketmq.version)
+    is_5x = release >= (5, 0)
     pairs: list[tuple[str, str]] = [
         ("brokerClusterName", cluster.name),
         ("brokerName", node.broker_name or ""),
@@ -390,7 +403,7 @@ def broker_body(
         ("listenPort", str(node.port)),
         ("brokerIP1", cluster.advertised_address(node)),
         ("brokerIP2", cluster.advertised_address(node)),
-        ("bindAddress", node.listen_address or host_address),
+        *([("bindAddress", node.listen_address or host_address)] if is_5x else []),
         ("storePathRootDir", store),
         ("storePathCommitLog", f"{store}/commitlog"),
         ("deleteWhen", "04"),
@@ -403,7 +416,8 @@ def broker_body(
         # true, so without it nothing can be read while a master is down.
         pairs.append(("slaveReadEnable", "true"))
     if (
-        not node.controller_mode
+        is_5x
+        and not node.controller_mode
         and node.is_master
         and topology.slaves_per_master
         and topology.replication is Replication.SYNC
@@ -413,7 +427,7 @@ def broker_body(
         # official samples' brokerRole=SYNC_MASTER alone replicates asynchronously.
         replicas = str(1 + topology.slaves_per_master)
         pairs += [("totalReplicas", replicas), ("inSyncReplicas", replicas)]
-    if node.is_slave:
+    if release >= (5, 3) and node.is_slave:
         # A 5.x slave builds its consume queues only up to the master's confirm offset, which it
         # learns one replication round later; when the master dies, the last acknowledged
         # messages sit in the slave's commitlog unreadable.  readUnCommitted dispatches all the

@@ -83,11 +83,22 @@ def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: flo
     )
 
 
+# The command line also says which RocketMQ release each node runs (the TUI shows it in the detail line).
+CLI_COLUMNS = (*COLUMNS, "version")
+
+
+def _version(status: NodeStatus | None) -> str:
+    return (status.version or "") if status else ""
+
+
 def status_table(cluster: Cluster, statuses: dict[str, NodeStatus]) -> str:
-    """The `status` table and, under it, each unreachable host's reason and each node's message
-    (both can quote a host or a process: shown inert)."""
-    rows = [COLUMNS] + [tuple(inert(c) for c in status_row(cluster, n, statuses.get(n.name))) for n in cluster.nodes]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(COLUMNS))]
+    """The `status` table (with the release each node runs) and, under it, each unreachable host's
+    reason and each node's message (both can quote a host or a process: shown inert)."""
+    rows = [CLI_COLUMNS] + [
+        tuple(inert(c) for c in (*status_row(cluster, n, statuses.get(n.name)), _version(statuses.get(n.name))))
+        for n in cluster.nodes
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(CLI_COLUMNS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip() for r in rows]
     down = {
         n.host: s.host_state

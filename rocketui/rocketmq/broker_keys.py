@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from rocketui.model.cluster import DEFAULT_VERSION
 from rocketui.model.command import Command
-from rocketui.rocketmq.broker_keys_data import KEYS_5_5_0
+from rocketui.rocketmq.broker_keys_data import KEYS
+from rocketui.rocketmq.versions import Version, parse_version, traits
 
 Validator = Callable[[str], "str | None"]  # returns a problem message, None when the value is fine
 
@@ -322,22 +324,27 @@ SCHEMA: dict[str, BrokerKey] = {
 # ----------------------------------------------------------------------------- known keys
 @dataclass(frozen=True)
 class KnownKeys:
-    """Every key a broker accepts, with its Java type (and its default when `mqbroker -p` said)."""
+    """Every key a broker of one release accepts, with its Java type (and its default when
+    `mqbroker -p` said), and how that release reads values."""
 
     types: Mapping[str, str]
     defaults: Mapping[str, str] = field(default_factory=dict)
-    source: str = "bundled key list of RocketMQ 5.5.0"
+    source: str = f"bundled key list of RocketMQ {DEFAULT_VERSION}"
+    version: str = DEFAULT_VERSION  # the release the list belongs to
+    trims_strings: bool = True  # False before 5.2.0: 'broker-a ' keeps its space
+    ha_port_from_file: bool = True  # False on 4.x: haListenPort is always listenPort + 1
 
     def __contains__(self, key: object) -> bool:
         return key in self.types
 
     def type_of(self, key: str) -> str | None:
-        if key in SCHEMA:
+        if key in SCHEMA and key in self.types:
             return SCHEMA[key].type
         return self.types.get(key)
 
     def suggest(self, key: str) -> str | None:
-        """The known key `key` was probably meant to be ("did you mean")."""
+        """The known key `key` was probably meant to be ("did you mean"); only keys of this
+        release are proposed."""
         folded = {k.lower(): k for k in self.types}
         if key.lower() in folded:
             return folded[key.lower()]
@@ -350,18 +357,60 @@ class KnownKeys:
         return folded[close[0]] if close else None
 
 
-def bundled_keys() -> KnownKeys:
+def _release_key(v: str) -> tuple[int, int, int]:
+    parsed = Version.parse(v)
+    return (parsed.major, parsed.minor, parsed.patch)
+
+
+def bundled_release(version: str | None) -> str:
+    """The bundled key list to use for `version`: its own, else the newest bundled release of
+    the same major.minor line not newer than it, else of the same major, else the default."""
+    wanted = parse_version(version)
+    if wanted is None:
+        return DEFAULT_VERSION
+    if str(wanted) in KEYS:
+        return str(wanted)
+    releases = sorted(KEYS, key=_release_key)
+    for same in (
+        lambda r: _release_key(r)[:2] == (wanted.major, wanted.minor),
+        lambda r: _release_key(r)[0] == wanted.major,
+    ):
+        candidates = [r for r in releases if same(r)]
+        if candidates:
+            older = [r for r in candidates if _release_key(r) <= (wanted.major, wanted.minor, wanted.patch)]
+            return (older or candidates)[-1]
+    return DEFAULT_VERSION
+
+
+def bundled_keys(version: str | None = None) -> KnownKeys:
+    """The keys of `version`'s broker (None: the default release), from the list generated from
+    that release's own jars (broker_keys_data.py).  The form's keys (SCHEMA) count only where the
+    release has them: bindAddress or enableControllerMode are unknown to a 4.9.7 broker."""
+    release = bundled_release(version)
     types: dict[str, str] = {}
-    for keys in KEYS_5_5_0.values():
-        for key, java_type in keys.items():
-            types.setdefault(key, java_type)
+    for keys in KEYS[release].values():
+        for name, java_type in keys.items():
+            types.setdefault(name, java_type)
     for key in SCHEMA.values():
-        types[key.name] = key.type
-    return KnownKeys(types)
+        if key.name in types:
+            types[key.name] = key.type
+    source = f"bundled key list of RocketMQ {release}"
+    actual = parse_version(version)
+    if actual is not None and str(actual) != release:
+        source += f" (nearest to {actual})"
+    line = traits(actual or release)  # how values are read is the release's own behaviour
+    return KnownKeys(
+        types,
+        source=source,
+        version=str(actual or release),
+        trims_strings=line.trims_string_values,
+        ha_port_from_file=line.honours_ha_listen_port,
+    )
 
 
+# 4.x consoles print the time as `13\:44\:15`: the `\:` of their logback pattern comes out as is.
 _CONSOLE_LINE = re.compile(
-    r"(?:\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:[,.]\d+)?\s+[A-Z]+\s+\S+\s+-\s+)?"
+    r"(?:\d{4}-\d{2}-\d{2} \d{2}\\?:\d{2}\\?:\d{2}(?:[,.]\d+)?\s+[A-Z]+\s+\S+\s+-\s+)?"
     r"(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)"
 )
 
@@ -390,15 +439,22 @@ def _infer_type(default: str) -> str:
     return "string"
 
 
-def known_keys_from_print_config(printed: Mapping[str, str]) -> KnownKeys:
-    """The bundled list plus whatever this broker's `mqbroker -p` printed (newer keys get a type
-    guessed from their default).  `-p` alone is not enough: in 5.5.0 it prints neither
+def known_keys_from_print_config(printed: Mapping[str, str], version: str | None = None) -> KnownKeys:
+    """The bundled list of `version` plus whatever this broker's `mqbroker -p` printed (newer keys
+    get a type guessed from their default).  `-p` alone is not enough: in 5.5.0 it prints neither
     MessageStoreConfig (brokerRole, storePathRootDir, ...) nor brokerName/brokerId."""
-    base = bundled_keys()
+    base = bundled_keys(version)
     types = dict(base.types)
     for key, default in printed.items():
         types.setdefault(key, _infer_type(default))
-    return KnownKeys(types, dict(printed), "mqbroker -p and the bundled key list of RocketMQ 5.5.0")
+    return KnownKeys(
+        types,
+        dict(printed),
+        f"mqbroker -p and the {base.source}",
+        base.version,
+        base.trims_strings,
+        base.ha_port_from_file,
+    )
 
 
 # A small heap: -p only prints and exits, and runbroker.sh would ask for 8g and pre-touch it.
@@ -450,12 +506,18 @@ def check_config(entries: Iterable[tuple[str, str, int]], known: KnownKeys | Non
         if message:
             problems.append(Problem(ERROR, key, message, line))
         elif value != value.strip():
+            why = (
+                "(RocketMQ trims strings, but it hides mistakes)"
+                if known.trims_strings
+                else f"(RocketMQ {known.version} does not trim strings: the broker would use the spaces too)"
+            )
+            problems.append(Problem(ERROR, key, f"{key}={value!r}: remove the leading/trailing whitespace {why}", line))
+        if key == "haListenPort" and not known.ha_port_from_file:
             problems.append(
                 Problem(
-                    ERROR,
+                    WARNING,
                     key,
-                    f"{key}={value!r}: remove the leading/trailing whitespace "
-                    "(RocketMQ trims strings, but it hides mistakes)",
+                    f"haListenPort is ignored by RocketMQ {known.version}: the HA port is always listenPort + 1",
                     line,
                 )
             )

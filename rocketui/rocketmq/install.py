@@ -1,11 +1,16 @@
-"""Assemble a runnable RocketMQ distribution in the official binary layout.
+"""Assemble a runnable RocketMQ distribution in the official binary layout of its release line.
 
-lib/  every jar of rocketmq-namesrv, -broker, -tools and -example with their runtime
-      dependencies, resolved by Maven from Maven Central;
-conf/ the rmq.*.logback.xml files taken from those jars, broker.conf and the 2m-noslave,
-      2m-2s-async and 2m-2s-sync samples;
+lib/  every jar of rocketmq-namesrv, -broker and -tools with their runtime dependencies,
+      resolved by Maven from Maven Central (~/.m2 caches them), plus rocketmq-example (the
+      quickstart Producer/Consumer) where Central serves it: 5.5.0 here, not 4.9.7/5.1.4/5.3.3.
+      A missing example never fails the install; the marker records it and F6/F7 say so.
+conf/ broker.conf and the 2m-noslave, 2m-2s-async and 2m-2s-sync samples (the same in every
+      line), and the logging setup of the line: 5.x the rmq.*.logback.xml files taken from the
+      jars; 4.x conf/logback_{namesrv,broker,tools}.xml written by rocketui (the 4.x jars carry
+      none, and the 4.x mains load these files themselves);
 bin/  mqnamesrv, mqbroker, mqshutdown, runserver.sh, runbroker.sh, tools.sh, mqadmin — written by
-      rocketui (templates/bin) to behave like the official scripts.
+      rocketui (templates/bin for 5.x, templates/bin-4 where 4.x differs) to behave like the
+      official scripts of that line.
 Or, with `from_zip`, an official rocketmq-all-*-bin-release.zip unpacked as it is.
 
 The home is assembled next to its final place and renamed into it, so a failed install never
@@ -28,10 +33,15 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from rocketui.model.cluster import NodeKind
+from rocketui.rocketmq import logback_4x
+from rocketui.rocketmq.dist_version import jar_version, version_from_lib
 from rocketui.rocketmq.samples import sample_files
+from rocketui.rocketmq.versions import EXAMPLE_ARTIFACT, REQUIRED_ARTIFACTS, Traits, Version, traits
 
 MARKER = ".rocketui-install.json"
-ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools", "rocketmq-example")
+ARTIFACTS = REQUIRED_ARTIFACTS  # always; the optional ones are tried one by one
+OPTIONAL_ARTIFACTS = {EXAMPLE_ARTIFACT: "the quickstart Producer/Consumer (F6/F7)"}
 SCRIPTS = ("mqnamesrv", "mqbroker", "mqshutdown", "mqadmin", "runserver.sh", "runbroker.sh", "tools.sh")
 LOGBACK_FILES = (
     "rmq.namesrv.logback.xml",
@@ -73,28 +83,48 @@ def is_installed(home: str, version: str | None = None) -> bool:
     return all((root / "bin" / s).exists() for s in ("mqnamesrv", "mqbroker")) and (root / "lib").is_dir()
 
 
-def render_script(name: str) -> str:
-    base = resources.files("rocketui.rocketmq") / "templates" / "bin"
-    text = (base / name).read_text()
+def _module_options_line(line_traits: Traits) -> str:
+    options = line_traits.module_options(NodeKind.BROKER)
+    if not options:
+        return ""
+    return f'JAVA_OPT="${{JAVA_OPT}} {" ".join(options)}"'
+
+
+def render_script(name: str, version: str | Version = "5.5.0") -> str:
+    """A launcher for `version`'s line: templates/bin-4/<name> for 4.x where it exists, else
+    templates/bin/<name>; JDK 9+ module options only where that release needs them."""
+    line_traits = traits(version)
+    root = resources.files("rocketui.rocketmq") / "templates"
+    base = root / "bin"
+    own = root / "bin-4" / name
+    text = own.read_text() if line_traits.is_4x and own.is_file() else (base / name).read_text()
     shared_java = (base / "_java_home.sh").read_text()
     shared_home = (base / "_rocketmq_home.sh").read_text()
-    return text.replace("@@JAVA_HOME@@", shared_java.strip()).replace("@@ROCKETMQ_HOME@@", shared_home.strip())
+    text = text.replace("@@JAVA_HOME@@", shared_java.strip()).replace("@@ROCKETMQ_HOME@@", shared_home.strip())
+    module_line = _module_options_line(line_traits)
+    if module_line:
+        return text.replace("@@JDK9_MODULE_OPTIONS@@", module_line)
+    return "".join(line for line in text.splitlines(keepends=True) if "@@JDK9_MODULE_OPTIONS@@" not in line)
 
 
-def write_scripts(home: Path) -> None:
+def write_scripts(home: Path, version: str | Version = "5.5.0") -> None:
     (home / "bin").mkdir(parents=True, exist_ok=True)
     for name in SCRIPTS:
         path = home / "bin" / name
-        path.write_text(render_script(name))
+        path.write_text(render_script(name, version))
         path.chmod(0o755)
 
 
-def write_conf(home: Path) -> None:
+def write_conf(home: Path, version: str | Version = "5.5.0") -> None:
     conf = home / "conf"
     for rel, text in sample_files().items():
         path = conf / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    if traits(version).is_4x:
+        for name, text in logback_4x.conf_files().items():
+            (conf / name).write_text(text)
+        return
     found = set()
     for jar in sorted((home / "lib").glob("rocketmq-*.jar")):
         with zipfile.ZipFile(jar) as zf:
@@ -107,11 +137,11 @@ def write_conf(home: Path) -> None:
             raise InstallError(f"{needed} was not found in any rocketmq jar under {home / 'lib'}")
 
 
-def _pom(version: str) -> str:
+def _pom(version: str, artifacts: tuple[str, ...] = ARTIFACTS) -> str:
     deps = "".join(
         f"<dependency><groupId>org.apache.rocketmq</groupId><artifactId>{a}</artifactId>"
         f"<version>{version}</version></dependency>"
-        for a in ARTIFACTS
+        for a in artifacts
     )
     return (
         '<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>'
@@ -168,36 +198,63 @@ def _run_maven(argv: list[str], cwd: str, timeout: float | None) -> tuple[int | 
         raise
 
 
-def fetch_jars(version: str, lib: Path, log: Callable[[str], None], *, timeout: float | None = MAVEN_TIMEOUT) -> None:
+def _maven(
+    version: str, artifacts: tuple[str, ...], lib: Path, deadline: float | None, timeout: float | None
+) -> tuple[bool, str]:
+    """One `dependency:copy-dependencies` of `artifacts`: offline first (what ~/.m2 already holds
+    makes a re-install take seconds), then online.  (ok, the first ERROR lines); InstallError
+    when `deadline` (monotonic) passes."""
     mvn = shutil.which("mvn")
     if mvn is None:
         raise InstallError("Maven (mvn) is not on PATH; install it (apt-get install maven) or use --from ZIP")
+    errors = ""
     with tempfile.TemporaryDirectory(prefix="rocketui-mvn-") as work:
-        Path(work, "pom.xml").write_text(_pom(version))
-        log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
-        argv = [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime"]
-        status, output = _run_maven(argv, work, timeout)
-        if status is None:
-            last = [line for line in output.splitlines() if line.strip()][-3:]
-            raise InstallError(
-                f"Maven did not finish resolving RocketMQ {version} within {timeout:g}s and was stopped"
-                + (": " + " | ".join(last) if last else "")
-                + "\nCheck: that this machine reaches Maven Central (https://repo.maven.apache.org) or its "
-                "proxy; the proxies and mirrors in ~/.m2/settings.xml; `mvn -X` shows where Maven waits. "
-                f"A slow network needs a longer limit: --maven-timeout SECONDS (or {MAVEN_TIMEOUT_ENV}); "
-                "or install from an official zip with --from ZIP"
-            )
-        if status != 0:
-            errors = [line for line in output.splitlines() if "ERROR" in line][:3]
-            raise InstallError(
-                f"Maven could not resolve RocketMQ {version}: "
-                + " | ".join(errors)
-                + "\n(check the version exists on Maven Central and that it is reachable)"
-            )
+        Path(work, "pom.xml").write_text(_pom(version, artifacts))
+        for offline in (True, False):
+            argv = [mvn, "-q", "-B", *(["-o"] if offline else []), "dependency:copy-dependencies"]
+            argv += [f"-DoutputDirectory={lib}", "-DincludeScope=runtime"]
+            left = None if deadline is None else max(1.0, deadline - time.monotonic())
+            status, output = _run_maven(argv, work, left)
+            if status is None:
+                last = [line for line in output.splitlines() if line.strip()][-3:]
+                what = "" if artifacts == ARTIFACTS else f" ({', '.join(artifacts)})"
+                raise InstallError(
+                    f"Maven did not finish resolving RocketMQ {version}{what} within {timeout or 0:g}s and was stopped"
+                    + (": " + " | ".join(last) if last else "")
+                    + "\nCheck: that this machine reaches Maven Central (https://repo.maven.apache.org) or its "
+                    "proxy; the proxies and mirrors in ~/.m2/settings.xml; `mvn -X` shows where Maven waits. "
+                    f"A slow network needs a longer limit: --maven-timeout SECONDS (or {MAVEN_TIMEOUT_ENV}); "
+                    "or install from an official zip with --from ZIP"
+                )
+            if status == 0:
+                return True, ""
+            errors = " | ".join([line for line in output.splitlines() if "ERROR" in line][:3])
+    return False, errors
+
+
+def fetch_jars(
+    version: str, lib: Path, log: Callable[[str], None], *, timeout: float | None = MAVEN_TIMEOUT
+) -> dict[str, bool]:
+    """The required jars (or InstallError), then each optional artifact where Central has it,
+    all within `timeout` seconds (None: unbounded).  Returns optional artifact -> found."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
+    ok, errors = _maven(version, ARTIFACTS, lib, deadline, timeout)
+    if not ok:
+        raise InstallError(
+            f"Maven could not resolve RocketMQ {version}: {errors}"
+            "\n(check the version exists on Maven Central and that it is reachable)"
+        )
     jars = list(lib.glob("*.jar"))
     if not any(j.name.startswith("rocketmq-broker-") for j in jars):
         raise InstallError(f"Maven finished but no rocketmq-broker jar is in {lib}")
-    log(f"{len(jars)} jars in lib/")
+    found: dict[str, bool] = {}
+    for artifact, what in OPTIONAL_ARTIFACTS.items():
+        found[artifact], _ = _maven(version, (artifact,), lib, deadline, timeout)
+        if not found[artifact]:
+            log(f"{artifact} {version} is not on Maven Central (from here): {what} will be unavailable")
+    log(f"{len(list(lib.glob('*.jar')))} jars in lib/")
+    return found
 
 
 def _unzip_release(zip_path: Path, dest: Path, log: Callable[[str], None]) -> str:
@@ -219,10 +276,20 @@ def _unzip_release(zip_path: Path, dest: Path, log: Callable[[str], None]) -> st
     for script in (dest / "bin").iterdir():
         if script.is_file() and (script.suffix in ("", ".sh")):
             script.chmod(0o755)
-    brokers = sorted((dest / "lib").glob("rocketmq-broker-*.jar"))
-    version = brokers[0].name[len("rocketmq-broker-") : -len(".jar")] if brokers else "unknown"
+    version = lib_version(dest / "lib") or "unknown"
     log(f"unpacked {zip_path.name} (RocketMQ {version})")
     return version
+
+
+def lib_version(lib: Path) -> str | None:
+    """The version of the broker jar in `lib`, from its manifest where it has one."""
+    named = version_from_lib(p.name for p in lib.glob("rocketmq-broker-*.jar"))
+    if named is None:
+        return None
+    try:
+        return jar_version((lib / f"rocketmq-broker-{named}.jar").read_bytes()) or named
+    except OSError:
+        return named
 
 
 def _manifest(home: Path) -> list[dict[str, object]]:
@@ -250,18 +317,27 @@ def install_distribution(
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
     try:
+        optional: dict[str, bool] = {}
         if from_zip:
             version = _unzip_release(Path(from_zip).expanduser(), staging, log)
             source = f"zip:{Path(from_zip).name}"
         else:
+            try:
+                traits(version)
+            except ValueError as exc:
+                raise InstallError(str(exc)) from None
             (staging / "lib").mkdir()
-            fetch_jars(version, staging / "lib", log, timeout=maven_timeout)
-            write_conf(staging)
-            write_scripts(staging)
+            optional = fetch_jars(version, staging / "lib", log, timeout=maven_timeout)
+            write_conf(staging, version)
+            write_scripts(staging, version)
             source = "maven-central"
+        has_example = any((staging / "lib").glob("rocketmq-example-*.jar"))
         marker = {
             "version": version,
+            "line": traits(version).line if version != "unknown" else None,
             "source": source,
+            "quickstart": has_example,
+            "missing": sorted(a for a, ok in optional.items() if not ok),
             "installed_at": time.time(),
             "jars": _manifest(staging),
             "scripts_sha256": {

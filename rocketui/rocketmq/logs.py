@@ -45,9 +45,12 @@ GC_LOG_PREFIX = "rmq_srv_gc_"
 
 # RocketMQ writes wall time in GMT+8 whatever the host's zone is.
 LOG_TZ = timezone(timedelta(hours=8))
-_TS = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})")
-_TS_STR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}")
-_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (ERROR|WARN|INFO|DEBUG|TRACE)\b")
+# The stock file pattern (4.x and 5.x) writes no milliseconds (`%d{yyy-MM-dd HH:mm:ss,GMT+8}`, the
+# `,GMT+8` is the zone); a `,SSS` is accepted for XMLs edited to add it.  (Superseded by the
+# logs-real branch, which reads each file's layout from its logback XML.)
+_TS = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:,(\d{3}))?")
+_TS_STR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d{3})?")
+_LEVEL = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:,\d{3})? (ERROR|WARN|INFO|DEBUG|TRACE)\b")
 
 
 class Level:
@@ -78,7 +81,7 @@ def line_time(line: str | bytes) -> float | None:
     m = _TS.match(raw)
     if not m:
         return None
-    y, mo, d, h, mi, s, ms = (int(g) for g in m.groups())
+    y, mo, d, h, mi, s, ms = (int(g or 0) for g in m.groups())
     try:
         return datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=LOG_TZ).timestamp()
     except ValueError:

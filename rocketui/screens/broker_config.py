@@ -67,6 +67,8 @@ class BrokerConfigScreen(FileFormScreen):
         except (ce.ConfigEditError, BackendError, OSError, ValueError) as exc:
             self.post_message(ConfigLoaded(None, str(exc)))
             return
+        # the key list of the release this broker runs (4.9.x lacks 5.x keys and has others)
+        self.known = await self.ops.edits.known_keys(self.node)
         self.post_message(ConfigLoaded(loaded, "", doc.as_dict()))
 
     def on_config_loaded(self, message: ConfigLoaded) -> None:
@@ -88,8 +90,10 @@ class BrokerConfigScreen(FileFormScreen):
         for key in SCHEMA.values():
             field = self.query_one(f"#f-{key.name}", Input)
             field.placeholder = f"default {key.default}" if key.default else "not set"
-            field.disabled = False
             field.value = self.original.get(key.name, "")
+            field.disabled = key.name not in self.known  # a key this broker's release does not have
+            if field.disabled:
+                self.query_one(f"#e-{key.name}", Static).update(f"not a key of RocketMQ {self.known.version}")
         add = self.query_one("#add-key", Input)
         add.placeholder, add.disabled = "key=value, Enter adds it", False
         self.others = {k: v for k, v in self.original.items() if k not in SCHEMA}

@@ -19,6 +19,11 @@ SCOPE_TITLES = {
     "journal": "Journal",
     "mqtest": "Test panel",
     "health": "Health",
+    "topics": "Topics",
+    "groups": "Consumer groups",
+    "detail": "Group detail",
+    "messages": "Message lookup",
+    "drain": "Drain",
 }
 
 

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatusUpdated
+from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatsUpdated, StatusUpdated
 from rocketui.model.cluster import Node, NodeKind
+from rocketui.reports.events import opened, outcome_event, status_events
+from rocketui.reports.node_order import SORTS
 from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
 from rocketui.text import inert
 from rocketui.usecases.gate import Outcome
+from rocketui.usecases.lifecycle import Abort
 from rocketui.usecases.operations import Operations
 from rocketui.widgets.confirm import ConfirmModal, on_yes
+from rocketui.widgets.event_pane import EventPane
 from rocketui.widgets.node_table import NodeTable
+
+STATS_SECONDS = 5.0  # the broker's own TPS figures are 10 s averages
 
 VERBS = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all", "stop_all": "Stop all"}
 
@@ -36,12 +43,16 @@ class MainScreen(Screen[None]):
         self.cluster = ops.cluster
         self.poll_interval = poll_interval
         self._poll_timer: Timer | None = None
+        self._stats_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Static(self._banner(), id="cluster-banner")
+        yield Input(placeholder="filter nodes: name, host, role, broker group, state (Esc clears)", id="node-filter")
         yield NodeTable(self.cluster, id="nodes")
+        yield Static("", id="node-view", markup=False)
         yield Static("", id="node-detail", markup=False)
+        yield EventPane(id="events")
         yield Static("", id="status-line", markup=False)
         yield Footer()
 
@@ -60,9 +71,15 @@ class MainScreen(Screen[None]):
         return banner
 
     def on_mount(self) -> None:
+        self.query_one("#node-filter", Input).display = False
+        self._batch_abort: Abort | None = None
         self.query_one(NodeTable).focus()
+        self._show_view()
+        self.query_one(EventPane).add([opened(self.cluster, time.time())])
         # First frame first: the first poll (process scan, namesrv queries) starts after it.
         self.call_after_refresh(self.poll)
+        if self.poll_interval > 0 and self.cluster.brokers:
+            self._stats_timer = self.set_timer(1.0, self._stats_worker)
 
     # ------------------------------------------------------------ polling
     def poll(self) -> None:
@@ -85,10 +102,73 @@ class MainScreen(Screen[None]):
             if self.poll_interval > 0 and self.is_attached:
                 self._poll_timer = self.set_timer(self.poll_interval, self.poll)
 
-    def on_status_updated(self, message: StatusUpdated) -> None:
+    @work(exclusive=True, group="stats", exit_on_error=False)
+    async def _stats_worker(self) -> None:
+        """Broker runtime figures for the load columns, every STATS_SECONDS."""
+        try:
+            self.post_message(StatsUpdated(await self.ops.admin.broker_stats()))
+        except Exception:  # no namesrv answers (cluster stopped): blank cells, the table says why
+            self.post_message(StatsUpdated(None))
+        finally:
+            if self.is_attached:
+                self._stats_timer = self.set_timer(STATS_SECONDS, self._stats_worker)
+
+    async def on_stats_updated(self, message: StatsUpdated) -> None:
         table = self.query_one(NodeTable)
-        before = {name: st.state for name, st in table.statuses.items()}
-        table.update_statuses(message.statuses)
+        if message.report is None:
+            table.load.forget()
+        else:
+            self.query_one(EventPane).add(table.load.add(message.report))
+        await table.update_load()
+
+    # ------------------------------------------------------------ filter and sort
+    def action_filter(self) -> None:
+        box = self.query_one("#node-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#node-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(NodeTable).set_view(needle=event.value.strip())
+        self._show_view()
+
+    @on(Input.Submitted, "#node-filter")
+    def _filter_done(self) -> None:
+        self.query_one(NodeTable).focus()
+
+    def action_sort(self) -> None:
+        table = self.query_one(NodeTable)
+        table.set_view(sort=SORTS[(SORTS.index(table.sort_key) + 1) % len(SORTS)])
+        self._show_view()
+
+    def _show_view(self) -> None:
+        table = self.query_one(NodeTable)
+        total, shown = len(self.cluster.nodes), len(table.shown_names)
+        parts = [f"{shown} of {total} nodes" if shown != total else f"{total} nodes", f"sorted by {table.sort_key} (o)"]
+        if table.needle:
+            parts.append(f"filter '{table.needle}' (/; Esc clears)")
+        self.query_one("#node-view", Static).update(inert("  ·  ".join(parts)))
+
+    def action_abort(self) -> None:
+        """Esc: stop issuing more starts/stops of a running start/stop all; else clear the filter."""
+        if self._batch_abort is not None and not self._batch_abort.is_set:
+            self._batch_abort.set()
+            self.set_status("no more nodes will be started/stopped; the ones under way finish", "yellow")
+            return
+        box = self.query_one("#node-filter", Input)
+        if box.display or box.value:
+            box.value = ""
+            box.display = False
+            self.query_one(NodeTable).set_view(needle="")
+            self.query_one(NodeTable).focus()
+            self._show_view()
+
+    async def on_status_updated(self, message: StatusUpdated) -> None:
+        table = self.query_one(NodeTable)
+        previous = dict(table.statuses)
+        before = {name: st.state for name, st in previous.items()}
+        await table.update_statuses(message.statuses)
+        self.query_one(EventPane).add(status_events(self.cluster, previous, message.statuses, time.time()))
         for name, status in message.statuses.items():
             if status.state is NodeState.CRASHED and before.get(name) not in (NodeState.CRASHED, None):
                 # never leave "running" on the status line for a node that died
@@ -112,6 +192,8 @@ class MainScreen(Screen[None]):
         if node.config:
             parts.append(f"config {node.config}")
         status = table.statuses.get(node.name)
+        if status and status.version:
+            parts.append(f"RocketMQ {status.version}")
         text = "  ·  ".join(parts)
         if status and status.message:
             text += f"\n{status.state.value}: {status.message}"
@@ -134,6 +216,7 @@ class MainScreen(Screen[None]):
         who = f"{o.target}: " if o.target else ""
         text = inert(f"{who}{o.summary}")
         title = o.action if o.ok else f"{o.action} {'refused' if o.refused else 'failed'}"
+        self.query_one(EventPane).add([outcome_event(o, time.time())])
         self.set_status(text, "green" if o.ok else "red")
         self.notify(
             text, title=title, severity="information" if o.ok else "error", timeout=5 if o.ok else 10, markup=False
@@ -286,6 +369,32 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HealthScreen(self.ops))
 
+    def action_topics(self) -> None:
+        from rocketui.screens.topics import TopicsScreen
+
+        self.app.push_screen(TopicsScreen(self.ops))
+
+    def action_groups(self) -> None:
+        from rocketui.screens.groups import GroupsScreen
+
+        self.app.push_screen(GroupsScreen(self.ops))
+
+    def action_messages(self) -> None:
+        from rocketui.screens.messages_lookup import MessageLookupScreen
+
+        self.app.push_screen(MessageLookupScreen(self.ops))
+
+    def action_drain(self) -> None:
+        from rocketui.screens.drain import DrainScreen
+
+        node = self._selected()
+        if node is None or self._refuse_read_only("drain"):
+            return
+        if node.kind is not NodeKind.BROKER or node.broker_id != 0:
+            self.notify(f"{node.name} is not a master: D drains a master broker", severity="warning", markup=False)
+            return
+        self.app.push_screen(DrainScreen(self.ops, node.broker_name or node.name))
+
     def action_journal(self) -> None:
         from rocketui.screens.journal import JournalScreen
 
@@ -327,17 +436,24 @@ class MainScreen(Screen[None]):
         def progress(name: str, text: str) -> None:
             self.post_message(ActionProgress(name, text))
 
+        def counted(done: int, total: int, failed: list[str]) -> None:
+            text = f"{done} of {total} done" + (f"; failed: {', '.join(failed)}" if failed else "") + " (Esc: no more)"
+            self.post_message(ActionProgress(action.replace("_", " "), text))
+
         lifecycle = self.ops.lifecycle
         outcome: Outcome[Any]
-        if action == "start_all":
-            outcome = await lifecycle.start_all(progress=progress)
-        elif action == "stop_all":
-            outcome = await lifecycle.stop_all(progress=progress)
+        if action in ("start_all", "stop_all"):
+            self._batch_abort = abort = Abort()
+            try:
+                batch = lifecycle.start_all if action == "start_all" else lifecycle.stop_all
+                outcome = await batch(progress=progress, on_count=counted, abort=abort)
+            finally:
+                self._batch_abort = None
         elif action == "rolling_restart":
             outcome = await lifecycle.rolling_restart(progress=progress)
         else:
             assert node is not None
-            call = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
-            outcome = await call(node, progress=progress)
+            one = {"start": lifecycle.start, "stop": lifecycle.stop, "restart": lifecycle.restart}[action]
+            outcome = await one(node, progress=progress)
         self.post_message(ActionFinished(outcome))
         self.poll()

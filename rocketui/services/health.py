@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rocketui.model.cluster import Cluster, Node
@@ -26,6 +26,7 @@ from rocketui.services.elected import ElectedKind, elected_findings, elected_rol
 from rocketui.services.mq_route import cluster_namesrvs
 from rocketui.services.node_status import NodeState
 from rocketui.services.proxy_probe import ProxyServing
+from rocketui.services.replica_drift import Drift, slave_drift
 from rocketui.services.topology_check import Kind, check_topology
 
 # Broker defaults: at diskSpaceWarningLevelRatio (0.90) it refuses writes ("disk full"); at
@@ -51,6 +52,8 @@ class HealthKind(StrEnum):
     DISK_HIGH = "disk high"
     INACTIVE = "inactive"
     VERSION = "version"
+    SLAVE_BEHIND = "slave lacks definitions"
+    MIXED_VERSIONS = "mixed versions"
     MASTER_MOVED = "master moved"
     NO_MASTER = "no master"
     OUT_OF_SYNC = "not in sync"
@@ -227,9 +230,10 @@ class HealthReport:
         return out
 
     def all_problems(self) -> list[tuple[str, Problem]]:
-        """(where, problem) for everything flagged: 'namesrv', 'controller', 'proxy' or 'cluster/name#id'."""
-        where = {HealthKind.CONTROLLERS: "controller", HealthKind.PROXY: "proxy"}
-        out = [(where.get(p.kind, "namesrv"), p) for p in self.problems]
+        """(where, problem) for everything flagged: 'namesrv', 'cluster' (mixed versions), 'controller',
+        'proxy' or 'cluster/name#id'."""
+        where = {HealthKind.NAMESRV_DOWN: "namesrv", HealthKind.CONTROLLERS: "controller", HealthKind.PROXY: "proxy"}
+        out = [(where.get(p.kind, "cluster"), p) for p in self.problems]
         out += [(f"{b.cluster}/{b.broker_name}#{b.broker_id}", p) for b in self.brokers for p in b.problems]
         return out
 
@@ -257,17 +261,45 @@ def _version(text: str) -> str:
     return text.strip().lstrip("Vv").replace("_", ".")
 
 
+def mixed_versions(
+    cluster: Cluster, runtime: Mapping[str, BrokerRuntime | str], node_versions: Mapping[str, str | None]
+) -> Problem | None:
+    """One warning when the cluster's nodes run more than one RocketMQ release: what each broker
+    says it runs (brokerVersionDesc), else what its distribution's jars say (namesrvs too)."""
+    running: dict[str, str] = {}  # who -> version
+    named = {cluster.endpoint(b): b.name for b in cluster.brokers}
+    for addr, rt in runtime.items():
+        if isinstance(rt, BrokerRuntime) and rt.version:
+            running[named.get(addr, addr)] = _version(rt.version)
+    for name, version in node_versions.items():
+        if version and name not in running:
+            running[name] = _version(version)
+    by_version: dict[str, list[str]] = {}
+    for who, version in sorted(running.items()):
+        by_version.setdefault(version, []).append(who)
+    if len(by_version) < 2:
+        return None
+    parts = [f"{v} ({', '.join(who)})" for v, who in sorted(by_version.items())]
+    return Problem(
+        HealthKind.MIXED_VERSIONS,
+        "nodes run different RocketMQ releases: " + "; ".join(parts) + " (fine during a rolling upgrade only)",
+        Level.WARNING,
+    )
+
+
 def build_health(
     cluster: Cluster,
     views: Mapping[str, ClusterInfo | BaseException | str],
     runtime: Mapping[str, BrokerRuntime | str],
+    node_versions: Mapping[str, str | None] | None = None,
     *,
     controllers: ControllerView | None = None,
     proxies: Mapping[str, ProxyServing] | None = None,
 ) -> HealthReport:
     """`views`: namesrv address → its cluster info or why it failed; `runtime`: broker address →
-    its runtime or why asking failed (addresses missing from it were not asked); `controllers`:
-    what the controllers answered (controller-mode clusters); `proxies`: proxy node → serving."""
+    its runtime or why asking failed (addresses missing from it were not asked); `node_versions`:
+    node name → the release its distribution's jars say (None: not found); `controllers`: what the
+    controllers answered (controller-mode clusters); `proxies`: proxy node → serving."""
     answered = {ns: v for ns, v in views.items() if isinstance(v, ClusterInfo)}
     namesrvs = {ns: None if isinstance(v, ClusterInfo) else str(v) for ns, v in views.items()}
     global_problems = [
@@ -330,6 +362,9 @@ def build_health(
             )
         )
     rows.sort(key=lambda r: (r.cluster, r.broker_name, r.broker_id, r.addr))
+    mixed = mixed_versions(cluster, runtime, node_versions or {})
+    if mixed is not None:
+        global_problems.append(mixed)
     return HealthReport(
         tuple(rows),
         namesrvs,
@@ -479,6 +514,7 @@ async def collect_health(
     connector: Connector | None = None,
     namesrvs: Sequence[str] | None = None,
     timeout: float = 3.0,
+    node_versions: Mapping[str, str | None] | None = None,
     controllers: Awaitable[ControllerView | None] | None = None,
     proxies: Awaitable[dict[str, ProxyServing]] | None = None,
 ) -> HealthReport:
@@ -496,9 +532,15 @@ async def collect_health(
         controllers if controllers is not None else _none(),
         proxies if proxies is not None else _no_proxies(),
     )
-    return build_health(
-        cluster, dict(views), dict(zip(ordered, results, strict=False)), controllers=controller_view, proxies=serving
+    report = build_health(
+        cluster,
+        dict(views),
+        dict(zip(ordered, results, strict=False)),
+        node_versions,
+        controllers=controller_view,
+        proxies=serving,
     )
+    return await _with_drift(report, connector, timeout)
 
 
 async def _none() -> None:
@@ -507,3 +549,23 @@ async def _none() -> None:
 
 async def _no_proxies() -> dict[str, ProxyServing]:
     return {}
+
+
+async def _with_drift(report: HealthReport, connector: Connector | None, timeout: float) -> HealthReport:
+    """Flag slaves that lack topics or subscription groups of their master."""
+    found: dict[str, Drift] = {}
+    for names in report.tree().values():
+        for ids in names.values():
+            master = ids.get(0)
+            slaves = [b.addr for bid, b in sorted(ids.items()) if bid != 0 and b.runtime is not None]
+            if master is not None and master.runtime is not None and slaves:
+                found |= await slave_drift(master.addr, slaves, connector=connector, timeout=timeout)
+    if not found:
+        return report
+    rows = tuple(
+        replace(b, problems=(*b.problems, Problem(HealthKind.SLAVE_BEHIND, found[b.addr].text(), Level.WARNING)))
+        if b.addr in found
+        else b
+        for b in report.brokers
+    )
+    return replace(report, brokers=rows)

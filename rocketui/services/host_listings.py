@@ -16,9 +16,12 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from rocketui.backends.base import BackendError, ProcessInfo
+from rocketui.backends.base import BackendError, HostSnapshot
 
-Listing = list[ProcessInfo] | BaseException
+Listing = HostSnapshot | BaseException
+
+
+STRAGGLER_GRACE = 0.3  # seconds a late host gets once the others have answered
 
 
 class Pending(BackendError):
@@ -31,7 +34,7 @@ class Pending(BackendError):
 
 @dataclass
 class _Task:
-    task: asyncio.Task[list[ProcessInfo]]
+    task: asyncio.Task[HostSnapshot]
     started: float
     finished: float | None = None
 
@@ -39,7 +42,7 @@ class _Task:
 class HostListings:
     def __init__(
         self,
-        fetch: Callable[[str], Awaitable[list[ProcessInfo]]],
+        fetch: Callable[[str], Awaitable[HostSnapshot]],
         *,
         wait: float = 2.0,
         hopeless: Callable[[str], bool] = lambda host: False,
@@ -67,7 +70,7 @@ class HostListings:
         return current, False
 
     async def poll(self, hosts: Iterable[str]) -> dict[str, Listing]:
-        """host → its processes, the error that ended its listing, or `Pending`."""
+        """host → its snapshot (processes, listening sockets), the error that ended its listing, or `Pending`."""
         hosts = list(hosts)
         hopeless = {h for h in hosts if self._hopeless(h)}
         started = {h: self._task(h) for h in hosts}
@@ -76,7 +79,7 @@ class HostListings:
             entry.task for h, (entry, fresh) in started.items() if fresh and h not in hopeless and not entry.task.done()
         ]
         if new:  # listings still pending from an earlier poll already had their wait
-            await asyncio.wait(new, timeout=self.wait)
+            await self._wait(new)
         results: dict[str, Listing] = {}
         now = time.monotonic()
         for host, entry in entries.items():
@@ -88,6 +91,24 @@ class HostListings:
             results[host] = _retrieve(entry.task)
         return results
 
+    async def _wait(self, tasks: list[asyncio.Task[HostSnapshot]]) -> None:
+        """Until every listing is in, or `wait` passed; once most hosts have answered, the few
+        left get only a little longer (a host that has just died must not make this poll take
+        `wait`: the others' rows stay live)."""
+        started = time.monotonic()
+        pending = set(tasks)
+        deadline = started + self.wait
+        while pending:
+            done, pending = await asyncio.wait(
+                pending, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                return
+            if len(pending) <= max(1, len(tasks) // 10) and len(tasks) > 1:
+                # the stragglers: as long again as the answered ones took, at least STRAGGLER_GRACE
+                grace = max(STRAGGLER_GRACE, time.monotonic() - started)
+                deadline = min(deadline, time.monotonic() + grace)
+
     def close(self) -> None:
         for entry in self._tasks.values():
             entry.task.cancel()
@@ -95,7 +116,7 @@ class HostListings:
         self._tasks.clear()
 
 
-def _retrieve(task: asyncio.Future[list[ProcessInfo]]) -> Listing:
+def _retrieve(task: asyncio.Future[HostSnapshot]) -> Listing:
     """A finished task's outcome (also marks its exception as seen, so asyncio does not warn)."""
     if task.cancelled():
         return BackendError("the process listing was cancelled")

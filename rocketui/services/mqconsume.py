@@ -20,7 +20,10 @@ from rocketui.rocketmq.remoting.codes import ResponseCode
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.message import MessageExt
 from rocketui.rocketmq.remoting.results import PullStatus
+from rocketui.rocketmq.remoting.route import TopicRoute
+from rocketui.services.admin_clients import BrokerGroup
 from rocketui.services.mq_route import MqTestError, ProxyTarget, Queue, lookup_route, read_queues, route_via
+from rocketui.services.topic_replicas import ensure_consumer_group
 
 PULL_BATCH = 32  # the broker's default cap per pull (maxTransferCountOnMessageInMemory)
 LONG_POLL_MS = 1000
@@ -169,6 +172,8 @@ async def consume(
         raise MqTestError(f"topic {topic} has no readable queue (perm or no registered broker)")
     notes = [f"namesrv skipped: {n}" for n in lookup.notes if "no route" not in n]
     clients = {addr: BrokerClient(addr, connector=connector, timeout=request_timeout) for addr in set(addrs.values())}
+    if commit:  # a group rocketui commits for is a real consumer group (mqadmin consumerProgress -g works)
+        await _ensure_group(lookup.route, group, connector, request_timeout, notes)
     state = _State()
     per_queue: dict[Queue, int] = {}
     try:
@@ -229,6 +234,36 @@ async def consume(
         )
     finally:
         await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+
+
+async def ensure_group(
+    namesrvs: Sequence[str], topic: str, group: str, *, connector: Connector | None = None, timeout: float = 3.0
+) -> list[str]:
+    """Make `group` a consumer group on every broker of `topic`'s route; returns what was done."""
+    lookup = await lookup_route(namesrvs, topic, connector=connector, timeout=timeout)
+    if lookup.route is None:
+        raise MqTestError(f"topic {topic} does not exist (no route at {', '.join(namesrvs)})")
+    notes: list[str] = []
+    await _ensure_group(lookup.route, group, connector, timeout, notes)
+    return notes
+
+
+async def _ensure_group(
+    route: TopicRoute, group: str, connector: Connector | None, timeout: float, notes: list[str]
+) -> None:
+    extra: dict[str, BrokerClient] = {}
+
+    def client_for(addr: str) -> BrokerClient:
+        if addr not in extra:
+            extra[addr] = BrokerClient(addr, connector=connector, timeout=timeout)
+        return extra[addr]
+
+    try:
+        await ensure_consumer_group(client_for, group, [BrokerGroup.from_data(b) for b in route.brokers], notes)
+    except RemotingError as exc:
+        raise MqTestError(f"cannot create consumer group {group}: {exc}") from None
+    finally:
+        await asyncio.gather(*(c.close() for c in extra.values()), return_exceptions=True)
 
 
 async def _start_offset(

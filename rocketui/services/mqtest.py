@@ -34,6 +34,7 @@ from rocketui.rocketmq.remoting.message import (
     new_unique_msg_id,
 )
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
+from rocketui.services.admin_clients import AdminError, BrokerGroup
 from rocketui.services.mq_route import (
     MqTestError,
     ProxyTarget,
@@ -45,6 +46,7 @@ from rocketui.services.mq_route import (
 )
 from rocketui.services.mq_transport import coalescing
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
+from rocketui.services.topic_replicas import TopicSpec, create_in_groups
 
 PERM_INHERIT = 0x1  # a topic whose config new topics may copy (TBW102 with autoCreateTopicEnable)
 PROP_RUN = "rui_run"
@@ -481,15 +483,18 @@ class ProduceRun:
                 f"cannot create topic {self.spec.topic}: no master registered for "
                 + ", ".join(d.broker_name for d in targets)
             )
-        for name, addr in masters:
-            try:
-                await self._client(addr).create_topic(
-                    self.spec.topic, read_queue_nums=where.queues, write_queue_nums=where.queues
-                )
-            except RemotingError as exc:
-                raise MqTestError(f"creating topic {self.spec.topic} on {name} failed: {exc}") from None
+        groups = [BrokerGroup.from_data(d) for d in targets if d.master_addr]
+        spec = TopicSpec(self.spec.topic, where.queues, where.queues)
+        steps: list[str] = []
+        try:  # masters and their slaves: a failover right after creation still finds the topic
+            await create_in_groups(self._client, spec, groups, steps)
+        except (RemotingError, AdminError) as exc:
+            raise MqTestError(f"creating topic {self.spec.topic} failed: {exc}") from None
+        slaves = sum(len(g.slaves) for g in groups)
         self._notes.append(
-            f"created topic {self.spec.topic} with {where.queues} queues on " + ", ".join(name for name, _ in masters)
+            f"created topic {self.spec.topic} with {where.queues} queues on "
+            + ", ".join(name for name, _ in masters)
+            + (f" and {slaves} slave(s), confirmed" if slaves else "")
         )
 
     async def _auto_create(self) -> None:

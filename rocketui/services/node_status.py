@@ -37,6 +37,9 @@ class NodeStatus:
     # what the namesrvs report that disagrees with the cluster file ("master down", …)
     note: str = ""
     crash: CrashInfo | None = None  # set when state is CRASHED
+    # RocketMQ release of the node's distribution (the running JVM's, else the configured home's),
+    # read from its broker jar; None when not found
+    version: str | None = None
     # controller-mode brokers: the role the controllers gave it now (master/slave, epoch, sync-state set)
     elected: Elected | None = None
     # nodes hosting a controller: "leader", "follower" or "not answering"

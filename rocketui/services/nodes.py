@@ -25,15 +25,20 @@ from rocketui.backends.base import (
     BackendError,
     Command,
     HostPool,
+    HostSnapshot,
     HostUnreachable,
     ProcessInfo,
 )
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
+from rocketui.rocketmq.dist_version import Distribution
 from rocketui.rocketmq.layout import PROXY_CONFIG, boot_lines, explain_failure, launch_argv
+from rocketui.rocketmq.versions import parse_version, traits
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.controller_probe import ControllerProbe
 from rocketui.services.crash import TAIL_BYTES, CrashCache, CrashInfo, analyse
+from rocketui.services.distribution import Distributions
 from rocketui.services.host_listings import HostListings, Pending
+from rocketui.services.java_probe import JavaProbe
 from rocketui.services.node_files import NodeFileError, generated_config, proxy_json
 from rocketui.services.node_match import find_jvm, node_config_path
 from rocketui.services.node_status import NodeState, NodeStatus
@@ -64,6 +69,8 @@ class NodeService:
         self.cluster = cluster
         self.pool = pool
         self.registration = RegistrationProbe(cluster, pool)
+        self.distributions = Distributions(cluster, pool)
+        self.java = JavaProbe()
         self.controllers = ControllerProbe(cluster, pool)
         self.proxies = ProxyProbe(cluster, pool)
         self._transient: dict[str, tuple[NodeState, str]] = {}
@@ -73,7 +80,7 @@ class NodeService:
         self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
         self._crashes = CrashCache()
         self.listings = HostListings(
-            self._jvms, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
+            self._snapshot, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
         )
 
     async def close(self) -> None:
@@ -104,14 +111,28 @@ class NodeService:
         return self._locks.setdefault(node.name, asyncio.Lock())
 
     # ----------------------------------------------------------------- commands
-    def start_command(self, node: Node, *, home: str, config: str, user_home: str, run_dir: str) -> Command:
-        """The exact command that starts `node` (paths already expanded on its host)."""
+    def start_command(
+        self,
+        node: Node,
+        *,
+        home: str,
+        config: str,
+        user_home: str,
+        run_dir: str,
+        module_options: tuple[str, ...] = (),
+        java_home: str | None = None,
+    ) -> Command:
+        """The exact command that starts `node` (paths already expanded on its host).
+        `module_options` / `java_home`: what a distribution whose launchers are not rocketui's
+        needs handed over (see `launch_needs`)."""
         host = self.cluster.host(node.host)
         env = {
             "ROCKETMQ_HOME": home,
-            "JAVA_OPT_EXT": " ".join(filter(None, [node.jvm.java_opt_ext(), f"-Duser.home={user_home}"])),
+            "JAVA_OPT_EXT": " ".join(
+                filter(None, [*module_options, node.jvm.java_opt_ext(), f"-Duser.home={user_home}"])
+            ),
         }
-        java_home = self.cluster.java_home(host)
+        java_home = self.cluster.java_home(host) or java_home
         if java_home:
             env["JAVA_HOME"] = java_home
         argv = launch_argv(node, home, config, self.cluster.namesrv_addr(), f"{run_dir}/{PROXY_CONFIG}")
@@ -121,9 +142,41 @@ class NodeService:
         host = self.cluster.host(node.host)
         home = await self._expand(node, self.cluster.rocketmq_home(host))
         user_home = await self._expand(node, self.cluster.user_home(node))
+        module_options, java_home = await self.launch_needs(node)
         return self.start_command(
-            node, home=home, config=await self.config_path(node), user_home=user_home, run_dir=await self.run_dir(node)
+            node,
+            home=home,
+            config=await self.config_path(node),
+            user_home=user_home,
+            run_dir=await self.run_dir(node),
+            module_options=module_options,
+            java_home=java_home,
         )
+
+    async def launch_needs(self, node: Node) -> tuple[tuple[str, ...], str | None]:
+        """What the node's distribution needs from the start command beyond the cluster file.
+
+        rocketui's own launchers find Java on PATH and add the JDK 9+ module options their release
+        needs.  An official (or edited) distribution's launchers do neither for a 4.x release:
+        its runserver.sh/runbroker.sh only use a preset JAVA_HOME, and a 4.x (5.0/5.1) broker on
+        JDK 9+ cannot unmap its files without --add-opens/--add-exports (each stop leaves `abort`).
+        So those get JAVA_HOME (when the cluster file sets none) and the options via JAVA_OPT_EXT,
+        the options only when the host's Java is 9 or newer (Java 8 refuses them)."""
+        host = self.cluster.host(node.host)
+        try:
+            dist = await self.distributions.at(node.host, self.cluster.rocketmq_home(host))
+        except (BackendError, OSError):
+            return (), None
+        line = parse_version(dist.version)
+        if dist.own_scripts or line is None:
+            return (), None
+        needs = traits(line)
+        options = needs.module_options(node.kind)
+        if not options and not needs.official_scripts_need_java_home:
+            return (), None
+        java = await self.java.java(self.backend(node), self.cluster.java_home(host))
+        java_home = java.home if needs.official_scripts_need_java_home and not self.cluster.java_home(host) else None
+        return (options if java.major is not None and java.major >= 9 else ()), java_home
 
     async def plan(self, action: str, node: Node) -> list[str]:
         """The exact commands `action` ("start" | "stop" | "restart") would run on the node's
@@ -146,11 +199,16 @@ class NodeService:
     async def _jvms(self, host_name: str) -> list[ProcessInfo]:
         return await self.pool.get(host_name).processes("java")
 
+    async def _snapshot(self, host_name: str) -> HostSnapshot:
+        return await self.pool.get(host_name).snapshot("java")
+
     async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
         if processes is None:
             processes = await self._jvms(node.host)
-        leader = await self._leader(node)
-        return find_jvm(node, await self.config_path(node), processes, leader=leader)
+        config = await self.config_path(node)
+        # by its -c file first: the run record (for the launch's process group) is read only when
+        # that does not find it, so a poll of many running nodes reads no files
+        return find_jvm(node, config, processes) or find_jvm(node, config, processes, leader=await self._leader(node))
 
     async def _leader(self, node: Node) -> int | None:
         record = await self.record(node)
@@ -202,31 +260,37 @@ class NodeService:
 
     async def status(self, node: Node) -> NodeStatus:
         try:
-            procs: list[ProcessInfo] | BaseException = await self._jvms(node.host)
+            snap: HostSnapshot | BaseException = await self._snapshot(node.host)
         except BackendError as exc:
-            procs = exc
+            snap = exc
         registered = await self.registration.registered_addresses() if node.kind is NodeKind.BROKER else None
-        return await self._status(node, procs, registered)
+        return await self._status(node, snap, registered)
 
     async def _status(
-        self, node: Node, procs: list[ProcessInfo] | BaseException, registered: dict[str, set[str]] | None
+        self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None
     ) -> NodeStatus:
         host_state = self.pool.connection_state(node.host)
         transient = self._transient.get(node.name)
-        if isinstance(procs, BaseException):
+        if isinstance(snap, BaseException):
             return NodeStatus(
-                node.name, NodeState.UNKNOWN, message=str(procs), host_state=self._host_down(host_state, procs)
+                node.name, NodeState.UNKNOWN, message=str(snap), host_state=self._host_down(host_state, snap)
             )
         try:
-            jvm = await self.find(node, procs)
+            jvm = await self.find(node, snap.processes)
         except BackendError as exc:
             return NodeStatus(node.name, NodeState.UNKNOWN, message=str(exc), host_state=f"unreachable: {exc}")
         address = self.cluster.advertised_address(node)
-        port_open = await self.backend(node).port_open(address, node.port, timeout=0.5) if jvm else False
+        port_open = False
+        if jvm:  # from the host's listening sockets; a connection only where they are unknown
+            listens = snap.listens(address, node.port)
+            port_open = (
+                listens if listens is not None else await self.backend(node).port_open(address, node.port, timeout=0.5)
+            )
         reg: tuple[str, ...] | None = None
         if node.kind is NodeKind.BROKER and registered is not None and jvm:
             me = f"{address}:{node.port}"
             reg = tuple(sorted(ns for ns, addrs in registered.items() if me in addrs))
+        version = await self._version(node, jvm)
         crash: CrashInfo | None = None
         if transient and (transient[0] in (NodeState.STARTING, NodeState.STOPPING) or jvm is None):
             state, message = transient  # this process is starting/stopping it, or its start failed
@@ -245,7 +309,47 @@ class NodeService:
             message=message,
             host_state=host_state,
             crash=crash,
+            version=version,
         )
+
+    async def distribution(self, node: Node) -> Distribution:
+        """The distribution the node runs (its JVM's) or would start from."""
+        try:
+            jvm = await self.find(node)
+        except BackendError:
+            jvm = None
+        return await self.distributions.of_node(node, jvm)
+
+    async def release(self, node: Node) -> str | None:
+        """The RocketMQ release the node runs or would start, None when its host cannot tell."""
+        try:
+            return (await self.distribution(node)).version
+        except (BackendError, OSError):
+            return None
+
+    async def versions(self) -> dict[str, str | None]:
+        """node name -> the RocketMQ release its distribution holds (one process listing per host)."""
+        listings: dict[str, list[ProcessInfo] | None] = {}
+        out: dict[str, str | None] = {}
+        for node in self.cluster.nodes:
+            if node.host not in listings:
+                try:
+                    listings[node.host] = await self._jvms(node.host)
+                except BackendError:
+                    listings[node.host] = None
+            procs = listings[node.host]
+            try:
+                jvm = await self.find(node, procs) if procs is not None else None
+            except BackendError:
+                jvm = None
+            out[node.name] = await self._version(node, jvm) if procs is not None else None
+        return out
+
+    async def _version(self, node: Node, jvm: ProcessInfo | None) -> str | None:
+        try:
+            return (await self.distributions.of_node(node, jvm)).version
+        except (BackendError, OSError):
+            return None
 
     async def _gone(self, node: Node) -> tuple[NodeState, str, CrashInfo | None]:
         """No JVM: stopped, or crashed (started and gone with nobody asking it to stop)."""

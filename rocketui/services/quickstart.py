@@ -21,6 +21,13 @@ CONSUMER_CLASS = "org.apache.rocketmq.example.quickstart.Consumer"
 PRODUCER_MESSAGES = 1000  # MESSAGE_COUNT, fixed in the example (no option to change it)
 
 _SEND_RESULT = re.compile(r"SendResult \[sendStatus=(\w+)")
+EXAMPLE_JAR = re.compile(r"rocketmq-example-.+\.jar")
+
+
+class QuickstartUnavailable(Exception):
+    """The distribution has no quickstart classes (no rocketmq-example jar): nothing was run."""
+
+
 _EXCEPTION = re.compile(r"^[\w.$]+(?:Exception|Error)\b")
 _RECEIVED = "MessageExt ["
 
@@ -119,6 +126,24 @@ class _Counter:
         return self.stop_after is not None and self.received >= self.stop_after
 
 
+async def unavailable_reason(cluster: Cluster, pool: HostPool, host: str | None = None) -> str | None:
+    """Why the quickstart cannot run on the host (one line), or None when its distribution has the
+    rocketmq-example jar.  Maven Central serves that jar for 5.5.0 only (not 4.9.7, 5.1.4, 5.3.3),
+    so an assembled older release has no quickstart; an official zip of any release has it."""
+    host_name = host or default_host(cluster)
+    backend: Backend = pool.get(host_name)
+    home = await backend.expand_path(cluster.rocketmq_home(cluster.host(host_name)))
+    lib = await backend.listdir(f"{home}/lib")
+    if any(EXAMPLE_JAR.fullmatch(n) for n in lib):
+        return None
+    brokers = [n for n in lib if n.startswith("rocketmq-broker-") and n.endswith(".jar")]
+    release = brokers[0][len("rocketmq-broker-") : -len(".jar")] if brokers else "?"
+    return (
+        f"quickstart unavailable: RocketMQ {release} at {home} on host '{host_name}' has no rocketmq-example jar "
+        "(Maven Central serves it for 5.5.0 only); use the produce/consume test (Run) instead"
+    )
+
+
 async def run_quickstart(
     cluster: Cluster,
     pool: HostPool,
@@ -134,6 +159,9 @@ async def run_quickstart(
     messages, default 1000, or `timeout`). `java_opt` goes first on the JVM's command line
     (e.g. -Duser.home=DIR to keep the client's logs elsewhere)."""
     host_name = host or default_host(cluster)
+    reason = await unavailable_reason(cluster, pool, host_name)
+    if reason:
+        raise QuickstartUnavailable(reason)
     backend: Backend = pool.get(host_name)
     home = await backend.expand_path(cluster.rocketmq_home(cluster.host(host_name)))
     command = quickstart_command(cluster, host_name, home, which, java_opt=java_opt)

@@ -11,6 +11,7 @@ never spreads to the next broker; the report says where and why, and what was no
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,20 @@ if TYPE_CHECKING:
     from rocketui.services.ha_status import HaStatus
 
 HaProbe = Callable[[NodeService, Node], Awaitable["HaStatus"]]
+
+
+@dataclass(frozen=True)
+class DrainSteps:
+    """How a rolling restart keeps sends from failing (the use case's gated drain/undrain; each
+    raises NodeError when it did not reach its goal):
+    - a master is drained (producers move to the other masters) before it stops, and after it
+      comes back it is held drained until its slaves are in sync again;
+    - while a slave of a SYNC_MASTER restarts, its master is drained: a sync master otherwise
+      waits for the missing slave on every send and producers time out."""
+
+    drain: Callable[[Node, bool], Awaitable[None]]  # (master, wait for the put TPS to reach zero)
+    undrain: Callable[[Node], Awaitable[None]]
+    is_sync_master: Callable[[Node], Awaitable[bool]]
 
 
 def _noop(node: str, message: str) -> None:
@@ -86,6 +101,7 @@ async def rolling_restart(
     progress: Progress = _noop,
     timeout: float = 120.0,
     ha: HaProbe | None = None,
+    drain: DrainSteps | None = None,
 ) -> RollingReport:
     """`stop`/`start` are the (gated, journaled) single-node actions of the use-case layer; they
     raise NodeError when refused.  `ha` asks a master for its HA status (default:
@@ -113,9 +129,11 @@ async def rolling_restart(
             return report
     for i, node in enumerate(order, 1):
         step = f"[{i}/{len(order)}]"
-        progress(node.name, f"{step} rolling restart: stopping")
         t0 = time.monotonic()
+        drained: Node | None = None
         try:
+            drained = await _drain_before(cluster, node, drain, progress, step)
+            progress(node.name, f"{step} rolling restart: stopping")
             stopped = await stop(node)
             if stopped.state is not NodeState.STOPPED:
                 raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
@@ -123,16 +141,56 @@ async def rolling_restart(
             if started.state is not NodeState.RUNNING:
                 raise NodeError(f"start ended {started.state.value}: {started.message}")
             await wait_registered_as_defined(service, node, timeout=timeout)
+            if drain is not None and drained is node and slaves_of_node(cluster, node):
+                await drain.drain(node, False)  # back writable from its file: hold it until its slaves sync
             await wait_replicating(service, node, timeout=timeout, ha=ha)
+            if drain is not None and drained is not None:
+                await drain.undrain(drained)
+                drained = None
         except NodeError as exc:
             report.steps.append(RollingStep(node.name, False, time.monotonic() - t0, str(exc)))
             report.error = f"{step} {node.name}: {exc}"
+            if drain is not None and drained is not None:
+                try:
+                    await drain.undrain(drained)
+                except NodeError as undo:
+                    report.error += f"; {drained.name} is still drained ({undo})"
             progress(node.name, report.summary())
             return report
         seconds = time.monotonic() - t0
         report.steps.append(RollingStep(node.name, True, seconds, "restarted and registered"))
         progress(node.name, f"{step} restarted and registered at every namesrv ({seconds:.1f}s)")
     return report
+
+
+def slaves_of_node(cluster: Cluster, node: Node) -> list[Node]:
+    return [b for b in cluster.brokers if b.broker_name == node.broker_name and b.broker_id > 0]
+
+
+async def _drain_before(
+    cluster: Cluster, node: Node, drain: DrainSteps | None, progress: Progress, step: str
+) -> Node | None:
+    """Drain what must not take sends while `node` is away; returns the drained master."""
+    if drain is None:
+        return None
+    master = (
+        node
+        if node.broker_id == 0
+        else next((b for b in cluster.brokers if b.broker_name == node.broker_name and b.broker_id == 0), None)
+    )
+    if master is None:
+        return None
+    if node is not master and not await drain.is_sync_master(master):
+        return None
+    why = "before it stops" if node is master else f"while its slave {node.name} restarts"
+    progress(master.name, f"{step} draining {master.name} {why}")
+    try:
+        await drain.drain(master, True)
+    except NodeError:
+        with contextlib.suppress(NodeError):  # producers still write there: leave it writable
+            await drain.undrain(master)
+        raise
+    return master
 
 
 async def wait_registered_as_defined(service: NodeService, node: Node, *, timeout: float) -> None:

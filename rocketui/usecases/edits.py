@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from rocketui.backends.base import Backend, BackendError
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq import jvm_script
-from rocketui.rocketmq.broker_keys import ERROR, KnownKeys, Problem
+from rocketui.rocketmq.broker_keys import ERROR, KnownKeys, Problem, bundled_keys
 from rocketui.rocketmq.properties_edit import unified_diff
 from rocketui.services import config_edit as ce
 from rocketui.services.live_config import LiveResult, apply_live, hot_changes
@@ -61,6 +61,11 @@ class Edits:
     async def load_properties(self, node: Node) -> ce.Loaded:
         """ConfigEditError (not a broker, missing file, changed while read) or BackendError."""
         return await ce.load_node_config(self.cluster, self.nodes.backend(node), node)
+
+    async def known_keys(self, node: Node) -> KnownKeys:
+        """The keys of the release this broker runs (or would start): 4.9.x lacks 5.x keys and has
+        others; the nearest bundled list for a release rocketui has none of."""
+        return bundled_keys(await self.nodes.release(node))
 
     def plan_properties(
         self,

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 from rocketui.backends.base import BackendError
 from rocketui.model.cluster import Cluster, Node
+from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeError, NodeService, Progress
-from rocketui.services.rolling import RollingReport, rolling_order, rolling_restart
+from rocketui.services.rolling import DrainSteps, RollingReport, rolling_order, rolling_restart
+from rocketui.usecases.admin import Admin
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
 PER_HOST = 4  # actions at once on one host: a start is CPU-bound for seconds (JIT, class loading)
@@ -73,9 +75,10 @@ BatchProgress = Callable[[int, int, list[str]], None]  # (done, total, failed no
 
 
 class Lifecycle:
-    def __init__(self, nodes: NodeService, gate: Gate) -> None:
+    def __init__(self, nodes: NodeService, gate: Gate, *, admin: Admin | None = None) -> None:
         self.nodes = nodes
         self.gate = gate
+        self.admin = admin  # drains masters during a rolling restart
 
     @property
     def cluster(self) -> Cluster:
@@ -243,9 +246,46 @@ class Lifecycle:
     def rolling_order(self, names: Iterable[str] | None = None) -> list[Node]:
         return rolling_order(self.cluster, names)
 
+    def drain_steps(self, progress: Progress = _noop) -> DrainSteps | None:
+        """Gated drain/undrain of a master for the rolling restart (None without an Admin)."""
+        admin = self.admin
+        if admin is None:
+            return None
+
+        async def drain(master: Node, wait: bool) -> None:
+            def tps(seconds: float, rate: float) -> None:
+                progress(master.name, f"draining: put TPS {rate:.1f} after {seconds:.0f}s")
+
+            outcome = await admin.drain(master.broker_name or master.name, wait=wait, progress=tps)
+            if not outcome.ok:
+                raise NodeError(f"drain of {master.name}: {outcome.summary}")
+            progress(master.name, outcome.summary)
+
+        async def undrain(master: Node) -> None:
+            outcome = await admin.drain(master.broker_name or master.name, undo=True)
+            if not outcome.ok:
+                raise NodeError(f"undrain of {master.name}: {outcome.summary}")
+            progress(master.name, outcome.summary)
+
+        async def is_sync_master(master: Node) -> bool:
+            try:
+                role = (await admin.clients.broker(self.cluster.endpoint(master)).get_broker_config()).get("brokerRole")
+            except RemotingError:
+                role = master.role.value if master.role is not None else None
+            return role == "SYNC_MASTER"
+
+        return DrainSteps(drain, undrain, is_sync_master)
+
     async def rolling_restart(
-        self, names: Iterable[str] | None = None, *, progress: Progress = _noop, timeout: float = 120.0
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        progress: Progress = _noop,
+        timeout: float = 120.0,
+        drain: bool = True,
     ) -> Outcome[RollingReport]:
+        """Brokers one at a time; with `drain`, masters are drained so no send fails (see
+        services.rolling.DrainSteps)."""
         try:
             self.gate.refuse_if_read_only("rolling restart", None)
         except ReadOnlyError as exc:
@@ -257,7 +297,15 @@ class Lifecycle:
         async def start(node: Node) -> NodeStatus:
             return _status_or_raise(await self.start(node, progress=progress, timeout=timeout))
 
-        report = await rolling_restart(self.nodes, names, stop=stop, start=start, progress=progress, timeout=timeout)
+        report = await rolling_restart(
+            self.nodes,
+            names,
+            stop=stop,
+            start=start,
+            progress=progress,
+            timeout=timeout,
+            drain=self.drain_steps(progress) if drain else None,
+        )
         return Outcome("rolling restart", None, report.ok, report.summary(), value=report)
 
 

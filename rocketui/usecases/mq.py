@@ -8,7 +8,7 @@ are queries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from rocketui.backends.base import Backend, BackendError, HostPool
 from rocketui.model.cluster import Cluster, Node, NodeKind
@@ -18,11 +18,11 @@ from rocketui.services.controller_probe import ControllerProbe, ControllerView
 from rocketui.services.grpc_produce import GrpcConsumeReport, GrpcProduceRun, grpc_consume
 from rocketui.services.health import HealthReport, collect_health
 from rocketui.services.mq_route import MqTestError, ProxyTarget, cluster_connector, cluster_namesrvs
-from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, commit_offsets, consume
+from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, commit_offsets, consume, ensure_group
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
 from rocketui.services.proxy_probe import ProxyProbe, ProxyServing
-from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart
+from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart, unavailable_reason
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
 # What a produce test reports: the send side and, unless skipped, the read-back check (rocketui's
@@ -38,12 +38,14 @@ class MqTests:
         pool: HostPool,
         gate: Gate,
         *,
+        versions: Callable[[], Awaitable[dict[str, str | None]]] | None = None,
         controllers: ControllerProbe | None = None,
         here: Backend | None = None,
     ) -> None:
         self.cluster = cluster
         self.pool = pool
         self.gate = gate
+        self.versions = versions  # node -> release of its distribution (health reports a mix)
         self.here = here  # this machine: runs the official gRPC client
         # the status poll's probe: health then knows the master changes that poll saw
         self.controllers = controllers
@@ -111,6 +113,8 @@ class MqTests:
             report = await run.run()
             record.commands += [f"note: {n}" for n in report.notes]
             verified: VerifyReport | GrpcConsumeReport | None = None
+            if verify and report.expected and group != DEFAULT_GROUP:  # a named group is a real group
+                record.commands += await ensure_group(addrs, spec.topic, group, connector=connector)
             if verify and report.expected and verify_grpc:
                 assert node is not None and self.here is not None
                 await commit_offsets(addrs, report.start_offsets, spec.topic, group, proxy=proxy, connector=connector)
@@ -224,6 +228,12 @@ class MqTests:
             return result
 
         action = f"quickstart {which.value}"
+        try:  # refused before anything runs or is journaled when there is no rocketmq-example jar
+            reason = await unavailable_reason(self.cluster, self.pool)
+        except EXPECTED as exc:
+            return Outcome(action, None, False, f"{type(exc).__name__}: {exc}")
+        if reason:
+            return Outcome.refusal(action, None, reason)
         try:
             result = await (self.gate.run(action, None, None, body) if which is Which.PRODUCER else run())
         except ReadOnlyError as exc:
@@ -239,6 +249,7 @@ class MqTests:
             connector=self.connector(),
             namesrvs=self.namesrvs(namesrvs) or None,
             timeout=timeout,
+            node_versions=await self.versions() if self.versions is not None else None,
             controllers=self._controller_view(),
             proxies=self._proxies_serving(),
         )

@@ -17,6 +17,7 @@ from rocketui.services.crash import CrashInfo
 from rocketui.services.logs import LogService
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
+from rocketui.usecases.admin import Admin
 from rocketui.usecases.edits import Edits
 from rocketui.usecases.elections import Elections
 from rocketui.usecases.gate import ActionRecord, Gate
@@ -51,11 +52,14 @@ class Operations:
         if trust_listeners is not None:
             trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
-        self.lifecycle = Lifecycle(self.nodes, self.gate)
+        self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
+        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
         here = LocalBackend("local")
         self.edits = Edits(self.nodes, self.gate, here=here, reload=self.reload)
         self.elections = Elections(cluster, self.nodes.controllers, self.journal, self.gate)
-        self.mq = MqTests(cluster, self.pool, self.gate, controllers=self.nodes.controllers, here=here)
+        self.mq = MqTests(
+            cluster, self.pool, self.gate, versions=self.nodes.versions, controllers=self.nodes.controllers, here=here
+        )
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogService(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
@@ -79,6 +83,7 @@ class Operations:
             self.mq,
             self.provision,
             self.logs,
+            self.admin,
         ):
             holder.cluster = cluster
 
@@ -129,5 +134,6 @@ class Operations:
         await self.gate.record(record)
 
     async def close(self) -> None:
-        """Close namesrv connections and every host backend."""
+        """Close namesrv and broker connections and every host backend."""
+        await self.admin.close()
         await self.nodes.close()

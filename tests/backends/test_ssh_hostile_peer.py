@@ -70,7 +70,7 @@ def cluster_file(tmp_path: Path, address: str, port: int) -> Path:
 async def test_cli_status_shows_the_disconnect_reason_inert(
     hostile: tuple[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from rocketui.cli import _run_async, _resolve
+    from rocketui.cli import _resolve, _run_async
     from rocketui.commands.context import CommandContext
 
     path = cluster_file(tmp_path, *hostile)

@@ -46,7 +46,9 @@ nodes:
 
 
 def rocketui(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rocketui", str(path), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rocketui", str(path), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def no_traceback(out: subprocess.CompletedProcess[str]) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from rocketui.app import RocketUI
+from rocketui.reports.broker_load import LOAD_COLUMNS
 from rocketui.screens.help import HelpScreen
 from rocketui.widgets.confirm import ConfirmModal
-from rocketui.widgets.node_table import NodeTable
+from rocketui.widgets.node_table import TABLE_COLUMNS, NodeTable
 from tests.support.fake_service import DEMO_STATUSES, NOW, TableService, demo_cluster
 
 
@@ -39,8 +40,16 @@ async def test_table_rows_grouped_and_coloured(monkeypatch: pytest.MonkeyPatch) 
         table = app.screen.query_one(NodeTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [r[0] for r in rows] == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
-        assert rows[1][5:] == ["running", "4188", "1h00m", "1/1", ""]
-        assert rows[3][5] == "stopped"
+        broker_a = dict(zip(TABLE_COLUMNS, rows[1], strict=True))
+        assert [broker_a[c] for c in ("state", "pid", "uptime", "registered", "note")] == [
+            "running",
+            "4188",
+            "1h00m",
+            "1/1",
+            "",
+        ]
+        assert [broker_a[c] for c in LOAD_COLUMNS] == ["", "", ""]  # no figures without a poll of the brokers
+        assert rows[3][TABLE_COLUMNS.index("state")] == "stopped"
 
 
 async def test_stop_asks_and_cancel_is_default() -> None:
@@ -102,3 +111,33 @@ def test_snapshot_confirm_stop(snap_compare, monkeypatch: pytest.MonkeyPatch) ->
         await settle(pilot)  # the plan (exact commands) is worked out before the dialog opens
 
     assert snap_compare(_snap_app(monkeypatch), terminal_size=(120, 24), run_before=stop_pressed)
+
+
+async def test_filter_and_sort_keep_the_cursor_on_its_node() -> None:
+    from textual.widgets import Input
+
+    from rocketui.widgets.node_table import NodeTable
+
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(NodeTable)
+        await pilot.press("down", "down")
+        assert table.selected_node is not None and table.selected_node.name == "broker-a-s"
+        await pilot.press("slash", *"broker-a")
+        await pilot.pause()
+        assert table.shown_names == ["broker-a", "broker-a-s"]
+        assert "2 of 4 nodes" in str(app.screen.query_one("#node-view").render())
+        await pilot.press("enter")  # back to the table, filter kept
+        assert table.selected_node is not None and table.selected_node.name == "broker-a-s"
+        await pilot.press("o")  # sorted by host: same rows, cursor still on its node
+        assert table.sort_key == "host" and table.selected_node.name == "broker-a-s"
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert table.shown_names == ["namesrv-1", "broker-a", "broker-a-s", "broker-b"]
+        assert not app.screen.query_one("#node-filter", Input).display
+        await pilot.press("o", "o")  # name, then state: what needs attention first
+        assert table.sort_key == "state"
+        assert table.shown_names[:2] == ["broker-a-s", "broker-b"]  # starting, stopped, then the running ones

@@ -129,3 +129,24 @@ async def test_panel_run_and_health_against_a_real_broker(running_cluster: Path)
         assert row[:5] == [cluster.name, "broker-a", "0", f"127.0.0.1:{BROKER_PORT}", "broker-a"]
         assert row[10] == "1/1" and row[11] == "ok"
     await service.close()  # the fixture kills the JVMs (an orderly stop is not what this tests)
+
+
+async def test_quickstart_keys_refuse_without_the_example_jar(tmp_path: Path, private_journal_and_config: Path) -> None:
+    """F6 on an assembled 4.9.7: one line in the panel, nothing journaled, the panel stays usable."""
+    home = tmp_path / "rocketmq-4.9.7"
+    (home / "lib").mkdir(parents=True)
+    (home / "lib" / "rocketmq-broker-4.9.7.jar").write_bytes(b"")
+    path = write_cluster(tmp_path, home, namesrv_port=NS_PORT, brokers=[])
+    cluster = load_cluster(str(path))
+    service = NodeService(cluster, BackendPool(cluster))
+    app = RocketUI(cluster, service=service, poll_interval=0)
+    app.animation_level = "none"
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("f6")
+        await wait_for(pilot, lambda: not app.screen.busy and "quickstart unavailable" in result_text(app), 20)
+        assert "RocketMQ 4.9.7" in result_text(app) and "no rocketmq-example jar" in result_text(app)
+    await service.close()
+    assert not private_journal_and_config.exists() or "quickstart" not in private_journal_and_config.read_text()

@@ -47,10 +47,12 @@ async def test_R_runs_the_rolling_restart_in_a_worker(monkeypatch: pytest.Monkey
     from textual.widgets import Static
 
     import rocketui.services.ha_status
+    from rocketui.usecases.lifecycle import Lifecycle
     from tests.services.test_rolling import Recorder, cluster
 
     service = Recorder(cluster())
     monkeypatch.setattr(rocketui.services.ha_status, "ha_status", service.ha)
+    monkeypatch.setattr(Lifecycle, "drain_steps", lambda self, progress=None: None)  # no brokers to drain here
     app = RocketUI(service.cluster, service=service, poll_interval=0)
     app.animation_level = "none"
     async with app.run_test(size=(120, 30)) as pilot:

@@ -175,6 +175,7 @@ def test_disk_levels_and_version_warning() -> None:
     report = build_health(cluster(), {NS1: info(HEALTHY)}, rt)
     got = [(where, p.kind, p.level) for where, p in report.all_problems()]
     assert got == [
+        ("cluster", HealthKind.MIXED_VERSIONS, Level.WARNING),
         ("C/broker-a#0", HealthKind.DISK_FULL, Level.PROBLEM),
         ("C/broker-a#1", HealthKind.VERSION, Level.WARNING),
         ("C/broker-b#0", HealthKind.DISK_HIGH, Level.WARNING),
@@ -183,6 +184,18 @@ def test_disk_levels_and_version_warning() -> None:
     assert "95% used: at 90% the broker refuses writes" in report.tree()["C"]["broker-a"][0].problems[0].reason
     only_warnings = build_health(cluster(), {NS1: info(HEALTHY)}, runtimes(p10921={"commitLogDiskRatio": "0.80"}))
     assert only_warnings.ok
+
+
+def test_mixed_versions_from_brokers_and_from_the_jars_of_every_node() -> None:
+    rt = runtimes(p10931={"brokerVersionDesc": "V4_9_7"})
+    # broker-a's jars say 4.9.7 but the running broker says 5.5.0: its own word wins
+    jars = {"namesrv-1": "4.9.7", "namesrv-2": None, "broker-a": "4.9.7"}
+    report = build_health(cluster(), {NS1: info(HEALTHY)}, rt, jars)
+    mixed = [p for where, p in report.all_problems() if p.kind is HealthKind.MIXED_VERSIONS]
+    assert len(mixed) == 1 and mixed[0].level is Level.WARNING
+    assert "4.9.7 (broker-a-s, namesrv-1); 5.5.0 (broker-a, broker-b, broker-b-s)" in mixed[0].reason
+    same = build_health(cluster(), {NS1: info(HEALTHY)}, runtimes(), {"namesrv-1": "5.5.0", "broker-a": "5.5.0"})
+    assert not [p for _, p in same.all_problems() if p.kind is HealthKind.MIXED_VERSIONS]
 
 
 def test_no_namesrv_answered_flags_namesrvs_not_brokers() -> None:

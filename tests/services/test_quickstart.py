@@ -158,3 +158,41 @@ topology: {masters: 1, namesrvs: 2}
     }
     assert ";" in cluster.namesrv_addr()
     assert quickstart_command(cluster, "local", "/opt/rocketmq", Which.CONSUMER).argv[-1] == CONSUMER_CLASS
+
+
+def cluster_on(home: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    return parse_cluster(
+        f"""\
+cluster: C
+rocketmq: {{home: {home}, version: "4.9.7"}}
+work_dir: {tmp_path / "work"}
+hosts:
+  local: {{backend: local, address: 127.0.0.1}}
+topology: {{masters: 1, namesrvs: 1}}
+""",
+        str(tmp_path / "c.yaml"),
+    )
+
+
+async def test_no_example_jar_refuses_before_running_anything(tmp_path: Path) -> None:
+    """An assembled 4.9.7 (Maven Central has no rocketmq-example 4.9.7): one clear line, no command."""
+    from rocketui.backends.factory import BackendPool
+    from rocketui.services.quickstart import QuickstartUnavailable, run_quickstart, unavailable_reason
+
+    home = tmp_path / "rocketmq-4.9.7"
+    (home / "lib").mkdir(parents=True)
+    (home / "lib" / "rocketmq-broker-4.9.7.jar").write_bytes(b"")
+    cluster = cluster_on(home, tmp_path)
+    pool = BackendPool(cluster)
+    ran: list[str] = []
+    try:
+        with capture_commands(ran), pytest.raises(QuickstartUnavailable) as info:
+            await run_quickstart(cluster, pool, Which.PRODUCER)
+        assert ran == []
+        message = str(info.value)
+        assert message.startswith("quickstart unavailable: RocketMQ 4.9.7 at ") and "\n" not in message
+        assert "no rocketmq-example jar" in message
+        (home / "lib" / "rocketmq-example-4.9.7.jar").write_bytes(b"")  # an official 4.9.7 zip has it
+        assert await unavailable_reason(cluster, pool) is None
+    finally:
+        await pool.close_all()

@@ -11,7 +11,8 @@ from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
 from rocketui.services.ha_status import HaStatus, parse_ha_status
 from rocketui.services.node_status import NodeState, NodeStatus
-from rocketui.services.rolling import rolling_order, rolling_restart
+from rocketui.services.nodes import NodeError
+from rocketui.services.rolling import DrainSteps, rolling_order, rolling_restart
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 
 TEXT = """\
@@ -157,3 +158,62 @@ def test_parse_ha_status() -> None:
     ):
         with pytest.raises(ValueError, match=why):
             parse_ha_status(bad)
+
+
+def drain_steps(service: Recorder, sync: bool, fail_drain: str | None = None) -> DrainSteps:
+    async def drain(master: Node, wait: bool) -> None:
+        service.calls.append(f"drain {master.name}" + ("" if wait else " (hold)"))
+        if master.name == fail_drain:
+            raise NodeError("put TPS still 12.0 after 45s")
+
+    async def undrain(master: Node) -> None:
+        service.calls.append(f"undrain {master.name}")
+
+    async def is_sync_master(master: Node) -> bool:
+        return sync
+
+    return DrainSteps(drain, undrain, is_sync_master)
+
+
+async def test_drains_masters_and_sync_masters_while_their_slave_restarts() -> None:
+    service = Recorder(cluster())
+    report = await rolling_restart(
+        service, stop=service.stop, start=service.start, ha=service.ha, drain=drain_steps(service, sync=True)
+    )
+    assert report.ok, report.summary()
+    calls = [c for c in service.calls if not c.startswith("ha")]
+    assert calls[:10] == [
+        "drain broker-a",  # while its slave restarts: a sync master would wait for the slave
+        "stop broker-a-s",
+        "start broker-a-s",
+        "undrain broker-a",
+        "drain broker-a",  # before the master itself stops
+        "stop broker-a",
+        "start broker-a",
+        "drain broker-a (hold)",  # back writable from its file: held until its slave is in sync
+        "undrain broker-a",
+        "drain broker-b",
+    ]
+
+
+async def test_async_slaves_restart_without_draining_their_master() -> None:
+    service = Recorder(cluster())
+    await rolling_restart(
+        service, stop=service.stop, start=service.start, ha=service.ha, drain=drain_steps(service, sync=False)
+    )
+    first = [c for c in service.calls if not c.startswith("ha")][:3]
+    assert first == ["stop broker-a-s", "start broker-a-s", "drain broker-a"]
+
+
+async def test_a_drain_that_does_not_finish_aborts_before_stopping() -> None:
+    service = Recorder(cluster())
+    report = await rolling_restart(
+        service,
+        stop=service.stop,
+        start=service.start,
+        ha=service.ha,
+        drain=drain_steps(service, sync=True, fail_drain="broker-a"),
+    )
+    assert not report.ok and "put TPS still" in report.error
+    assert not any(c.startswith("stop") for c in service.calls)
+    assert service.calls[-1] == "undrain broker-a"  # not left read-only

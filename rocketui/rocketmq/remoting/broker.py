@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import zlib
 
 import javaproperties
 
+from rocketui.rocketmq.remoting.admin import BrokerAdmin
 from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import RemotingCommand, ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
@@ -34,10 +36,15 @@ from rocketui.rocketmq.remoting.results import (
 )
 
 DEFAULT_TOPIC = "TBW102"
+V5_0_0 = 413  # MQVersion ordinal (rocketui.rocketmq.versions.remoting_ordinal)
+_STATS_WARMUP_TRIES = 6
 DEFAULT_PRODUCER_GROUP = "rocketui_producer"
 PERM_READ_WRITE = 6
 PULL_FLAG_SUSPEND = 0x2
 PULL_FLAG_SUBSCRIPTION = 0x4
+# A held pull is re-checked by the broker's PullRequestHoldService only every 5 s, so its answer
+# can come up to suspend + 5 s after the request (plus pull-pool queueing): wait that long.
+HOLD_CHECK_SECONDS = 5.0
 
 _SEND_STATUS = {
     ResponseCode.SUCCESS: SendStatus.SEND_OK,
@@ -71,7 +78,7 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
 
 
-class BrokerClient:
+class BrokerClient(BrokerAdmin):
     def __init__(
         self,
         addr: str,
@@ -184,7 +191,8 @@ class BrokerClient:
         timeout: float | None = None,
     ) -> PullResult:
         """PULL_MESSAGE with the subscription in the request (no heartbeat needed). With
-        `suspend_ms` > 0 the broker long-polls up to that long; the timeout is widened to match."""
+        `suspend_ms` > 0 the broker long-polls up to that long; the timeout is widened by the
+        suspension and the broker's 5 s hold-check period, so an idle queue never times out."""
         sys_flag = PULL_FLAG_SUBSCRIPTION | (PULL_FLAG_SUSPEND if suspend_ms > 0 else 0)
         header = ext_fields(
             {
@@ -201,7 +209,9 @@ class BrokerClient:
                 "expressionType": "TAG",
             }
         )
-        limit = (self.remoting.timeout if timeout is None else timeout) + suspend_ms / 1000
+        limit = (self.remoting.timeout if timeout is None else timeout) + (
+            suspend_ms / 1000 + HOLD_CHECK_SECONDS if suspend_ms > 0 else 0.0
+        )
         response = await self.remoting.invoke(
             RequestCode.PULL_MESSAGE, self._via(header), timeout=limit, expect=tuple(_PULL_STATUS)
         )
@@ -223,7 +233,11 @@ class BrokerClient:
         )
 
     async def query_consumer_offset(self, group: str, topic: str, queue_id: int) -> int | None:
-        """The group's committed offset of one queue, None when the broker has none."""
+        """The group's committed offset of one queue, None when the broker has none.
+
+        A 4.x broker knows no setZeroIfNotFound (5.0+): for a group without an offset it answers
+        0 as long as the queue's first messages are still in memory.  So from a 4.x broker a 0 is
+        read as "none committed" (what 5.x says for a new group), never as a real offset 0."""
         response = await self.remoting.invoke(
             RequestCode.QUERY_CONSUMER_OFFSET,
             self._via(
@@ -233,7 +247,15 @@ class BrokerClient:
         )
         if response.code == ResponseCode.QUERY_NOT_FOUND:
             return None
-        return self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        offset = self._int(response, "offset", "QUERY_CONSUMER_OFFSET")
+        if offset == 0 and 0 < response.version < V5_0_0:
+            return None
+        return offset
+
+    @property
+    def server_release(self) -> str | None:
+        """The broker's release as its last answer said ('4.9.7', '5.5.0' …)."""
+        return self.remoting.server_release
 
     async def update_consumer_offset(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         await self.remoting.invoke(
@@ -284,7 +306,18 @@ class BrokerClient:
         )
 
     async def get_runtime_info(self) -> RuntimeInfo:
-        response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+        # A 4.x broker answers SYSTEM_ERROR "java.util.NoSuchElementException … LinkedList.getLast"
+        # until its store stats took their first sample, up to a second after it started (seen on
+        # 4.9.7): asked again a few times before it counts as an error.
+        for attempt in range(_STATS_WARMUP_TRIES):
+            try:
+                response = await self.remoting.invoke(RequestCode.GET_BROKER_RUNTIME_INFO)
+                break
+            except RemotingError as exc:
+                empty_stats = exc.code == ResponseCode.SYSTEM_ERROR and "NoSuchElementException" in (exc.remark or "")
+                if not empty_stats or attempt == _STATS_WARMUP_TRIES - 1:
+                    raise
+                await asyncio.sleep(0.5)
         data = parse_json_body(self.addr, "GET_BROKER_RUNTIME_INFO", response.body)
         table = data.get("table") if isinstance(data, dict) else None
         if not isinstance(table, dict):

@@ -31,6 +31,7 @@ from rocketui.rocketmq.remoting.errors import (
     RemotingError,
     RemotingTimeout,
 )
+from rocketui.rocketmq.versions import version_of_ordinal
 
 
 class Reader(Protocol):
@@ -199,6 +200,12 @@ class RemotingClient:
         self._conn: _Connection | None = None
         self._connect_lock = asyncio.Lock()
         self._opaques = itertools.count(1)
+        self.server_version: int | None = None  # MQVersion ordinal the server answers with
+
+    @property
+    def server_release(self) -> str | None:
+        """'4.9.7', '5.5.0' … of the server, as its last response said (None before one)."""
+        return version_of_ordinal(self.server_version) if self.server_version else None
 
     @property
     def connected(self) -> bool:
@@ -250,6 +257,11 @@ class RemotingClient:
             ) from None
         finally:
             conn.pending.pop(opaque, None)
+        if response.version > 0:
+            self.server_version = response.version
+        if response.code == ResponseCode.GO_AWAY and (expect is None or response.code not in expect):
+            # the server is going away: drop this connection so the next request opens a new one
+            conn.shutdown(ConnectionLost, "server answered GO_AWAY (shutting down)")
         if expect is not None and response.code not in expect:
             raise RemotingError.from_response(self.addr, code, response.code, response.remark)
         return response

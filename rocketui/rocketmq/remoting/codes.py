@@ -20,6 +20,8 @@ class RequestCode(IntEnum):
     GET_BROKER_HA_STATUS = 907  # 5.x
     GET_MAX_OFFSET = 30
     GET_MIN_OFFSET = 31
+    SEARCH_OFFSET_BY_TIMESTAMP = 29
+    GET_EARLIEST_MSG_STORETIME = 32
     VIEW_MESSAGE_BY_ID = 33
     HEART_BEAT = 34
     UNREGISTER_CLIENT = 35
@@ -32,6 +34,16 @@ class RequestCode(IntEnum):
     GET_ROUTEINFO_BY_TOPIC = 105
     GET_BROKER_CLUSTER_INFO = 106
     UPDATE_AND_CREATE_SUBSCRIPTIONGROUP = 200
+    GET_ALL_SUBSCRIPTIONGROUP_CONFIG = 201
+    GET_CONSUMER_CONNECTION_LIST = 203
+    WIPE_WRITE_PERM_OF_BROKER = 205
+    DELETE_SUBSCRIPTIONGROUP = 207
+    INVOKE_BROKER_TO_RESET_OFFSET = 222
+    QUERY_TOPIC_CONSUME_BY_WHO = 300
+    GET_SYSTEM_TOPIC_LIST_FROM_NS = 304
+    GET_SYSTEM_TOPIC_LIST_FROM_BROKER = 305
+    ADD_WRITE_PERM_OF_BROKER = 327
+    QUERY_TOPICS_BY_CONSUMER = 343
     GET_TOPIC_STATS_INFO = 202
     GET_ALL_TOPIC_LIST_FROM_NAMESERVER = 206
     GET_CONSUME_STATS = 208
@@ -75,12 +87,16 @@ class ResponseCode(IntEnum):
     SUBSCRIPTION_NOT_LATEST = 25
     SUBSCRIPTION_GROUP_NOT_EXIST = 26
     INVALID_PARAMETER = 29
+    CONSUMER_NOT_ONLINE = 206
     NO_MESSAGE = 208
     POLLING_FULL = 209
     POLLING_TIMEOUT = 210
     BROKER_NOT_EXIST = 211
     FLOW_CONTROL = 215
     ILLEGAL_OPERATION = 604
+    # 5.2.0+: a server that is shutting down answers this instead of serving a request whose
+    # `version` is above V5_3_1 (475); the client should use another connection/server.
+    GO_AWAY = 1500
     CONTROLLER_FENCED_MASTER_EPOCH = 2000
     CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH = 2001
     CONTROLLER_INVALID_MASTER = 2002
@@ -115,8 +131,11 @@ LANGUAGES: tuple[str, ...] = (
     "NODE_JS",
 )
 
-# MQVersion.Version ordinal of V5_3_3. Anything >= 401 (V4_9_4) makes the namesrv answer
-# GET_ROUTEINFO_BY_TOPIC in standard JSON (quoted map keys).
+# MQVersion.Version ordinal of V5_3_3, announced to every server.  Anything >= 401 (V4_9_4) makes
+# the namesrv answer GET_ROUTEINFO_BY_TOPIC in standard JSON (quoted map keys); 4.9.x servers gate
+# nothing else on it (only thresholds below V4_9_4), and 5.x servers serve older and newer clients
+# alike, except GO_AWAY (1500) from a 5.2.0+ server that is shutting down.  The server's own
+# ordinal comes back in every response (RemotingClient.server_version).
 CLIENT_VERSION = 479
 
 FLAG_RESPONSE = 0x1

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from rocketui.rocketmq.remoting import lenient_json
+from rocketui.rocketmq.remoting.admin import NamesrvAdmin
 from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import RequestCode
 from rocketui.rocketmq.remoting.errors import RemotingError
@@ -28,7 +29,7 @@ def parse_json_body(addr: str, what: str, body: bytes) -> Any:
         raise RemotingError(addr, f"{what} body is not valid JSON: {exc}") from None
 
 
-class NamesrvClient:
+class NamesrvClient(NamesrvAdmin):
     def __init__(
         self,
         addr: str,

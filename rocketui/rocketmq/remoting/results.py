@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from rocketui.rocketmq.remoting.admin_bodies import tps_triple
 from rocketui.rocketmq.remoting.message import MessageExt
 
 
@@ -63,6 +64,20 @@ class RuntimeInfo(Mapping[str, str]):
     @property
     def version(self) -> str | None:
         return self.table.get("brokerVersionDesc")
+
+    def tps(self, key: str) -> tuple[float | None, float | None, float | None]:
+        """A TPS entry's rates over 10 s, 60 s, 600 s (None for a window not yet filled).
+        `getTransferredTps` is spelt `getTransferedTps` by 4.x brokers."""
+        value = self.table.get(key)
+        if value is None and key == "getTransferredTps":
+            value = self.table.get("getTransferedTps")
+        return tps_triple(value)
+
+    def number(self, key: str) -> float | None:
+        try:
+            return float(self.table[key])
+        except (KeyError, ValueError):
+            return None
 
     def integer(self, key: str) -> int | None:
         """A numeric entry as int, None when absent or not a number."""

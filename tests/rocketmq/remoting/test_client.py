@@ -286,3 +286,26 @@ def test_split_addr(addr: str, expected: tuple[str, int]) -> None:
 def test_split_addr_rejects(addr: str) -> None:
     with pytest.raises(ValueError, match="expected host:port"):
         split_addr(addr)
+
+
+async def test_server_release_from_the_answer_and_go_away_drops_the_connection() -> None:
+    """A 4.9.7 server answers with version 407 (seen from the real broker in the version smoke); a
+    5.2+ server shutting down answers GO_AWAY (1500): the next request opens a new connection."""
+
+    async def old_then_going(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        first = await read_cmd(reader)
+        writer.write(reply(first, version=407))
+        second = await read_cmd(reader)
+        writer.write(reply(second, code=1500, version=513, remark="server is shutting down"))
+        await writer.drain()
+        await reader.read()
+
+    peer = Peer(old_then_going)
+    async with peer as addr, RemotingClient(addr) as client:
+        assert client.server_release is None
+        await client.invoke(28)
+        assert (client.server_version, client.server_release) == (407, "4.9.7")
+        with pytest.raises(RemotingError, match=r"GO_AWAY \(1500\): server is shutting down") as info:
+            await client.invoke(28)
+        assert info.value.code == 1500 and client.server_release == "5.5.0"
+        assert not client.connected

@@ -88,3 +88,21 @@ def test_unquoted_int_keys_property(table: dict[int, str]) -> None:
     # fastjson style: keys bare, values JSON; forces the fallback parser (when non-empty).
     body = "{" + ",".join(f"{k}:{json.dumps(v)}" for k, v in table.items()) + "}"
     assert loads(body) == {str(k): v for k, v in table.items()}
+
+
+def test_message_queue_keys_fast_path_equals_the_full_parser() -> None:
+    """Bodies keyed by MessageQueue objects (real 5.5.0 topic stats, consume stats, reset) parse
+    through the C json module after a key rewrite, to the same ObjectKeys the full parser gives."""
+    from pathlib import Path
+
+    from rocketui.rocketmq.remoting import lenient_json
+
+    data = Path(__file__).resolve().parents[2] / "data" / "remoting"
+    for name in ("topic_stats.json", "consume_stats.json", "reset_offset.json"):
+        text = (data / name).read_text()
+        fast = lenient_json._queue_keys_fast(text)
+        full, _ = lenient_json._Parser(text).value(0)
+        assert fast == full == lenient_json.loads(text), name
+        assert all(isinstance(k, lenient_json.ObjectKey) for k in fast["offsetTable"])
+    odd = '{"offsetTable":{{"brokerName":"b\\\\x","queueId":-1,"topic":"T\\"q"}:{"maxOffset":1}}}'
+    assert lenient_json.loads(odd) == lenient_json._Parser(odd).value(0)[0]

@@ -1,0 +1,67 @@
+"""Which nodes a node list shows, and in what order: the same for the TUI table and `status`.
+
+A fleet has hundreds of nodes: the list is filtered by text and sorted by one of a few keys.
+The default groups what belongs together: namesrvs and controllers, then each broker group with
+its master before its slaves, then proxies.  "state" puts what needs attention first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rocketui.model.cluster import Cluster, Node, NodeKind
+from rocketui.reports.status import role
+from rocketui.services.node_status import NodeState, NodeStatus
+
+SORTS = ("group", "host", "name", "state", "uptime")
+# most urgent first
+_STATE_RANK = {
+    NodeState.CRASHED: 0,
+    NodeState.FAILED: 1,
+    NodeState.UNKNOWN: 2,
+    NodeState.STARTING: 3,
+    NodeState.STOPPING: 4,
+    NodeState.STOPPED: 5,
+    NodeState.RUNNING: 6,
+}
+
+
+def _group_key(node: Node) -> tuple[int, str, int, str]:
+    if node.kind in (NodeKind.NAMESRV, NodeKind.CONTROLLER):
+        return (0, "", 0, "")  # equal keys: the sort is stable, so namesrvs keep the file's order
+    if node.kind is NodeKind.BROKER:
+        return (1, node.broker_name or node.name, node.broker_id, node.name)
+    return (2, node.kind.value, 0, node.name)  # proxies (and kinds added later) after the brokers
+
+
+def matches(cluster: Cluster, node: Node, status: NodeStatus | None, needle: str) -> bool:
+    """Case-insensitive substring of the node's name, kind, host, address, role, brokerName,
+    state or note."""
+    if not needle:
+        return True
+    words = [node.name, node.kind.value, node.host, cluster.endpoint(node), role(node, status), node.broker_name or ""]
+    if status is not None:
+        words += [status.state.value, status.note, status.host_state]
+    needle = needle.lower()
+    return any(needle in w.lower() for w in words if w)
+
+
+def ordered(
+    cluster: Cluster, statuses: Mapping[str, NodeStatus], *, sort: str = "group", needle: str = ""
+) -> list[Node]:
+    """The nodes to show, in order."""
+    shown = [n for n in cluster.nodes if matches(cluster, n, statuses.get(n.name), needle)]
+    if sort == "host":
+        return sorted(shown, key=lambda n: (n.host, _group_key(n)))
+    if sort == "name":
+        return sorted(shown, key=lambda n: n.name)
+    if sort == "state":
+        return sorted(
+            shown,
+            key=lambda n: (_STATE_RANK.get(statuses[n.name].state, 2) if n.name in statuses else 2, _group_key(n)),
+        )
+    if sort == "uptime":  # longest running first; not running last
+        return sorted(
+            shown, key=lambda n: (statuses[n.name].started_at or float("inf")) if n.name in statuses else float("inf")
+        )
+    return sorted(shown, key=_group_key)

@@ -100,7 +100,7 @@ class MqTestScreen(Screen):
     def _through_options(self) -> list[tuple[str, str]]:
         """Namesrvs and brokers, or a proxy: its remoting port (rocketui's client) or its gRPC port
         (the official Python client), read back by rocketui's client or the official one."""
-        options = [("namesrvs and brokers (remoting)", DIRECT)]
+        options = [("brokers, remoting", DIRECT)]
         for node in self.cluster.proxies:
             options += [
                 (f"proxy {node.name}: remoting", f"r:{node.name}"),

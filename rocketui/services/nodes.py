@@ -32,7 +32,7 @@ from rocketui.backends.base import (
 from rocketui.model.cluster import BackendKind, Cluster, Node, NodeKind
 from rocketui.rocketmq.dist_version import Distribution
 from rocketui.rocketmq.layout import PROXY_CONFIG, boot_lines, explain_failure, launch_argv
-from rocketui.rocketmq.versions import parse_version, traits
+from rocketui.rocketmq.versions import CONTROLLER_MODULE_OPTIONS, parse_version, traits
 from rocketui.services.broker_config_check import check_broker_config
 from rocketui.services.controller_probe import ControllerProbe
 from rocketui.services.crash import TAIL_BYTES, CrashCache, CrashInfo, analyse
@@ -172,6 +172,8 @@ class NodeService:
             return (), None
         needs = traits(line)
         options = needs.module_options(node.kind)
+        if node.has_controller:  # the official 5.x launchers lack it (rocketui's own add it)
+            options = (*options, *CONTROLLER_MODULE_OPTIONS)
         if not options and not needs.official_scripts_need_java_home:
             return (), None
         java = await self.java.java(self.backend(node), self.cluster.java_home(host))

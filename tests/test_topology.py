@@ -414,10 +414,7 @@ TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
         "jvm kind unknown",
         "  namesrvs: 2\n",
         "  namesrvs: 2\n  jvm:\n    proxies: {xmx: 1g}\n",
-        [
-            "c.yaml:14: unknown key 'proxies' in topology.jvm; expected one of: "
-            "namesrv, broker, controller, proxy"
-        ],
+        ["c.yaml:14: unknown key 'proxies' in topology.jvm; expected one of: namesrv, broker, controller, proxy"],
     ),
     (
         "jvm size bad",

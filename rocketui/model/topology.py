@@ -169,10 +169,9 @@ def layout_of(text: str) -> Layout:
         masters, slaves, _ = parse_layout(f"{m['m']}m-{m['s']}s-sync")
         # the deployment guide's fault-tolerant form: three namesrvs, each with a controller
         return Layout(masters, slaves, Replication.SYNC, ControllerPlacement.EMBEDDED, namesrvs=3)
-    try:
-        masters, slaves, replication = parse_layout(text)
-    except ValueError:
-        raise ValueError(f"topology {text!r} is not a layout name; expected {LAYOUT_NAMES}") from None
+    if not LAYOUT_RE.match(text):
+        raise ValueError(f"topology {text!r} is not a layout name; expected {LAYOUT_NAMES}")
+    masters, slaves, replication = parse_layout(text)  # says what is wrong with the numbers
     return Layout(masters, slaves, replication)
 
 

@@ -20,6 +20,7 @@ consume: {endpoint, topic, group, run_id, count, timeout} — receive (SimpleCon
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from typing import Any
@@ -46,11 +47,20 @@ def _queue(receipt: Any, topic: str) -> tuple[str, int]:
     return broker, int(queue)
 
 
+def seconds(value: object, default: int) -> int:
+    """The client takes whole seconds: a float request_timeout breaks its route queries ("'float'
+    object cannot be interpreted as an integer", rocketmq-python-client 5.1.2)."""
+    try:
+        return max(1, math.ceil(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
 def produce(req: dict[str, Any]) -> None:
     from rocketmq import ClientConfiguration, Credentials, Message, Producer
 
     topic = req["topic"]
-    config = ClientConfiguration(req["endpoint"], Credentials(), request_timeout=req.get("timeout", 3))
+    config = ClientConfiguration(req["endpoint"], Credentials(), request_timeout=seconds(req.get("timeout"), 3))
     producer = Producer(config, (topic,))
     producer.startup()
     emit(e="started")
@@ -96,7 +106,7 @@ def consume(req: dict[str, Any]) -> None:
     from rocketmq import ClientConfiguration, Credentials, FilterExpression, SimpleConsumer
 
     topic = req["topic"]
-    config = ClientConfiguration(req["endpoint"], Credentials(), request_timeout=req.get("request_timeout", 3))
+    config = ClientConfiguration(req["endpoint"], Credentials(), request_timeout=seconds(req.get("request_timeout"), 3))
     consumer = SimpleConsumer(config, req["group"], {topic: FilterExpression()}, await_duration=5)
     consumer.startup()
     emit(e="started")

@@ -52,6 +52,9 @@ PERM_INHERIT = 0x1  # a topic whose config new topics may copy (TBW102 with auto
 PROP_RUN = "rui_run"
 PROP_SEQ = "rui_seq"
 ROUTE_WAIT = 30.0  # a created topic reaches the namesrv with the broker's next registration
+# After a broker's connection failed (it died; the controllers may elect another master), the route
+# is asked again — at most this often — and sends go to the master it names, as the Java client does.
+ROUTE_REFRESH = 0.5
 
 
 class SendMode(StrEnum):
@@ -344,6 +347,8 @@ class ProduceRun:
         self._masters: dict[str, str] = {}  # broker name → master address (from the route)
         self._properties: dict[str, str] = {}
         self._last_exc: BaseException | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+        self._refreshed_at = 0.0
 
     # ---------------------------------------------------------------- public
     def stop(self) -> None:
@@ -401,6 +406,9 @@ class ProduceRun:
                 aborted=self._aborted,
             )
         finally:
+            if self._refreshing is not None:
+                self._refreshing.cancel()
+                await asyncio.gather(self._refreshing, return_exceptions=True)
             self._clients = {}
             remotings, self._remotings = self._remotings, {}
             await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
@@ -663,6 +671,31 @@ class ProduceRun:
                 self._abort(message)
             elif self._consecutive_errors >= self.spec.max_consecutive_errors:
                 self._abort(f"{self._consecutive_errors} sends in a row failed; last: {message}")
+        if kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT) and self._phase is Phase.SEND and self.proxy is None:
+            self._refresh_route_soon()
+
+    def _refresh_route_soon(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            return
+        if time.monotonic() - self._refreshed_at < ROUTE_REFRESH:
+            return
+        self._refreshed_at = time.monotonic()
+        self._refreshing = asyncio.get_running_loop().create_task(self._refresh_route())
+
+    async def _refresh_route(self) -> None:
+        """Ask the route again and send to the masters it names now (the queues stay the ones
+        of the first route, so every message keeps its place in the read-back)."""
+        try:
+            lookup = await self._lookup(self.spec.topic)
+            if lookup.route is None:
+                return
+            _, masters = write_queues(lookup.route)
+        except (MqTestError, RemotingError):
+            return
+        for name, addr in masters.items():
+            if name in self._masters and self._masters[name] != addr:
+                self._masters[name] = addr  # the workers read this dict: the next send goes there
+                self._notes.append(f"{name}: sends now go to {addr} (its master after a send to the old one failed)")
 
     def _abort(self, reason: str) -> None:
         self._aborted = reason

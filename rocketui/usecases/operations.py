@@ -19,6 +19,7 @@ from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.admin import Admin
 from rocketui.usecases.edits import Edits
+from rocketui.usecases.elect import MasterElection
 from rocketui.usecases.elections import Elections
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
@@ -53,7 +54,8 @@ class Operations:
             trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
         self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
-        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
+        self.election = MasterElection(cluster, self.pool, self.gate, self.nodes.controllers)
+        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin, election=self.election)
         here = LocalBackend("local")
         self.edits = Edits(self.nodes, self.gate, here=here, reload=self.reload)
         self.elections = Elections(cluster, self.nodes.controllers, self.journal, self.gate)
@@ -80,6 +82,7 @@ class Operations:
             self.nodes.controllers,
             self.nodes.proxies,
             self.elections,
+            self.election,
             self.mq,
             self.provision,
             self.logs,

@@ -109,6 +109,13 @@ class NodeTable(DataTable[Text]):
             row["registered"].stylize("bold red")
         if status and status.note:  # the namesrvs disagree with the cluster file
             row["note"] = Text(inert(status.note), style="bold yellow")
+        elected = status.elected if status else None
+        if elected is not None and elected.role == "master":  # the master as elected: yellow when not the file's
+            row["role"].stylize("bold" if node.broker_id == 0 else "bold yellow")
+        elif elected is not None and (elected.role in ("unknown", "unregistered") or not elected.in_sync):
+            row["role"].stylize("yellow")
+        if status and status.proxy is not None and not status.proxy.serving:
+            row["role"].stylize("bold red")
         return row
 
     def _host_cell(self, node: Node, status: NodeStatus | None) -> Text:

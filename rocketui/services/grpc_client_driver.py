@@ -114,7 +114,14 @@ def consume(req: dict[str, Any]) -> None:
     seen: set[int] = set()
     try:
         while len(seen) < req["count"] and time.monotonic() < deadline:
-            for message in consumer.receive(32, 20):
+            try:
+                received = consumer.receive(32, 20)
+            except Exception as exc:  # e.g. the proxy has not got the client's settings yet
+                # (5.5.0 answers the first receives with a NullPointerException on "settings")
+                emit(e="retry", error=(str(exc) or type(exc).__name__)[:MAX_ERROR])
+                time.sleep(0.5)
+                continue
+            for message in received:
                 props = dict(message.properties or {})
                 run, text = props.get("rui_run"), str(props.get("rui_seq", ""))
                 seq = int(text) if run == req["run_id"] and text.isdigit() else None

@@ -81,13 +81,15 @@ async def lookup_route(
 
 @dataclass(frozen=True)
 class ProxyTarget:
-    """Produce and read through a proxy's remoting port instead of the brokers: every request goes
-    to `addr` naming the broker it is for.  A Cluster-mode proxy answers route lookups itself (its
-    routes name the proxy for every broker); a Local-mode proxy's route names its gRPC port, so its
-    route comes from the namesrvs and only its own broker (`only_broker`) is used."""
+    """Produce and read through a proxy: with `addr`, every request goes to that remoting port
+    naming the broker it is for, and a Cluster-mode proxy answers route lookups itself (its routes
+    name the proxy for every broker).  A Local-mode proxy serves only its own broker
+    (`only_broker`); its remoting port does not relay the offset and pull requests (5.5.0: no
+    answer) and its route names its gRPC port, so remoting goes to that broker itself
+    (`addr` None) and only the gRPC sends go through the proxy."""
 
     node: str
-    addr: str
+    addr: str | None
     routes_from_proxy: bool
     only_broker: str | None = None
 
@@ -95,7 +97,7 @@ class ProxyTarget:
 def proxied_route(route: TopicRoute, target: ProxyTarget) -> TopicRoute:
     """`route` with every broker reached at the proxy (and only its own broker for a local proxy)."""
     keep = [b for b in route.brokers if target.only_broker in (None, b.broker_name)]
-    brokers = [replace(b, addrs=dict.fromkeys(b.addrs, target.addr)) for b in keep]
+    brokers = [replace(b, addrs=dict.fromkeys(b.addrs, target.addr)) if target.addr else b for b in keep]
     names = {b.broker_name for b in keep}
     return replace(route, brokers=brokers, queues=[q for q in route.queues if q.broker_name in names])
 
@@ -112,7 +114,7 @@ async def route_via(
     every broker reached through the proxy when there is one."""
     if proxy is None:
         return await lookup_route(namesrvs, topic, connector=connector, timeout=timeout)
-    asked = [proxy.addr] if proxy.routes_from_proxy else list(namesrvs)
+    asked = [proxy.addr] if proxy.routes_from_proxy and proxy.addr else list(namesrvs)
     lookup = await lookup_route(asked, topic, connector=connector, timeout=timeout)
     if lookup.route is None:
         return lookup

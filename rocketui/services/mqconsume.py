@@ -353,7 +353,7 @@ async def commit_offsets(
             if addr is None:
                 raise MqTestError(f"{q} is not readable any more; cannot set {group}'s offset there")
             remoting = remotings.setdefault(addr, RemotingClient(addr, connector=connector, timeout=timeout))
-            client = BrokerClient(addr, client=remoting, broker_name=q.broker_name if proxy else None)
+            client = BrokerClient(addr, client=remoting, broker_name=q.broker_name if proxy and proxy.addr else None)
             try:
                 await client.update_consumer_offset(group, topic, q.queue_id, offset)
             except RemotingError as exc:

@@ -417,7 +417,7 @@ class ProduceRun:
     def _client(self, addr: str, broker_name: str | None = None) -> BrokerClient:
         """The client of a broker address — or, through a proxy, of one broker behind it (all
         broker names share the proxy's one connection)."""
-        via = broker_name if self.proxy is not None else None
+        via = broker_name if self.proxy is not None and self.proxy.addr else None
         client = self._clients.get((addr, via))
         if client is None:
             remoting = self._remotings.get(addr)
@@ -671,8 +671,13 @@ class ProduceRun:
                 self._abort(message)
             elif self._consecutive_errors >= self.spec.max_consecutive_errors:
                 self._abort(f"{self._consecutive_errors} sends in a row failed; last: {message}")
-        if kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT) and self._phase is Phase.SEND and self.proxy is None:
+        if kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT) and self._phase is Phase.SEND and not self._relayed:
             self._refresh_route_soon()
+
+    @property
+    def _relayed(self) -> bool:
+        """Sends go to a proxy's remoting port, which finds the master itself."""
+        return self.proxy is not None and self.proxy.addr is not None
 
     def _refresh_route_soon(self) -> None:
         if self._refreshing is not None and not self._refreshing.done():

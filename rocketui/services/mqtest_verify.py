@@ -163,7 +163,7 @@ async def verify_run(
     expected = _expected(report)
     remotings = {a: RemotingClient(a, connector=connector, timeout=request_timeout) for a in set(addrs.values())}
     clients = {
-        name: BrokerClient(addr, client=remotings[addr], broker_name=name if proxy else None)
+        name: BrokerClient(addr, client=remotings[addr], broker_name=name if proxy and proxy.addr else None)
         for name, addr in addrs.items()
     }
     ends: dict[Queue, int] = {}

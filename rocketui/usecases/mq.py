@@ -92,6 +92,11 @@ class MqTests:
                 f"produce {spec.count} x {spec.body_size} B to {spec.topic} ({spec.mode.value})"
                 + (f", create topic on {spec.create.cluster or spec.create.broker}" if spec.create else "")
                 + (f", through proxy {via}" + (" (gRPC, official client)" if grpc else " (remoting)") if via else "")
+                + (
+                    f"; remoting to broker {proxy.only_broker} itself (a Local-mode proxy)"
+                    if proxy and not proxy.addr
+                    else ""
+                )
             )
             run: ProduceRun
             if grpc:
@@ -169,10 +174,10 @@ class MqTests:
             raise ValueError(
                 f"node '{name}' serves no proxy; proxies: {', '.join(n.name for n in self.cluster.proxies) or 'none'}"
             )
-        addr = self.cluster.proxy_endpoint(node)
         if node.kind is NodeKind.PROXY:
-            return ProxyTarget(node.name, addr, routes_from_proxy=True), node
-        return ProxyTarget(node.name, addr, routes_from_proxy=False, only_broker=node.broker_name), node
+            return ProxyTarget(node.name, self.cluster.proxy_endpoint(node), routes_from_proxy=True), node
+        # a Local-mode proxy: its own broker, remoting to the broker itself (see ProxyTarget)
+        return ProxyTarget(node.name, None, routes_from_proxy=False, only_broker=node.broker_name), node
 
     # ------------------------------------------------------------------ consume
     async def consume(

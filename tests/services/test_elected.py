@@ -95,3 +95,58 @@ def test_controllers_unknown_or_no_master() -> None:
         ("broker-a-s", ElectedKind.NO_MASTER, True),
     }
     assert elected_roles(cluster(), ControllerView(leader="namesrv-1"))["broker-a"].role == "unregistered"
+
+
+def test_health_compares_the_elected_master_with_the_file() -> None:
+    """After the failover: the group's master is broker-a-s (warning: not the file's), broker-a
+    does not answer (problem), the controllers lead; a proxy that does not serve is a problem."""
+    from rocketui.reports.health import summary_lines
+    from rocketui.rocketmq.remoting import lenient_json
+    from rocketui.rocketmq.remoting.route import cluster_info_from_json
+    from rocketui.services.health import BrokerRuntime, HealthKind, Level, build_health
+    from rocketui.services.proxy_probe import ProxyServing
+
+    c = cluster()
+    info = cluster_info_from_json(lenient_json.loads((DATA / "after_cluster_info_106.json").read_bytes()))
+    at = time.time()
+    change = MasterChange("broker-a", 2, "127.0.0.1:20911", "127.0.0.1:20921", at, cause="died")
+    runtime = {
+        "127.0.0.1:20921": BrokerRuntime(version="V5_5_0", role="SYNC_MASTER"),
+        "127.0.0.1:20911": "cannot connect",
+    }
+    report = build_health(
+        c,
+        {"127.0.0.1:19876": info},
+        runtime,
+        controllers=view("after", changes={("broker-a", 2): change}),
+        proxies={"px": ProxyServing(True, True, False, "TOPIC_NOT_EXIST")},
+    )
+    (group,) = report.groups
+    assert (group.master, group.defined_master, group.epoch, group.sync_state_set) == (
+        "broker-a-s",
+        "broker-a",
+        2,
+        ("broker-a-s",),
+    )
+    moved = [(w, p) for w, p in report.all_problems() if p.kind is HealthKind.MASTER_MOVED]
+    assert [(w, p.level) for w, p in moved] == [("PC/broker-a#0", Level.WARNING)]
+    assert (
+        moved[0][1].reason
+        == f"broker-a-s is master since {clock(at)} after broker-a died; the cluster file intends broker-a"
+    )
+    assert not report.ok  # broker-a does not answer, and the proxy does not serve
+    doc = report.to_json()
+    assert doc["groups"] == {
+        "broker-a": {
+            "defined_master": "broker-a",
+            "master": "broker-a-s",
+            "epoch": 2,
+            "sync_state_set": ["broker-a-s"],
+            "since": at,
+            "as_defined": False,
+        }
+    }
+    assert doc["proxies"]["px"]["serving"] is False and doc["controllers"]["leader"] == "namesrv-1"
+    lines = [text for text, _ in summary_lines(report)]
+    assert "broker-a: master broker-a-s (epoch 2; in sync: broker-a-s); the file intends broker-a" in lines
+    assert "proxy px: no routes" in lines and "controllers: leader namesrv-1" in lines

@@ -122,6 +122,8 @@ async def test_kill_master_failover_shown_live_no_send_ok_lost(ops: Operations, 
     app = RocketUI(cluster, ops=Operations(cluster), poll_interval=1.0)  # the default poll
     app.animation_level = "none"
     async with app.run_test(size=(200, 40)) as pilot:
+        while not app.screen.query(NodeTable):
+            await pilot.pause(0.05)
         table = app.screen.query_one(NodeTable)
 
         def cell(node: str, col: str) -> str:

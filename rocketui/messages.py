@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from rocketui.model.cluster import Node
     from rocketui.services.broker_stats import StatsReport
     from rocketui.services.config_edit import Loaded
+    from rocketui.services.grpc_produce import GrpcConsumeReport
     from rocketui.services.health import HealthReport
     from rocketui.services.mqtest import ProduceProgress, ProduceReport
     from rocketui.services.mqtest_verify import VerifyReport
@@ -96,7 +97,7 @@ class MqTestUpdate(Message):
         *,
         progress: ProduceProgress | None = None,
         report: ProduceReport | None = None,
-        verified: VerifyReport | None = None,
+        verified: VerifyReport | GrpcConsumeReport | None = None,
         quickstart: QuickstartResult | None = None,
         line: str | None = None,
         text: str = "",

@@ -101,7 +101,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "    prot: 10911\n",
         [
             "c.yaml:18: unknown key 'prot' in a node (did you mean 'port'?); expected one of: name, kind, host, port, jvm, "
-            "properties, listen_address, config, broker_name, broker_id, role, user_home"
+            "properties, listen_address, config, broker_name, broker_id, role, controller_mode, proxy, proxy_port, grpc_port, controller_port, user_home"
         ],
     ),
     (
@@ -126,7 +126,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "bad kind",
         "    kind: namesrv\n",
         "    kind: nameserver\n",
-        ["c.yaml:12: node 'ns1'.kind is 'nameserver'; expected namesrv or broker"],
+        ["c.yaml:12: node 'ns1'.kind is 'nameserver'; expected namesrv, broker, proxy or controller"],
     ),
     (
         "unknown host",
@@ -145,7 +145,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "    port: 10911\n",
         "    port: 9878\n",
         [
-            "c.yaml:15: node 'broker-a': fast port 9876 (port-2) clashes with node 'ns1' on host 'local'; "
+            "c.yaml:15: node 'broker-a': fast port 9876 (port-2) clashes with the port of node 'ns1' on host 'local'; "
             "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
         ],
     ),
@@ -154,7 +154,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "    port: 10911\n",
         "    port: 9876\n",
         [
-            "c.yaml:15: node 'broker-a': port 9876 clashes with node 'ns1' on host 'local'; "
+            "c.yaml:15: node 'broker-a': port 9876 clashes with the port of node 'ns1' on host 'local'; "
             "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
         ],
     ),
@@ -379,7 +379,7 @@ def test_all_problems_reported_together() -> None:
     text = GOOD.replace("    port: 9876\n", "    port: x\n").replace("    kind: broker\n", "    kind: brokr\n")
     assert problems(text) == [
         "c.yaml:14: node 'ns1'.port must be an integer, got 'x'",
-        "c.yaml:16: node 'broker-a'.kind is 'brokr'; expected namesrv or broker",
+        "c.yaml:16: node 'broker-a'.kind is 'brokr'; expected namesrv, broker, proxy or controller",
     ]
 
 
@@ -401,5 +401,5 @@ def test_cli_exits_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[
     path.write_text(GOOD.replace("    kind: namesrv\n", "    kind: nameserver\n"))
     assert main([str(path), "status"]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == f"{path}:12: node 'ns1'.kind is 'nameserver'; expected namesrv or broker"
+    assert err.strip() == f"{path}:12: node 'ns1'.kind is 'nameserver'; expected namesrv, broker, proxy or controller"
     assert "Traceback" not in err

@@ -251,7 +251,7 @@ TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
         "  namesrvs: 2\n  slaves: 1\n",
         [
             "c.yaml:13: unknown key 'slaves' in topology; expected one of: masters, slaves_per_master, replication, "
-            "flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, jvm, properties"
+            "flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, jvm, properties, controller, controllers, controller_port, proxy, proxies, proxy_port, grpc_port"
         ],
     ),
     (
@@ -261,7 +261,7 @@ TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
         [
             "c.yaml:9: unknown key 'master' in topology (did you mean 'masters'?); expected one of: masters, "
             "slaves_per_master, replication, flush, hosts, namesrvs, namesrv_port, broker_port, port_step, config_dir, "
-            "jvm, properties",
+            "jvm, properties, controller, controllers, controller_port, proxy, proxies, proxy_port, grpc_port",
             "c.yaml:9: topology is missing required key 'masters' (1 to 26 (broker-a, broker-b, …))",
         ],
     ),
@@ -413,8 +413,8 @@ TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
     (
         "jvm kind unknown",
         "  namesrvs: 2\n",
-        "  namesrvs: 2\n  jvm:\n    proxy: {xmx: 1g}\n",
-        ["c.yaml:14: unknown key 'proxy' in topology.jvm; expected one of: namesrv, broker"],
+        "  namesrvs: 2\n  jvm:\n    proxies: {xmx: 1g}\n",
+        ["c.yaml:14: unknown key 'proxies' in topology.jvm; expected one of: namesrv, broker, controller, proxy"],
     ),
     (
         "jvm size bad",
@@ -451,7 +451,7 @@ TOPOLOGY_CASES: list[tuple[str, str, str, list[str]]] = [
         "  namesrvs: 2\n",
         "  namesrvs: 2\nnodes:\n  - {name: broker-b, port: 10912}\n",
         [
-            "c.yaml:14: node 'broker-b': port 10912 clashes with node 'broker-a' on host 'local'; "
+            "c.yaml:14: node 'broker-b': port 10912 clashes with the HA port (port+1) of node 'broker-a' on host 'local'; "
             "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
         ],
     ),

@@ -73,8 +73,8 @@ def test_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture
         ),
         (
             ["--topology", "two-masters"],
-            "rocketui init: topology 'two-masters' is not a layout name; expected like "
-            "2m-noslave, 2m-2s-async or 2m-2s-sync\n",
+            "rocketui init: topology 'two-masters' is not a layout name; expected "
+            "Nm-noslave, Nm-Ks-sync|async, Nm-Ks-controller, local-proxy or cluster-proxy\n",
         ),
         (
             ["--topology", "2m-noslave", "--hosts", "local"],

@@ -9,7 +9,7 @@ import re
 import sys
 
 NAME = "init"
-HELP = "write a new cluster file from a layout name (2m-noslave, 2m-2s-async, 2m-2s-sync, …)"
+HELP = "write a new cluster file from a layout name (2m-noslave, 2m-2s-sync, 2m-2s-controller, local-proxy, …)"
 NEEDS_CLUSTER = False
 
 HOST_RE = re.compile(r"^(?P<name>[^=]+)=(?:(?P<user>[^@:]+)@)?(?P<address>[^@:]+)(?::(?P<port>[0-9]+))?$")
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--topology",
         required=True,
         metavar="LAYOUT",
-        help="Nm-noslave or Nm-Ks-sync|async, like 2m-noslave, 2m-2s-async, 2m-2s-sync",
+        help="Nm-noslave, Nm-Ks-sync|async, Nm-Ks-controller, local-proxy or cluster-proxy, like 2m-2s-sync",
     )
     parser.add_argument(
         "--hosts",
@@ -34,7 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a host to spread brokers over (repeat, or comma-separate); NAME=ADDRESS is this "
         "machine, NAME=USER@ADDRESS[:PORT] an ssh host (default local=127.0.0.1)",
     )
-    parser.add_argument("--namesrvs", type=int, default=1, help="how many namesrvs (spread over the hosts; default 1)")
+    parser.add_argument(
+        "--namesrvs",
+        type=int,
+        help="how many namesrvs (spread over the hosts; default 1, for Nm-Ks-controller 3 with a controller each)",
+    )
     parser.add_argument("--cluster", default="DefaultCluster", help="brokerClusterName (default DefaultCluster)")
     parser.add_argument("--flush", choices=("async", "sync"), default="async", help="flushDiskType (default async)")
     parser.add_argument("--namesrv-port", type=int, default=9876, help="first namesrv port of each host")
@@ -72,9 +76,11 @@ def _hosts(specs: list[str]) -> list[dict[str, str]]:
 def render(args: argparse.Namespace, out: str) -> str:
     """The cluster file text (validated by the caller through the real loader)."""
     from rocketui.model.loader import SIZE_RE, jvm_size_bytes
-    from rocketui.model.topology import parse_layout
+    from rocketui.model.topology import ControllerPlacement, ProxyPlacement, layout_of
 
-    masters, slaves, replication = parse_layout(args.topology)
+    layout = layout_of(args.topology)
+    masters, slaves, replication = layout.masters, layout.slaves_per_master, layout.replication
+    namesrvs = args.namesrvs if args.namesrvs is not None else (layout.namesrvs or 1)
     hosts = _hosts(args.hosts)
     stem = os.path.splitext(os.path.basename(out))[0]
     any_ssh = any("user" in h for h in hosts)
@@ -117,11 +123,15 @@ def render(args: argparse.Namespace, out: str) -> str:
     lines += [
         f"  flush: {args.flush}",
         f"  hosts: [{', '.join(_q(h['name']) for h in hosts)}]",
-        f"  namesrvs: {args.namesrvs}",
+        f"  namesrvs: {namesrvs}",
         f"  namesrv_port: {args.namesrv_port}",
         f"  broker_port: {args.broker_port}",
         f"  port_step: {args.port_step}",
     ]
+    if layout.controller is not ControllerPlacement.NONE:
+        lines.append(f"  controller: {layout.controller.value}")
+    if layout.proxy is not ProxyPlacement.NONE:
+        lines.append(f"  proxy: {layout.proxy.value}")
     if config_dir:
         lines.append(f"  config_dir: {_q(config_dir)}")
     lines += ["  jvm:", "    namesrv: {xms: 128m, xmx: 128m, xmn: 64m}"]

@@ -1,6 +1,9 @@
 """`rocketui CLUSTER.yaml produce [--topic T] [--count N] [--size B] [--mode sync|async|oneway]
-[--inflight N] [--rate R] [--json]`: send numbered test messages, then pull them back and say
-what is missing or duplicated. Exit 0 only when every message came back exactly once."""
+[--inflight N] [--rate R] [--via PROXY [--grpc] [--verify-grpc]] [--json]`: send numbered test
+messages, then pull them back and say what is missing or duplicated. Exit 0 only when every
+message came back exactly once.  `--via` sends and reads through a proxy's remoting port
+(rocketui's client); `--grpc` sends through its gRPC port with the official Apache RocketMQ Python
+client; `--verify-grpc` reads back with the official client instead of rocketui's."""
 
 from __future__ import annotations
 
@@ -50,6 +53,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--verify-timeout", type=float, default=30.0, help="how long the check waits for late messages (default 30 s)"
     )
     parser.add_argument("--no-verify", action="store_true", help="only send")
+    parser.add_argument(
+        "--via",
+        metavar="PROXY_NODE",
+        help="through this proxy (a proxy node, or a broker with proxy: local): its remoting port, rocketui's client",
+    )
+    parser.add_argument(
+        "--grpc",
+        action="store_true",
+        help="with --via: send through the proxy's gRPC port with the official Python client (rocketmq-python-client)",
+    )
+    parser.add_argument(
+        "--verify-grpc",
+        action="store_true",
+        help="with --via: read the messages back with the official Python client instead of rocketui's",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     parser.add_argument("--read-only", action="store_true", help="refuse to send (as read_only: true does)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
@@ -80,13 +98,22 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         send_timeout=args.timeout,
     )
     problems = spec.problems()
+    if (args.grpc or args.verify_grpc) and not args.via:
+        problems.append("--grpc and --verify-grpc need --via PROXY_NODE")
+    if args.grpc and spec.mode is not SendMode.SYNC:
+        problems.append("--grpc sends one message at a time (--mode sync)")
     if problems:
         raise ContextError("produce: " + "; ".join(problems))
     if args.dry_run:
         create = f", creating the topic on {spec.create.cluster or spec.create.broker}" if spec.create else ""
+        through = (
+            f"proxy {inert(args.via)} ({'gRPC, official client' if args.grpc else 'remoting'})"
+            if args.via
+            else ", ".join(namesrvs(args, ctx))
+        )
         print(
             f"would produce {spec.count} x {spec.body_size} B to {inert(spec.topic)} ({spec.mode.value}){create} "
-            f"through {', '.join(namesrvs(args, ctx))}"
+            f"through {through}"
         )
         return 0
     last_print = [0.0]
@@ -106,6 +133,9 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         namesrvs=namesrvs(args, ctx),
         verify_timeout=args.verify_timeout,
         on_progress=show,
+        via=args.via,
+        grpc=args.grpc,
+        verify_grpc=args.verify_grpc,
     )
     if outcome.value is None:
         if args.json:
@@ -117,7 +147,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         doc = {"ok": outcome.ok, "produce": report.to_json(), "verify": check.to_json() if check else None}
         print(json.dumps(doc, indent=2))
     else:
-        lines = produce_report.report_lines(report) + (produce_report.verify_lines(check) if check else [])
+        lines = produce_report.report_lines(report) + (produce_report.check_lines(check) if check else [])
         for line in lines:
             print(inert(line))
         print("OK" if outcome.ok else f"FAILED: {inert(outcome.summary)}")

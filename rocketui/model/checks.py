@@ -35,42 +35,115 @@ def _unique_names(cluster: Cluster, problems: list[Problem], warnings: list[str]
 
 
 def _port_name(node: Node, port: int) -> str:
-    if port == node.port:
-        return f"port {port}"
-    if port == node.port - 2:
-        return f"fast port {port} (port-2)"
-    return f"HA port {port} (port+1)"
+    for p, what in node.named_ports():
+        if p == port:
+            head, _, tail = what.partition(" (")
+            return f"{head} {port}" + (f" ({tail}" if tail else "")
+    return f"port {port}"
 
 
 def _free_ports(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
-    """Every port a node listens on must be free of every other node on the same host."""
-    taken: dict[tuple[str, int], str] = {}
+    """Every port a node listens on (a broker's three, a proxy's remoting and gRPC ports, a
+    controller's port) must be free of every other port of the host, its own included."""
+    taken: dict[tuple[str, int], tuple[Node, str]] = {}
     for node in cluster.nodes:
-        for port in node.ports():
-            other = taken.get((node.host, port))
-            if other and other != node.name:
-                problems.append(
-                    Problem(
-                        node.pos,
-                        f"node '{node.name}': {_port_name(node, port)} clashes with node '{other}' on host "
-                        f"'{node.host}'; brokers take port-2, port and port+1, so keep "
-                        "broker ports at least 3 apart",
-                    )
+        named = node.named_ports()
+        clash = None
+        for i, (port, what) in enumerate(named):
+            earlier = next((w for p, w in named[:i] if p == port), None)
+            if earlier is not None:
+                clash = f"node '{node.name}': its {what} {port} is also its {earlier}; give each a port of its own"
+                break
+            if (node.host, port) in taken:
+                other, other_what = taken[(node.host, port)]
+                broker_ports = any(
+                    n.kind is NodeKind.BROKER and w in _BROKER_PORTS for n, w in ((node, what), (other, other_what))
+                )
+                hint = (
+                    "brokers take port-2, port and port+1, so keep broker ports at least 3 apart"
+                    if broker_ports
+                    else ("give each its own port")
+                )
+                clash = (
+                    f"node '{node.name}': {_port_name(node, port)} clashes with the {other_what} of node "
+                    f"'{other.name}' on host '{node.host}'; {hint}"
                 )
                 break
-        for port in node.ports():
-            taken.setdefault((node.host, port), node.name)
+        if clash:
+            problems.append(Problem(node.pos, clash))
+        for port, what in named:
+            taken.setdefault((node.host, port), (node, what))
+
+
+_BROKER_PORTS = ("fast port (port-2)", "port", "HA port (port+1)")
 
 
 def _has_namesrv(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
-    if cluster.brokers and not cluster.namesrvs:
-        first = cluster.brokers[0]
+    needing = [n for n in cluster.nodes if n.kind in (NodeKind.BROKER, NodeKind.PROXY)]
+    if needing and not cluster.namesrvs:
+        first = needing[0]
+        why = "to register with" if first.kind is NodeKind.BROKER else "to ask for routes"
         problems.append(
             Problem(
                 first.pos,
-                f"broker '{first.name}' has no namesrv to register with; expected at least one node with kind: namesrv",
+                f"{first.kind.value} '{first.name}' has no namesrv {why}; "
+                "expected at least one node with kind: namesrv",
             )
         )
+
+
+def _five_only(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
+    """Proxies and controllers came with RocketMQ 5.0."""
+    if cluster.rocketmq.version.startswith("5."):
+        return
+    for node in cluster.nodes:
+        what = (
+            "a proxy"
+            if node.serves_proxy
+            else "a controller"
+            if node.has_controller
+            else "controller mode"
+            if node.controller_mode
+            else None
+        )
+        if what:
+            problems.append(
+                Problem(
+                    node.pos,
+                    f"node '{node.name}' needs {what}, which RocketMQ {cluster.rocketmq.version} does not have; "
+                    "expected rocketmq.version 5.x",
+                )
+            )
+
+
+def _controllers(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
+    """Controller-mode brokers need controllers; a broker name is switched by them or not at all."""
+    controllers = cluster.controllers
+    switched = [b for b in cluster.brokers if b.controller_mode]
+    if switched and not controllers:
+        problems.append(
+            Problem(
+                switched[0].pos,
+                f"broker '{switched[0].name}' has controller_mode: true but no node hosts a controller; expected a "
+                "node with kind: controller or a namesrv with controller_port",
+            )
+        )
+    groups: dict[str | None, set[bool]] = {}
+    for b in cluster.brokers:
+        groups.setdefault(b.broker_name, set()).add(b.controller_mode)
+    for b in cluster.brokers:
+        if len(groups.get(b.broker_name, set())) > 1 and b.controller_mode:
+            problems.append(
+                Problem(
+                    b.pos,
+                    f"broker name '{b.broker_name}' mixes controller mode and classic master/slave; expected "
+                    "controller_mode the same on every broker of it",
+                )
+            )
+    if len(controllers) == 2:
+        warnings.append("2 controllers tolerate no loss (a Raft majority of 2 is 2): run 1, or 3 to survive one down")
+    if controllers and not switched:
+        warnings.append("controllers are defined but no broker has controller_mode: true; nothing uses them")
 
 
 def _masters_and_slaves(cluster: Cluster, problems: list[Problem], warnings: list[str]) -> None:
@@ -144,6 +217,8 @@ RULES: tuple[Rule, ...] = (
     _unique_names,
     _free_ports,
     _has_namesrv,
+    _five_only,
+    _controllers,
     _masters_and_slaves,
     _own_files,
     _namesrv_properties,

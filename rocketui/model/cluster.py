@@ -20,11 +20,20 @@ if TYPE_CHECKING:
 DEFAULT_VERSION = "5.5.0"
 NAMESRV_DEFAULT_PORT = 9876
 BROKER_DEFAULT_PORT = 10911
+PROXY_DEFAULT_PORT = 8080  # a proxy's remoting port (remotingListenPort)
+GRPC_DEFAULT_PORT = 8081  # a proxy's gRPC port (grpcServerPort)
+CONTROLLER_DEFAULT_PORT = 9878  # a controller's DLedger peer port, its only listener
 
 
 class NodeKind(StrEnum):
     NAMESRV = "namesrv"
     BROKER = "broker"
+    PROXY = "proxy"  # a Cluster-mode proxy (`bin/mqproxy`)
+    CONTROLLER = "controller"  # a standalone controller (`bin/mqcontroller`)
+
+
+class ProxyMode(StrEnum):
+    LOCAL = "local"  # the broker runs inside a proxy JVM (`bin/mqbroker --enable-proxy`)
 
 
 class BrokerRole(StrEnum):
@@ -116,6 +125,16 @@ class Node:
     broker_name: str | None = None
     broker_id: int = 0
     role: BrokerRole | None = None
+    # broker: master/slave switched by the controllers (enableControllerMode); broker_id 0 is the
+    # master the file intends (started first, so the first election picks it)
+    controller_mode: bool = False
+    # broker: `proxy: local` runs it inside a proxy JVM with these ports (remoting, gRPC)
+    proxy: ProxyMode | None = None
+    proxy_port: int | None = None
+    # proxy nodes and local-proxy brokers: the gRPC port
+    grpc_port: int | None = None
+    # namesrv: the DLedger peer port of the controller embedded in it (enableControllerInNamesrv)
+    controller_port: int | None = None
     # where the JVM's user.home points (logs under <user_home>/logs/rocketmqlogs,
     # default store under <user_home>/store); None = <work_dir>/<node name>
     user_home: str | None = None
@@ -128,11 +147,51 @@ class Node:
     def is_slave(self) -> bool:
         return self.kind is NodeKind.BROKER and self.broker_id > 0
 
-    def ports(self) -> tuple[int, ...]:
-        """Every TCP port this node listens on (broker: fast port -2, HA port +1)."""
+    @property
+    def has_controller(self) -> bool:
+        """A standalone controller, or a namesrv with one embedded."""
+        return self.kind is NodeKind.CONTROLLER or self.controller_port is not None
+
+    @property
+    def controller_listen_port(self) -> int | None:
+        if self.kind is NodeKind.CONTROLLER:
+            return self.port
+        return self.controller_port
+
+    @property
+    def serves_proxy(self) -> bool:
+        """A proxy node, or a broker with a Local-mode proxy."""
+        return self.kind is NodeKind.PROXY or self.proxy is ProxyMode.LOCAL
+
+    @property
+    def proxy_remoting_port(self) -> int | None:
+        if self.kind is NodeKind.PROXY:
+            return self.port
+        return self.proxy_port if self.proxy is ProxyMode.LOCAL else None
+
+    def named_ports(self) -> tuple[tuple[int, str], ...]:
+        """Every TCP port this node listens on, with what it is for."""
+        out: list[tuple[int, str]] = []
         if self.kind is NodeKind.BROKER:
-            return (self.port - 2, self.port, self.port + 1)
-        return (self.port,)
+            out += [(self.port - 2, "fast port (port-2)"), (self.port, "port"), (self.port + 1, "HA port (port+1)")]
+        elif self.kind is NodeKind.PROXY:
+            out.append((self.port, "remoting port"))
+        elif self.kind is NodeKind.CONTROLLER:
+            out.append((self.port, "controller port"))
+        else:
+            out.append((self.port, "port"))
+        if self.controller_port is not None:
+            out.append((self.controller_port, "controller port"))
+        if self.proxy is ProxyMode.LOCAL and self.proxy_port is not None:
+            out.append((self.proxy_port, "proxy remoting port"))
+        if self.grpc_port is not None:
+            out.append((self.grpc_port, "gRPC port"))
+        return tuple(out)
+
+    def ports(self) -> tuple[int, ...]:
+        """Every TCP port this node listens on (broker: fast port -2, HA port +1; a local proxy's
+        remoting and gRPC ports; an embedded controller's port)."""
+        return tuple(p for p, _ in self.named_ports())
 
 
 @dataclass(frozen=True)
@@ -168,6 +227,44 @@ class Cluster:
     @cached_property
     def brokers(self) -> tuple[Node, ...]:
         return tuple(n for n in self.nodes if n.kind is NodeKind.BROKER)
+
+    @property
+    def proxies(self) -> tuple[Node, ...]:
+        """Every node that serves a proxy: Cluster-mode proxies and brokers with a local one."""
+        return tuple(n for n in self.nodes if n.serves_proxy)
+
+    @property
+    def controllers(self) -> tuple[Node, ...]:
+        """Every node hosting a controller (standalone, or embedded in a namesrv), in file order:
+        the DLedger peers n0, n1, …"""
+        return tuple(n for n in self.nodes if n.has_controller)
+
+    def controller_id(self, node: Node) -> str:
+        """The node's DLedger peer id (controllerDLegerSelfId)."""
+        return f"n{self.controllers.index(node)}"
+
+    def controller_endpoint(self, node: Node) -> str:
+        return f"{self.advertised_address(node)}:{node.controller_listen_port}"
+
+    def controller_addr(self) -> str:
+        """`host:port;…` of every controller, as brokers want it (controllerAddr)."""
+        return ";".join(self.controller_endpoint(n) for n in self.controllers)
+
+    def controller_peers(self) -> str:
+        """controllerDLegerPeers: `n0-host:port;n1-host:port;…`."""
+        return ";".join(f"{self.controller_id(n)}-{self.controller_endpoint(n)}" for n in self.controllers)
+
+    @property
+    def controller_group(self) -> str:
+        """controllerDLegerGroup: the same on every peer."""
+        return f"{self.name}-controller"
+
+    def proxy_endpoint(self, node: Node) -> str:
+        """host:port of a proxy's remoting port."""
+        return f"{self.advertised_address(node)}:{node.proxy_remoting_port}"
+
+    def grpc_endpoint(self, node: Node) -> str:
+        return f"{self.advertised_address(node)}:{node.grpc_port}"
 
     def namesrv_addr(self) -> str:
         """`host:port;host:port` of every namesrv, as brokers and clients want it."""

@@ -22,8 +22,11 @@ from yaml.nodes import Node as YNode
 from rocketui.model.checks import check_cluster
 from rocketui.model.cluster import (
     BROKER_DEFAULT_PORT,
+    CONTROLLER_DEFAULT_PORT,
     DEFAULT_VERSION,
+    GRPC_DEFAULT_PORT,
     NAMESRV_DEFAULT_PORT,
+    PROXY_DEFAULT_PORT,
     BackendKind,
     BrokerRole,
     Cluster,
@@ -31,6 +34,7 @@ from rocketui.model.cluster import (
     JvmMemory,
     Node,
     NodeKind,
+    ProxyMode,
     RocketMQ,
 )
 from rocketui.model.paths import path_problem
@@ -84,6 +88,7 @@ HOST_FIELDS = (
 HOST_KEYS = ("backend", "address", *(f.key for f in HOST_FIELDS))
 
 # Node keys and the kinds they apply to (None: every kind).
+_BROKER = frozenset({NodeKind.BROKER})
 NODE_KINDS: dict[str, frozenset[NodeKind] | None] = {
     "name": None,
     "kind": None,
@@ -92,14 +97,29 @@ NODE_KINDS: dict[str, frozenset[NodeKind] | None] = {
     "jvm": None,
     "properties": None,
     "listen_address": None,
-    "config": frozenset({NodeKind.BROKER}),
-    "broker_name": frozenset({NodeKind.BROKER}),
-    "broker_id": frozenset({NodeKind.BROKER}),
-    "role": frozenset({NodeKind.BROKER}),
+    "config": _BROKER,
+    "broker_name": _BROKER,
+    "broker_id": _BROKER,
+    "role": _BROKER,
+    "controller_mode": _BROKER,
+    "proxy": _BROKER,
+    "proxy_port": _BROKER,
+    "grpc_port": frozenset({NodeKind.BROKER, NodeKind.PROXY}),
+    "controller_port": frozenset({NodeKind.NAMESRV}),
     "user_home": None,
 }
 NODE_KEYS = tuple(NODE_KINDS)
-DEFAULT_PORT = {NodeKind.NAMESRV: NAMESRV_DEFAULT_PORT, NodeKind.BROKER: BROKER_DEFAULT_PORT}
+DEFAULT_PORT = {
+    NodeKind.NAMESRV: NAMESRV_DEFAULT_PORT,
+    NodeKind.BROKER: BROKER_DEFAULT_PORT,
+    NodeKind.PROXY: PROXY_DEFAULT_PORT,
+    NodeKind.CONTROLLER: CONTROLLER_DEFAULT_PORT,
+}
+
+
+def _plural(kinds: frozenset[NodeKind]) -> str:
+    names = [f"{k.value}s" if k is not NodeKind.PROXY else "proxies" for k in NodeKind if k in kinds]
+    return " and ".join(names)
 
 
 def load_cluster(path: str) -> Cluster:
@@ -393,7 +413,7 @@ class _NodeReader:
         if kind is not None:
             for key, kinds in NODE_KINDS.items():
                 if kinds is not None and kind not in kinds and key in m:
-                    r.error(m[key][0], f"{where}.{key} applies only to brokers; this node is a {kind.value}")
+                    r.error(m[key][0], f"{where}.{key} applies only to {_plural(kinds)}; this node is a {kind.value}")
         jvm = self.b._jvm(m["jvm"][1], f"{where}.jvm", self.default_jvm) if "jvm" in m else self.default_jvm
         props = self._properties(m, where)
         listen = r.optional(m, "listen_address", where, "str")
@@ -401,6 +421,7 @@ class _NodeReader:
         is_local = host_obj is not None and host_obj.backend is BackendKind.LOCAL
         user_home = self._path(m, "user_home", where, is_local)
         broker: dict[str, Any] = self._broker(m, item, where, is_local) if kind is NodeKind.BROKER else {}
+        extra = self._proxy_and_controller(m, where, kind)
         if not (name and kind and host and port is not None):
             return None
         return Node(
@@ -414,6 +435,7 @@ class _NodeReader:
             listen_address=listen,
             user_home=user_home,
             **broker,
+            **extra,
         )
 
     def _name(self, m: Mapping, item: YNode) -> str | None:
@@ -430,9 +452,8 @@ class _NodeReader:
         try:
             return NodeKind(text)
         except ValueError:
-            self.r.error(
-                m["kind"][1], f"{where}.kind is {text!r}; expected " + " or ".join(k.value for k in DEFAULT_PORT)
-            )
+            names = [k.value for k in DEFAULT_PORT]
+            self.r.error(m["kind"][1], f"{where}.kind is {text!r}; expected {', '.join(names[:-1])} or {names[-1]}")
             return None
 
     def _host(self, m: Mapping, item: YNode, where: str) -> str | None:
@@ -448,14 +469,49 @@ class _NodeReader:
     def _port(self, m: Mapping, where: str, kind: NodeKind | None) -> int | None:
         port = DEFAULT_PORT.get(kind, BROKER_DEFAULT_PORT) if kind else BROKER_DEFAULT_PORT
         if "port" in m:
-            p = self.r.scalar(m["port"][1], f"{where}.port", "int")
-            if p is not None and not 1 <= p <= 65535:
-                self.r.error(m["port"][1], f"{where}.port {p} is out of range; expected 1-65535")
-            elif p is not None:
+            p = self._port_value(m, "port", where)
+            if p is not None:
                 port = p
         if kind is NodeKind.BROKER and port < 3:
             self.r.error(m["port"][1], f"{where}.port {port} leaves no room for the fast port (port-2)")
         return port
+
+    def _port_value(self, m: Mapping, key: str, where: str) -> int | None:
+        p = self.r.scalar(m[key][1], f"{where}.{key}", "int")
+        if p is not None and not 1 <= p <= 65535:
+            self.r.error(m[key][1], f"{where}.{key} {p} is out of range; expected 1-65535")
+            return None
+        return p
+
+    def _proxy_and_controller(self, m: Mapping, where: str, kind: NodeKind | None) -> dict[str, Any]:
+        """proxy / proxy_port / grpc_port (local-proxy brokers and proxy nodes), controller_port
+        (namesrvs with an embedded controller), controller_mode (brokers)."""
+        r = self.r
+        out: dict[str, Any] = {}
+        if kind is NodeKind.BROKER and "proxy" in m:
+            text = r.scalar(m["proxy"][1], f"{where}.proxy", "str")
+            if text == ProxyMode.LOCAL.value:
+                out["proxy"] = ProxyMode.LOCAL
+            elif text is not None:
+                r.error(
+                    m["proxy"][1],
+                    f"{where}.proxy is {text!r}; expected local (a Cluster-mode proxy is a node of its own, "
+                    "with kind: proxy)",
+                )
+        local_proxy = out.get("proxy") is ProxyMode.LOCAL
+        if kind is NodeKind.BROKER and not local_proxy:
+            for key in ("proxy_port", "grpc_port"):
+                if key in m:
+                    r.error(m[key][0], f"{where}.{key} applies only to a broker with proxy: local")
+        if local_proxy or kind is NodeKind.PROXY:
+            out["grpc_port"] = self._port_value(m, "grpc_port", where) if "grpc_port" in m else GRPC_DEFAULT_PORT
+        if local_proxy:
+            out["proxy_port"] = self._port_value(m, "proxy_port", where) if "proxy_port" in m else PROXY_DEFAULT_PORT
+        if kind is NodeKind.NAMESRV and "controller_port" in m:
+            out["controller_port"] = self._port_value(m, "controller_port", where)
+        if kind is NodeKind.BROKER and "controller_mode" in m:
+            out["controller_mode"] = bool(r.scalar(m["controller_mode"][1], f"{where}.controller_mode", "bool"))
+        return out
 
     def _properties(self, m: Mapping, where: str) -> list[tuple[str, str]]:
         if "properties" not in m:

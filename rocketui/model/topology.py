@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
-from rocketui.model.cluster import BrokerRole, Cluster, Host, JvmMemory, Node, NodeKind, Pos
+from rocketui.model.cluster import BrokerRole, Cluster, Host, JvmMemory, Node, NodeKind, Pos, ProxyMode
 
 
 class Replication(StrEnum):
@@ -31,6 +31,18 @@ class Replication(StrEnum):
 class Flush(StrEnum):
     SYNC = "sync"
     ASYNC = "async"
+
+
+class ControllerPlacement(StrEnum):
+    NONE = "none"  # classic master/slave: a dead master needs a person
+    EMBEDDED = "embedded"  # in the first `controllers` namesrvs (enableControllerInNamesrv)
+    STANDALONE = "standalone"  # controller-1 … nodes of their own (bin/mqcontroller)
+
+
+class ProxyPlacement(StrEnum):
+    NONE = "none"
+    LOCAL = "local"  # every broker runs inside a proxy JVM (mqbroker --enable-proxy)
+    CLUSTER = "cluster"  # proxy-1 … nodes of their own (bin/mqproxy)
 
 
 MAX_MASTERS = 26  # broker-a … broker-z
@@ -48,6 +60,8 @@ CONTROLLED_KEYS: dict[str, str] = {
     "namesrvAddr": "the namesrv nodes",
     "brokerIP1": "a node's listen_address (or the host's address)",
     "flushDiskType": "topology.flush",
+    "enableControllerMode": "topology.controller",
+    "controllerAddr": "the controller nodes",
 }
 PROPERTY_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
@@ -75,13 +89,30 @@ class Topology:
     broker_jvm: JvmMemory = field(default_factory=JvmMemory)
     properties: tuple[tuple[str, str], ...] = ()
     generated: tuple[str, ...] = ()  # names of the nodes it expanded into (set by the loader)
+    controller: ControllerPlacement = ControllerPlacement.NONE
+    controllers: int = 0  # controller peers (embedded: the first N namesrvs; standalone: nodes)
+    controller_port: int = 9878
+    proxy: ProxyPlacement = ProxyPlacement.NONE
+    proxies: int = 0  # Cluster-mode proxy nodes
+    proxy_port: int = 8080  # remoting port of each proxy (first of each host)
+    grpc_port: int = 8081
+    proxy_jvm: JvmMemory = field(default_factory=JvmMemory)
+    controller_jvm: JvmMemory = field(default_factory=JvmMemory)
+
+    @property
+    def controller_mode(self) -> bool:
+        return self.controller is not ControllerPlacement.NONE
 
     @property
     def label(self) -> str:
-        """Like the official sample directories: 2m-noslave, 2m-2s-sync, 3m-3s-async."""
+        """Like the official sample directories: 2m-noslave, 2m-2s-sync, 3m-3s-async; 2m-2s-controller
+        when the controllers switch masters; -local-proxy / -cluster-proxy when proxies serve."""
         if self.slaves_per_master == 0:
-            return f"{self.masters}m-noslave"
-        return f"{self.masters}m-{self.masters * self.slaves_per_master}s-{self.replication.value}"
+            base = f"{self.masters}m-noslave"
+        else:
+            mode = "controller" if self.controller_mode else self.replication.value
+            base = f"{self.masters}m-{self.masters * self.slaves_per_master}s-{mode}"
+        return base if self.proxy is ProxyPlacement.NONE else f"{base}-{self.proxy.value}-proxy"
 
     def describe(self) -> str:
         slaves = (
@@ -90,12 +121,58 @@ class Topology:
             else f"{self.slaves_per_master} slave{'s' if self.slaves_per_master > 1 else ''} each, "
             f"{self.replication.value} replication"
         )
-        return f"{self.masters} master{'s' if self.masters > 1 else ''}, {slaves}, {self.flush.value} flush"
+        text = f"{self.masters} master{'s' if self.masters > 1 else ''}, {slaves}, {self.flush.value} flush"
+        if self.controller is ControllerPlacement.EMBEDDED:
+            text += f", failover by {self.controllers} controller(s) in the namesrvs"
+        elif self.controller is ControllerPlacement.STANDALONE:
+            text += f", failover by {self.controllers} standalone controller(s)"
+        if self.proxy is ProxyPlacement.LOCAL:
+            text += ", a Local-mode proxy in every broker"
+        elif self.proxy is ProxyPlacement.CLUSTER:
+            text += f", {self.proxies} Cluster-mode prox{'ies' if self.proxies > 1 else 'y'}"
+        return text
 
 
 # --------------------------------------------------------------------------- layouts by name
 
 LAYOUT_RE = re.compile(r"^(?P<m>[0-9]+)m-(?:noslave|(?P<s>[0-9]+)s-(?P<mode>sync|async))$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a layout name stands for (the rest of a topology keeps its defaults)."""
+
+    masters: int
+    slaves_per_master: int = 0
+    replication: Replication = Replication.ASYNC
+    controller: ControllerPlacement = ControllerPlacement.NONE
+    proxy: ProxyPlacement = ProxyPlacement.NONE
+    namesrvs: int | None = None  # None: the caller's choice
+
+
+# Named layouts beyond Nm-noslave / Nm-Ks-sync|async (the 5.x deployment guide's shapes).
+NAMED_LAYOUTS: dict[str, Layout] = {
+    "local-proxy": Layout(1, proxy=ProxyPlacement.LOCAL),
+    "cluster-proxy": Layout(2, proxy=ProxyPlacement.CLUSTER),
+}
+CONTROLLER_LAYOUT_RE = re.compile(r"^(?P<m>[0-9]+)m-(?P<s>[0-9]+)s-controller$")
+LAYOUT_NAMES = "Nm-noslave, Nm-Ks-sync|async, Nm-Ks-controller, local-proxy or cluster-proxy"
+
+
+def layout_of(text: str) -> Layout:
+    """Any layout name: 2m-2s-sync, 2m-2s-controller (3 namesrvs with embedded controllers),
+    local-proxy, cluster-proxy.  ValueError says what is expected."""
+    if text in NAMED_LAYOUTS:
+        return NAMED_LAYOUTS[text]
+    m = CONTROLLER_LAYOUT_RE.match(text)
+    if m:
+        masters, slaves, _ = parse_layout(f"{m['m']}m-{m['s']}s-sync")
+        # the deployment guide's fault-tolerant form: three namesrvs, each with a controller
+        return Layout(masters, slaves, Replication.SYNC, ControllerPlacement.EMBEDDED, namesrvs=3)
+    if not LAYOUT_RE.match(text):
+        raise ValueError(f"topology {text!r} is not a layout name; expected {LAYOUT_NAMES}")
+    masters, slaves, replication = parse_layout(text)  # says what is wrong with the numbers
+    return Layout(masters, slaves, replication)
 
 
 def parse_layout(text: str) -> tuple[int, int, Replication]:
@@ -140,36 +217,53 @@ class Placement:
     port: int
     broker_name: str | None = None
     broker_id: int = 0
+    controller_port: int | None = None  # a namesrv's embedded controller
+    proxy_port: int | None = None  # a local-proxy broker's remoting port
+    grpc_port: int | None = None  # proxies and local-proxy brokers
 
 
 def placements(topology: Topology) -> list[Placement]:
     """Where each generated node goes.  Brokers are dealt round-robin over topology.hosts in
     the order masters, then first slaves, then second slaves …; a slave that would land on a
     host already holding a replica of its broker name moves on to the next host (when there is
-    one), so losing one host never loses both copies."""
+    one), so losing one host never loses both copies.  Standalone controllers and Cluster-mode
+    proxies are dealt round-robin too; each kind of port counts up per host from its base."""
     hosts = list(topology.hosts)
-    next_port: dict[tuple[str, NodeKind], int] = {}
+    next_port: dict[tuple[str, str], int] = {}
+    bases = {
+        "namesrv": topology.namesrv_port,
+        "broker": topology.broker_port,
+        "controller": topology.controller_port,
+        "proxy": topology.proxy_port,
+        "grpc": topology.grpc_port,
+    }
 
-    def port_for(host: str, kind: NodeKind) -> int:
-        base = topology.namesrv_port if kind is NodeKind.NAMESRV else topology.broker_port
-        port = next_port.get((host, kind), base)
-        next_port[(host, kind)] = port + topology.port_step
+    def port_for(host: str, what: str) -> int:
+        port = next_port.get((host, what), bases[what])
+        next_port[(host, what)] = port + topology.port_step
         return port
 
     out: list[Placement] = []
     explicit_ns_ports = {(ns.host, ns.port) for ns in topology.namesrvs if ns.port is not None}
+    embedded = topology.controllers if topology.controller is ControllerPlacement.EMBEDDED else 0
     for i, ns in enumerate(topology.namesrvs, 1):
         port = ns.port
         while port is None:  # skip ports given explicitly to other namesrvs of the host
-            candidate = port_for(ns.host, NodeKind.NAMESRV)
+            candidate = port_for(ns.host, "namesrv")
             if (ns.host, candidate) not in explicit_ns_ports:
                 port = candidate
-        out.append(Placement(f"namesrv-{i}", NodeKind.NAMESRV, ns.host, port))
+        controller = port_for(ns.host, "controller") if i <= embedded else None
+        out.append(Placement(f"namesrv-{i}", NodeKind.NAMESRV, ns.host, port, controller_port=controller))
+    if topology.controller is ControllerPlacement.STANDALONE:
+        for i in range(topology.controllers):
+            host = hosts[i % len(hosts)]
+            out.append(Placement(f"controller-{i + 1}", NodeKind.CONTROLLER, host, port_for(host, "controller")))
 
     where: dict[str, set[str]] = {}  # broker name → hosts holding a replica
     turn = 0
     order = [(m, 0) for m in range(topology.masters)]
     order += [(m, r) for r in range(1, topology.slaves_per_master + 1) for m in range(topology.masters)]
+    local_proxy = topology.proxy is ProxyPlacement.LOCAL
     for m, replica in order:
         bname = master_name(m)
         host = hosts[turn % len(hosts)]
@@ -182,17 +276,41 @@ def placements(topology: Topology) -> list[Placement]:
         turn += 1
         where.setdefault(bname, set()).add(host)
         name = bname if replica == 0 else slave_name(bname, replica, topology.slaves_per_master)
-        out.append(Placement(name, NodeKind.BROKER, host, port_for(host, NodeKind.BROKER), bname, replica))
+        out.append(
+            Placement(
+                name,
+                NodeKind.BROKER,
+                host,
+                port_for(host, "broker"),
+                bname,
+                replica,
+                proxy_port=port_for(host, "proxy") if local_proxy else None,
+                grpc_port=port_for(host, "grpc") if local_proxy else None,
+            )
+        )
+    if topology.proxy is ProxyPlacement.CLUSTER:
+        for i in range(topology.proxies):
+            host = hosts[i % len(hosts)]
+            out.append(
+                Placement(
+                    f"proxy-{i + 1}", NodeKind.PROXY, host, port_for(host, "proxy"), grpc_port=port_for(host, "grpc")
+                )
+            )
     return out
 
 
 def expand(topology: Topology, hosts: dict[str, Host], work_dir: str) -> list[Node]:
     """The nodes of a topology (config paths as written: relative ones are resolved by the loader)."""
     master_role = BrokerRole.SYNC_MASTER if topology.replication is Replication.SYNC else BrokerRole.ASYNC_MASTER
+    jvm = {
+        NodeKind.NAMESRV: topology.namesrv_jvm,
+        NodeKind.CONTROLLER: topology.controller_jvm,
+        NodeKind.PROXY: topology.proxy_jvm,
+    }
     nodes: list[Node] = []
     for p in placements(topology):
         host = hosts[p.host]
-        if p.kind is NodeKind.NAMESRV:
+        if p.kind is not NodeKind.BROKER:
             nodes.append(
                 Node(
                     name=p.name,
@@ -200,8 +318,10 @@ def expand(topology: Topology, hosts: dict[str, Host], work_dir: str) -> list[No
                     host=p.host,
                     port=p.port,
                     pos=topology.pos,
-                    jvm=topology.namesrv_jvm,
+                    jvm=jvm[p.kind],
                     listen_address=host.address,
+                    controller_port=p.controller_port,
+                    grpc_port=p.grpc_port,
                 )
             )
             continue
@@ -221,6 +341,10 @@ def expand(topology: Topology, hosts: dict[str, Host], work_dir: str) -> list[No
                 broker_name=p.broker_name,
                 broker_id=p.broker_id,
                 role=master_role if p.broker_id == 0 else BrokerRole.SLAVE,
+                controller_mode=topology.controller_mode,
+                proxy=ProxyMode.LOCAL if p.proxy_port is not None else None,
+                proxy_port=p.proxy_port,
+                grpc_port=p.grpc_port,
             )
         )
     return nodes
@@ -284,11 +408,19 @@ def broker_body(
         ("deleteWhen", "04"),
         ("fileReservedTime", "48"),
     ]
+    if node.controller_mode:
+        pairs = _controller_mode(cluster, node, topology, pairs)
     if topology.slaves_per_master:
         # 5.x slaves refuse every pull (SYSTEM_BUSY "[REJECTREQUEST]") unless slaveReadEnable is
         # true, so without it nothing can be read while a master is down.
         pairs.append(("slaveReadEnable", "true"))
-    if is_5x and node.is_master and topology.slaves_per_master and topology.replication is Replication.SYNC:
+    if (
+        is_5x
+        and not node.controller_mode
+        and node.is_master
+        and topology.slaves_per_master
+        and topology.replication is Replication.SYNC
+    ):
         # 5.x acknowledges a SYNC_MASTER send without waiting for any slave while inSyncReplicas
         # is 1 (the default: CommitLog.handleHA returns PUT_OK for needAckNums <= 1), so the
         # official samples' brokerRole=SYNC_MASTER alone replicates asynchronously.
@@ -310,6 +442,24 @@ def broker_body(
             index[key] = len(pairs)
             pairs.append((key, value))
     return "".join(f"{k}={v}\n" for k, v in pairs)
+
+
+def _controller_mode(
+    cluster: Cluster, node: Node, topology: Topology, pairs: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """A broker whose role the controllers decide: as the official controller samples write it
+    (brokerId=-1, brokerRole=SLAVE: the broker takes id and role from the controllers; the file's
+    values only describe it before the first election), plus the controllers' addresses."""
+    out = [(k, v) for k, v in pairs if k not in ("brokerId", "brokerRole")]
+    at = next(i for i, (k, _) in enumerate(out) if k == "brokerName") + 1
+    out[at:at] = [("brokerId", "-1"), ("brokerRole", "SLAVE")]
+    out.append(("enableControllerMode", "true"))
+    out.append(("controllerAddr", cluster.controller_addr()))
+    if topology.slaves_per_master and topology.replication is Replication.SYNC:
+        # SEND_OK only once every replica of the sync-state set has the message, so the replica the
+        # controllers elect after a master dies holds every acknowledged message.
+        out.append(("allAckInSyncStateSet", "true"))
+    return out
 
 
 def body_hash(body: str) -> str:

@@ -20,8 +20,10 @@ from rocketui.model.topology import (
     MAX_MASTERS,
     MAX_SLAVES,
     MIN_PORT_STEP,
+    ControllerPlacement,
     Flush,
     NamesrvSpec,
+    ProxyPlacement,
     Replication,
     Topology,
     expand,
@@ -44,15 +46,23 @@ TOPOLOGY_KEYS = (
     "config_dir",
     "jvm",
     "properties",
+    "controller",
+    "controllers",
+    "controller_port",
+    "proxy",
+    "proxies",
+    "proxy_port",
+    "grpc_port",
 )
-JVM_KINDS = ("namesrv", "broker")
+JVM_KINDS = ("namesrv", "broker", "controller", "proxy")
 NAMESRV_KEYS = ("host", "port")
 
-E = TypeVar("E", Replication, Flush)
+E = TypeVar("E", Replication, Flush, ControllerPlacement, ProxyPlacement)
 JvmParser = Callable[[YNode, str, JvmMemory], JvmMemory]
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
@@ -156,6 +166,14 @@ def _node_yaml(node: Node, at: YNode) -> MappingNode:
             ("broker_id", _scalar(node.broker_id, at)),
             ("role", _scalar(node.role.value if node.role else "", at)),
         ]
+    if node.controller_mode:
+        pairs.append(("controller_mode", ScalarNode(_BOOL, "true", at.start_mark, at.end_mark)))
+    if node.proxy is not None:
+        pairs.append(("proxy", _scalar(node.proxy.value, at)))
+    for key in ("proxy_port", "grpc_port", "controller_port"):
+        value = getattr(node, key)
+        if value is not None:
+            pairs.append((key, _scalar(value, at)))
     return _mapping(pairs, at)
 
 
@@ -185,21 +203,21 @@ def _read(
             return None
         return value
 
-    def choice(key: str, enum: type[E]) -> E:
-        default = enum("async")
+    def choice(key: str, enum: type[E], default: E) -> E:
         if key not in m:
             return default
         value = r.scalar(m[key][1], f"topology.{key}", "str")
         try:
             return enum(value) if value is not None else default
         except ValueError:
-            r.error(m[key][1], f"topology.{key} is {value!r}; expected sync or async")
+            names = [e.value for e in enum]
+            r.error(m[key][1], f"topology.{key} is {value!r}; expected {', '.join(names[:-1])} or {names[-1]}")
             return default
 
     masters = integer("masters", None, 1, MAX_MASTERS, f"1 to {MAX_MASTERS} (broker-a, broker-b, …)")
     slaves = integer("slaves_per_master", 0, 0, MAX_SLAVES, f"0 to {MAX_SLAVES}")
-    replication = choice("replication", Replication)
-    flush = choice("flush", Flush)
+    replication = choice("replication", Replication, Replication.ASYNC)
+    flush = choice("flush", Flush, Flush.ASYNC)
     if replication is Replication.SYNC and slaves == 0:
         r.error(
             m["replication"][1],
@@ -216,9 +234,12 @@ def _read(
     spread = _hosts(r, m, tnode, hosts)
     namesrvs = _namesrvs(r, m, spread, host_by_name)
     config_dir = _config_dir(r, m, spread, host_by_name)
-    namesrv_jvm, broker_jvm = _jvms(r, m, parse_jvm, default_jvm)
+    jvms = _jvms(r, m, parse_jvm, default_jvm)
     properties = _check_properties(r, m["properties"][1], "topology.properties") if "properties" in m else []
-    if None in (masters, slaves, namesrv_port, broker_port, port_step) or not spread:
+    controller = choice("controller", ControllerPlacement, ControllerPlacement.NONE)
+    proxy = choice("proxy", ProxyPlacement, ProxyPlacement.NONE)
+    five = _five_x(r, m, controller, proxy, len(namesrvs), slaves or 0, integer)
+    if None in (masters, slaves, namesrv_port, broker_port, port_step) or not spread or five is None:
         return None
     assert masters is not None and slaves is not None and namesrv_port is not None
     assert broker_port is not None and port_step is not None
@@ -234,10 +255,60 @@ def _read(
         broker_port=broker_port,
         port_step=port_step,
         config_dir=config_dir,
-        namesrv_jvm=namesrv_jvm,
-        broker_jvm=broker_jvm,
+        namesrv_jvm=jvms["namesrv"],
+        broker_jvm=jvms["broker"],
+        controller_jvm=jvms["controller"],
+        proxy_jvm=jvms["proxy"],
         properties=tuple(properties),
+        controller=controller,
+        proxy=proxy,
+        controllers=five.get("controllers", 0),
+        proxies=five.get("proxies", 0),
+        controller_port=five["controller_port"],
+        proxy_port=five["proxy_port"],
+        grpc_port=five["grpc_port"],
     )
+
+
+def _five_x(
+    r: _Reader,
+    m: Mapping,
+    controller: ControllerPlacement,
+    proxy: ProxyPlacement,
+    namesrvs: int,
+    slaves: int,
+    integer: Callable[[str, int | None, int, int, str], int | None],
+) -> dict[str, int] | None:
+    """The 5.x parts: how many controllers and proxies, and their first ports (None when broken)."""
+    out: dict[str, int | None] = {}
+    if controller is ControllerPlacement.EMBEDDED:
+        out["controllers"] = integer("controllers", namesrvs, 1, 9, f"1 to the number of namesrvs ({namesrvs})")
+        if out["controllers"] is not None and out["controllers"] > namesrvs:
+            r.error(
+                m["controllers"][1],
+                f"topology.controllers {out['controllers']} but only {namesrvs} namesrv(s) to embed them in; "
+                "add namesrvs or use controller: standalone",
+            )
+            return None
+    elif controller is ControllerPlacement.STANDALONE:
+        out["controllers"] = integer("controllers", 3, 1, 9, "1 to 9 (3 tolerate one down)")
+    elif "controllers" in m:
+        r.error(m["controllers"][0], "topology.controllers needs controller: embedded or standalone")
+    if controller is not ControllerPlacement.NONE and not slaves:
+        r.error(
+            m["controller"][1],
+            "topology.controller switches a master to its slave, but slaves_per_master is 0; add slaves",
+        )
+    if proxy is ProxyPlacement.CLUSTER:
+        out["proxies"] = integer("proxies", 1, 1, 9, "1 to 9")
+    elif "proxies" in m:
+        r.error(m["proxies"][0], "topology.proxies needs proxy: cluster (proxy: local puts one in every broker)")
+    out["controller_port"] = integer("controller_port", 9878, 1, 65535, "1-65535")
+    out["proxy_port"] = integer("proxy_port", 8080, 1, 65535, "1-65535")
+    out["grpc_port"] = integer("grpc_port", 8081, 1, 65535, "1-65535")
+    if any(v is None for v in out.values()):
+        return None
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _config_dir(r: _Reader, m: Mapping, spread: list[str], host_by_name: dict[str, Host]) -> str | None:
@@ -254,16 +325,15 @@ def _config_dir(r: _Reader, m: Mapping, spread: list[str], host_by_name: dict[st
     return config_dir
 
 
-def _jvms(r: _Reader, m: Mapping, parse_jvm: JvmParser, default_jvm: JvmMemory) -> tuple[JvmMemory, JvmMemory]:
-    """(namesrv, broker) heaps of generated nodes."""
-    namesrv_jvm = broker_jvm = default_jvm
+def _jvms(r: _Reader, m: Mapping, parse_jvm: JvmParser, default_jvm: JvmMemory) -> dict[str, JvmMemory]:
+    """Heaps of generated nodes, per kind (namesrv, broker, controller, proxy)."""
+    out = dict.fromkeys(JVM_KINDS, default_jvm)
     if "jvm" in m:
         jm = r.mapping(m["jvm"][1], "topology.jvm", JVM_KINDS)
-        if "namesrv" in jm:
-            namesrv_jvm = parse_jvm(jm["namesrv"][1], "topology.jvm.namesrv", default_jvm)
-        if "broker" in jm:
-            broker_jvm = parse_jvm(jm["broker"][1], "topology.jvm.broker", default_jvm)
-    return namesrv_jvm, broker_jvm
+        for kind in JVM_KINDS:
+            if kind in jm:
+                out[kind] = parse_jvm(jm[kind][1], f"topology.jvm.{kind}", default_jvm)
+    return out
 
 
 def _hosts(r: _Reader, m: dict[str, tuple[YNode, YNode]], tnode: YNode, hosts: list[Host]) -> list[str]:

@@ -69,8 +69,26 @@ def summary_lines(report: HealthReport) -> list[tuple[str, Mark]]:
     lines: list[tuple[str, Mark]] = [(f"{head} · {len(report.brokers)} broker(s)", "ok" if report.ok else "problem")]
     for addr, error in report.namesrvs.items():
         lines.append((f"namesrv {addr}: answering", "ok") if error is None else (f"namesrv {addr}: {error}", "problem"))
+    if report.controllers is not None:
+        view = report.controllers
+        lines.append(
+            (f"controllers: leader {view.leader}", "ok")
+            if view.leader and not view.replicas_error
+            else (f"controllers: {view.replicas_error or 'no leader'}", "problem")
+        )
+    for g in report.groups:
+        if g.master is None:
+            lines.append((f"{g.broker_name}: no master elected", "problem"))
+            continue
+        text = f"{g.broker_name}: master {g.master} (epoch {g.epoch}; in sync: {', '.join(g.sync_state_set) or '-'})"
+        if g.master != g.defined_master:
+            lines.append((f"{text}; the file intends {g.defined_master}", "warning"))
+        else:
+            lines.append((text, "ok"))
+    for name, serving in report.proxies:
+        lines.append((f"proxy {name}: {serving.label()}", "ok" if serving.serving else "problem"))
     for where, p in flagged:
-        if where == "namesrv":
+        if "/" not in where:  # namesrvs, controllers, proxies, the cluster as a whole
             lines.append(
                 (f"{p.level.value}: {p.kind.value}: {p.reason}", "problem" if p.level is Level.PROBLEM else "warning")
             )

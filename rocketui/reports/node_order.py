@@ -1,8 +1,8 @@
 """Which nodes a node list shows, and in what order: the same for the TUI table and `status`.
 
 A fleet has hundreds of nodes: the list is filtered by text and sorted by one of a few keys.
-The default groups what belongs together: namesrvs, then each broker group with its master
-before its slaves.  "state" puts what needs attention first.
+The default groups what belongs together: namesrvs and controllers, then each broker group with
+its master before its slaves, then proxies.  "state" puts what needs attention first.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ _STATE_RANK = {
 
 
 def _group_key(node: Node) -> tuple[int, str, int, str]:
-    if node.kind is NodeKind.NAMESRV:
+    if node.kind in (NodeKind.NAMESRV, NodeKind.CONTROLLER):
         return (0, "", 0, "")  # equal keys: the sort is stable, so namesrvs keep the file's order
     if node.kind is NodeKind.BROKER:
         return (1, node.broker_name or node.name, node.broker_id, node.name)
-    return (2, node.kind.value, 0, node.name)  # kinds added later sort after the brokers
+    return (2, node.kind.value, 0, node.name)  # proxies (and kinds added later) after the brokers
 
 
 def matches(cluster: Cluster, node: Node, status: NodeStatus | None, needle: str) -> bool:
@@ -39,7 +39,7 @@ def matches(cluster: Cluster, node: Node, status: NodeStatus | None, needle: str
     state or note."""
     if not needle:
         return True
-    words = [node.name, node.kind.value, node.host, cluster.endpoint(node), role(node), node.broker_name or ""]
+    words = [node.name, node.kind.value, node.host, cluster.endpoint(node), role(node, status), node.broker_name or ""]
     if status is not None:
         words += [status.state.value, status.note, status.host_state]
     needle = needle.lower()

@@ -3,6 +3,7 @@ print the same words and numbers."""
 
 from __future__ import annotations
 
+from rocketui.services.grpc_produce import GrpcConsumeReport
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, SendMode
 from rocketui.services.mqtest_verify import VerifyReport
 from rocketui.text import inert
@@ -61,3 +62,22 @@ def verify_lines(v: VerifyReport) -> list[str]:
         lines.append("not every queue could be read to its end before the timeout")
     lines += [f"note: {n}" for n in v.notes]
     return [inert(line) for line in lines]
+
+
+def grpc_check_lines(g: GrpcConsumeReport) -> list[str]:
+    lines = [
+        f"check (official gRPC client, group {g.group}): sent {g.expected:,} · received {g.received:,} · "
+        f"missing {g.missing:,} · duplicated {g.duplicated:,} ({g.elapsed:.2f}s)"
+    ]
+    if g.corrupt:
+        lines.append(f"corrupt bodies: {g.corrupt}")
+    if g.foreign:
+        lines.append(f"other producers' messages received: {g.foreign}")
+    if g.first_missing:
+        lines.append("first missing: " + ", ".join(f"{g.run_id}:{s}" for s in g.first_missing[:5]))
+    return [inert(line) for line in lines]
+
+
+def check_lines(check: VerifyReport | GrpcConsumeReport) -> list[str]:
+    """The read-back check, whichever client read."""
+    return grpc_check_lines(check) if isinstance(check, GrpcConsumeReport) else verify_lines(check)

@@ -23,10 +23,28 @@ def uptime(started_at: float | None, now: float | None = None) -> str:
     return f"{mins}m{secs:02d}s"
 
 
-def role(node: Node) -> str:
-    if node.kind is NodeKind.NAMESRV:
-        return "namesrv"
-    return f"{node.role.value if node.role else 'ASYNC_MASTER'} #{node.broker_id}"
+def role(node: Node, status: NodeStatus | None = None) -> str:
+    """What the node is: from the cluster file, and — when known — as it is now: a controller-mode
+    broker's elected role and epoch, a controller's place in its Raft group, a proxy's serving."""
+    if node.kind is NodeKind.BROKER:
+        if node.controller_mode:
+            text = status.elected.label() if status and status.elected else f"controller mode #{node.broker_id}"
+        else:
+            text = f"{node.role.value if node.role else 'ASYNC_MASTER'} #{node.broker_id}"
+    elif node.kind is NodeKind.CONTROLLER:
+        text = "controller"
+    else:
+        text = node.kind.value
+    if node.has_controller:
+        text += " + controller" if node.kind is NodeKind.NAMESRV else ""
+        if status and status.controller_role:
+            text += f" {status.controller_role}"
+    if node.serves_proxy:
+        if node.kind is NodeKind.BROKER:
+            text += " + proxy"
+        if status and status.proxy:
+            text += f" {status.proxy.label()}"
+    return text
 
 
 def registered(status: NodeStatus | None) -> str:
@@ -56,7 +74,7 @@ def status_row(cluster: Cluster, node: Node, status: NodeStatus | None, now: flo
         node.kind.value,
         host_cell(status, node.host),
         address(cluster, node),
-        role(node),
+        role(node, status),
         status.state.value if status else "unknown",
         str(status.pid) if status and status.pid else "",
         uptime(status.started_at if status else None, now),

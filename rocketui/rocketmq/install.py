@@ -37,12 +37,23 @@ from rocketui.model.cluster import NodeKind
 from rocketui.rocketmq import logback_4x
 from rocketui.rocketmq.dist_version import jar_version, version_from_lib
 from rocketui.rocketmq.samples import sample_files
-from rocketui.rocketmq.versions import EXAMPLE_ARTIFACT, REQUIRED_ARTIFACTS, Traits, Version, traits
+from rocketui.rocketmq.versions import (
+    CONTROLLER_MODULE_OPTIONS,
+    EXAMPLE_ARTIFACT,
+    REQUIRED_ARTIFACTS,
+    Traits,
+    Version,
+    traits,
+)
 
 MARKER = ".rocketui-install.json"
 ARTIFACTS = REQUIRED_ARTIFACTS  # always; the optional ones are tried one by one
 OPTIONAL_ARTIFACTS = {EXAMPLE_ARTIFACT: "the quickstart Producer/Consumer (F6/F7)"}
 SCRIPTS = ("mqnamesrv", "mqbroker", "mqshutdown", "mqadmin", "runserver.sh", "runbroker.sh", "tools.sh")
+SCRIPTS_5X = ("mqproxy", "mqcontroller")  # 5.x only, as in the official distribution
+# What the official 5.x zip ships as conf/rmq-proxy.json: `bin/mqproxy` and `mqbroker --enable-proxy`
+# exit at once without it.  rocketui starts its proxies with their own file (-pc).
+RMQ_PROXY_JSON = '{\n  "rocketMQClusterName": "DefaultCluster"\n}\n'
 LOGBACK_FILES = (
     "rmq.namesrv.logback.xml",
     "rmq.broker.logback.xml",
@@ -75,12 +86,35 @@ def find_installation(home: str) -> str | None:
         return None
 
 
+def scripts_of(version: str | Version) -> tuple[str, ...]:
+    """The launchers rocketui writes for a release."""
+    return (*SCRIPTS, *SCRIPTS_5X) if traits(version).has_proxy_and_controller else SCRIPTS
+
+
 def is_installed(home: str, version: str | None = None) -> bool:
+    """Installed by rocketui at `home` (that release) with everything its line needs: an older 5.x
+    assembly without the proxy's jars and launchers counts as not installed, so `rocketui install`
+    completes it."""
     found = find_installation(home)
     if found is None or (version is not None and found != version):
         return False
     root = Path(home).expanduser()
-    return all((root / "bin" / s).exists() for s in ("mqnamesrv", "mqbroker")) and (root / "lib").is_dir()
+    if not (all((root / "bin" / s).exists() for s in ("mqnamesrv", "mqbroker")) and (root / "lib").is_dir()):
+        return False
+    try:
+        line = traits(found)
+    except ValueError:
+        return True  # an official zip of a release rocketui does not know: as it is
+    if line.has_proxy_and_controller and _source(root) == "maven-central":
+        return all((root / "bin" / s).exists() for s in SCRIPTS_5X) and any((root / "lib").glob("rocketmq-proxy-*.jar"))
+    return True
+
+
+def _source(root: Path) -> str | None:
+    try:
+        return str(json.loads((root / MARKER).read_text()).get("source"))
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _module_options_line(line_traits: Traits) -> str:
@@ -101,15 +135,20 @@ def render_script(name: str, version: str | Version = "5.5.0") -> str:
     shared_java = (base / "_java_home.sh").read_text()
     shared_home = (base / "_rocketmq_home.sh").read_text()
     text = text.replace("@@JAVA_HOME@@", shared_java.strip()).replace("@@ROCKETMQ_HOME@@", shared_home.strip())
+    if line_traits.has_proxy_and_controller:
+        # a controller (standalone or in the namesrv) dies at start on JDK 9+ without it (apache/rocketmq#10612)
+        text = text.replace(
+            "@@JDK9_CONTROLLER_OPTIONS@@", f'JAVA_OPT="${{JAVA_OPT}} {" ".join(CONTROLLER_MODULE_OPTIONS)}"'
+        )
     module_line = _module_options_line(line_traits)
     if module_line:
-        return text.replace("@@JDK9_MODULE_OPTIONS@@", module_line)
-    return "".join(line for line in text.splitlines(keepends=True) if "@@JDK9_MODULE_OPTIONS@@" not in line)
+        text = text.replace("@@JDK9_MODULE_OPTIONS@@", module_line)
+    return "".join(line for line in text.splitlines(keepends=True) if "@@JDK9_" not in line)
 
 
 def write_scripts(home: Path, version: str | Version = "5.5.0") -> None:
     (home / "bin").mkdir(parents=True, exist_ok=True)
-    for name in SCRIPTS:
+    for name in scripts_of(version):
         path = home / "bin" / name
         path.write_text(render_script(name, version))
         path.chmod(0o755)
@@ -135,6 +174,8 @@ def write_conf(home: Path, version: str | Version = "5.5.0") -> None:
     for needed in ("rmq.namesrv.logback.xml", "rmq.broker.logback.xml"):
         if needed not in found:
             raise InstallError(f"{needed} was not found in any rocketmq jar under {home / 'lib'}")
+    if traits(version).has_proxy_and_controller:
+        (conf / "rmq-proxy.json").write_text(RMQ_PROXY_JSON)
 
 
 def _pom(version: str, artifacts: tuple[str, ...] = ARTIFACTS) -> str:
@@ -217,7 +258,7 @@ def _maven(
             status, output = _run_maven(argv, work, left)
             if status is None:
                 last = [line for line in output.splitlines() if line.strip()][-3:]
-                what = "" if artifacts == ARTIFACTS else f" ({', '.join(artifacts)})"
+                what = "" if set(ARTIFACTS) <= set(artifacts) else f" ({', '.join(artifacts)})"
                 raise InstallError(
                     f"Maven did not finish resolving RocketMQ {version}{what} within {timeout or 0:g}s and was stopped"
                     + (": " + " | ".join(last) if last else "")
@@ -238,8 +279,9 @@ def fetch_jars(
     """The required jars (or InstallError), then each optional artifact where Central has it,
     all within `timeout` seconds (None: unbounded).  Returns optional artifact -> found."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    log(f"resolving {', '.join(ARTIFACTS)} {version} and dependencies with Maven ...")
-    ok, errors = _maven(version, ARTIFACTS, lib, deadline, timeout)
+    artifacts = traits(version).artifacts
+    log(f"resolving {', '.join(artifacts)} {version} and dependencies with Maven ...")
+    ok, errors = _maven(version, artifacts, lib, deadline, timeout)
     if not ok:
         raise InstallError(
             f"Maven could not resolve RocketMQ {version}: {errors}"
@@ -342,7 +384,7 @@ def install_distribution(
             "jars": _manifest(staging),
             "scripts_sha256": {
                 s: hashlib.sha256((staging / "bin" / s).read_bytes()).hexdigest()
-                for s in SCRIPTS
+                for s in (*SCRIPTS, *SCRIPTS_5X)
                 if (staging / "bin" / s).exists()
             },
         }

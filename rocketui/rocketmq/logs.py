@@ -50,6 +50,15 @@ LOG_FILES: dict[NodeKind, tuple[str, ...]] = {
         "auth_audit.log",
     ),
 }
+# rmq.proxy.logback.xml / rmq.controller.logback.xml of 5.5.0 (a running JVM's own XML decides)
+LOG_FILES[NodeKind.PROXY] = ("proxy.log", "proxy_watermark.log", "proxy_traffic.log", "broker_default.log")
+LOG_FILES[NodeKind.CONTROLLER] = (
+    "controller.log",
+    "dledger.log",
+    "jraft.log",
+    "controller_traffic.log",
+    "controller_default.log",
+)
 STDOUT_NAME = "stdout.log"  # rocketui's captured stdout+stderr of the launch (the seed's nohup.out)
 GC_NAME = "gc.log"  # how the side list names the JVM's current GC log
 ROTATED_DIR = "otherdays"

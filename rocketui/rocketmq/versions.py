@@ -90,8 +90,16 @@ MODULE_OPTIONS_4X = (
 # shutdown hook (TimerCheckpoint.shutdown), `abort` left; with this option it stops cleanly.
 MODULE_OPTIONS_5_0 = ("--add-exports java.base/sun.nio.ch=ALL-UNNAMED",)
 
+# A controller (standalone, or embedded in a namesrv) on JDK 9+: hessian reflects into
+# java.lang.StackTraceElement at ReplicasInfoManager's static init and dies with
+# InaccessibleObjectException without this (apache/rocketmq #10170, #10612; 5.5.0 scripts lack it).
+CONTROLLER_MODULE_OPTIONS = ("--add-opens java.base/java.lang=ALL-UNNAMED",)
+
 EXAMPLE_ARTIFACT = "rocketmq-example"
 REQUIRED_ARTIFACTS = ("rocketmq-namesrv", "rocketmq-broker", "rocketmq-tools")
+# 5.x: the proxy's jars (its gRPC stack; +13 jars, 8.4 MB for 5.5.0), resolved in the same POM as
+# the rest so Maven picks one version of every shared jar.  The controller comes with the namesrv.
+PROXY_ARTIFACT = "rocketmq-proxy"
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,16 @@ class Traits:
         return self.is_4x
 
     # ------------------------------------------------------------------ distribution parts
+    @property
+    def has_proxy_and_controller(self) -> bool:
+        """5.x: bin/mqproxy, bin/mqcontroller, the proxy's jars and conf/rmq-proxy.json."""
+        return not self.is_4x
+
+    @property
+    def artifacts(self) -> tuple[str, ...]:
+        """What Maven resolves (in one POM) for this line's lib/."""
+        return (*REQUIRED_ARTIFACTS, PROXY_ARTIFACT) if self.has_proxy_and_controller else REQUIRED_ARTIFACTS
+
     @property
     def shutdown_targets(self) -> tuple[str, ...]:
         if self.is_4x:

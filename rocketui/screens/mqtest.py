@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Log, ProgressB
 from rocketui.messages import MqTestUpdate
 from rocketui.reports import produce as produce_report
 from rocketui.screens.bindings import bindings
+from rocketui.services.grpc_produce import GrpcConsumeReport
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec, SendMode, TopicCreation
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport
 from rocketui.services.quickstart import Which
@@ -26,6 +27,7 @@ from rocketui.text import inert
 from rocketui.usecases.operations import Operations
 
 NO_CREATE = "__none__"
+DIRECT = "__direct__"  # through the namesrvs and brokers (no proxy)
 
 
 class MqTestScreen(Screen):
@@ -73,6 +75,11 @@ class MqTestScreen(Screen):
                         for n in sorted({b.broker_name or b.name for b in self.cluster.brokers})
                     ]
                     yield Select(options, value=NO_CREATE, allow_blank=False, id="mq-create", classes="mq-input")
+                with Horizontal(classes="mq-row"):
+                    yield Label("through", classes="mq-label")
+                    yield Select(
+                        self._through_options(), value=DIRECT, allow_blank=False, id="mq-via", classes="mq-input"
+                    )
                 with Horizontal(id="mq-buttons"):
                     yield Button("Run (F5)", id="mq-run", variant="primary")
                     yield Button("Stop (F8)", id="mq-stop", disabled=True)
@@ -89,6 +96,26 @@ class MqTestScreen(Screen):
         self.title = "produce / consume test"
         self.sub_title = f"namesrv {self.cluster.namesrv_addr()}"
         self.query_one("#mq-output", Log).display = False
+
+    def _through_options(self) -> list[tuple[str, str]]:
+        """Namesrvs and brokers, or a proxy: its remoting port (rocketui's client) or its gRPC port
+        (the official Python client), read back by rocketui's client or the official one."""
+        options = [("brokers, remoting", DIRECT)]
+        for node in self.cluster.proxies:
+            options += [
+                (f"proxy {node.name}: remoting", f"r:{node.name}"),
+                (f"proxy {node.name}: gRPC (official client)", f"g:{node.name}"),
+                (f"proxy {node.name}: gRPC, read back by the official client", f"G:{node.name}"),
+            ]
+        return options
+
+    def through(self) -> tuple[str | None, bool, bool]:
+        """(proxy node, send with gRPC, read back with gRPC) from the form."""
+        choice = str(self.query_one("#mq-via", Select).value)
+        if choice == DIRECT:
+            return None, False, False
+        kind, _, node = choice.partition(":")
+        return node, kind in ("g", "G"), kind == "G"
 
     # ------------------------------------------------------------------ the form
     def spec(self) -> ProduceSpec:
@@ -158,16 +185,19 @@ class MqTestScreen(Screen):
         bar.update(total=spec.count, progress=0)
         self._result("")
         self._set_busy(True)
-        self._produce(spec, self.query_one("#mq-group", Input).value.strip() or DEFAULT_GROUP)
+        self._produce(spec, self.query_one("#mq-group", Input).value.strip() or DEFAULT_GROUP, *self.through())
 
     @work(group="mqtest", exclusive=True, exit_on_error=False)
-    async def _produce(self, spec: ProduceSpec, group: str) -> None:
+    async def _produce(self, spec: ProduceSpec, group: str, via: str | None, grpc: bool, verify_grpc: bool) -> None:
         def keep(run: ProduceRun) -> None:
             self.run = run
 
         outcome = await self.ops.mq.produce(
             spec,
             group=group,
+            via=via,
+            grpc=grpc,
+            verify_grpc=verify_grpc,
             on_run=keep,
             on_progress=lambda p: self.post_message(MqTestUpdate(progress=p)),
             on_verify=lambda got, want: self.post_message(MqTestUpdate(text=f"consumed {got} of {want}")),
@@ -212,10 +242,10 @@ class MqTestScreen(Screen):
         self.query_one("#mq-stats", Static).update(inert("\n".join(lines), newlines=True))
 
     @staticmethod
-    def _summary(report: ProduceReport, verified: VerifyReport | None) -> Text:
+    def _summary(report: ProduceReport, verified: VerifyReport | GrpcConsumeReport | None) -> Text:
         text = Text("\n".join(inert(line) for line in produce_report.report_lines(report)))
         if verified is not None:
-            lines = produce_report.verify_lines(verified)
+            lines = produce_report.check_lines(verified)
             text.append("\n" + inert(lines[0]), style="green" if verified.ok else "red")
             for line in lines[1:]:
                 text.append("\n" + inert(line), style="yellow" if "not every queue" in line else "")

@@ -46,8 +46,20 @@ def check_broker_config(cluster: Cluster, node: Node, path: str, data: bytes) ->
 
     expect("brokerClusterName", cluster.name, "DefaultCluster", f"cluster: {cluster.name}")
     expect("brokerName", node.broker_name or "", None, f"broker_name: {node.broker_name}")
-    expect("brokerId", str(node.broker_id), "0", f"broker_id: {node.broker_id}")
     expect("listenPort", str(node.port), str(BROKER_DEFAULT_PORT), f"port: {node.port}")
+    if node.controller_mode:
+        # the controllers give id and role (brokerId/brokerRole only describe it before the first
+        # election); what must agree is that it asks them, and which ones
+        expect("enableControllerMode", "true", "false", "controller_mode: true")
+        expect("controllerAddr", cluster.controller_addr(), None, "the controller nodes")
+        return problems
+    if props.get("enableControllerMode", "false").strip() == "true":
+        line = _line_of(text, "enableControllerMode")
+        problems.append(
+            f"{path}:{line}: enableControllerMode=true but the cluster file does not say controller_mode: true "
+            f"({node.pos}); set it there, or remove the key"
+        )
+    expect("brokerId", str(node.broker_id), "0", f"broker_id: {node.broker_id}")
     role = (node.role or BrokerRole.ASYNC_MASTER).value
     expect("brokerRole", role, "ASYNC_MASTER", f"role: {role}")
     return problems

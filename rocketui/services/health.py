@@ -11,7 +11,7 @@ registrations the cluster file does not define. `collect_health` does the I/O.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -21,8 +21,11 @@ from rocketui.rocketmq.remoting.client import Connector
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.namesrv import cluster_info_per_namesrv
 from rocketui.rocketmq.remoting.route import ClusterInfo
+from rocketui.services.controller_probe import ControllerView
+from rocketui.services.elected import ElectedKind, elected_findings, elected_roles
 from rocketui.services.mq_route import cluster_namesrvs
 from rocketui.services.node_status import NodeState
+from rocketui.services.proxy_probe import ProxyServing
 from rocketui.services.replica_drift import Drift, slave_drift
 from rocketui.services.topology_check import Kind, check_topology
 
@@ -51,6 +54,12 @@ class HealthKind(StrEnum):
     VERSION = "version"
     SLAVE_BEHIND = "slave lacks definitions"
     MIXED_VERSIONS = "mixed versions"
+    MASTER_MOVED = "master moved"
+    NO_MASTER = "no master"
+    OUT_OF_SYNC = "not in sync"
+    UNREGISTERED = "unknown to the controllers"
+    CONTROLLERS = "controllers"
+    PROXY = "proxy"
 
 
 class Level(StrEnum):
@@ -68,6 +77,13 @@ class Problem:
         return {"kind": self.kind.value, "level": self.level.value, "reason": self.reason}
 
 
+_FROM_ELECTED = {
+    ElectedKind.MOVED: (HealthKind.MASTER_MOVED, "warning"),
+    ElectedKind.NO_MASTER: (HealthKind.NO_MASTER, "problem"),
+    ElectedKind.OUT_OF_SYNC: (HealthKind.OUT_OF_SYNC, "warning"),
+    ElectedKind.UNREGISTERED: (HealthKind.UNREGISTERED, "problem"),
+    ElectedKind.UNKNOWN: (HealthKind.CONTROLLERS, "problem"),
+}
 _FROM_TOPOLOGY = {
     Kind.NOT_REGISTERED: HealthKind.MISSING,
     Kind.PARTIAL: HealthKind.PARTIAL,
@@ -176,10 +192,35 @@ class BrokerHealth:
 
 
 @dataclass(frozen=True)
+class GroupHealth:
+    """A controller-mode broker name as elected now, next to what the cluster file intends."""
+
+    broker_name: str
+    defined_master: str | None
+    master: str | None  # node name (address when not in the file); None: no master elected
+    epoch: int | None
+    sync_state_set: tuple[str, ...]
+    since: float | None  # when rocketui saw this master take over (None: not seen)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "defined_master": self.defined_master,
+            "master": self.master,
+            "epoch": self.epoch,
+            "sync_state_set": list(self.sync_state_set),
+            "since": self.since,
+            "as_defined": self.master == self.defined_master,
+        }
+
+
+@dataclass(frozen=True)
 class HealthReport:
     brokers: tuple[BrokerHealth, ...]  # sorted by cluster, broker name, broker id
     namesrvs: dict[str, str | None]  # address → None (answered) or the error
-    problems: tuple[Problem, ...] = ()  # not about one broker (namesrvs)
+    problems: tuple[Problem, ...] = ()  # not about one broker (namesrvs, controllers, proxies)
+    controllers: ControllerView | None = None
+    groups: tuple[GroupHealth, ...] = ()
+    proxies: tuple[tuple[str, ProxyServing], ...] = ()  # proxy node → serving
 
     def tree(self) -> dict[str, dict[str, dict[int, BrokerHealth]]]:
         """cluster → broker name → broker id → row."""
@@ -189,9 +230,10 @@ class HealthReport:
         return out
 
     def all_problems(self) -> list[tuple[str, Problem]]:
-        """(where, problem) for everything flagged: 'namesrv', 'cluster' (mixed versions) or
-        'cluster/name#id'."""
-        out = [("namesrv" if p.kind is HealthKind.NAMESRV_DOWN else "cluster", p) for p in self.problems]
+        """(where, problem) for everything flagged: 'namesrv', 'cluster' (mixed versions), 'controller',
+        'proxy' or 'cluster/name#id'."""
+        where = {HealthKind.NAMESRV_DOWN: "namesrv", HealthKind.CONTROLLERS: "controller", HealthKind.PROXY: "proxy"}
+        out = [(where.get(p.kind, "cluster"), p) for p in self.problems]
         out += [(f"{b.cluster}/{b.broker_name}#{b.broker_id}", p) for b in self.brokers for p in b.problems]
         return out
 
@@ -203,6 +245,9 @@ class HealthReport:
         return {
             "ok": self.ok,
             "namesrvs": self.namesrvs,
+            "controllers": self.controllers.to_json() if self.controllers else None,
+            "groups": {g.broker_name: g.to_json() for g in self.groups},
+            "proxies": {name: s.to_json() for name, s in self.proxies},
             "problems": [p.to_json() for p in self.problems],
             "clusters": {
                 c: {n: {str(i): row.to_json() for i, row in ids.items()} for n, ids in names.items()}
@@ -247,10 +292,14 @@ def build_health(
     views: Mapping[str, ClusterInfo | BaseException | str],
     runtime: Mapping[str, BrokerRuntime | str],
     node_versions: Mapping[str, str | None] | None = None,
+    *,
+    controllers: ControllerView | None = None,
+    proxies: Mapping[str, ProxyServing] | None = None,
 ) -> HealthReport:
     """`views`: namesrv address → its cluster info or why it failed; `runtime`: broker address →
     its runtime or why asking failed (addresses missing from it were not asked); `node_versions`:
-    node name → the release its distribution's jars say (None: not found)."""
+    node name → the release its distribution's jars say (None: not found); `controllers`: what the
+    controllers answered (controller-mode clusters); `proxies`: proxy node → serving."""
     answered = {ns: v for ns, v in views.items() if isinstance(v, ClusterInfo)}
     namesrvs = {ns: None if isinstance(v, ClusterInfo) else str(v) for ns, v in views.items()}
     global_problems = [
@@ -275,6 +324,15 @@ def build_health(
         kind = _FROM_TOPOLOGY.get(f.kind)
         if kind is not None:
             by_node.setdefault(f.node, []).append(Problem(kind, f.text))
+    for ef in elected_findings(cluster, controllers, states) if controllers is not None else ():
+        hkind, level = _FROM_ELECTED[ef.kind]
+        by_node.setdefault(ef.node, []).append(Problem(hkind, ef.text, Level(level)))
+    global_problems += _controller_problems(cluster, controllers)
+    global_problems += [
+        Problem(HealthKind.PROXY, f"{name}: {serving.label()}" + (f" ({serving.detail})" if serving.detail else ""))
+        for name, serving in sorted((proxies or {}).items())
+        if not serving.serving
+    ]
 
     rows: list[BrokerHealth] = []
     for addr in sorted(set(seen) | set(node_at)):
@@ -307,7 +365,49 @@ def build_health(
     mixed = mixed_versions(cluster, runtime, node_versions or {})
     if mixed is not None:
         global_problems.append(mixed)
-    return HealthReport(tuple(rows), namesrvs, tuple(global_problems))
+    return HealthReport(
+        tuple(rows),
+        namesrvs,
+        tuple(global_problems),
+        controllers=controllers,
+        groups=_groups(cluster, controllers),
+        proxies=tuple(sorted((proxies or {}).items())),
+    )
+
+
+def _controller_problems(cluster: Cluster, view: ControllerView | None) -> list[Problem]:
+    if view is None:
+        return []
+    out = [
+        Problem(HealthKind.CONTROLLERS, f"controller on {name} does not answer: {why}", Level.WARNING)
+        for name, why in sorted(view.errors.items())
+    ]
+    if view.replicas_error:
+        out.append(
+            Problem(
+                HealthKind.CONTROLLERS,
+                f"the controllers cannot switch masters now: {view.replicas_error}",
+            )
+        )
+    return out
+
+
+def _groups(cluster: Cluster, view: ControllerView | None) -> tuple[GroupHealth, ...]:
+    if view is None:
+        return ()
+    roles = elected_roles(cluster, view)
+    out = []
+    for name in sorted({b.broker_name for b in cluster.brokers if b.controller_mode and b.broker_name}):
+        members = [b for b in cluster.brokers if b.broker_name == name]
+        defined = next((b.name for b in members if b.broker_id == 0), None)
+        rs = view.replicas.get(name)
+        master = next((b.name for b in members if roles.get(b.name) and roles[b.name].role == "master"), None)
+        if master is None and rs is not None and rs.has_master:
+            master = rs.master_address
+        since = next((roles[m].since for m in [master] if m in roles), None)
+        in_sync = next((r.sync_state_set for r in roles.values() if r.sync_state_set and r.master == master), ())
+        out.append(GroupHealth(name, defined, master, rs.master_epoch if rs else None, in_sync, since))
+    return tuple(out)
 
 
 def _own_problems(
@@ -375,7 +475,13 @@ def _own_problems(
             )
     if rt.active is False:
         out.append(Problem(HealthKind.INACTIVE, "brokerActive=false", Level.WARNING))
-    if node is not None and node.role is not None and rt.role and rt.role != node.role.value:
+    if (
+        node is not None
+        and not node.controller_mode
+        and node.role is not None
+        and rt.role
+        and rt.role != node.role.value
+    ):
         out.append(Problem(HealthKind.WRONG_ROLE, f"runs as {rt.role} (defined: {node.role.value})"))
     if node is not None and rt.version and _version(rt.version) != _version(cluster.rocketmq.version):
         out.append(
@@ -409,8 +515,11 @@ async def collect_health(
     namesrvs: Sequence[str] | None = None,
     timeout: float = 3.0,
     node_versions: Mapping[str, str | None] | None = None,
+    controllers: Awaitable[ControllerView | None] | None = None,
+    proxies: Awaitable[dict[str, ProxyServing]] | None = None,
 ) -> HealthReport:
-    """Ask every namesrv and every broker (registered or defined) concurrently."""
+    """Ask every namesrv and every broker (registered or defined) concurrently; `controllers` and
+    `proxies` are the controller and proxy questions, asked alongside."""
     addrs = list(namesrvs) if namesrvs is not None else cluster_namesrvs(cluster)
     views = await cluster_info_per_namesrv(addrs, connector, timeout)
     brokers = {cluster.endpoint(b) for b in cluster.brokers}
@@ -418,9 +527,28 @@ async def collect_health(
         if isinstance(view, ClusterInfo):
             brokers |= view.broker_addrs()
     ordered = sorted(brokers)
-    results = await asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered))
-    report = build_health(cluster, dict(views), dict(zip(ordered, results, strict=False)), node_versions)
+    results, controller_view, serving = await asyncio.gather(
+        asyncio.gather(*(broker_runtime(a, connector=connector, timeout=timeout) for a in ordered)),
+        controllers if controllers is not None else _none(),
+        proxies if proxies is not None else _no_proxies(),
+    )
+    report = build_health(
+        cluster,
+        dict(views),
+        dict(zip(ordered, results, strict=False)),
+        node_versions,
+        controllers=controller_view,
+        proxies=serving,
+    )
     return await _with_drift(report, connector, timeout)
+
+
+async def _none() -> None:
+    return None
+
+
+async def _no_proxies() -> dict[str, ProxyServing]:
+    return {}
 
 
 async def _with_drift(report: HealthReport, connector: Connector | None, timeout: float) -> HealthReport:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rocketui.rocketmq.remoting.client import Connector
@@ -77,6 +77,49 @@ async def lookup_route(
     if not_found_at is not None:
         return RouteLookup(topic, None, not_found_at, tuple(notes))
     raise MqTestError(f"no namesrv answered ({'; '.join(notes)})")
+
+
+@dataclass(frozen=True)
+class ProxyTarget:
+    """Produce and read through a proxy: with `addr`, every request goes to that remoting port
+    naming the broker it is for, and a Cluster-mode proxy answers route lookups itself (its routes
+    name the proxy for every broker).  A Local-mode proxy serves only its own broker
+    (`only_broker`); its remoting port does not relay the offset and pull requests (5.5.0: no
+    answer) and its route names its gRPC port, so remoting goes to that broker itself
+    (`addr` None) and only the gRPC sends go through the proxy."""
+
+    node: str
+    addr: str | None
+    routes_from_proxy: bool
+    only_broker: str | None = None
+
+
+def proxied_route(route: TopicRoute, target: ProxyTarget) -> TopicRoute:
+    """`route` with every broker reached at the proxy (and only its own broker for a local proxy)."""
+    keep = [b for b in route.brokers if target.only_broker in (None, b.broker_name)]
+    brokers = [replace(b, addrs=dict.fromkeys(b.addrs, target.addr)) if target.addr else b for b in keep]
+    names = {b.broker_name for b in keep}
+    return replace(route, brokers=brokers, queues=[q for q in route.queues if q.broker_name in names])
+
+
+async def route_via(
+    namesrvs: Sequence[str],
+    topic: str,
+    proxy: ProxyTarget | None,
+    *,
+    connector: Connector | None = None,
+    timeout: float = 3.0,
+) -> RouteLookup:
+    """The topic's route from the namesrvs — or, with a Cluster-mode proxy, from the proxy — with
+    every broker reached through the proxy when there is one."""
+    if proxy is None:
+        return await lookup_route(namesrvs, topic, connector=connector, timeout=timeout)
+    asked = [proxy.addr] if proxy.routes_from_proxy and proxy.addr else list(namesrvs)
+    lookup = await lookup_route(asked, topic, connector=connector, timeout=timeout)
+    if lookup.route is None:
+        return lookup
+    route = proxied_route(lookup.route, proxy)
+    return replace(lookup, route=route if route.queues else None)
 
 
 def _brokers(route: TopicRoute) -> dict[str, BrokerData]:

@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from rocketui.rocketmq.remoting.broker import BrokerClient
-from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import ResponseCode
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.message import MessageExt
 from rocketui.rocketmq.remoting.results import PullStatus
 from rocketui.rocketmq.remoting.route import TopicRoute
 from rocketui.services.admin_clients import BrokerGroup
-from rocketui.services.mq_route import MqTestError, Queue, lookup_route, read_queues
+from rocketui.services.mq_route import MqTestError, ProxyTarget, Queue, lookup_route, read_queues, route_via
 from rocketui.services.topic_replicas import ensure_consumer_group
 
 PULL_BATCH = 32  # the broker's default cap per pull (maxTransferCountOnMessageInMemory)
@@ -328,3 +328,35 @@ async def _commit(
             ok = False
             notes.append(f"committing the offset of {queue} failed: {exc}")
     return ok
+
+
+async def commit_offsets(
+    namesrvs: Sequence[str],
+    offsets: dict[Queue, int],
+    topic: str,
+    group: str,
+    *,
+    proxy: ProxyTarget | None = None,
+    connector: Connector | None = None,
+    timeout: float = 5.0,
+) -> None:
+    """Set `group`'s committed offset of each queue (through `proxy` when given), so a consumer of
+    the group starts exactly there — e.g. the official client reading back one produce run."""
+    lookup = await route_via(namesrvs, topic, proxy, connector=connector, timeout=timeout)
+    if lookup.route is None:
+        raise MqTestError(f"topic {topic} has no route at {lookup.answered_by}")
+    _, addrs = read_queues(lookup.route)
+    remotings: dict[str, RemotingClient] = {}
+    try:
+        for q, offset in sorted(offsets.items()):
+            addr = addrs.get(q.broker_name)
+            if addr is None:
+                raise MqTestError(f"{q} is not readable any more; cannot set {group}'s offset there")
+            remoting = remotings.setdefault(addr, RemotingClient(addr, connector=connector, timeout=timeout))
+            client = BrokerClient(addr, client=remoting, broker_name=q.broker_name if proxy and proxy.addr else None)
+            try:
+                await client.update_consumer_offset(group, topic, q.queue_id, offset)
+            except RemotingError as exc:
+                raise MqTestError(f"setting {group}'s offset of {q} to {offset} failed: {exc}") from None
+    finally:
+        await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)

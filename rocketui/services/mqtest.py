@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
-from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
@@ -35,7 +35,15 @@ from rocketui.rocketmq.remoting.message import (
 )
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
 from rocketui.services.admin_clients import AdminError, BrokerGroup
-from rocketui.services.mq_route import MqTestError, Queue, RouteLookup, lookup_route, read_queues, write_queues
+from rocketui.services.mq_route import (
+    MqTestError,
+    ProxyTarget,
+    Queue,
+    RouteLookup,
+    read_queues,
+    route_via,
+    write_queues,
+)
 from rocketui.services.mq_transport import coalescing
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 from rocketui.services.topic_replicas import TopicSpec, create_in_groups
@@ -44,6 +52,9 @@ PERM_INHERIT = 0x1  # a topic whose config new topics may copy (TBW102 with auto
 PROP_RUN = "rui_run"
 PROP_SEQ = "rui_seq"
 ROUTE_WAIT = 30.0  # a created topic reaches the namesrv with the broker's next registration
+# After a broker's connection failed (it died; the controllers may elect another master), the route
+# is asked again — at most this often — and sends go to the master it names, as the Java client does.
+ROUTE_REFRESH = 0.5
 
 
 class SendMode(StrEnum):
@@ -295,6 +306,7 @@ class ProduceRun:
         progress_interval: float = 0.5,
         run_id: str | None = None,
         timeout: float = 3.0,
+        proxy: ProxyTarget | None = None,
     ) -> None:
         problems = spec.problems()
         if problems:
@@ -310,7 +322,9 @@ class ProduceRun:
         # frame would only wait one iteration longer
         batched = spec.workers > 1 or spec.mode is SendMode.ONEWAY
         self._broker_connector = coalescing(connector) if batched else connector
-        self._clients: dict[str, BrokerClient] = {}
+        self.proxy = proxy  # send and read through this proxy's remoting port
+        self._clients: dict[tuple[str, str | None], BrokerClient] = {}
+        self._remotings: dict[str, RemotingClient] = {}  # one connection per address
         self._phase = Phase.ROUTE
         self._next_seq = 0
         self._attempted = 0
@@ -333,6 +347,8 @@ class ProduceRun:
         self._masters: dict[str, str] = {}  # broker name → master address (from the route)
         self._properties: dict[str, str] = {}
         self._last_exc: BaseException | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+        self._refreshed_at = 0.0
 
     # ---------------------------------------------------------------- public
     def stop(self) -> None:
@@ -390,20 +406,30 @@ class ProduceRun:
                 aborted=self._aborted,
             )
         finally:
-            clients, self._clients = self._clients, {}
-            await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+            if self._refreshing is not None:
+                self._refreshing.cancel()
+                await asyncio.gather(self._refreshing, return_exceptions=True)
+            self._clients = {}
+            remotings, self._remotings = self._remotings, {}
+            await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
 
     # ---------------------------------------------------------------- route
-    def _client(self, addr: str) -> BrokerClient:
-        client = self._clients.get(addr)
+    def _client(self, addr: str, broker_name: str | None = None) -> BrokerClient:
+        """The client of a broker address — or, through a proxy, of one broker behind it (all
+        broker names share the proxy's one connection)."""
+        via = broker_name if self.proxy is not None and self.proxy.addr else None
+        client = self._clients.get((addr, via))
         if client is None:
-            client = self._clients[addr] = BrokerClient(
-                addr, connector=self._broker_connector, timeout=self.spec.send_timeout
-            )
+            remoting = self._remotings.get(addr)
+            if remoting is None:
+                remoting = self._remotings[addr] = RemotingClient(
+                    addr, connector=self._broker_connector, timeout=self.spec.send_timeout
+                )
+            client = self._clients[(addr, via)] = BrokerClient(addr, client=remoting, broker_name=via)
         return client
 
     async def _lookup(self, topic: str) -> RouteLookup:
-        lookup = await lookup_route(self.namesrvs, topic, connector=self.connector, timeout=self.timeout)
+        lookup = await route_via(self.namesrvs, topic, self.proxy, connector=self.connector, timeout=self.timeout)
         for note in lookup.notes:
             text = f"namesrv skipped: {note}"
             if text not in self._notes and "no route for topic" not in note:
@@ -421,6 +447,11 @@ class ProduceRun:
             if self.spec.create is not None:
                 self._set_phase(Phase.CREATE)
                 await self._create_topic(self.spec.create)
+            elif self.proxy is not None:
+                raise MqTestError(
+                    f"topic {self.spec.topic} does not exist (asked through proxy {self.proxy.node}); a proxy "
+                    "creates no topics: create it first, e.g. produce --create"
+                )
             else:
                 await self._auto_create()
             lookup = await self._wait_route()
@@ -535,7 +566,7 @@ class ProduceRun:
         async def one(q: Queue) -> tuple[Queue, int]:
             addr = addrs[q.broker_name]
             try:
-                return q, await self._client(addr).get_max_offset(self.spec.topic, q.queue_id)
+                return q, await self._client(addr, q.broker_name).get_max_offset(self.spec.topic, q.queue_id)
             except RemotingError as exc:
                 raise MqTestError(f"cannot read the offsets of {q} before the run: {exc}") from None
 
@@ -597,7 +628,7 @@ class ProduceRun:
         props = dict(self._properties)
         props[PROP_SEQ] = str(seq)
         body = message_body(self.run_id, seq, spec.body_size)
-        client = self._client(addr)
+        client = self._client(addr, queue.broker_name)
         self._attempted += 1
         self._in_flight += 1
         t0 = time.perf_counter()
@@ -616,15 +647,19 @@ class ProduceRun:
             return False
         finally:
             self._in_flight -= 1
-        if spec.mode is not SendMode.ONEWAY:
-            self._latency.record(time.perf_counter() - t0)
+        self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
+        return True
+
+    def _acked(self, seq: int, queue: Queue, offset: int, status: str, seconds: float | None) -> None:
+        """Count one stored (oneway: written) message; `seconds` is its latency (None: oneway)."""
+        if seconds is not None:
+            self._latency.record(seconds)
             assert self._acks is not None
             self._acks.record(seq, queue, offset)
         self._consecutive_errors = 0
         self._sent += 1
         self._statuses[status] = self._statuses.get(status, 0) + 1
         self._per_queue[queue] = self._per_queue.get(queue, 0) + 1
-        return True
 
     def _record_error(self, exc: BaseException) -> None:
         kind, message = classify_error(exc)
@@ -636,6 +671,36 @@ class ProduceRun:
                 self._abort(message)
             elif self._consecutive_errors >= self.spec.max_consecutive_errors:
                 self._abort(f"{self._consecutive_errors} sends in a row failed; last: {message}")
+        if kind in (ErrorKind.CONNECTION, ErrorKind.TIMEOUT) and self._phase is Phase.SEND and not self._relayed:
+            self._refresh_route_soon()
+
+    @property
+    def _relayed(self) -> bool:
+        """Sends go to a proxy's remoting port, which finds the master itself."""
+        return self.proxy is not None and self.proxy.addr is not None
+
+    def _refresh_route_soon(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            return
+        if time.monotonic() - self._refreshed_at < ROUTE_REFRESH:
+            return
+        self._refreshed_at = time.monotonic()
+        self._refreshing = asyncio.get_running_loop().create_task(self._refresh_route())
+
+    async def _refresh_route(self) -> None:
+        """Ask the route again and send to the masters it names now (the queues stay the ones
+        of the first route, so every message keeps its place in the read-back)."""
+        try:
+            lookup = await self._lookup(self.spec.topic)
+            if lookup.route is None:
+                return
+            _, masters = write_queues(lookup.route)
+        except (MqTestError, RemotingError):
+            return
+        for name, addr in masters.items():
+            if name in self._masters and self._masters[name] != addr:
+                self._masters[name] = addr  # the workers read this dict: the next send goes there
+                self._notes.append(f"{name}: sends now go to {addr} (its master after a send to the old one failed)")
 
     def _abort(self, reason: str) -> None:
         self._aborted = reason

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rocketui.rocketmq.remoting.broker import BrokerClient
-from rocketui.rocketmq.remoting.client import Connector
+from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.message import MessageExt
-from rocketui.services.mq_route import MqTestError, Queue, lookup_route, read_queues
+from rocketui.services.mq_route import MqTestError, ProxyTarget, Queue, read_queues, route_via
 from rocketui.services.mqconsume import pull_queue
 from rocketui.services.mqtest import PROP_RUN, PROP_SEQ, AckLog, ProduceReport, SendMode, message_body
 
@@ -142,12 +142,14 @@ async def verify_run(
     timeout: float = 30.0,
     on_progress: VerifyProgress | None = None,
     request_timeout: float = 5.0,
+    proxy: ProxyTarget | None = None,
 ) -> VerifyReport:
-    """Pull the run's messages back. Waits up to `timeout` for late ones (the broker dispatches
-    to its consume queues asynchronously, and oneway sends have no acknowledgement)."""
+    """Pull the run's messages back (through `proxy` when given). Waits up to `timeout` for late
+    ones (the broker dispatches to its consume queues asynchronously, and oneway sends have no
+    acknowledgement)."""
     began = time.monotonic()
     topic = report.spec.topic
-    lookup = await lookup_route(namesrvs, topic, connector=connector, timeout=request_timeout)
+    lookup = await route_via(namesrvs, topic, proxy, connector=connector, timeout=request_timeout)
     if lookup.route is None:
         raise MqTestError(f"topic {topic} has no route any more at {', '.join(namesrvs)}")
     queues, addrs = read_queues(lookup.route)
@@ -159,14 +161,18 @@ async def verify_run(
     ack_ends = report.acks.ends()
     tally = Tally(report.run_id, report.spec.count, report.spec.body_size)
     expected = _expected(report)
-    clients = {addr: BrokerClient(addr, connector=connector, timeout=request_timeout) for addr in set(addrs.values())}
+    remotings = {a: RemotingClient(a, connector=connector, timeout=request_timeout) for a in set(addrs.values())}
+    clients = {
+        name: BrokerClient(addr, client=remotings[addr], broker_name=name if proxy and proxy.addr else None)
+        for name, addr in addrs.items()
+    }
     ends: dict[Queue, int] = {}
     pulled: dict[Queue, int] = {q: 0 for q in queues}
     missing: list[int] = []
     complete = False
     try:
         while True:
-            ends = await _max_offsets(clients, addrs, topic, queues, ack_ends)
+            ends = await _max_offsets(clients, topic, queues, ack_ends)
 
             async def read(q: Queue, ends: dict[Queue, int] = ends) -> None:
                 def take(m: MessageExt) -> bool:
@@ -175,7 +181,7 @@ async def verify_run(
                     return True
 
                 positions[q] = await pull_queue(
-                    clients[addrs[q.broker_name]],
+                    clients[q.broker_name],
                     group,
                     topic,
                     q,
@@ -194,7 +200,7 @@ async def verify_run(
                 break
             await asyncio.sleep(0.2)
     finally:
-        await asyncio.gather(*(c.close() for c in clients.values()), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
 
     def where(seq: int) -> str:
         ack = report.acks.get(seq)
@@ -224,13 +230,14 @@ async def verify_run(
 
 
 async def _max_offsets(
-    clients: dict[str, BrokerClient], addrs: dict[str, str], topic: str, queues: list[Queue], ack_ends: dict[Queue, int]
+    clients: dict[str, BrokerClient], topic: str, queues: list[Queue], ack_ends: dict[Queue, int]
 ) -> dict[Queue, int]:
-    """Each queue's current max offset, at least one past its highest acknowledged offset."""
+    """Each queue's current max offset, at least one past its highest acknowledged offset
+    (`clients` by broker name)."""
 
     async def one(q: Queue) -> tuple[Queue, int]:
         try:
-            offset = await clients[addrs[q.broker_name]].get_max_offset(topic, q.queue_id)
+            offset = await clients[q.broker_name].get_max_offset(topic, q.queue_id)
         except RemotingError as exc:
             raise MqTestError(f"cannot read the max offset of {q}: {exc}") from None
         return q, max(offset, ack_ends.get(q, 0))

@@ -14,33 +14,35 @@ from collections.abc import Iterable
 
 from rocketui.backends.base import ProcessInfo
 from rocketui.model.cluster import Cluster, Node, NodeKind
-from rocketui.rocketmq.layout import MAIN_CLASS, NAMESRV_DEFAULT_PORT, parse_java_argv
+from rocketui.rocketmq.layout import GENERATED_CONFIG, NAMESRV_DEFAULT_PORT, config_options, main_class, parse_java_argv
 
 
 def namesrv_config_path(cluster: Cluster, node: Node) -> str:
-    return f"{cluster.run_dir(node)}/namesrv.properties"
+    return f"{cluster.run_dir(node)}/{GENERATED_CONFIG[NodeKind.NAMESRV]}"
 
 
 def node_config_path(cluster: Cluster, node: Node) -> str:
-    """The `-c` file a node's JVM is started with."""
+    """The config file a node's JVM is started with (`-c`; a proxy's `-pc`, a local-proxy
+    broker's `-bc`): a broker's own properties file, else the one rocketui writes in its run dir."""
     if node.kind is NodeKind.BROKER:
         assert node.config
         return node.config
-    return namesrv_config_path(cluster, node)
+    return f"{cluster.run_dir(node)}/{GENERATED_CONFIG[node.kind]}"
 
 
 def find_jvm(
     node: Node, config_path: str, processes: Iterable[ProcessInfo], *, leader: int | None = None
 ) -> ProcessInfo | None:
     """The JVM of `node` among `processes` (config_path already expanded on the host)."""
-    want_main = MAIN_CLASS[node.kind]
+    want_main = main_class(node)
+    options = config_options(node)
     want_cfg = posixpath.normpath(config_path)
     fallback: ProcessInfo | None = None
     for proc in processes:
         java = parse_java_argv(proc.argv)
         if java is None or java.main_class != want_main:
             continue
-        cfg = java.option("-c", "--configFile")
+        cfg = java.option(*options)
         if cfg is not None and posixpath.normpath(cfg) == want_cfg:
             return proc
         if leader and proc.pgid == leader:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rocketui.services.crash import CrashInfo
+    from rocketui.services.elected import Elected
+    from rocketui.services.proxy_probe import ProxyServing
 
 
 class NodeState(StrEnum):
@@ -38,6 +40,12 @@ class NodeStatus:
     # RocketMQ release of the node's distribution (the running JVM's, else the configured home's),
     # read from its broker jar; None when not found
     version: str | None = None
+    # controller-mode brokers: the role the controllers gave it now (master/slave, epoch, sync-state set)
+    elected: Elected | None = None
+    # nodes hosting a controller: "leader", "follower" or "not answering"
+    controller_role: str | None = None
+    # proxies and local-proxy brokers while running: do they serve (ports, routes)
+    proxy: ProxyServing | None = None
 
     @property
     def registered(self) -> bool | None:
@@ -50,6 +58,8 @@ class NodeStatus:
         data["state"] = self.state.value
         data["registered"] = self.registered
         data["crash"] = self.crash.to_json() if self.crash else None
+        data["elected"] = self.elected.to_json() if self.elected else None
+        data["proxy"] = self.proxy.to_json() if self.proxy else None
         return data
 
 

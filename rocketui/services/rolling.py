@@ -21,6 +21,7 @@ from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.route import ClusterInfo
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeError, NodeService, Progress
+from rocketui.services.rolling_controller import Elect, controller_step, elected_order, roles
 
 if TYPE_CHECKING:
     from rocketui.services.ha_status import HaStatus
@@ -102,15 +103,17 @@ async def rolling_restart(
     timeout: float = 120.0,
     ha: HaProbe | None = None,
     drain: DrainSteps | None = None,
+    elect: Elect | None = None,
 ) -> RollingReport:
     """`stop`/`start` are the (gated, journaled) single-node actions of the use-case layer; they
     raise NodeError when refused.  `ha` asks a master for its HA status (default:
-    GET_BROKER_HA_STATUS over the network)."""
+    GET_BROKER_HA_STATUS over the network).  Controller-mode brokers go by their roles as elected
+    and `elect` hands a master role over before a master stops (see rolling_controller)."""
     cluster = service.cluster
-    order = rolling_order(cluster, names)
+    order, why = await _order(service, names)
     report = RollingReport([n.name for n in order])
-    if not order:
-        report.error = "no brokers to restart"
+    if why or not order:
+        report.error = why or "no brokers to restart"
         return report
     # Refuse to start from a degraded cluster: taking one more broker away could make it unavailable.
     statuses = await service.status_all()
@@ -132,6 +135,24 @@ async def rolling_restart(
         t0 = time.monotonic()
         drained: Node | None = None
         try:
+            if node.controller_mode:
+                if elect is None:
+                    raise NodeError("controller mode needs the elect step to hand a master role over")
+                await controller_step(
+                    service,
+                    node,
+                    stop=stop,
+                    start=start,
+                    elect=elect,
+                    drain=drain,
+                    progress=progress,
+                    step=step,
+                    timeout=timeout,
+                )
+                seconds = time.monotonic() - t0
+                report.steps.append(RollingStep(node.name, True, seconds, "restarted, registered and in sync"))
+                progress(node.name, f"{step} restarted, registered and in the sync-state set ({seconds:.1f}s)")
+                continue
             drained = await _drain_before(cluster, node, drain, progress, step)
             progress(node.name, f"{step} rolling restart: stopping")
             stopped = await stop(node)
@@ -161,6 +182,17 @@ async def rolling_restart(
         report.steps.append(RollingStep(node.name, True, seconds, "restarted and registered"))
         progress(node.name, f"{step} restarted and registered at every namesrv ({seconds:.1f}s)")
     return report
+
+
+async def _order(service: NodeService, names: Iterable[str] | None) -> tuple[list[Node], str]:
+    """(the brokers in restart order, why they cannot be ordered — "" when they can)."""
+    order = rolling_order(service.cluster, names)
+    if not any(n.controller_mode for n in order):
+        return order, ""
+    try:
+        return elected_order(service.cluster, order, await roles(service)), ""
+    except NodeError as exc:
+        return order, str(exc)
 
 
 def slaves_of_node(cluster: Cluster, node: Node) -> list[Node]:

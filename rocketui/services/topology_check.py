@@ -156,6 +156,8 @@ class _Check:
             at_text = ", ".join(at)
             if bname != b.broker_name:
                 self.add(b.name, Kind.WRONG_NAME, f"registered as {bname} at {at_text} (defined: {b.broker_name})")
+            elif b.controller_mode:
+                pass  # ids are the controllers': 0 for whoever is elected master, theirs for slaves
             elif bid != b.broker_id:
                 role = "master" if b.broker_id == 0 else "slave"
                 self.add(
@@ -170,8 +172,10 @@ class _Check:
 
     def master_of(self, b: Node) -> None:
         master = self.masters.get(b.broker_name)
-        if master is None or self.is_down(self.states.get(b.name)):
-            return  # a stopped slave shows as stopped; its master is not its problem now
+        if master is None or self.is_down(self.states.get(b.name)) or b.controller_mode:
+            # a stopped slave shows as stopped; its master is not its problem now.  In controller
+            # mode the controllers pick the master: `elected` compares their choice with the file
+            return
         why = self.down(master)
         listed = {
             info.brokers[b.broker_name].addrs.get(MASTER_ID)

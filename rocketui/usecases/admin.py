@@ -157,7 +157,16 @@ class Admin:
         group = next((g for g in await self.clients.groups() if g.name == broker_name), None)
         if group is None or group.master is None:
             raise AdminError(f"broker {broker_name} has no master registered at the namesrvs")
-        return node, group
+        # controller mode: the master is whoever was elected; its own config file is the one it rewrites
+        elected = next(
+            (
+                b
+                for b in self.cluster.brokers
+                if b.broker_name == broker_name and self.cluster.endpoint(b) == group.master
+            ),
+            None,
+        )
+        return elected or node, group
 
     async def plan_drain(self, broker_name: str, *, undo: bool = False) -> Plan:
         _, group = await self._master(broker_name)

@@ -20,6 +20,7 @@ from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeError, NodeService, Progress
 from rocketui.services.rolling import DrainSteps, RollingReport, rolling_order, rolling_restart
 from rocketui.usecases.admin import Admin
+from rocketui.usecases.elect import MasterElection
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
 PER_HOST = 4  # actions at once on one host: a start is CPU-bound for seconds (JIT, class loading)
@@ -75,10 +76,13 @@ BatchProgress = Callable[[int, int, list[str]], None]  # (done, total, failed no
 
 
 class Lifecycle:
-    def __init__(self, nodes: NodeService, gate: Gate, *, admin: Admin | None = None) -> None:
+    def __init__(
+        self, nodes: NodeService, gate: Gate, *, admin: Admin | None = None, election: MasterElection | None = None
+    ) -> None:
         self.nodes = nodes
         self.gate = gate
         self.admin = admin  # drains masters during a rolling restart
+        self.election = election  # hands a controller-mode master role over during a rolling restart
 
     @property
     def cluster(self) -> Cluster:
@@ -297,6 +301,13 @@ class Lifecycle:
         async def start(node: Node) -> NodeStatus:
             return _status_or_raise(await self.start(node, progress=progress, timeout=timeout))
 
+        async def elect(master: Node, heir: Node) -> None:
+            if self.election is None:
+                raise NodeError("no election use case to hand the master role over")
+            outcome = await self.election.elect(heir)
+            if not outcome.ok:
+                raise NodeError(f"handing {master.name}'s master role to {heir.name}: {outcome.summary}")
+
         report = await rolling_restart(
             self.nodes,
             names,
@@ -305,6 +316,7 @@ class Lifecycle:
             progress=progress,
             timeout=timeout,
             drain=self.drain_steps(progress) if drain else None,
+            elect=elect,
         )
         return Outcome("rolling restart", None, report.ok, report.summary(), value=report)
 

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from rocketui.backends.base import BackendError, HostPool
-from rocketui.model.cluster import Cluster
+from rocketui.backends.base import Backend, BackendError, HostPool
+from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.rocketmq.remoting.client import Connector
 from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.services.controller_probe import ControllerProbe, ControllerView
+from rocketui.services.grpc_produce import GrpcConsumeReport, GrpcProduceRun, grpc_consume
 from rocketui.services.health import HealthReport, collect_health
-from rocketui.services.mq_route import MqTestError, cluster_connector, cluster_namesrvs
-from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, consume, ensure_group
+from rocketui.services.mq_route import MqTestError, ProxyTarget, cluster_connector, cluster_namesrvs
+from rocketui.services.mqconsume import ConsumedMessage, ConsumeReport, commit_offsets, consume, ensure_group
 from rocketui.services.mqtest import ProduceProgress, ProduceReport, ProduceRun, ProduceSpec
 from rocketui.services.mqtest_verify import DEFAULT_GROUP, VerifyReport, verify_run
+from rocketui.services.proxy_probe import ProxyProbe, ProxyServing
 from rocketui.services.quickstart import QuickstartResult, Which, run_quickstart, unavailable_reason
 from rocketui.usecases.gate import ActionRecord, Gate, Outcome, ReadOnlyError
 
-# What a produce test reports: the send side and, unless skipped, the read-back check.
-ProduceOutcome = tuple[ProduceReport, VerifyReport | None]
+# What a produce test reports: the send side and, unless skipped, the read-back check (rocketui's
+# reader, or the official gRPC client's).
+ProduceOutcome = tuple[ProduceReport, VerifyReport | GrpcConsumeReport | None]
 EXPECTED = (MqTestError, RemotingError, BackendError, OSError, TimeoutError)
 
 
@@ -35,11 +39,16 @@ class MqTests:
         gate: Gate,
         *,
         versions: Callable[[], Awaitable[dict[str, str | None]]] | None = None,
+        controllers: ControllerProbe | None = None,
+        here: Backend | None = None,
     ) -> None:
         self.cluster = cluster
         self.pool = pool
         self.gate = gate
         self.versions = versions  # node -> release of its distribution (health reports a mix)
+        self.here = here  # this machine: runs the official gRPC client
+        # the status poll's probe: health then knows the master changes that poll saw
+        self.controllers = controllers
 
     def connector(self) -> Connector:
         """How to reach a namesrv or broker: through its host's backend (SSH hosts tunnelled)."""
@@ -60,28 +69,76 @@ class MqTests:
         on_run: Callable[[ProduceRun], object] | None = None,
         on_progress: Callable[[ProduceProgress], object] | None = None,
         on_verify: Callable[[int, int], object] | None = None,
+        via: str | None = None,
+        grpc: bool = False,
+        verify_grpc: bool = False,
     ) -> Outcome[ProduceOutcome]:
         """Send the spec's messages, then pull them back with `group` and count what is missing
-        or duplicated.  `on_run` gets the run (to stop it from a front end)."""
+        or duplicated.  `on_run` gets the run (to stop it from a front end).  `via` names a proxy
+        (a proxy node, or a broker with a local proxy): sends and reads go through its remoting
+        port — or, with `grpc`, the sends through its gRPC port with the official Python client;
+        `verify_grpc` reads back with the official client instead of rocketui's."""
         addrs = self.namesrvs(namesrvs)
         connector = self.connector()
+        try:
+            proxy, node = self.proxy_target(via) if via else (None, None)
+        except ValueError as exc:
+            return Outcome.refusal("produce test", spec.topic, str(exc))
+        if (grpc or verify_grpc) and (node is None or self.here is None):
+            return Outcome.refusal("produce test", spec.topic, "the gRPC client needs a proxy: name one with --via")
 
         async def body(record: ActionRecord) -> ProduceOutcome:
             record.commands.append(
                 f"produce {spec.count} x {spec.body_size} B to {spec.topic} ({spec.mode.value})"
                 + (f", create topic on {spec.create.cluster or spec.create.broker}" if spec.create else "")
+                + (f", through proxy {via}" + (" (gRPC, official client)" if grpc else " (remoting)") if via else "")
+                + (
+                    f"; remoting to broker {proxy.only_broker} itself (a Local-mode proxy)"
+                    if proxy and not proxy.addr
+                    else ""
+                )
             )
-            run = ProduceRun(spec, addrs, connector=connector, on_progress=on_progress)
+            run: ProduceRun
+            if grpc:
+                assert node is not None and proxy is not None and self.here is not None
+                endpoint = self.cluster.grpc_endpoint(node)
+                run = GrpcProduceRun(
+                    spec,
+                    addrs,
+                    here=self.here,
+                    endpoint=endpoint,
+                    proxy=proxy,
+                    connector=connector,
+                    on_progress=on_progress,
+                )
+            else:
+                run = ProduceRun(spec, addrs, connector=connector, on_progress=on_progress, proxy=proxy)
             if on_run is not None:
                 on_run(run)
             report = await run.run()
             record.commands += [f"note: {n}" for n in report.notes]
-            verified = None
+            verified: VerifyReport | GrpcConsumeReport | None = None
             if verify and report.expected and group != DEFAULT_GROUP:  # a named group is a real group
                 record.commands += await ensure_group(addrs, spec.topic, group, connector=connector)
-            if verify and report.expected:
+            if verify and report.expected and verify_grpc:
+                assert node is not None and self.here is not None
+                await commit_offsets(addrs, report.start_offsets, spec.topic, group, proxy=proxy, connector=connector)
+                verified = await grpc_consume(
+                    report,
+                    here=self.here,
+                    endpoint=self.cluster.grpc_endpoint(node),
+                    group=group,
+                    timeout=verify_timeout,
+                )
+            elif verify and report.expected:
                 verified = await verify_run(
-                    report, addrs, group=group, connector=connector, on_progress=on_verify, timeout=verify_timeout
+                    report,
+                    addrs,
+                    group=group,
+                    connector=connector,
+                    on_progress=on_verify,
+                    timeout=verify_timeout,
+                    proxy=proxy,
                 )
             problem = produce_problem(spec, report, verified)
             if problem:
@@ -104,6 +161,23 @@ class MqTests:
             f"sent {report.progress.sent} of {spec.count}" + (", every one read back exactly once" if verified else "")
         )
         return Outcome("produce test", spec.topic, not problem, summary, value=(report, verified))
+
+    def proxy_target(self, name: str) -> tuple[ProxyTarget, Node]:
+        """The proxy node `name` serves (ValueError says why it is none)."""
+        try:
+            node = self.cluster.node(name)
+        except KeyError:
+            raise ValueError(
+                f"no node named {name!r}; proxies: {', '.join(n.name for n in self.cluster.proxies) or 'none'}"
+            ) from None
+        if not node.serves_proxy:
+            raise ValueError(
+                f"node '{name}' serves no proxy; proxies: {', '.join(n.name for n in self.cluster.proxies) or 'none'}"
+            )
+        if node.kind is NodeKind.PROXY:
+            return ProxyTarget(node.name, self.cluster.proxy_endpoint(node), routes_from_proxy=True), node
+        # a Local-mode proxy: its own broker, remoting to the broker itself (see ProxyTarget)
+        return ProxyTarget(node.name, None, routes_from_proxy=False, only_broker=node.broker_name), node
 
     # ------------------------------------------------------------------ consume
     async def consume(
@@ -181,10 +255,28 @@ class MqTests:
             namesrvs=self.namesrvs(namesrvs) or None,
             timeout=timeout,
             node_versions=await self.versions() if self.versions is not None else None,
+            controllers=self._controller_view(),
+            proxies=self._proxies_serving(),
         )
 
+    async def _controller_view(self) -> ControllerView | None:
+        if self.controllers is not None:
+            return await self.controllers.view()
+        probe = ControllerProbe(self.cluster, self.pool)
+        try:
+            return await probe.view()
+        finally:
+            await probe.close()
 
-def produce_problem(spec: ProduceSpec, report: ProduceReport, verified: VerifyReport | None) -> str:
+    async def _proxies_serving(self) -> dict[str, ProxyServing]:
+        probe = ProxyProbe(self.cluster, self.pool)
+        try:
+            return {n.name: await probe.serving(n) for n in self.cluster.proxies}
+        finally:
+            await probe.close()
+
+
+def produce_problem(spec: ProduceSpec, report: ProduceReport, verified: VerifyReport | GrpcConsumeReport | None) -> str:
     """Why a produce test did not prove what it should ("" when it did)."""
     p = report.progress
     if report.aborted:

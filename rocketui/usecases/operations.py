@@ -18,6 +18,8 @@ from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.admin import Admin
 from rocketui.usecases.edits import Edits
+from rocketui.usecases.elect import MasterElection
+from rocketui.usecases.elections import Elections
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
 from rocketui.usecases.lifecycle import Lifecycle
@@ -52,9 +54,14 @@ class Operations:
             trust_listeners.append(self._host_key_trusted)
         self.nodes = nodes or NodeService(cluster, self.pool)
         self.admin = Admin(cluster, self.pool, self.gate, self.nodes)
-        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin)
-        self.edits = Edits(self.nodes, self.gate, here=LocalBackend("local"), reload=self.reload)
-        self.mq = MqTests(cluster, self.pool, self.gate, versions=self.nodes.versions)
+        self.election = MasterElection(cluster, self.pool, self.gate, self.nodes.controllers)
+        self.lifecycle = Lifecycle(self.nodes, self.gate, admin=self.admin, election=self.election)
+        here = LocalBackend("local")
+        self.edits = Edits(self.nodes, self.gate, here=here, reload=self.reload)
+        self.elections = Elections(cluster, self.nodes.controllers, self.journal, self.gate)
+        self.mq = MqTests(
+            cluster, self.pool, self.gate, versions=self.nodes.versions, controllers=self.nodes.controllers, here=here
+        )
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogQueries(cluster, self.nodes)
         self._crashes_journaled: set[tuple[str, float]] = set()
@@ -69,7 +76,18 @@ class Operations:
         except (ClusterFileError, OSError):
             return
         self.cluster = cluster
-        for holder in (self.nodes, self.nodes.registration, self.mq, self.provision, self.logs, self.admin):
+        for holder in (
+            self.nodes,
+            self.nodes.registration,
+            self.nodes.controllers,
+            self.nodes.proxies,
+            self.elections,
+            self.election,
+            self.mq,
+            self.provision,
+            self.logs,
+            self.admin,
+        ):
             holder.cluster = cluster
 
     @property
@@ -84,10 +102,12 @@ class Operations:
         """Every node's state (one process listing per host, one cluster query per namesrv).  A
         crash seen for the first time is journaled ("observed crash"), once, whichever rocketui
         saw it first."""
+        self.elections.seed()
         statuses = await self.nodes.status_all()
         for status in statuses.values():
             if status.state is NodeState.CRASHED and status.crash is not None:
                 await self._journal_crash(status, status.crash)
+        await self.elections.observe(statuses)
         return statuses
 
     async def _journal_crash(self, status: NodeStatus, crash: CrashInfo) -> None:

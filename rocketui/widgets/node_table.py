@@ -29,10 +29,10 @@ STATE_STYLE = {
 ROWS_PER_TURN = 50
 # The status columns (shared with `status`), then the load columns, the note last (mostly empty).
 TABLE_COLUMNS = (*COLUMNS[:-1], *LOAD_COLUMNS, COLUMNS[-1])
-FIXED = ("node", "kind", "address", "role")  # never change after a row is added
+FIXED = ("node", "kind", "address")  # never change after a row is added
 WIDTHS = {"state": 11, "pid": 8, "uptime": 8, "registered": 10, "load": 32, "disk": 5, "behind": 10}
 DISK_STYLE = {"warn": "bold yellow", "full": "bold white on red"}
-SIZED_COLUMNS = ("host", "note")  # live columns that grow and shrink with their text
+SIZED_COLUMNS = ("host", "role", "note")  # live columns that grow and shrink with their text
 HOST_STATE_CHARS = 48  # the start of a long reason; the detail line under the table has all of it
 
 
@@ -109,6 +109,13 @@ class NodeTable(DataTable[Text]):
             row["registered"].stylize("bold red")
         if status and status.note:  # the namesrvs disagree with the cluster file
             row["note"] = Text(inert(status.note), style="bold yellow")
+        elected = status.elected if status else None
+        if elected is not None and elected.role == "master":  # the master as elected: yellow when not the file's
+            row["role"].stylize("bold" if node.broker_id == 0 else "bold yellow")
+        elif elected is not None and (elected.role in ("unknown", "unregistered") or not elected.in_sync):
+            row["role"].stylize("yellow")
+        if status and status.proxy is not None and not status.proxy.serving:
+            row["role"].stylize("bold red")
         return row
 
     def _host_cell(self, node: Node, status: NodeStatus | None) -> Text:

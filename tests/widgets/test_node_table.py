@@ -81,3 +81,55 @@ async def test_host_column_follows_its_widest_cell_both_ways() -> None:
         await table.update_statuses(running(cluster), now=NOW)  # the host is back: the column narrows
         await pilot.pause()
         assert host.content_width == narrow
+
+
+async def test_roles_as_elected_replace_the_files_roles() -> None:
+    """A controller-mode group after a failover: the promoted slave shows master (marked, as it is
+    not the file's master), the crashed master keeps no role; controllers and proxies show theirs."""
+    from pathlib import Path
+
+    from rocketui.model.loader import load_cluster
+    from rocketui.services.elected import Elected
+    from rocketui.services.proxy_probe import ProxyServing
+
+    repo = Path(__file__).resolve().parents[2]
+    cluster = load_cluster(str(repo / "clusters" / "2m-2s-controller.yaml"))
+    statuses = running(cluster, "local")
+    statuses["broker-a"] = NodeStatus("broker-a", NodeState.CRASHED)
+    statuses["broker-a-s"] = NodeStatus(
+        "broker-a-s",
+        NodeState.RUNNING,
+        elected=Elected("master", 2, True, 2, "broker-a-s", ("broker-a-s",)),
+        note="broker-a-s is master since 10:42:07 after broker-a died; the cluster file intends broker-a",
+    )
+    statuses["broker-b"] = NodeStatus(
+        "broker-b", NodeState.RUNNING, elected=Elected("master", 1, True, 1, "broker-b", ("broker-b", "broker-b-s"))
+    )
+    statuses["broker-b-s"] = NodeStatus(
+        "broker-b-s", NodeState.RUNNING, elected=Elected("slave", 1, False, 2, "broker-b")
+    )
+    statuses["namesrv-1"] = NodeStatus("namesrv-1", NodeState.RUNNING, controller_role="leader")
+    app = TableApp(cluster)
+    async with app.run_test(size=(220, 20)) as pilot:
+        table = app.query_one(NodeTable)
+        await table.update_statuses(statuses, NOW)
+        await pilot.pause()
+        role = {n.name: str(table.get_cell(n.name, "role")) for n in cluster.nodes}
+        assert role["broker-a-s"] == "master e2 (1 in sync)"
+        assert role["broker-b"] == "master e1 (2 in sync)" and role["broker-b-s"] == "slave e1 (not in sync)"
+        assert role["broker-a"] == "controller mode #0"  # crashed: no role from the controllers
+        assert role["namesrv-1"] == "namesrv + controller leader" and role["namesrv-2"] == "namesrv + controller"
+        assert "bold yellow" in str(table.get_cell("broker-a-s", "role").spans)  # master, not the file's
+        assert str(table.get_cell("broker-a-s", "note")).startswith("broker-a-s is master since 10:42:07")
+
+    local = load_cluster(str(repo / "clusters" / "local-proxy.yaml"))
+    statuses = running(local, "local")
+    statuses["broker-a"] = NodeStatus(
+        "broker-a", NodeState.RUNNING, proxy=ProxyServing(True, False, None, "not accepting connections")
+    )
+    app = TableApp(local)
+    async with app.run_test(size=(220, 20)) as pilot:
+        table = app.query_one(NodeTable)
+        await table.update_statuses(statuses, NOW)
+        await pilot.pause()
+        assert str(table.get_cell("broker-a", "role")) == "ASYNC_MASTER #0 + proxy gRPC port closed"

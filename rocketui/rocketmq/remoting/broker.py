@@ -86,9 +86,19 @@ class BrokerClient(BrokerAdmin):
         connector: Connector | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         client: RemotingClient | None = None,
+        broker_name: str | None = None,
     ) -> None:
         self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
         self.addr = self.remoting.addr
+        # Set when `addr` is a proxy's remoting port: the proxy relays each request to the master
+        # of the broker it names (ext field `bname`; `n` in SEND_MESSAGE_V2), and refuses requests
+        # that name none (VERSION_NOT_SUPPORTED "Request doesn't have field bname").
+        self.broker_name = broker_name
+
+    def _via(self, fields: dict[str, str], key: str = "bname") -> dict[str, str]:
+        if self.broker_name is not None:
+            fields[key] = self.broker_name
+        return fields
 
     async def __aenter__(self) -> BrokerClient:
         return self
@@ -154,7 +164,7 @@ class BrokerClient(BrokerAdmin):
             "m": "false",
         }
         response = await self.remoting.invoke(
-            RequestCode.SEND_MESSAGE_V2, header, body, timeout=timeout, expect=_SEND_CODES
+            RequestCode.SEND_MESSAGE_V2, self._via(header, "n"), body, timeout=timeout, expect=_SEND_CODES
         )
         ext = response.ext_fields
         return SendResult(
@@ -203,7 +213,7 @@ class BrokerClient(BrokerAdmin):
             suspend_ms / 1000 + HOLD_CHECK_SECONDS if suspend_ms > 0 else 0.0
         )
         response = await self.remoting.invoke(
-            RequestCode.PULL_MESSAGE, header, timeout=limit, expect=tuple(_PULL_STATUS)
+            RequestCode.PULL_MESSAGE, self._via(header), timeout=limit, expect=tuple(_PULL_STATUS)
         )
         status = _PULL_STATUS[ResponseCode(response.code)]
         messages = []
@@ -230,7 +240,9 @@ class BrokerClient(BrokerAdmin):
         read as "none committed" (what 5.x says for a new group), never as a real offset 0."""
         response = await self.remoting.invoke(
             RequestCode.QUERY_CONSUMER_OFFSET,
-            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "setZeroIfNotFound": False}),
+            self._via(
+                ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "setZeroIfNotFound": False})
+            ),
             expect=(ResponseCode.SUCCESS, ResponseCode.QUERY_NOT_FOUND),
         )
         if response.code == ResponseCode.QUERY_NOT_FOUND:
@@ -248,19 +260,21 @@ class BrokerClient(BrokerAdmin):
     async def update_consumer_offset(self, group: str, topic: str, queue_id: int, offset: int) -> None:
         await self.remoting.invoke(
             RequestCode.UPDATE_CONSUMER_OFFSET,
-            ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "commitOffset": offset}),
+            self._via(
+                ext_fields({"consumerGroup": group, "topic": topic, "queueId": queue_id, "commitOffset": offset})
+            ),
         )
 
     async def get_max_offset(self, topic: str, queue_id: int) -> int:
         """Logical offset one past the last message of the queue."""
         response = await self.remoting.invoke(
-            RequestCode.GET_MAX_OFFSET, ext_fields({"topic": topic, "queueId": queue_id, "committed": True})
+            RequestCode.GET_MAX_OFFSET, self._via(ext_fields({"topic": topic, "queueId": queue_id, "committed": True}))
         )
         return self._int(response, "offset", "GET_MAX_OFFSET")
 
     async def get_min_offset(self, topic: str, queue_id: int) -> int:
         response = await self.remoting.invoke(
-            RequestCode.GET_MIN_OFFSET, ext_fields({"topic": topic, "queueId": queue_id})
+            RequestCode.GET_MIN_OFFSET, self._via(ext_fields({"topic": topic, "queueId": queue_id}))
         )
         return self._int(response, "offset", "GET_MIN_OFFSET")
 

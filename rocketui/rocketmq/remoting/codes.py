@@ -54,6 +54,13 @@ class RequestCode(IntEnum):
     UPDATE_NAMESRV_CONFIG = 318
     GET_NAMESRV_CONFIG = 319
     SEND_BATCH_MESSAGE = 320
+    # controllers (5.x): answered by a standalone controller or a namesrv's embedded one, at its
+    # DLedger peer port; every one but the metadata request only by the Raft leader
+    CONTROLLER_ELECT_MASTER = 1002
+    CONTROLLER_GET_REPLICA_INFO = 1004
+    CONTROLLER_GET_METADATA_INFO = 1005
+    CONTROLLER_GET_SYNC_STATE_DATA = 1006
+    GET_BROKER_EPOCH_CACHE = 1007  # to a controller-mode broker
 
 
 class ResponseCode(IntEnum):
@@ -90,6 +97,20 @@ class ResponseCode(IntEnum):
     # 5.2.0+: a server that is shutting down answers this instead of serving a request whose
     # `version` is above V5_3_1 (475); the client should use another connection/server.
     GO_AWAY = 1500
+    CONTROLLER_FENCED_MASTER_EPOCH = 2000
+    CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH = 2001
+    CONTROLLER_INVALID_MASTER = 2002
+    CONTROLLER_INVALID_REPLICAS = 2003
+    CONTROLLER_MASTER_NOT_AVAILABLE = 2004
+    CONTROLLER_INVALID_REQUEST = 2005
+    CONTROLLER_BROKER_NOT_ALIVE = 2006
+    CONTROLLER_NOT_LEADER = 2007
+    CONTROLLER_BROKER_METADATA_NOT_EXIST = 2008
+    CONTROLLER_INVALID_CLEAN_BROKER_METADATA = 2009
+    CONTROLLER_BROKER_NEED_TO_BE_REGISTERED = 2010
+    CONTROLLER_MASTER_STILL_EXIST = 2011
+    CONTROLLER_ELECT_MASTER_FAILED = 2012
+    CONTROLLER_ALTER_SYNC_STATE_SET_FAILED = 2013
 
 
 # `LanguageCode` enum names in ordinal order: JSON headers carry the name, binary headers the byte.

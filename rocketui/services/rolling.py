@@ -36,7 +36,10 @@ class DrainSteps:
     - a master is drained (producers move to the other masters) before it stops, and after it
       comes back it is held drained until its slaves are in sync again;
     - while a slave of a SYNC_MASTER restarts, its master is drained: a sync master otherwise
-      waits for the missing slave on every send and producers time out."""
+      waits for the missing slave on every send and producers time out;
+    - a master that the next step needs drained too (its own restart after its slave's) stays
+      drained in between: producers learn of a drain only at their next route refresh (30 s by
+      default), so every undrain/drain pair would cost that much again."""
 
     drain: Callable[[Node, bool], Awaitable[None]]  # (master, wait for the put TPS to reach zero)
     undrain: Callable[[Node], Awaitable[None]]
@@ -130,10 +133,11 @@ async def rolling_restart(
                 "running and registered (start it, or restart it alone)"
             )
             return report
+    held: Node | None = None  # a master the previous step left drained for this one
     for i, node in enumerate(order, 1):
         step = f"[{i}/{len(order)}]"
         t0 = time.monotonic()
-        drained: Node | None = None
+        drained, held = held, None
         try:
             if node.controller_mode:
                 if elect is None:
@@ -153,7 +157,10 @@ async def rolling_restart(
                 report.steps.append(RollingStep(node.name, True, seconds, "restarted, registered and in sync"))
                 progress(node.name, f"{step} restarted, registered and in the sync-state set ({seconds:.1f}s)")
                 continue
-            drained = await _drain_before(cluster, node, drain, progress, step)
+            if drained is None:
+                drained = await _drain_before(cluster, node, drain, progress, step)
+            else:
+                progress(drained.name, f"{step} {drained.name} stays drained while {node.name} restarts")
             progress(node.name, f"{step} rolling restart: stopping")
             stopped = await stop(node)
             if stopped.state is not NodeState.STOPPED:
@@ -166,7 +173,11 @@ async def rolling_restart(
                 await drain.drain(node, False)  # back writable from its file: hold it until its slaves sync
             await wait_replicating(service, node, timeout=timeout, ha=ha)
             if drain is not None and drained is not None:
-                await drain.undrain(drained)
+                following = order[i] if i < len(order) else None
+                if following is not None and await _master_to_drain(cluster, following, drain) is drained:
+                    held = drained
+                else:
+                    await drain.undrain(drained)
                 drained = None
         except NodeError as exc:
             report.steps.append(RollingStep(node.name, False, time.monotonic() - t0, str(exc)))
@@ -205,14 +216,8 @@ async def _drain_before(
     """Drain what must not take sends while `node` is away; returns the drained master."""
     if drain is None:
         return None
-    master = (
-        node
-        if node.broker_id == 0
-        else next((b for b in cluster.brokers if b.broker_name == node.broker_name and b.broker_id == 0), None)
-    )
+    master = await _master_to_drain(cluster, node, drain)
     if master is None:
-        return None
-    if node is not master and not await drain.is_sync_master(master):
         return None
     why = "before it stops" if node is master else f"while its slave {node.name} restarts"
     progress(master.name, f"{step} draining {master.name} {why}")
@@ -222,6 +227,21 @@ async def _drain_before(
         with contextlib.suppress(NodeError):  # producers still write there: leave it writable
             await drain.undrain(master)
         raise
+    return master
+
+
+async def _master_to_drain(cluster: Cluster, node: Node, drain: DrainSteps) -> Node | None:
+    """The master that must take no sends while `node` is away: itself, or the SYNC_MASTER of a
+    slave (None for an async master's slave and for controller-mode brokers, drained their own way)."""
+    if node.controller_mode:
+        return None
+    master = (
+        node
+        if node.broker_id == 0
+        else next((b for b in cluster.brokers if b.broker_name == node.broker_name and b.broker_id == 0), None)
+    )
+    if master is None or (node is not master and not await drain.is_sync_master(master)):
+        return None
     return master
 
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from rocketui.model.cluster import NodeKind
 from rocketui.rocketmq import logback_4x
@@ -40,6 +41,7 @@ from rocketui.rocketmq.samples import sample_files
 from rocketui.rocketmq.versions import (
     CONTROLLER_MODULE_OPTIONS,
     EXAMPLE_ARTIFACT,
+    PROXY_ARTIFACT,
     REQUIRED_ARTIFACTS,
     Traits,
     Version,
@@ -105,16 +107,19 @@ def is_installed(home: str, version: str | None = None) -> bool:
         line = traits(found)
     except ValueError:
         return True  # an official zip of a release rocketui does not know: as it is
-    if line.has_proxy_and_controller and _source(root) == "maven-central":
+    if line.has_proxy_and_controller and _marker(root).get("source") == "maven-central":
+        if PROXY_ARTIFACT in _marker(root).get("missing", ()):  # Central has none for this release
+            return (root / "bin" / "mqcontroller").exists()
         return all((root / "bin" / s).exists() for s in SCRIPTS_5X) and any((root / "lib").glob("rocketmq-proxy-*.jar"))
     return True
 
 
-def _source(root: Path) -> str | None:
+def _marker(root: Path) -> dict[str, Any]:
     try:
-        return str(json.loads((root / MARKER).read_text()).get("source"))
-    except (OSError, ValueError, AttributeError):
-        return None
+        data = json.loads((root / MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _module_options_line(line_traits: Traits) -> str:
@@ -282,6 +287,14 @@ def fetch_jars(
     artifacts = traits(version).artifacts
     log(f"resolving {', '.join(artifacts)} {version} and dependencies with Maven ...")
     ok, errors = _maven(version, artifacts, lib, deadline, timeout)
+    found: dict[str, bool] = {}
+    if PROXY_ARTIFACT in artifacts:
+        # Central lacks the proxy of some 5.x releases (5.1.4): the rest still makes a working install
+        found[PROXY_ARTIFACT] = ok
+        if not ok and PROXY_ARTIFACT in errors:
+            log(f"{PROXY_ARTIFACT} {version} is not on Maven Central (from here): proxies will be unavailable")
+            artifacts = tuple(a for a in artifacts if a != PROXY_ARTIFACT)
+            ok, errors = _maven(version, artifacts, lib, deadline, timeout)
     if not ok:
         raise InstallError(
             f"Maven could not resolve RocketMQ {version}: {errors}"
@@ -290,7 +303,6 @@ def fetch_jars(
     jars = list(lib.glob("*.jar"))
     if not any(j.name.startswith("rocketmq-broker-") for j in jars):
         raise InstallError(f"Maven finished but no rocketmq-broker jar is in {lib}")
-    found: dict[str, bool] = {}
     for artifact, what in OPTIONAL_ARTIFACTS.items():
         found[artifact], _ = _maven(version, (artifact,), lib, deadline, timeout)
         if not found[artifact]:
@@ -372,6 +384,8 @@ def install_distribution(
             optional = fetch_jars(version, staging / "lib", log, timeout=maven_timeout)
             write_conf(staging, version)
             write_scripts(staging, version)
+            if optional.get(PROXY_ARTIFACT) is False:
+                (staging / "bin" / "mqproxy").unlink()  # no proxy jars to run
             source = "maven-central"
         has_example = any((staging / "lib").glob("rocketmq-example-*.jar"))
         marker = {

@@ -185,3 +185,38 @@ def test_the_cli_takes_the_limit_from_the_option_or_the_environment(
     monkeypatch.setenv("ROCKETUI_MAVEN_TIMEOUT", "soon")
     assert main(["install", "--home", str(tmp_path / "c")]) == 1
     assert "ROCKETUI_MAVEN_TIMEOUT='soon': expected seconds, like 1800" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- a release without a proxy
+# What Maven 3.9 printed here for `rocketui install --version 5.1.4` (Central has no
+# rocketmq-proxy 5.1.4, although it has 5.1.3 and 5.3.3).
+PROXY_MISSING = (
+    "[ERROR] Failed to execute goal on project rocketmq-assembly: Could not resolve dependencies for project "
+    "local.rocketui:rocketmq-assembly:pom:1: org.apache.rocketmq:rocketmq-proxy:jar:5.1.4 was not found in "
+    "https://repo.maven.apache.org/maven2 during a previous attempt."
+)
+PARTIAL_MVN = f"""#!/bin/sh
+# A Maven that serves every artifact but the proxy and the example: their POMs fail as Central's did.
+if grep -q -e rocketmq-proxy -e rocketmq-example pom.xml; then echo "{PROXY_MISSING}"; exit 1; fi
+for arg in "$@"; do case "$arg" in -DoutputDirectory=*) out="${{arg#-DoutputDirectory=}}";; esac; done
+cp "$FAKE_LIB"/rocketmq-broker-*.jar "$FAKE_LIB"/rocketmq-namesrv-*.jar "$out"/
+"""
+
+
+def test_a_release_whose_proxy_central_lacks_installs_without_proxies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.rocketmq import rocketmq_home
+
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    (bin_dir / "mvn").write_text(PARTIAL_MVN)
+    (bin_dir / "mvn").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_LIB", str(rocketmq_home() / "lib"))
+    said: list[str] = []
+    home = tmp_path / "home"
+    install_distribution(str(home), "5.1.4", log=said.append)
+    assert "rocketmq-proxy 5.1.4 is not on Maven Central (from here): proxies will be unavailable" in said
+    assert (home / "bin" / "mqcontroller").exists() and not (home / "bin" / "mqproxy").exists()
+    assert is_installed(str(home), "5.1.4")  # a re-install does not try to complete it

@@ -11,8 +11,9 @@ state it needs (`ensure_running`), so each runs alone and in any order:
   drain while two standard Java producers send (default retries and retries 0): no send fails,
   every SEND_OK readable; stop-all in reverse order;
 - 2m-2s-async: the same crash; how many messages were lost is reported, the slave serves reads;
-- 2m-noslave: with broker-a stopped, sends to the topic succeed on broker-b; the rolling restart
-  with drain and the standard producers.
+- 2m-noslave: with broker-a stopped, sends to the topic succeed on broker-b (its rolling restart
+  with drain is what the sync layout's does for each master, minus the slaves: measured by hand,
+  bench/RESULTS.md, not repeated here to keep the suite short).
 Sending and pulling go through rocketui's own remoting client, except the standard producers.
 """
 
@@ -459,8 +460,3 @@ class TestNoSlave:
         assert len(await send_to(target, "TopoNoSlave", 50)) == 50
         with pytest.raises(RemotingError, match="cannot connect"):
             await send_to(addr(cluster, "broker-a"), "TopoNoSlave", 1)
-
-    async def test_rolling_restart_drains_so_no_standard_send_fails(self, ops: Operations, tmp_path: Path) -> None:
-        await ensure_running(ops)
-        report = await rolling_with_producers(ops, tmp_path / "java", "RollNoSlave")
-        assert [s.node for s in report.steps] == ["broker-a", "broker-b"]

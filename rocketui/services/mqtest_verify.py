@@ -204,7 +204,9 @@ async def verify_run(
 
     def where(seq: int) -> str:
         ack = report.acks.get(seq)
-        return f"{report.run_id}:{seq}" + (f" at {ack[0]}@{ack[1]}" if ack else "")
+        if ack is None:
+            return f"{report.run_id}:{seq}"
+        return f"{report.run_id}:{seq} at {ack[0]}" + (f"@{ack[1]}" if ack[1] >= 0 else "")
 
     return VerifyReport(
         run_id=report.run_id,

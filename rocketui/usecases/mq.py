@@ -41,6 +41,7 @@ class MqTests:
         versions: Callable[[], Awaitable[dict[str, str | None]]] | None = None,
         controllers: ControllerProbe | None = None,
         here: Backend | None = None,
+        journaled_changes: Callable[[], None] | None = None,
     ) -> None:
         self.cluster = cluster
         self.pool = pool
@@ -49,6 +50,9 @@ class MqTests:
         self.here = here  # this machine: runs the official gRPC client
         # the status poll's probe: health then knows the master changes that poll saw
         self.controllers = controllers
+        # feeds `controllers` the master changes journaled earlier ("… after broker-a died"), so a
+        # health run of its own (the CLI) tells what a watching rocketui saw
+        self.journaled_changes = journaled_changes
 
     def connector(self) -> Connector:
         """How to reach a namesrv or broker: through its host's backend (SSH hosts tunnelled)."""
@@ -249,6 +253,8 @@ class MqTests:
 
     # ------------------------------------------------------------------ health
     async def health(self, *, namesrvs: Sequence[str] = (), timeout: float = 3.0) -> HealthReport:
+        if self.journaled_changes is not None:
+            self.journaled_changes()
         return await collect_health(
             self.cluster,
             connector=self.connector(),

@@ -60,7 +60,13 @@ class Operations:
         self.edits = Edits(self.nodes, self.gate, here=here, reload=self.reload)
         self.elections = Elections(cluster, self.nodes.controllers, self.journal, self.gate)
         self.mq = MqTests(
-            cluster, self.pool, self.gate, versions=self.nodes.versions, controllers=self.nodes.controllers, here=here
+            cluster,
+            self.pool,
+            self.gate,
+            versions=self.nodes.versions,
+            controllers=self.nodes.controllers,
+            here=here,
+            journaled_changes=self.elections.seed,
         )
         self.provision = Provision(cluster, self.pool, self.gate)
         self.logs = LogQueries(cluster, self.nodes)

@@ -16,11 +16,13 @@ loopback ports, against real JVMs (7, heaps 256m), started once for the module:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -179,9 +181,13 @@ def _problems(health: dict) -> list[dict]:
     return [p for row in rows for p in row["problems"]] + health["problems"]
 
 
+ROUTE_POLL = 30.0  # a Java producer's default pollNameServerInterval
+PERM_WRITE = 2
+
+
 class RouteSender:
     """Sends like a Java producer with its defaults: three attempts per message, each to a master
-    the namesrv route names at that moment (the route asked again after a failure)."""
+    with writable queues in the namesrv's route, asked again every 30 s and after a failure."""
 
     def __init__(self, namesrv: str, topic: str) -> None:
         self.namesrv, self.topic = namesrv, topic
@@ -194,12 +200,18 @@ class RouteSender:
     async def masters(self) -> list[str]:
         async with NamesrvClient(self.namesrv, timeout=3.0) as ns:
             route = await ns.topic_route(self.topic)
-        return sorted(b.master_addr for b in route.brokers if b.master_addr)
+        writable = {q.broker_name for q in route.queues if q.perm & PERM_WRITE}
+        return sorted(b.master_addr for b in route.brokers if b.master_addr and b.broker_name in writable)
 
     async def run(self) -> None:
         i = 0
         masters = await self.masters()
+        polled = time.monotonic()
         while not self._stop.is_set():
+            if time.monotonic() - polled >= ROUTE_POLL:
+                with contextlib.suppress(RemotingError):
+                    masters = await self.masters()
+                polled = time.monotonic()
             errors = []
             for attempt in range(3):
                 addr = masters[(i + attempt) % len(masters)] if masters else ""

@@ -162,13 +162,7 @@ async def rolling_restart(
             else:
                 progress(drained.name, f"{step} {drained.name} stays drained while {node.name} restarts")
             progress(node.name, f"{step} rolling restart: stopping")
-            stopped = await stop(node)
-            if stopped.state is not NodeState.STOPPED:
-                raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
-            started = await start(node)
-            if started.state is not NodeState.RUNNING:
-                raise NodeError(f"start ended {started.state.value}: {started.message}")
-            await wait_registered_as_defined(service, node, timeout=timeout)
+            await _restart(service, node, stop=stop, start=start, timeout=timeout)
             if drain is not None and drained is node and slaves_of_node(cluster, node):
                 await drain.drain(node, False)  # back writable from its file: hold it until its slaves sync
             await wait_replicating(service, node, timeout=timeout, ha=ha)
@@ -193,6 +187,17 @@ async def rolling_restart(
         report.steps.append(RollingStep(node.name, True, seconds, "restarted and registered"))
         progress(node.name, f"{step} restarted and registered at every namesrv ({seconds:.1f}s)")
     return report
+
+
+async def _restart(service: NodeService, node: Node, *, stop: Step, start: Step, timeout: float) -> None:
+    """Stop, start, and wait until every namesrv lists it as defined (NodeError otherwise)."""
+    stopped = await stop(node)
+    if stopped.state is not NodeState.STOPPED:
+        raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
+    started = await start(node)
+    if started.state is not NodeState.RUNNING:
+        raise NodeError(f"start ended {started.state.value}: {started.message}")
+    await wait_registered_as_defined(service, node, timeout=timeout)
 
 
 async def _order(service: NodeService, names: Iterable[str] | None) -> tuple[list[Node], str]:

@@ -12,7 +12,6 @@ from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.install import render_script
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.jvm_form import JvmMemoryScreen
-from rocketui.services import config_edit
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.widgets.confirm import ConfirmModal
 from tests.support.fake_service import TableService
@@ -227,10 +226,10 @@ async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(
         ("java", "-server", "-Xms8g", "-Xmx8g", "-Xmn4g", "org.apache.rocketmq.broker.BrokerStartup"),
     )
 
-    async def running_jvm(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
+    async def find(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
         return jvm
 
-    monkeypatch.setattr(config_edit, "running_jvm", running_jvm)
+    monkeypatch.setattr(TableService, "find", find)  # NodeService.find: how every use case finds a JVM
     app = make_app(tmp_path, RUNNING)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_form(pilot, "m", JvmMemoryScreen)
@@ -242,7 +241,9 @@ async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(
         await pilot_wait_for(
             pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed"
         )
-        assert "-Xmx" in app.screen.body
+        # the flags it runs with, against what the saved script now gives
+        assert "running with -Xmx8g, the script now gives -Xmx512m" in app.screen.body
+        assert "running with -Xmn4g, the script now gives -Xmn256m" in app.screen.body
         await pilot.press("enter")  # Cancel is the default: no restart
         await pilot.pause()
         assert app.screen is screen and "-Xmx512m" in (tmp_path / "rocketmq/bin/runbroker.sh").read_text()

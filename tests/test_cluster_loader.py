@@ -403,3 +403,117 @@ def test_cli_exits_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[
     err = capsys.readouterr().err
     assert err.strip() == f"{path}:12: node 'ns1'.kind is 'nameserver'; expected namesrv, broker, proxy or controller"
     assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ hostile or broken files
+@pytest.mark.parametrize(
+    "nesting", ["[" * 5000 + "]" * 5000, "[" * 5000, "{a: " * 5000 + "}" * 5000], ids=["closed", "open", "maps"]
+)
+def test_deep_nesting_is_refused_at_its_line(nesting: str) -> None:
+    """PyYAML's composer recurses once per level: a few thousand `[` ended in a RecursionError."""
+    text = GOOD.replace("    port: 9876\n", f"    port: 9876\n    jvm: {{extra: {nesting}}}\n", 1)
+    assert problems(text) == ["c.yaml:15: the YAML nests more than 32 levels deep here; a cluster file needs about 5"]
+
+
+def test_deep_nesting_through_the_cli_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rocketui.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD + "defaults: " + "[" * 5000 + "\n")
+    assert main([str(path), "status"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"{path}:21: the YAML nests more than 32 levels deep here; a cluster file needs about 5"
+
+
+def test_a_huge_file_is_refused_by_its_size_before_any_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from rocketui.cli import main
+
+    path = tmp_path / "huge.yaml"
+    with open(path, "w") as f:  # a valid cluster file followed by 20 MB of comments
+        f.write(GOOD)
+        line = "# " + "x" * 1022 + "\n"
+        f.write(line * (20 * 1024))
+
+    def parsed(*_: object, **__: object) -> None:
+        raise AssertionError("a file over the limit was handed to the YAML parser")
+
+    monkeypatch.setattr(yaml, "scan", parsed)
+    monkeypatch.setattr(yaml, "compose", parsed)
+    expected = f"{path}: the file is 20.0 MiB; a cluster file is expected to be under 2 MiB"
+    with pytest.raises(ClusterFileError) as info:
+        load_cluster(str(path))
+    assert str(info.value) == expected
+    assert main([str(path), "status"]) == 2
+    assert capsys.readouterr().err.strip() == expected
+    # a text handed over in memory (the TUI's re-read, the editor) is bounded the same way
+    assert problems(GOOD + "#" * (3 * 1024 * 1024)) == [
+        "c.yaml: the file is 3.0 MiB; a cluster file is expected to be under 2 MiB (is this the right file?)"
+    ]
+
+
+SPLIT = "which the RocketMQ launchers would split or expand (the path reaches JAVA_OPT unquoted)"
+
+
+@pytest.mark.parametrize(
+    "key,value,line,what",
+    [
+        ("user_home", "/x -XX:OnOutOfMemoryError=touch${IFS}/tmp/p", 15, "a space"),
+        ("user_home", "/x${IFS}-XX:OnOutOfMemoryError=id", 15, "'$' (shell expansion)"),
+        ("user_home", "/x$IFS-XX:OnOutOfMemoryError=id", 15, "'$' (shell expansion)"),
+        ("user_home", "/x`touch /tmp/p`", 15, "'`' (command substitution)"),
+        ("user_home", "/x$(touch /tmp/p)", 15, "'$' (shell expansion)"),
+        ("work_dir", "/srv/rocket mq", 5, "a space"),
+        ("work_dir", "/srv/x;-XX:OnOutOfMemoryError=id", 5, "';'"),
+    ],
+)
+def test_paths_that_would_become_jvm_options_are_refused(key: str, value: str, line: int, what: str) -> None:
+    """`-Duser.home=<dir>` goes into JAVA_OPT_EXT, which the launchers expand unquoted: a user_home
+    of "/x -XX:OnOutOfMemoryError=touch${IFS}/tmp/p" put an option on the JVM and ran a command."""
+    quoted = "'" + value.replace("'", "''") + "'"
+    if key == "work_dir":
+        text = GOOD.replace("work_dir: /tmp/rocketui-test\n", f"work_dir: {quoted}\n", 1)
+        where = "work_dir"
+    else:
+        text = GOOD.replace("    port: 9876\n", f"    port: 9876\n    {key}: {quoted}\n", 1)
+        where = f"node 'ns1'.{key}"
+    [got] = problems(text)
+    assert got.startswith(f"c.yaml:{line}: {where} {value!r} contains {what}, {SPLIT}"), got
+
+
+NO_USER = "nosuchuser-rocketui"
+
+
+def test_home_of_an_unknown_user_is_refused_for_local_hosts() -> None:
+    import pwd
+
+    with pytest.raises(KeyError):
+        pwd.getpwnam(NO_USER)  # the test's premise: no such user on this machine
+    text = GOOD.replace("    port: 9876\n", f"    port: 9876\n    user_home: ~{NO_USER}/rmq\n", 1)
+    text = text.replace("  home: /opt/rocketmq\n", f"  home: ~{NO_USER}/rocketmq\n", 1)
+    reason = f"there is no user {NO_USER!r} on this machine; write the path out"
+    assert problems(text) == [
+        f"c.yaml:3: rocketmq.home '~{NO_USER}/rocketmq' starts with '~{NO_USER}', but {reason}",
+        f"c.yaml:15: node 'ns1'.user_home '~{NO_USER}/rmq' starts with '~{NO_USER}', but {reason}",
+    ]
+    # an existing user and one's own home are fine
+    ok = load(GOOD.replace("    port: 9876\n", "    port: 9876\n    user_home: ~root/rmq\n", 1))
+    assert ok.node("ns1").user_home == "~root/rmq"
+    assert load(GOOD.replace("    port: 9876\n", "    port: 9876\n    user_home: ~/rmq\n", 1)).node("ns1").user_home
+
+
+def test_home_of_a_user_is_left_to_an_ssh_host() -> None:
+    """`~user` on an ssh host is that host's user: not looked up on this machine."""
+    text = (
+        GOOD.replace(
+            "    backend: local\n    address: 127.0.0.1\n", "    backend: ssh\n    address: 127.0.0.2\n    user: rmq\n"
+        )
+        .replace("  home: /opt/rocketmq\n", f"  home: ~{NO_USER}/rocketmq\n")
+        .replace("    port: 9876\n", f"    port: 9876\n    user_home: ~{NO_USER}/rmq\n", 1)
+    )
+    cluster = load(text)
+    assert cluster.node("ns1").user_home == f"~{NO_USER}/rmq"
+    assert cluster.rocketmq.home == f"~{NO_USER}/rocketmq"

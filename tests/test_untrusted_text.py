@@ -111,3 +111,135 @@ async def test_tui_status_line_detail_table_and_toast_stay_inert(text: str) -> N
         svg = app.export_screenshot()
         assert "\x1b" not in svg and "\x9b" not in svg
         assert "[/]" in json.dumps(svg) or "[/]" not in text  # the markup is there, as text
+
+
+# ---------------------------------------------------------------------------------------- logs
+# A host whose log paths are hostile: the running JVM's -Duser.home (its logback XML puts every
+# log under it) holds an OSC 52, markup and a `[/]` across two directories, and its GC log file
+# name carries a title sequence, a C1 CSI and markup.  The XML is the real 5.5.0 one.
+DATA = Path(__file__).resolve().parent / "data"
+GC_PID = 4242
+
+
+def hostile_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, broken_xml: bool = False) -> Path:
+    """Write the cluster file and the host's files; `find` reports the JVM (no JVM is started).  With `broken_xml` the JVM's XML sits in a hostile directory and does not parse, so
+    the layout origin the status line shows quotes that path.  Returns the cluster file."""
+    from rocketui.backends.base import ProcessInfo
+    from rocketui.services.nodes import NodeService
+
+    cluster_file = tmp_path / "c.yaml"
+    cluster_file.write_text(
+        f'cluster: C\nrocketmq: {{home: {tmp_path}/rocketmq, version: "5.5.0"}}\nwork_dir: {tmp_path}/work\n'
+        "hosts:\n  local: {backend: local, address: 127.0.0.1}\n"
+        "nodes:\n  - {name: ns, kind: namesrv, host: local, port: 9876}\n"
+        "  - {name: broker-a, kind: broker, host: local, port: 10911, broker_name: broker-a, config: /etc/a.conf}\n"
+    )
+    home = tmp_path / f"h{OSC52}[red]a[" / f"]b{C1}"  # the path reads …[red]a[/]b…
+    logs = home / "logs" / "rocketmqlogs"
+    logs.mkdir(parents=True)
+    (logs / "broker.log").write_text("2026-11-25 10:00:00 INFO main - hello\n")
+    (logs / "store.log").write_text("")
+    conf = home if broken_xml else tmp_path / "rocketmq" / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    xml = (DATA / "logback/5.5.0/rmq.broker.logback.xml").read_text()
+    (conf / "rmq.broker.logback.xml").write_text(xml[: len(xml) // 2] if broken_xml else xml)
+    gc_dir = tmp_path / "gc"
+    gc_dir.mkdir()
+    (gc_dir / f"rmq_srv_gc_{GC_PID}_{TITLE}[red]x{C1}[b.log").write_text("[0.010s][info][gc] Using G1\n")
+    argv = (
+        "java",
+        f"-Duser.home={home}",
+        f"-Drmq.logback.configurationFile={conf}/rmq.broker.logback.xml",
+        f"-Xlog:gc*:file={gc_dir}/rmq_srv_gc_%p_%t.log:time,tags:filecount=5,filesize=30M",
+        "org.apache.rocketmq.broker.BrokerStartup",
+    )
+
+    async def find(self: NodeService, node: object, processes: object = None) -> ProcessInfo | None:
+        return ProcessInfo(GC_PID, 1, GC_PID, 0, 0.0, argv) if getattr(node, "name", "") == "broker-a" else None
+
+    monkeypatch.setattr(NodeService, "find", find)  # the CLI's
+    monkeypatch.setattr(TableService, "find", find)  # the TUI's (its statuses come from a table)
+    return cluster_file
+
+
+@pytest.mark.parametrize("broken_xml", [False, True])
+def test_cli_logs_list_and_notes_stay_inert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], broken_xml: bool
+) -> None:
+    from rocketui.cli import main
+
+    cluster_file = hostile_host(tmp_path, monkeypatch, broken_xml=broken_xml)
+    assert main([str(cluster_file), "logs", "broker-a", "--list"]) == 0
+    out = capsys.readouterr()
+    assert clean(out.out) and clean(out.err), repr(out)
+    assert "gc.log" in out.out and "[red]x" in out.out  # the GC log is listed, its markup as text
+    if not broken_xml:
+        assert "[red]a[/]b" in out.out  # every path under the hostile user.home, shown as text
+    # notes on stderr quote the hostile paths: the main log that is not there, the XML that does not parse
+    for log in (tmp_path / "work").rglob("broker.log"):
+        log.unlink()
+    for log in tmp_path.glob("h*/]b*/logs/rocketmqlogs/broker.log"):
+        log.unlink()
+    code = main([str(cluster_file), "logs", "broker-a", "--level", "ERROR"])
+    out = capsys.readouterr()
+    assert code == 1 and clean(out.out) and clean(out.err), repr(out)
+    assert "[red]a[/]b" in out.err and "does not exist" in out.err
+    assert main([str(cluster_file), "logs", "broker-a", "--file", "nope.log"]) == 2
+    out = capsys.readouterr()
+    assert clean(out.err) and "has no log file" in out.err, repr(out.err)
+
+
+@pytest.mark.parametrize("broken_xml", [False, True])
+async def test_tui_log_view_header_status_and_toasts_stay_inert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken_xml: bool
+) -> None:
+    from textual.widgets import OptionList
+
+    from rocketui.app import RocketUI
+    from rocketui.model.loader import parse_cluster
+    from rocketui.screens.logs import LogsScreen
+    from rocketui.usecases.logs import BackendError, LogQueries
+    from rocketui.widgets.log_view import LogView
+    from tests.support.waits import pilot_wait_for
+
+    cluster_file = hostile_host(tmp_path, monkeypatch, broken_xml=broken_xml)
+
+    async def read_before(*_: object) -> None:
+        raise BackendError(f"cannot read {OSC52}[/] on the host{C1}")
+
+    monkeypatch.setattr(LogQueries, "read_before", read_before)
+    cluster = parse_cluster(cluster_file.read_text(), str(cluster_file))
+    app = RocketUI(cluster, service=TableService(cluster, {}), poll_interval=0)
+    app.animation_level = "none"
+    async with app.run_test(size=(160, 30), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "l")
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        files = screen.query_one("#log-files", OptionList)
+        await pilot_wait_for(pilot, lambda: any(str(o.prompt).startswith("gc.log") for o in files.options))
+        status = screen.query_one("#log-status")
+        if broken_xml:  # the main log's layout is assumed: the status line quotes the XML's hostile path
+            await pilot_wait_for(pilot, lambda: "does not parse" in str(status.render()))
+            assert "[red]a[/]b" in str(status.render()) and clean(str(status.render()))
+        else:  # the main log's hostile path is in the header
+            await pilot_wait_for(pilot, lambda: "[red]a[/]b" in screen.sub_title)
+            assert clean(screen.sub_title)
+        # open the GC log (its hostile path goes into the header) and ask for older lines (a toast)
+        files.highlighted = next(i for i, o in enumerate(files.options) if str(o.prompt).startswith("gc.log"))
+        files.action_select()
+        await pilot_wait_for(pilot, lambda: screen.current is not None and screen.current.name == "gc.log")
+        screen.post_message(LogView.NeedOlder(screen.view, 10))
+        await pilot_wait_for(pilot, lambda: any("cannot read" in n.message for n in app._notifications))
+        await pilot.press("z")  # the clock toast
+        await pilot.pause()
+        assert app.is_running  # no MarkupError from a `[/]`
+        shown = [screen.sub_title, str(status.render())]
+        shown += [n.message for n in app._notifications]
+        for text in shown:
+            assert clean(text), repr(text)
+        assert all(not n.markup for n in app._notifications if "cannot read" in n.message)
+        assert "[red]x" in screen.sub_title  # the path is there, as text
+        svg = app.export_screenshot()
+        assert "\x1b" not in svg and "\x9b" not in svg

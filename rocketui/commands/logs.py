@@ -19,7 +19,7 @@ from rocketui.model.cluster import Node
 from rocketui.rocketmq.log_entries import EntryFilter, merge_entries_by_time
 from rocketui.rocketmq.log_format import Level, LineFormat, host_zone
 from rocketui.rocketmq.logs import LogFile, smart_pattern
-from rocketui.text import human_bytes
+from rocketui.text import human_bytes, inert
 from rocketui.usecases.logs import BackendError, LineBatch, LogQueries
 
 NAME = "logs"
@@ -64,7 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> ContextError:
-    return ContextError(f"{PREFIX} {message}")
+    # messages can name the host's log files: shown inert like everything else from a host
+    return ContextError(inert(f"{PREFIX} {message}"))
 
 
 def _out(lines: list[str]) -> None:
@@ -74,7 +75,8 @@ def _out(lines: list[str]) -> None:
 
 
 def _note(message: str) -> None:
-    print(f"{PREFIX} {message}", file=sys.stderr)
+    """A line of rocketui's own on stderr; it quotes host errors and paths, so it is made inert."""
+    print(inert(f"{PREFIX} {message}"), file=sys.stderr)
 
 
 def _restamper(fmt: LineFormat, host_time: bool) -> Callable[[str], str]:
@@ -118,7 +120,8 @@ async def _one(args: argparse.Namespace, logs: LogQueries, node: Node, pattern: 
     listed = await logs.files(node)
     if args.list:
         for f, st in listed:
-            print(f"{f.name:<22} {human_bytes(st.size) if st else 'not yet':>10}  {f.path}")
+            # names and paths come from the host (its logback XML, its GC log directory)
+            print(f"{inert(f.name):<22} {human_bytes(st.size) if st else 'not yet':>10}  {inert(f.path)}")
         return 0
     if args.file:
         chosen = [f for f, _ in listed if f.name == args.file or f.path == args.file]

@@ -37,7 +37,7 @@ from rocketui.model.cluster import (
     ProxyMode,
     RocketMQ,
 )
-from rocketui.model.paths import path_problem
+from rocketui.model.paths import home_user_problem, path_problem
 from rocketui.model.topology_loader import topology_items
 from rocketui.model.yaml_reader import (
     ClusterFileError,
@@ -158,6 +158,8 @@ class _Builder:
         self.path = path
         self.base_dir = os.path.dirname(os.path.abspath(path))
         self.r = YamlReader(path)
+        # cluster-wide paths (work_dir, rocketmq.home …): looked up locally once a local host is known
+        self._shared_paths: list[tuple[YNode, str, str]] = []
 
     def build(self, root: YNode) -> Cluster:
         r = self.r
@@ -169,14 +171,17 @@ class _Builder:
             r.error(top["cluster"][1], f"cluster name {name!r} is not valid; expected letters, digits, '-', '_' or '.'")
         rocketmq = self._rocketmq(top, root)
         work_dir = r.required(top, "work_dir", root, "the cluster file", "str")
-        if work_dir is not None:
-            self._check_path(top["work_dir"][1], "work_dir", work_dir)
+        if work_dir is not None and self._check_path(top["work_dir"][1], "work_dir", work_dir):
+            self._shared_paths.append((top["work_dir"][1], "work_dir", work_dir))
         read_only = r.scalar(top["read_only"][1], "read_only", "bool") if "read_only" in top else False
         copy_to = r.scalar(top["copy_to"][1], "copy_to", "str") if "copy_to" in top else None
-        if copy_to is not None and not self._check_path(top["copy_to"][1], "copy_to", copy_to):
+        if copy_to is not None and not self._check_path(top["copy_to"][1], "copy_to", copy_to, local=True):
             copy_to = None
         default_jvm = self._defaults(top)
         hosts = self._hosts(top, root)
+        if any(h.backend is BackendKind.LOCAL for h in hosts):  # the cluster-wide paths are used here too
+            for node, where, value in self._shared_paths:
+                self._check_home_user(node, where, value)
         topology = None
         nodes_value = top["nodes"][1] if "nodes" in top else None
         items = nodes_value.value if isinstance(nodes_value, SequenceNode) else []
@@ -209,8 +214,16 @@ class _Builder:
             return value
         return os.path.normpath(os.path.join(self.base_dir, value))
 
-    def _check_path(self, node: YNode, where: str, value: str) -> bool:
+    def _check_path(self, node: YNode, where: str, value: str, *, local: bool = False) -> bool:
+        """A path's characters; with `local` (used on this machine) also its `~user`."""
         problem = path_problem(value)
+        if problem:
+            self.r.error(node, f"{where} {value!r} {problem}")
+            return False
+        return self._check_home_user(node, where, value) if local else True
+
+    def _check_home_user(self, node: YNode, where: str, value: str) -> bool:
+        problem = home_user_problem(value)
         if problem:
             self.r.error(node, f"{where} {value!r} {problem}")
         return problem is None
@@ -232,10 +245,14 @@ class _Builder:
         home = r.required(m, "home", node, "rocketmq", "str") if m else None
         if home is not None and not self._check_path(m["home"][1], "rocketmq.home", home):
             home = None
+        elif home is not None:
+            self._shared_paths.append((m["home"][1], "rocketmq.home", home))
         version = self._version(m["version"][1]) if "version" in m else DEFAULT_VERSION
         java_home = r.optional(m, "java_home", "rocketmq", "optstr")
         if java_home is not None and not self._check_path(m["java_home"][1], "rocketmq.java_home", java_home):
             java_home = None
+        elif java_home is not None:
+            self._shared_paths.append((m["java_home"][1], "rocketmq.java_home", java_home))
         return RocketMQ(
             self._local_path(home) if home else "", version, self._local_path(java_home) if java_home else None
         )
@@ -297,6 +314,7 @@ class _Builder:
                     r.error(m[key][0], f"{where}.{key} applies only to ssh hosts; this host has backend: local")
             for spec in HOST_FIELDS:
                 if spec.path and spec.key in opts:
+                    self._check_home_user(m[spec.key][1], f"{where}.{spec.key}", opts[spec.key])
                     opts[spec.key] = self._local_path(opts[spec.key])
         if backend is BackendKind.SSH and address and not opts.get("user"):
             r.error(vnode, f"{where} uses backend ssh but has no 'user'")
@@ -532,14 +550,14 @@ class _NodeReader:
 
     def _path(self, m: Mapping, key: str, where: str, is_local: bool) -> str | None:
         value = self.r.optional(m, key, where, "str")
-        if value is None or not self.b._check_path(m[key][1], f"{where}.{key}", value):
+        if value is None or not self.b._check_path(m[key][1], f"{where}.{key}", value, local=is_local):
             return None
         return self.b._local_path(value) if is_local else str(value)
 
     def _broker(self, m: Mapping, item: YNode, where: str, is_local: bool) -> dict[str, Any]:
         r = self.r
         config = r.required(m, "config", item, where, "str")
-        if config is not None and self.b._check_path(m["config"][1], f"{where}.config", config):
+        if config is not None and self.b._check_path(m["config"][1], f"{where}.config", config, local=is_local):
             config = self.b._local_path(config) if is_local else config
         else:
             config = None

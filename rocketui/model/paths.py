@@ -5,10 +5,14 @@ launchers expand unquoted (a space makes a second JVM option, `-XX:OnOutOfMemory
 run a command on the host), and the official scripts pass `$ROCKETMQ_HOME`/`-c <file>` unquoted
 too.  So a path may hold only characters that survive word splitting and globbing unchanged;
 anything else is refused with the character named, before anything runs.
+
+`~user/…` on a host of backend local is looked up in this machine's user database
+(`home_user_problem`): the one thing here that is not pure, see there why.
 """
 
 from __future__ import annotations
 
+import pwd
 import re
 
 _SAFE = re.compile(r"[A-Za-z0-9_./~+,@%=:-]")
@@ -42,4 +46,23 @@ def path_problem(value: str) -> str | None:
             )
     if "~" in value and not _HOME_USER.match(value):
         return "has '~' other than at the start ('~/dir' or '~user/dir'); write the path out"
+    return None
+
+
+def home_user_problem(value: str) -> str | None:
+    """Why `value`, a path used on this machine (a local host's), cannot be: its `~user` names no
+    user here (None when it can, or has no `~user`).
+
+    A lookup, not a pure check: local paths go through `os.path.expanduser`, which leaves
+    `~nosuchuser/x` as it is, so the node would silently get `<cwd>/~nosuchuser/x`.  Asking the
+    user database once at load time reports it at its `file:line` instead.  Paths of ssh hosts are
+    resolved on their host, so they are not looked up here."""
+    m = _HOME_USER.match(value)
+    user = m.group(1) if m else None
+    if not user:
+        return None
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return f"starts with '~{user}', but there is no user {user!r} on this machine; write the path out"
     return None

@@ -6,6 +6,9 @@ costs one render per frame instead of one per line (the design measured in tui-a
 
 Stamps are shown in the host's zone by default — the journal's clock — and as the log wrote them
 on `z`; the header says which.  Each file's line layout comes from the node's logback XML.
+
+File names, paths, layout origins and host errors come from the host: the header, the status line,
+notices and toasts show them inert (control characters visible) and never as markup.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from rocketui.rocketmq.log_entries import merge_by_time
 from rocketui.rocketmq.log_format import LineFormat, host_zone, offset_label
 from rocketui.rocketmq.logs import Level, LogFile
 from rocketui.screens.bindings import bindings
-from rocketui.text import human_bytes
+from rocketui.text import human_bytes, inert
 from rocketui.usecases.logs import BackendError, FileStat, LineBatch, LogQueries
 from rocketui.widgets.log_view import LogView
 
@@ -137,7 +140,7 @@ class LogsScreen(Screen):
             where = ", ".join(n.name for n in self.nodes)
         else:
             where = self.current.path if self.current is not None else ""
-        self.sub_title = f"{self.zone_label()} · {where}" if where else self.zone_label()
+        self.sub_title = inert(f"{self.zone_label()} · {where}" if where else self.zone_label())
 
     # ------------------------------------------------------------------ one node
     @work(group="files", exclusive=True, exit_on_error=False)
@@ -315,7 +318,7 @@ class LogsScreen(Screen):
             window: dict[str, list[str]] = {}
             for q in queued:
                 if q.batch.notice:
-                    view.notice(f"{q.tag}: {_NOTICES.get(q.batch.notice, q.batch.notice)}")
+                    view.notice(inert(f"{q.tag}: {_NOTICES.get(q.batch.notice, q.batch.notice)}"))
                 window.setdefault(q.tag, []).extend(q.batch.lines)
             merged = merge_by_time({tag: (lines, view.format_of(tag)) for tag, lines in window.items()})
             view.append([m.text for m in merged], tags=[m.tag for m in merged])
@@ -327,7 +330,7 @@ class LogsScreen(Screen):
                     if lines:
                         view.append(lines, offset=start)
                         lines, start = [], None
-                    view.notice(_NOTICES.get(q.batch.notice, q.batch.notice))
+                    view.notice(inert(_NOTICES.get(q.batch.notice, q.batch.notice)))
                     continue
                 if not lines:
                     start = q.batch.start
@@ -346,7 +349,7 @@ class LogsScreen(Screen):
         try:
             older = await self.logs.read_before(self.nodes[0], log, offset, SCROLLBACK_LINES)
         except (BackendError, OSError) as exc:
-            self.notify(f"cannot read older lines: {exc}", severity="error")
+            self.notify(inert(f"cannot read older lines: {exc}"), severity="error", markup=False)
             return
         if self.current is log:
             self.view.prepend(older.lines, offset=older.start)
@@ -373,7 +376,7 @@ class LogsScreen(Screen):
         fmt = self.current.format if self.current is not None and not self.merged else None
         if fmt is not None and fmt.assumed:
             parts.append(f"layout {fmt.origin}")
-        text = "  ·  ".join(parts)
+        text = inert("  ·  ".join(parts))  # the state quotes host errors, the origin a file
         if text != self._status_text:  # an unchanged status costs no layout
             self._status_text = text
             self._status.update(text, layout=False)
@@ -446,7 +449,7 @@ class LogsScreen(Screen):
         self.host_times = not self.host_times
         self.view.set_display_zone(host_zone() if self.host_times else None)
         self._update_header()
-        self.notify(self.zone_label(), title="clock")
+        self.notify(inert(self.zone_label()), title="clock", markup=False)
 
     def action_reload_files(self) -> None:
         if not self.merged:

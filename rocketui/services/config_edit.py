@@ -35,7 +35,7 @@ from rocketui.rocketmq.broker_keys import (
 from rocketui.rocketmq.layout import JVM_SCRIPT
 from rocketui.rocketmq.properties_edit import PropertiesDoc, unified_diff, value_problem
 from rocketui.services.broker_config_check import check_broker_config
-from rocketui.services.node_match import find_jvm, node_config_path
+from rocketui.services.node_match import node_config_path
 
 
 class ConfigEditError(Exception):
@@ -284,16 +284,6 @@ def restart_reasons(node: Node, script: bytes, process: ProcessInfo | None) -> l
         return []
     info = jvm_script.scan(script.decode("latin-1"))
     return jvm_script.restart_reasons(process.argv, info, node.jvm.java_opt_ext())
-
-
-async def running_jvm(
-    cluster: Cluster, backend: Backend, node: Node, processes: list[ProcessInfo] | None = None
-) -> ProcessInfo | None:
-    """The node's JVM, recognised by main class and `-c` file (see node_match)."""
-    if processes is None:
-        processes = await backend.processes("java")
-    config = await backend.expand_path(node_config_path(cluster, node))
-    return find_jvm(node, config, processes)
 
 
 # --------------------------------------------------------------------------- saving

@@ -22,17 +22,9 @@ from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
 from rocketui.rocketmq.remoting.client import Connector, RemotingClient
-from rocketui.rocketmq.remoting.codec import ext_fields
-from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
+from rocketui.rocketmq.remoting.codes import ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
-from rocketui.rocketmq.remoting.message import (
-    PROP_KEYS,
-    PROP_TAGS,
-    PROP_UNIQ_KEY,
-    PROP_WAIT,
-    encode_properties,
-    new_unique_msg_id,
-)
+from rocketui.rocketmq.remoting.message import PROP_KEYS, PROP_TAGS
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
 from rocketui.services.admin_clients import AdminError, BrokerGroup
 from rocketui.services.mq_route import (
@@ -634,7 +626,9 @@ class ProduceRun:
         t0 = time.perf_counter()
         try:
             if spec.mode is SendMode.ONEWAY:
-                await send_oneway(client, spec.topic, body, props, queue.queue_id, spec.producer_group)
+                await client.send_oneway(
+                    spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
+                )
                 status, offset = "WRITTEN", -1
             else:
                 result = await client.send_v2(
@@ -705,29 +699,3 @@ class ProduceRun:
     def _abort(self, reason: str) -> None:
         self._aborted = reason
         self._stopping = True
-
-
-async def send_oneway(
-    client: BrokerClient, topic: str, body: bytes, props: dict[str, str], queue_id: int, producer_group: str
-) -> None:
-    """SEND_MESSAGE_V2 with the oneway flag (the broker answers nothing); same header as send_v2."""
-    props = dict(props)
-    props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
-    props.setdefault(PROP_WAIT, "true")
-    header = ext_fields(
-        {
-            "a": producer_group,
-            "b": topic,
-            "c": DEFAULT_TOPIC,
-            "d": 4,
-            "e": queue_id,
-            "f": 0,
-            "g": int(time.time() * 1000),
-            "h": 0,
-            "i": encode_properties(props),
-            "j": 0,
-            "k": False,
-            "m": False,
-        }
-    )
-    await client.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, header, body)

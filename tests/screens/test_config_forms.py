@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from rocketui.app import RocketUI
@@ -13,10 +12,10 @@ from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.install import render_script
 from rocketui.screens.broker_config import BrokerConfigScreen
 from rocketui.screens.jvm_form import JvmMemoryScreen
-from rocketui.services import config_edit
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.widgets.confirm import ConfirmModal
 from tests.support.fake_service import TableService
+from tests.support.waits import pilot_wait_for
 
 RUNNING = {"broker-a": NodeStatus("broker-a", NodeState.RUNNING, pid=4188, started_at=time.time() - 60, port_open=True)}
 
@@ -51,18 +50,10 @@ def make_app(root: Path, statuses: dict[str, NodeStatus] | None = None) -> Rocke
     return app
 
 
-async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.05)
-
-
 async def open_form(pilot, key: str, kind: type) -> object:
     await pilot.pause()
     await pilot.press("down", key)
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.loaded is not None)
+    await pilot_wait_for(pilot, lambda: isinstance(pilot.app.screen, kind) and pilot.app.screen.loaded is not None)
     await pilot.pause()
     return pilot.app.screen
 
@@ -103,7 +94,7 @@ async def test_save_shows_the_diff_and_changes_only_the_edited_lines(tmp_path: P
         field(screen, "flushDiskType").value = "SYNC_FLUSH"
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         diff = "\n".join(app.screen.details)
         assert "-flushDiskType=ASYNC_FLUSH" in diff and "+flushDiskType=SYNC_FLUSH" in diff
         assert "+fileReservedTime=48" in diff
@@ -111,9 +102,9 @@ async def test_save_shows_the_diff_and_changes_only_the_edited_lines(tmp_path: P
         await pilot.pause()
         assert (tmp_path / "broker-a.properties").read_bytes() == PROPS.encode()
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: (tmp_path / "broker-a.properties").read_bytes() != PROPS.encode())
+        await pilot_wait_for(pilot, lambda: (tmp_path / "broker-a.properties").read_bytes() != PROPS.encode())
         expected = PROPS.replace("flushDiskType=ASYNC_FLUSH", "flushDiskType=SYNC_FLUSH") + "fileReservedTime=48\r\n"
         assert (tmp_path / "broker-a.properties").read_bytes() == expected.encode()
         backups = [p for p in tmp_path.iterdir() if p.name.startswith("broker-a.properties.bak.")]
@@ -154,9 +145,9 @@ async def test_save_refused_when_the_file_changed_behind_the_form(tmp_path: Path
         await pilot.pause()
         (tmp_path / "broker-a.properties").write_bytes(PROPS.encode() + b"deleteWhen=01\r\n")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: "changed on disk" in str(screen.query_one("#config-problems").render()))
+        await pilot_wait_for(pilot, lambda: "changed on disk" in str(screen.query_one("#config-problems").render()))
         problems = str(screen.query_one("#config-problems").render())
         assert "+deleteWhen=01" in problems  # the other change is shown
         assert b"fileReservedTime" not in (tmp_path / "broker-a.properties").read_bytes()
@@ -184,17 +175,17 @@ async def test_jvm_form_validates_sizes_and_saves_the_script(tmp_path: Path) -> 
         await pilot.pause()
         assert not screen.query_one("#save").disabled
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")
         script = tmp_path / "rocketmq" / "bin" / "runbroker.sh"
-        await wait_for(pilot, lambda: "-Xmx512m" in script.read_text())
+        await pilot_wait_for(pilot, lambda: "-Xmx512m" in script.read_text())
         assert "-Xms512m" in script.read_text() and "-Xmx8g" not in script.read_text()
         assert "-Xmn256m" in script.read_text()
 
 
 async def save_confirmed(pilot) -> None:
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+    await pilot_wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
     await pilot.press("y")
 
 
@@ -206,16 +197,16 @@ async def test_saving_a_running_broker_offers_live_apply_for_hot_keys_and_restar
         field(screen, "fileReservedTime").value = "48"  # hot: the broker takes it at runtime
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(
+        await pilot_wait_for(
             pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text.startswith("Apply")
         )
         assert "fileReservedTime=48" in app.screen.body
         await pilot.press("enter")  # Cancel: nothing is sent to the broker
-        await wait_for(pilot, lambda: app.screen is screen and screen.original.get("fileReservedTime") == "48")
+        await pilot_wait_for(pilot, lambda: app.screen is screen and screen.original.get("fileReservedTime") == "48")
         field(screen, "flushDiskType").value = "SYNC_FLUSH"  # read at start only
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(
+        await pilot_wait_for(
             pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed"
         )
         assert "flushDiskType" in app.screen.body
@@ -235,10 +226,10 @@ async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(
         ("java", "-server", "-Xms8g", "-Xmx8g", "-Xmn4g", "org.apache.rocketmq.broker.BrokerStartup"),
     )
 
-    async def running_jvm(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
+    async def find(*args, **kwargs) -> ProcessInfo:  # the JVM the table says runs, as it was started
         return jvm
 
-    monkeypatch.setattr(config_edit, "running_jvm", running_jvm)
+    monkeypatch.setattr(TableService, "find", find)  # NodeService.find: how every use case finds a JVM
     app = make_app(tmp_path, RUNNING)
     async with app.run_test(size=(140, 45)) as pilot:
         screen = await open_form(pilot, "m", JvmMemoryScreen)
@@ -247,10 +238,12 @@ async def test_saving_memory_of_a_running_jvm_with_other_flags_offers_a_restart(
         field(screen, "Xmn").value = "256m"
         await pilot.pause()
         await save_confirmed(pilot)
-        await wait_for(
+        await pilot_wait_for(
             pilot, lambda: isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Restart needed"
         )
-        assert "-Xmx" in app.screen.body
+        # the flags it runs with, against what the saved script now gives
+        assert "running with -Xmx8g, the script now gives -Xmx512m" in app.screen.body
+        assert "running with -Xmn4g, the script now gives -Xmn256m" in app.screen.body
         await pilot.press("enter")  # Cancel is the default: no restart
         await pilot.pause()
         assert app.screen is screen and "-Xmx512m" in (tmp_path / "rocketmq/bin/runbroker.sh").read_text()
@@ -329,9 +322,11 @@ async def test_memory_set_in_the_cluster_file_is_edited_there_keeping_everything
         await pilot.pause()
         assert screen.plan is not None and not screen.plan.errors and screen.plan.changed
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmModal))
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JvmMemoryScreen) and screen.last_saved is not None)
+        await pilot_wait_for(
+            pilot, lambda: isinstance(pilot.app.screen, JvmMemoryScreen) and screen.last_saved is not None
+        )
         await pilot.app.workers.wait_for_complete()
     after = path.read_text()
     assert after == text.replace(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from rocketui.widgets.confirm import ConfirmModal
 from rocketui.widgets.node_table import NodeTable
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import broker_properties, java_processes_under, kill_jvms_under, rocketmq_home
+from tests.support.waits import pilot_wait_for
 
 pytestmark = [pytest.mark.rocketmq]
 
@@ -87,12 +89,8 @@ def broker_argv(root: Path) -> list[str]:
     return []
 
 
-async def wait_for(pilot, predicate, timeout: float = 90.0) -> None:
-    for _ in range(int(timeout / 0.25)):
-        if predicate():
-            return
-        await pilot.pause(0.25)
-    raise AssertionError("condition not reached in time")
+# JVM starts and live applies: a slow machine's bound, asked every 0.25 s
+wait_for = partial(pilot_wait_for, timeout=90.0, interval=0.25)
 
 
 async def open_form(pilot, key: str, kind: type) -> object:

@@ -13,7 +13,8 @@ import getpass
 import socket
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from rocketui.app import RocketUI
 from rocketui.model.loader import load_cluster
 from rocketui.widgets.node_table import NodeTable
 from tests.support.sshd import CLOSED, SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
+from tests.support.waits import pilot_wait_for
 
 pytestmark = pytest.mark.ssh
 
@@ -68,13 +70,7 @@ def host_cell(app: RocketUI, node: str) -> str:
     return str(table.get_row(node)[2])
 
 
-async def wait_for(pilot, cond: Callable[[], bool], what: str, timeout: float = 20.0) -> float:
-    t0 = time.monotonic()
-    while not cond():
-        if time.monotonic() - t0 > timeout:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
-    return time.monotonic() - t0
+wait_for = partial(pilot_wait_for, timeout=20.0, interval=0.02)  # returns the seconds waited
 
 
 async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm: SSHFarm, mute, tmp_path: Path) -> None:
@@ -88,13 +84,13 @@ async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm:
         await wait_for(
             pilot,
             lambda: host_cell(app, "ns-up") == "up connected" and host_cell(app, "ns-down") == "down connected",
-            "both live hosts connected",
+            what="both live hosts connected",
         )
         assert host_cell(app, "ns-mute") == "mute connecting"  # its connect is still under way
         await wait_for(
             pilot,
             lambda: host_cell(app, "ns-mute").startswith("mute unreachable: no SSH answer"),
-            "the mute host's connect timeout",
+            what="the mute host's connect timeout",
         )
         table = app.screen.query_one(NodeTable)
         assert str(table.get_row("ns-up")[5]) == "stopped" and str(table.get_row("ns-mute")[5]) == "unreachable"
@@ -104,7 +100,7 @@ async def test_host_column_shows_connection_states_and_keys_stay_fast(sshd_farm:
         took = await wait_for(
             pilot,
             lambda: host_cell(app, "ns-down").startswith("down unreachable:"),
-            "the killed host shown unreachable",
+            what="the killed host shown unreachable",
             timeout=UNREACHABLE_WITHIN + 5,
         )
         print(f"\nTUI: host killed -> shown '{host_cell(app, 'ns-down')}' after {took:.2f}s")
@@ -154,7 +150,7 @@ nodes:
     app = RocketUI(load_cluster(str(path)), poll_interval=0.3)
     app.animation_level = "none"
     async with app.run_test(size=(160, 30), notifications=True) as pilot:
-        await wait_for(pilot, lambda: any(n.title == "host key" for n in app._notifications), "the notice")
+        await wait_for(pilot, lambda: any(n.title == "host key" for n in app._notifications), what="the notice")
         [note] = [n for n in app._notifications if n.title == "host key"]
         assert note.severity == "warning"
         assert f"ssh-ed25519 {server.fingerprint}, added to {known}" in note.message

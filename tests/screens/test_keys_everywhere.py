@@ -18,7 +18,8 @@ from rocketui.screens.logs import LogsScreen
 from rocketui.screens.main import MainScreen
 from rocketui.screens.mqtest import MqTestScreen
 from rocketui.widgets.confirm import ConfirmModal
-from tests.screens.test_config_forms import field, make_app, open_form, wait_for
+from tests.screens.test_config_forms import field, make_app, open_form
+from tests.support.waits import pilot_wait_for
 
 SCREENS = {
     "main": ((), MainScreen),
@@ -35,7 +36,7 @@ async def open_screen(pilot, keys: tuple[str, ...], kind: type) -> None:
     await pilot.pause()
     if keys:
         await pilot.press(*keys)
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, kind))
+    await pilot_wait_for(pilot, lambda: isinstance(pilot.app.screen, kind))
     await pilot.pause()
 
 
@@ -46,7 +47,7 @@ async def test_ctrl_p_opens_the_palette_on_every_screen(name: str, tmp_path: Pat
     async with app.run_test(size=(120, 30)) as pilot:
         await open_screen(pilot, keys, kind)
         await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
 
 
 async def test_ctrl_p_works_while_a_form_field_has_the_focus(tmp_path: Path) -> None:
@@ -55,7 +56,7 @@ async def test_ctrl_p_works_while_a_form_field_has_the_focus(tmp_path: Path) -> 
         screen = await open_form(pilot, "e", BrokerConfigScreen)
         assert app.focused is field(screen, "brokerClusterName")
         await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         assert field(screen, "brokerClusterName").value == "TestCluster"  # nothing typed into it
 
 
@@ -88,15 +89,15 @@ async def test_escape_with_unsaved_edits_asks_and_cancel_keeps_them(tmp_path: Pa
         field(screen, "fileReservedTime").value = "24"
         await pilot.pause()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         assert "not saved" in str(app.screen.body)
         await pilot.press("escape")  # Cancel is the default: the form and the edit stay
-        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot_wait_for(pilot, lambda: app.screen is screen)
         assert field(screen, "fileReservedTime").value == "24"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("y")  # discard
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
     assert "fileReservedTime" not in (tmp_path / "broker-a.properties").read_text()
 
 
@@ -105,4 +106,4 @@ async def test_escape_without_edits_just_goes_back(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await open_form(pilot, "e", BrokerConfigScreen)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, MainScreen))

@@ -24,7 +24,6 @@ from rocketui.screens.logs import LogsScreen
 from rocketui.services.node_status import NodeState
 from rocketui.services.nodes import NodeService
 from rocketui.usecases.logs import LogQueries
-from tests.screens.test_logs_screen import wait_for
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import (
     broker_properties,
@@ -33,6 +32,7 @@ from tests.support.rocketmq import (
     rocketmq_home,
     write_cluster,
 )
+from tests.support.waits import pilot_wait_for
 
 pytestmark = [pytest.mark.rocketmq]
 
@@ -62,20 +62,20 @@ async def test_broker_boot_line_and_files_in_the_log_view(cluster_file: Path) ->
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
         app.push_screen(LogsScreen(logs, [broker]))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(pilot, lambda: view.line_count > 0, timeout=20)
+        await pilot_wait_for(pilot, lambda: view.line_count > 0, timeout=20)
         # broker.log is created lazily by logback; until then the view opens the captured stdout
         assert app.screen.current.name in ("broker.log", "stdout.log")
         # the boot line is the broker's own stdout line; the captured stdout shows it
         if app.screen.current.name != "stdout.log":  # the main log opens before the side list is read
-            await wait_for(pilot, lambda: any(f.name == "stdout.log" for f in app.screen._files), timeout=20)
+            await pilot_wait_for(pilot, lambda: any(f.name == "stdout.log" for f in app.screen._files), timeout=20)
             app.screen.open_file(next(f for f in app.screen._files if f.name == "stdout.log"))
-        await wait_for(pilot, lambda: any(BOOT_LINE[NodeKind.BROKER].search(l) for l in view.lines()), timeout=20)
+        await pilot_wait_for(pilot, lambda: any(BOOT_LINE[NodeKind.BROKER].search(l) for l in view.lines()), timeout=20)
         # stopping the broker writes its shutdown lines into the followed file, live
         before = view.line_count
         await service.stop(broker)
-        await wait_for(pilot, lambda: view.line_count > before, timeout=30)
+        await pilot_wait_for(pilot, lambda: view.line_count > before, timeout=30)
         assert any(re.search(r"exited with status", l) for l in view.lines())
     await service.stop(cluster.node("ns"))
     await service.close()
@@ -165,11 +165,13 @@ async def test_e_finds_every_warn_and_error_the_broker_wrote_and_colours_them(li
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         app.push_screen(LogsScreen(LogQueries(cluster, service), [cluster.node("broker-a")]))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         screen = app.screen
         view = screen.view
-        await wait_for(pilot, lambda: screen.current is not None and screen.current.name == "broker.log", timeout=60)
-        await wait_for(pilot, lambda: view.line_count > 100, timeout=60)
+        await pilot_wait_for(
+            pilot, lambda: screen.current is not None and screen.current.name == "broker.log", timeout=60
+        )
+        await pilot_wait_for(pilot, lambda: view.line_count > 100, timeout=60)
         await pilot.press("p")  # hold new lines: what is in view stays put
         await pilot.pause()
         shown = view.lines()
@@ -203,9 +205,9 @@ async def test_L_orders_namesrv_and_broker_lines_by_time(live: Live) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
         app.push_screen(LogsScreen(LogQueries(cluster, service), nodes, merged=True))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(
+        await pilot_wait_for(
             pilot,
             lambda: {view._line(i).tag for i in range(view._base, view._base + view.line_count)} >= {"ns", "broker-a"},
             timeout=60,

@@ -11,8 +11,8 @@ import pytest
 from rocketui.app import RocketUI
 from rocketui.model.loader import load_cluster
 from rocketui.screens.logs import LogsScreen
-from tests.screens.test_logs_screen import wait_for
 from tests.support.sshd import SSHFarm, ssh_client_keys, sshd_farm  # noqa: F401 (fixtures)
+from tests.support.waits import pilot_wait_for
 
 pytestmark = pytest.mark.ssh
 
@@ -50,17 +50,19 @@ async def test_the_view_announces_the_outage_and_loses_no_line(sshd_farm: SSHFar
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
         app.push_screen(LogsScreen(app.ops.logs, [cluster.node("ns")]))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
-        await wait_for(pilot, lambda: "line 4" in view.lines(), timeout=20)
+        await pilot_wait_for(pilot, lambda: "line 4" in view.lines(), timeout=20)
         append(range(5, 10))
-        await wait_for(pilot, lambda: "line 9" in view.lines(), timeout=20)
+        await pilot_wait_for(pilot, lambda: "line 9" in view.lines(), timeout=20)
         server.kill()
         append(range(10, 20))  # written while the host is cut off
-        await wait_for(pilot, lambda: any("connection to the host lost" in line for line in view.lines()), timeout=20)
+        await pilot_wait_for(
+            pilot, lambda: any("connection to the host lost" in line for line in view.lines()), timeout=20
+        )
         server.start()
         append(range(20, 25))
-        await wait_for(pilot, lambda: "line 24" in view.lines(), timeout=30)
+        await pilot_wait_for(pilot, lambda: "line 24" in view.lines(), timeout=30)
         shown = view.lines()  # rocketui's own lines are framed by ──
         assert [line for line in shown if not line.startswith("──")] == [f"line {i}" for i in range(25)]
         assert [line for line in shown if line.startswith("──")] == [
@@ -89,15 +91,15 @@ async def test_a_view_opened_during_an_outage_recovers_once_the_host_is_back(
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
         app.push_screen(LogsScreen(app.ops.logs, [cluster.node("ns")]))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         screen = app.screen
         status = screen.query_one("#log-status")
-        await wait_for(pilot, lambda: "cannot list the logs of ns" in str(status.render()), timeout=30)
+        await pilot_wait_for(pilot, lambda: "cannot list the logs of ns" in str(status.render()), timeout=30)
         server.start()
-        await wait_for(pilot, lambda: "line 4" in screen.view.lines(), timeout=60)
-        await wait_for(pilot, lambda: "cannot" not in str(status.render()), timeout=10)
+        await pilot_wait_for(pilot, lambda: "line 4" in screen.view.lines(), timeout=60)
+        await pilot_wait_for(pilot, lambda: "cannot" not in str(status.render()), timeout=10)
         assert screen.current is not None and screen.current.name == "namesrv.log"
         assert [str(o.prompt).split()[0] for o in screen.query_one("#log-files").options][0] == "namesrv.log"
         with log.open("a") as f:
             f.write("line 5\n")
-        await wait_for(pilot, lambda: "line 5" in screen.view.lines(), timeout=30)
+        await pilot_wait_for(pilot, lambda: "line 5" in screen.view.lines(), timeout=30)

@@ -18,6 +18,7 @@ from rocketui.model.loader import parse_cluster
 from rocketui.screens.logs import LogsScreen
 from rocketui.widgets.log_view import LogView
 from tests.support.fake_service import TableService
+from tests.support.waits import pilot_wait_for
 
 REAL = Path(__file__).resolve().parent.parent / "data" / "logs" / "5.5.0"  # lines real JVMs wrote
 
@@ -71,20 +72,12 @@ def line(i: int, level: str = "INFO", text: str = "") -> str:
     return f"2026-11-25 {10 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} {level} main - {text or f'message {i}'}\n"
 
 
-async def wait_for(pilot, cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.05)
-
-
 async def open_logs(pilot, node_row: int = 1) -> LogView:
     await pilot.pause()
     for _ in range(node_row):
         await pilot.press("down")
     await pilot.press("l")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, LogsScreen) and pilot.app.screen.view.is_mounted)
+    await pilot_wait_for(pilot, lambda: isinstance(pilot.app.screen, LogsScreen) and pilot.app.screen.view.is_mounted)
     return pilot.app.screen.view
 
 
@@ -95,11 +88,11 @@ async def test_l_shows_the_end_of_the_main_log_and_follows_new_lines(tmp_path: P
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 500)
+        await pilot_wait_for(pilot, lambda: view.line_count == 500)
         assert view.lines()[-1].endswith("message 1999")
         with open(logs / "broker.log", "a") as f:
             f.write("".join(line(i) for i in range(2000, 2100)))
-        await wait_for(pilot, lambda: view.lines()[-1].endswith("message 2099"))
+        await pilot_wait_for(pilot, lambda: view.lines()[-1].endswith("message 2099"))
         assert view.line_count == 600
         assert view.scroll_y == view.max_scroll_y  # following keeps the end in sight
         files = app.screen.query_one("#log-files")
@@ -118,9 +111,9 @@ async def test_side_list_switches_files(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 1)
+        await pilot_wait_for(pilot, lambda: view.line_count == 1)
         await pilot.click("#log-files", offset=(3, 2))  # second entry (row 0 is the border)
-        await wait_for(pilot, lambda: view.lines() and view.lines()[-1].endswith("from store.log"))
+        await pilot_wait_for(pilot, lambda: view.lines() and view.lines()[-1].endswith("from store.log"))
         assert app.screen.current.name == "store.log"
 
 
@@ -131,7 +124,7 @@ async def test_before_the_main_log_exists_the_captured_stdout_is_shown(tmp_path:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 1)
+        await pilot_wait_for(pilot, lambda: view.line_count == 1)
         assert app.screen.current.name == "stdout.log"
         assert "Could not create" in view.lines()[0]
 
@@ -145,9 +138,9 @@ async def test_filter_highlights_counts_and_keeps_stack_traces(tmp_path: Path) -
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 52)
+        await pilot_wait_for(pilot, lambda: view.line_count == 52)
         await pilot.press("slash", *"flush")
-        await wait_for(pilot, lambda: view.match_count == 3)
+        await pilot_wait_for(pilot, lambda: view.match_count == 3)
         assert view.lines()[0].endswith("flush failed") and view.lines()[2].startswith("    at")  # tab shown as spaces
         await pilot.press("enter")
         assert "3 matching" in str(app.screen.query_one("#log-status").render())
@@ -171,8 +164,8 @@ async def test_error_jumps_and_pause_hold_new_lines(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 300)
-        await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
+        await pilot_wait_for(pilot, lambda: view.line_count == 300)
+        await pilot_wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
         await pilot.press("E")  # previous problem from the end: the ERROR
         await pilot.pause()
         assert not view.following
@@ -183,7 +176,7 @@ async def test_error_jumps_and_pause_hold_new_lines(tmp_path: Path) -> None:
         top = view.scroll_y
         with open(logs / "broker.log", "a") as f:
             f.write("".join(line(i) for i in range(300, 340)))
-        await wait_for(pilot, lambda: view.pending == 40)
+        await pilot_wait_for(pilot, lambda: view.pending == 40)
         assert view.scroll_y == top and view.line_count == 300  # the text did not move
         assert "40 new lines" in str(app.screen.query_one("#log-status").render())
         await pilot.press("f")
@@ -197,10 +190,10 @@ async def test_scrolling_to_the_top_reads_older_lines_from_the_file(tmp_path: Pa
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 500)
-        await wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
+        await pilot_wait_for(pilot, lambda: view.line_count == 500)
+        await pilot_wait_for(pilot, lambda: view.max_scroll_y > 0 and view.scroll_y == view.max_scroll_y)
         await pilot.press("home")
-        await wait_for(pilot, lambda: view.line_count == 1000)
+        await pilot_wait_for(pilot, lambda: view.line_count == 1000)
         assert view.lines()[0].endswith("message 2000")
         assert view.lines()[499].endswith("message 2499")
         assert not view.following
@@ -214,18 +207,18 @@ async def test_merged_view_tags_lines_by_node(tmp_path: Path) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         await pilot.press("L")
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
 
         def logged() -> list[tuple[str, str]]:  # (tag, message) of the log lines, rocketui's notes left out
             lines = [view._line(i) for i in range(view._base, view._base + view.line_count)]
             return [(l.tag, l.text.split(" - ")[1]) for l in lines if not l.notice]
 
-        await wait_for(pilot, lambda: len(logged()) == 3)
+        await pilot_wait_for(pilot, lambda: len(logged()) == 3)
         assert logged() == [("namesrv-1", "ns first"), ("broker-a", "broker second"), ("namesrv-1", "ns third")]
         with open(log_dir(tmp_path, "broker-a") / "broker.log", "a") as f:
             f.write(line(4, text="broker live"))
-        await wait_for(pilot, lambda: len(logged()) == 4)
+        await pilot_wait_for(pilot, lambda: len(logged()) == 4)
         assert logged()[3] == ("broker-a", "broker live")
 
 
@@ -244,7 +237,7 @@ def test_log_view_snapshot(snap_compare, wrap: bool, host_tz) -> None:
 
     async def run_before(pilot) -> None:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 40)
+        await pilot_wait_for(pilot, lambda: view.line_count == 40)
         if wrap:
             await pilot.press("w")
         await pilot.pause()
@@ -269,9 +262,9 @@ async def test_real_broker_log_levels_jumps_and_traces(tmp_path: Path, host_tz) 
     app = make_app(tmp_path)
     async with app.run_test(size=(140, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 500)  # the end of the file first
+        await pilot_wait_for(pilot, lambda: view.line_count == 500)  # the end of the file first
         await pilot.press("home")  # then the rest, read backwards from the file
-        await wait_for(pilot, lambda: view.line_count == len(lines))
+        await pilot_wait_for(pilot, lambda: view.line_count == len(lines))
         await pilot.press("home")
         await pilot.pause()
         found = []
@@ -289,7 +282,7 @@ async def test_real_broker_log_levels_jumps_and_traces(tmp_path: Path, host_tz) 
                 assert not style_colours(view, index) & {"red", "yellow"}
         # the filter keeps each failed registration with its stack trace
         await pilot.press("slash", *"Failed to register")
-        await wait_for(pilot, lambda: view.match_count == 27)
+        await pilot_wait_for(pilot, lambda: view.match_count == 27)
         assert view.lines()[1].startswith("org.apache.rocketmq.remoting.exception.RemotingConnectException")
 
 
@@ -301,7 +294,7 @@ async def test_stamps_in_the_host_zone_by_default_and_as_written_on_z(tmp_path: 
     app = make_app(tmp_path)
     async with app.run_test(size=(140, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 500)
+        await pilot_wait_for(pilot, lambda: view.line_count == 500)
         screen = app.screen
         index = view._base
 
@@ -332,10 +325,10 @@ async def test_merged_view_orders_real_namesrv_and_broker_lines_by_time(tmp_path
     async with app.run_test(size=(140, 30)) as pilot:
         await pilot.pause()
         await pilot.press("L")
-        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, LogsScreen) and app.screen.view.is_mounted)
         view = app.screen.view
         # the last 500 lines of each, and a note per node that its layout is assumed (no XML here)
-        await wait_for(pilot, lambda: view.line_count == len(ns) + 500 + 2)
+        await pilot_wait_for(pilot, lambda: view.line_count == len(ns) + 500 + 2)
         notes = [view._line(i).text for i in range(view._base, view._base + view.line_count) if view._line(i).notice]
         assert sorted(notes) == [
             f"── {node}: {name}: layout assumed: RocketMQ 5.5.0 default ({tmp_path}/rocketmq/conf/rmq.{kind}.logback.xml "
@@ -360,7 +353,7 @@ async def test_real_stdout_errors_are_found_by_e(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=(140, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 22)
+        await pilot_wait_for(pilot, lambda: view.line_count == 22)
         assert app.screen.current.name == "stdout.log"
         await pilot.press("E")
         await pilot.pause()
@@ -377,9 +370,9 @@ async def test_one_new_line_is_one_line_and_sizes_follow_the_files(tmp_path: Pat
     app = make_app(tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         view = await open_logs(pilot)
-        await wait_for(pilot, lambda: view.line_count == 300)
+        await pilot_wait_for(pilot, lambda: view.line_count == 300)
         files = app.screen.query_one("#log-files")
-        await wait_for(pilot, lambda: len(files.options) >= 2)
+        await pilot_wait_for(pilot, lambda: len(files.options) >= 2)
 
         def size_of(name: str) -> str:
             prompt = next(str(o.prompt) for o in files.options if str(o.prompt).split()[0] == name)
@@ -390,12 +383,12 @@ async def test_one_new_line_is_one_line_and_sizes_follow_the_files(tmp_path: Pat
         await pilot.press("p")
         with open(logs / "broker.log", "a") as f:
             f.write(line(300))
-        await wait_for(pilot, lambda: view.pending == 1)
+        await pilot_wait_for(pilot, lambda: view.pending == 1)
         status = str(app.screen.query_one("#log-status").render())
         assert "PAUSED · 1 new line (f follows)" in status and "300 lines in view" in status
         with open(logs / "store.log", "a") as f:  # not the file in view: only its size changes
             f.write(line(1, text="x" * 2000))
-        await wait_for(pilot, lambda: size_of("store.log") != before, timeout=15)
+        await pilot_wait_for(pilot, lambda: size_of("store.log") != before, timeout=15)
         assert size_of("store.log") == human(os.path.getsize(logs / "store.log"))
 
 
@@ -416,13 +409,13 @@ async def test_a_flood_shows_the_newest_lines_in_order_and_counts_every_line(tmp
         await pilot.pause()
         screen = LogsScreen(app.screen.ops.logs, [app.screen.cluster.node("broker-a")], max_lines=100)
         app.push_screen(screen)
-        await wait_for(pilot, lambda: screen.view.is_mounted and screen.view.line_count == 10)
+        await pilot_wait_for(pilot, lambda: screen.view.is_mounted and screen.view.line_count == 10)
         view = screen.view
         for _ in range(2):
             start = view.total_received
             with open(logs / "broker.log", "a") as f:
                 f.write("".join(line(i, text=f"flood {i}") for i in range(start, start + flood)))
-            await wait_for(pilot, lambda start=start: view.total_received == start + flood, timeout=30)
-            await wait_for(pilot, lambda start=start: view.lines()[-1].endswith(f"flood {start + flood - 1}"))
+            await pilot_wait_for(pilot, lambda start=start: view.total_received == start + flood, timeout=30)
+            await pilot_wait_for(pilot, lambda start=start: view.lines()[-1].endswith(f"flood {start + flood - 1}"))
             shown = [int(t.rsplit(" ", 1)[1]) for t in view.lines()]
             assert 0 < len(shown) <= 100 and shown == list(range(shown[0], start + flood))

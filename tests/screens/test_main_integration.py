@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from rocketui.widgets.confirm import ConfirmModal
 from rocketui.widgets.node_table import NodeTable
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
+from tests.support.waits import pilot_wait_for
 
 pytestmark = [pytest.mark.rocketmq]
 
@@ -34,12 +36,8 @@ def cell(app: RocketUI, node: str, column: str) -> str:
     return str(app.screen.query_one(NodeTable).get_cell(node, column))
 
 
-async def wait_for(pilot, predicate, timeout: float = 120.0) -> None:
-    for _ in range(int(timeout / 0.25)):
-        if predicate():
-            return
-        await pilot.pause(0.25)
-    raise AssertionError("condition not reached in time")
+# JVM starts and stops: a slow machine's bound, asked every 0.25 s
+wait_for = partial(pilot_wait_for, timeout=120.0, interval=0.25)
 
 
 def port_open(port: int) -> bool:

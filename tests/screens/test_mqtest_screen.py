@@ -3,8 +3,8 @@ a broker; a real run and the health table against a real namesrv + broker."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from rocketui.usecases.journal import Journal
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import kill_jvms_under, rocketmq_home, write_cluster
+from tests.support.waits import pilot_wait_for
 
 NS_PORT, BROKER_PORT = namesrv_port(), broker_port()
 
@@ -31,12 +32,7 @@ def demo_app(read_only: bool = False) -> RocketUI:
     return app
 
 
-async def wait_for(pilot, cond, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        await pilot.pause(0.1)
+wait_for = partial(pilot_wait_for, timeout=60.0, interval=0.1)  # produce/consume rounds on real JVMs
 
 
 def result_text(app: RocketUI) -> str:
@@ -146,7 +142,7 @@ async def test_quickstart_keys_refuse_without_the_example_jar(tmp_path: Path, pr
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("f6")
-        await wait_for(pilot, lambda: not app.screen.busy and "quickstart unavailable" in result_text(app), 20)
+        await wait_for(pilot, lambda: not app.screen.busy and "quickstart unavailable" in result_text(app), timeout=20)
         assert "RocketMQ 4.9.7" in result_text(app) and "no rocketmq-example jar" in result_text(app)
     await service.close()
     assert not private_journal_and_config.exists() or "quickstart" not in private_journal_and_config.read_text()

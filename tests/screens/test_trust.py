@@ -17,6 +17,7 @@ from rocketui.screens.logs import LogsScreen
 from rocketui.usecases.journal import Entry, Journal
 from rocketui.widgets.confirm import ConfirmModal
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
+from tests.support.waits import pilot_wait_for
 
 
 def make_app(read_only: bool = False) -> tuple[RocketUI, TableService]:
@@ -229,10 +230,7 @@ async def test_quit_while_an_action_runs_asks_first() -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("down", "down", "down", "s")  # broker-b: stopped in the table
-        for _ in range(20):
-            await pilot.pause(0.05)
-            if isinstance(app.screen, ConfirmModal):
-                break
+        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the start's confirm")
         await pilot.press("y")
         await pilot.pause(0.2)
         await pilot.press("q")
@@ -240,10 +238,10 @@ async def test_quit_while_an_action_runs_asks_first() -> None:
         assert isinstance(app.screen, ConfirmModal) and app.screen.title_text == "Quit while busy"
         await pilot.press("escape")  # Cancel: keep working
         await pilot.pause()
-        assert app.is_running and not isinstance(app.screen, ConfirmModal)
-        await pilot.press("q", "y")
-        await pilot.pause(0.2)
-    assert app.return_code is not None or not app.is_running
+        assert app.is_running and not isinstance(app.screen, ConfirmModal) and app.return_code is None
+        await pilot.press("q", "y")  # Quit: the app exits although the start still runs
+        await pilot_wait_for(pilot, lambda: app.return_code is not None, what="the app to quit")
+        assert app.return_code == 0
 
 
 async def test_a_journal_that_cannot_be_written_is_shown_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

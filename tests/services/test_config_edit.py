@@ -17,6 +17,7 @@ from rocketui.backends.local import LocalBackend
 from rocketui.model.cluster import BackendKind, Cluster, Host, JvmMemory, Node, NodeKind, Pos, RocketMQ
 from rocketui.rocketmq.install import render_script
 from rocketui.services import config_edit as ce
+from rocketui.services.node_match import find_jvm, node_config_path
 
 BROKER = (
     b"# broker-a\nbrokerClusterName=C\nbrokerName=broker-a\nbrokerId=0\nbrokerRole=ASYNC_MASTER\nlistenPort=10911\n"
@@ -326,7 +327,7 @@ async def test_restart_detection_from_the_running_jvm(tmp_path: Path) -> None:
     )
     other = ("/usr/bin/java", "org.apache.rocketmq.broker.BrokerStartup", "-c", "/elsewhere.properties")
     procs = [ProcessInfo(7, 1, 7, 1, 0.0, other), ProcessInfo(42, 1, 42, 1, 0.0, argv)]
-    proc = await ce.running_jvm(c, LocalBackend(), node, procs)
+    proc = find_jvm(node, node_config_path(c, node), procs)  # as NodeService.find recognises it
     assert proc is not None and proc.pid == 42
     assert ce.restart_reasons(node, script, proc) == []
     from rocketui.rocketmq.jvm_script import set_flags

@@ -33,6 +33,7 @@ from rocketui.services.nodes import NodeService
 from tests.support.ports import broker_port, namesrv_port
 from tests.support.rocketmq import java_processes_under, kill_jvms_under, rocketmq_home
 from tests.support.sshd import SSHFarm, SSHServer, ssh_client_keys  # noqa: F401 (fixtures)
+from tests.support.waits import wait_for
 
 pytestmark = [pytest.mark.rocketmq, pytest.mark.ssh]
 
@@ -121,14 +122,6 @@ async def registered_at_namesrv(env: Env) -> set[str]:
     async with NamesrvClient(f"{env.a.address}:{NS_PORT}", timeout=3.0) as client:
         info = await client.cluster_info()
     return {addr for b in info.brokers.values() for addr in b.addrs.values()}
-
-
-async def wait_until(cond: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def jvm_pids(env: Env) -> dict[str, int]:
@@ -295,7 +288,7 @@ async def test_stop_over_ssh_stops_exactly_that_jvm_and_the_log_shows_it(env: En
     try:
         status = await service.stop(broker)
         assert status.state is NodeState.STOPPED
-        await wait_until(lambda: any(EXIT_MARKER in line for line in seen), "the exit line, followed over SSH")
+        await wait_for("the exit line, followed over SSH", lambda: any(EXIT_MARKER in line for line in seen))
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)

@@ -5,18 +5,17 @@ the command that provides them."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from rocketui.services.grpc_produce import CLIENT_PIN, DEFAULT_VENV, PYTHON_ENV
 from tests.support.rocketmq import rocketmq_home
+from tests.support.waits import wait_for
 
 
 def _missing(message: str) -> None:
@@ -42,8 +41,5 @@ def grpc_python() -> str:
     return python
 
 
-async def wait_until(what: str, check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
-        await asyncio.sleep(0.2)
+# proxies and controllers take their time: a longer bound, asked every 0.2 s
+wait_until = partial(wait_for, timeout=60.0, interval=0.2)

@@ -178,6 +178,37 @@ class BrokerClient(BrokerAdmin):
             region_id=ext.get("MSG_REGION"),
         )
 
+    async def send_oneway(
+        self,
+        topic: str,
+        body: bytes,
+        *,
+        properties: dict[str, str] | None = None,
+        queue_id: int = 0,
+        producer_group: str = DEFAULT_PRODUCER_GROUP,
+    ) -> None:
+        """SEND_MESSAGE_V2 of one message to `queue_id` with the oneway flag: the broker answers
+        nothing, so this returns once the frame is written (the produce test's oneway mode).  The
+        header is send_v2's with its defaults (no compression, WAIT true)."""
+        props = dict(properties or {})
+        props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
+        props.setdefault(PROP_WAIT, "true")
+        header = {  # SendMessageRequestHeaderV2, as in send_v2
+            "a": producer_group,
+            "b": topic,
+            "c": DEFAULT_TOPIC,
+            "d": "4",
+            "e": str(queue_id),
+            "f": "0",
+            "g": str(int(time.time() * 1000)),
+            "h": "0",
+            "i": encode_properties(props),
+            "j": "0",
+            "k": "false",
+            "m": "false",
+        }
+        await self.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, header, body)
+
     async def pull(
         self,
         group: str,

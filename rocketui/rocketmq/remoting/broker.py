@@ -207,7 +207,7 @@ class BrokerClient(BrokerAdmin):
             "k": "false",
             "m": "false",
         }
-        await self.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, header, body)
+        await self.remoting.invoke_oneway(RequestCode.SEND_MESSAGE_V2, self._via(header, "n"), body)
 
     async def pull(
         self,

@@ -187,6 +187,12 @@ def main() -> None:
         )
         print(f"peak RSS of the bench process (app + widget): {rss_mb:.0f} MB")
         print(f"open a 1 GiB file, last line in view: {r['open_1g_ms']:.0f} ms")
+        met = {
+            "ingest >= 1M lines/s": r_rate >= 1_000_000,
+            "key p99 < 50 ms": r["key_p99_ms"] < 50,
+            "1 GiB end <= 50 ms": r["open_1g_ms"] <= 50,
+        }
+        print("targets (issue 18): " + ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in met.items()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

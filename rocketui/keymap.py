@@ -65,7 +65,7 @@ KEYMAP: list[Key] = [
     Key("main", "messages", "M", "Message lookup (id or key)", label="Msg"),
     Key("main", "drain", "D", "Drain the broker (no new writes)", mutating=True, label="Drain"),
     Key("main", "filter", "slash", "Filter the nodes (name, host, role, broker group, state)", label="Filter"),
-    Key("main", "sort", "o", "Sort by group, host, name, state, uptime", label="Sort"),
+    Key("main", "sort", "o", "Sort by group, host, name, state, uptime, put tps, disk, behind", label="Sort"),
     Key("main", "abort", "escape", "Stop issuing more starts/stops of start all / stop all", show=False),
     Key("main", "acknowledge", "a", "Acknowledge a crash", show=False),
     Key("main", "copy_address", "c", "Copy the node's address", show=False),

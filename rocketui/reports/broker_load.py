@@ -74,6 +74,11 @@ class LoadHistory:
             return BLANK
         return _broker_cells(stats, list(self._put.get(node.name, ())))
 
+    def by_node(self) -> dict[str, BrokerStats]:
+        """Each broker's figures of the last report, by node name (what the load sorts order by)."""
+        found = ((node.name, self._broker(node)) for node in self.cluster.brokers)
+        return {name: stats for name, stats in found if stats is not None}
+
     def _broker(self, node: Node) -> BrokerStats | None:
         if self.report is None or node.kind is not NodeKind.BROKER:
             return None

@@ -11,7 +11,7 @@ from textual.widgets.data_table import ColumnKey
 
 from rocketui.model.cluster import BackendKind, Cluster, Node
 from rocketui.reports.broker_load import LOAD_COLUMNS, LoadCells, LoadHistory
-from rocketui.reports.node_order import ordered
+from rocketui.reports.node_order import LOAD_SORTS, ordered
 from rocketui.reports.status import COLUMNS, status_row
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.text import inert
@@ -81,7 +81,7 @@ class NodeTable(DataTable[Text]):
         self._load = {}
         self._widths = {col: {} for col in SIZED_COLUMNS}
         now = now or time.time()
-        for node in ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle):
+        for node in self._ordered():
             status = self.statuses.get(node.name)
             self._shown[node.name] = status_row(self.cluster, node, status, now)
             self._load[node.name] = self.load.cells(node)
@@ -91,6 +91,10 @@ class NodeTable(DataTable[Text]):
             self.add_row(*(cells[col] for col in TABLE_COLUMNS), key=node.name)
         if keep is not None and keep.name in self._shown:
             self.select_node(keep.name)
+
+    def _ordered(self) -> list[Node]:
+        load = self.load.by_node() if self.sort_key in LOAD_SORTS else None
+        return ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle, load=load)
 
     def set_view(self, *, sort: str | None = None, needle: str | None = None) -> None:
         """Change the filter text or the sort key (rows rebuilt, cursor kept on its node)."""
@@ -133,7 +137,7 @@ class NodeTable(DataTable[Text]):
         self.statuses.update(statuses)
         now = now or time.time()
         if self.needle or self.sort_key == "state":  # which rows, or their order, may have changed
-            wanted = [n.name for n in ordered(self.cluster, self.statuses, sort=self.sort_key, needle=self.needle)]
+            wanted = [n.name for n in self._ordered()]
             if wanted != list(self._shown):
                 self._rebuild(now)
                 return
@@ -160,7 +164,11 @@ class NodeTable(DataTable[Text]):
             self._fit(col)
 
     async def update_load(self) -> None:
-        """Show `self.load`'s cells where they changed (after its `add` or `forget`)."""
+        """Show `self.load`'s cells where they changed (after its `add` or `forget`); sorted by a
+        load key, the rows are put in the new order (cursor kept on its node) when it changed."""
+        if self.sort_key in LOAD_SORTS and [n.name for n in self._ordered()] != list(self._shown):
+            self._rebuild()
+            return
         for index, name in enumerate(list(self._shown)):
             if index and index % ROWS_PER_TURN == 0:
                 await asyncio.sleep(0)

@@ -133,3 +133,33 @@ async def test_roles_as_elected_replace_the_files_roles() -> None:
         await table.update_statuses(statuses, NOW)
         await pilot.pause()
         assert str(table.get_cell("broker-a", "role")) == "ASYNC_MASTER #0 + proxy gRPC port closed"
+
+
+async def test_sorted_by_put_tps_the_rows_follow_each_report_and_the_cursor_its_node() -> None:
+    from rocketui.services.broker_stats import BrokerStats, StatsReport
+
+    cluster = fleet(2, 2)
+
+    def report(tps: dict[str, float]) -> StatsReport:
+        brokers = [
+            BrokerStats(n.broker_name or n.name, n.broker_id, cluster.endpoint(n), put_tps=tps[n.name], disk_ratio=0.1)
+            for n in cluster.brokers
+        ]
+        return StatsReport(brokers, [], taken_at=NOW)
+
+    app = TableApp(cluster)
+    async with app.run_test(size=(200, 20)) as pilot:
+        table = app.query_one(NodeTable)
+        await table.update_statuses(running(cluster), now=NOW)
+        table.load.add(report({"b000-0": 5.0, "b000-1": 50.0, "b001-0": 500.0, "b001-1": 0.0}))
+        await table.update_load()
+        table.set_view(sort="put tps")
+        await pilot.pause()
+        assert table.shown_names == ["b001-0", "b000-1", "b000-0", "b001-1", "ns-1"]
+        table.select_node("b000-0")
+        table.load.add(report({"b000-0": 900.0, "b000-1": 50.0, "b001-0": 1.0, "b001-1": 0.0}))
+        await table.update_load()  # the next report reorders: the cursor stays on its node
+        await pilot.pause()
+        assert table.shown_names == ["b000-0", "b000-1", "b001-0", "b001-1", "ns-1"]
+        assert table.selected_node is not None and table.selected_node.name == "b000-0"
+        assert str(table.get_cell("b000-0", "load")).startswith("put 900 ")

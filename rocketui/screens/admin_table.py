@@ -1,28 +1,21 @@
 """Base of the day-2 list screens (`t` topics, `g` groups): a table a worker refreshes every few
-seconds from a use-case query, a `/` filter and a summary line.  Host text is shown inert."""
+seconds from a use-case query, a `/` filter and a summary line.  The table (KeyedTable) shows
+each refresh without blocking the keys and keeps the cursor on its row; host text is inert."""
 
 from __future__ import annotations
-
-import asyncio
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from rocketui.text import inert
 from rocketui.usecases.operations import Operations
+from rocketui.widgets.keyed_table import KeyedTable
 
 REFRESH_SECONDS = 5.0
-FILL_CHUNK = 50  # rows added or compared between two turns of the event loop
-
-
-def shown(cell: str | Text) -> Text:
-    """Host text as a cell: never markup, control characters visible."""
-    return cell if isinstance(cell, Text) else Text(inert(cell))
 
 
 class AdminTableScreen(Screen[None]):
@@ -34,20 +27,18 @@ class AdminTableScreen(Screen[None]):
         self.ops = ops
         self._timer: Timer | None = None
         self.loaded = False
-        self._keys: list[str] = []
-        self._raw: list[tuple[str | Text, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield DataTable(id="admin-table", cursor_type="row", zebra_stripes=True)
+        yield KeyedTable(id="admin-table")
         yield Input(placeholder="filter by name", id="admin-filter")
         yield Static(f"loading {self.WHAT}…", id="admin-summary", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#admin-filter", Input).display = False
-        table = self.query_one(DataTable)
-        table.add_columns(*self.COLUMNS)
+        table = self.query_one(KeyedTable)
+        table.set_columns(self.COLUMNS)
         table.focus()
         self.action_refresh()
 
@@ -82,41 +73,18 @@ class AdminTableScreen(Screen[None]):
                 self._timer = self.set_timer(REFRESH_SECONDS, self.action_refresh)
 
     async def fill(self) -> None:
-        """Show the rows: only changed cells when the same rows are shown (a refresh of 1,000
-        topics touches a few cells), else rebuilt in chunks; keys are answered in between."""
-        table = self.query_one(DataTable)
+        """Show the rows (only the changed cells when the same rows are shown; keys are answered
+        in between) and the summary."""
         rows = self.rows(self.query_one("#admin-filter", Input).value)
-        keys = [k for k, _ in rows]
-        raw = [cells for _, cells in rows]
-        if keys == self._keys and table.row_count == len(keys):
-            for i, (old, new) in enumerate(zip(self._raw, raw, strict=True)):
-                if old != new:
-                    for j, (a, b) in enumerate(zip(old, new, strict=True)):
-                        if a != b:
-                            table.update_cell_at(Coordinate(i, j), shown(b))
-                if i % FILL_CHUNK == 0:
-                    await asyncio.sleep(0)
-        else:
-            keep = self.selected_key()
-            table.clear()
-            for start in range(0, len(rows), FILL_CHUNK):
-                for key, cells in rows[start : start + FILL_CHUNK]:
-                    table.add_row(*(shown(c) for c in cells), key=key)
-                await asyncio.sleep(0)
-            if keep in keys:
-                table.move_cursor(row=keys.index(keep))
-        self._keys, self._raw = keys, raw
-        self.query_one("#admin-summary", Static).update(self.summary())
+        if await self.query_one(KeyedTable).show(rows):
+            self.query_one("#admin-summary", Static).update(self.summary())
 
     def refill(self) -> None:
         """Show the current data again (the filter or a view toggle changed)."""
         self.run_worker(self.fill(), group="admin-fill", exclusive=True, exit_on_error=False)
 
     def selected_key(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return self.query_one(KeyedTable).selected_key
 
     @on(Input.Changed, "#admin-filter")
     def _filter(self) -> None:
@@ -125,7 +93,7 @@ class AdminTableScreen(Screen[None]):
 
     @on(Input.Submitted, "#admin-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(KeyedTable).focus()
 
     def action_filter(self) -> None:
         box = self.query_one("#admin-filter", Input)
@@ -137,6 +105,6 @@ class AdminTableScreen(Screen[None]):
         if box.value or box.has_focus:
             box.value = ""
             box.display = False
-            self.query_one(DataTable).focus()
+            self.query_one(KeyedTable).focus()
             return
         self.app.pop_screen()

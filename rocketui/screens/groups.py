@@ -43,7 +43,6 @@ class GroupsScreen(AdminTableScreen):
     def on_mount(self) -> None:
         self.title = "consumer groups"
         self.sub_title = f"namesrv {self.ops.cluster.namesrv_addr()}"
-        super().on_mount()
 
     async def load(self) -> None:
         self.report = await self.ops.admin.groups()

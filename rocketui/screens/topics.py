@@ -36,7 +36,6 @@ class TopicsScreen(AdminTableScreen):
     def on_mount(self) -> None:
         self.title = "topics"
         self.sub_title = f"namesrv {self.ops.cluster.namesrv_addr()}"
-        super().on_mount()
 
     async def load(self) -> None:
         self.report = await self.ops.admin.topics()

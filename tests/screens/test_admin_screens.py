@@ -5,6 +5,7 @@ topics hidden, `s` shows them, `/` filters, host text inert), `g` groups with th
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rocketui.app import RocketUI
@@ -116,3 +117,66 @@ async def test_changes_refused_read_only() -> None:
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, TopicsScreen)  # no form opened
+
+
+class ManyTopics(StubAdmin):
+    """1,200 topics; `topics()` answers with what `names` and `messages` say at the time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names = [f"Topic{i:04d}" for i in range(1200)]
+        self.messages: dict[str, int] = {}
+
+    async def topics(self, *, stats: bool = True) -> TopicsReport:
+        return TopicsReport(
+            [TopicRow(n, "normal", ["broker-a"], 4, 4, {6}, messages=self.messages.get(n, 5)) for n in self.names]
+        )
+
+
+async def refreshed(pilot, table) -> None:
+    """Until no refresh (nor the filter's refill) runs and the table shows no list."""
+    deadline = time.monotonic() + 60
+    while True:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not table.showing and not any(w.is_running for w in pilot.app.workers):
+            return
+        assert time.monotonic() < deadline, "the refresh never ended"
+
+
+async def test_a_refresh_of_1200_topics_keeps_the_cursor_on_its_topic_and_the_row_count_right() -> None:
+    from rocketui.widgets.keyed_table import KeyedTable
+
+    app, _ = demo_app()
+    stub = ManyTopics()
+    app.ops.admin = stub  # type: ignore[assignment]
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("t")
+        screen = app.screen
+        assert isinstance(screen, TopicsScreen)
+        table = screen.query_one(KeyedTable)
+        await refreshed(pilot, table)
+        assert table.row_count == 1200 and table.keys == stub.names
+        assert len(table.columns) == len(TopicsScreen.COLUMNS)
+        table.move_cursor(row=700)
+        await pilot.pause()
+        on_screen = table.cursor_row - table.scroll_y
+
+        # the same topics, some counts changed (one much wider): only cells change, nothing moves
+        stub.messages = {"Topic0700": 1_234_567_890_123, "Topic0003": 7}
+        screen.action_refresh()
+        await refreshed(pilot, table)
+        assert screen.selected_key() == "Topic0700" and table.cursor_row == 700 and table.row_count == 1200
+        messages = TopicsScreen.COLUMNS.index("messages")
+        assert str(table.get_row_at(700)[messages]) == "1234567890123"
+        assert str(table.get_row_at(3)[messages]) == "7"
+        assert table.ordered_columns[messages].content_width >= len("1234567890123")  # the column widened
+
+        # topics created before it and one deleted: rows rebuilt, the cursor back on its topic, in place
+        stub.names = sorted([*stub.names[:100], *stub.names[101:], "Topic0350a", "Topic0350b", "Topic0350c"])
+        screen.action_refresh()
+        await refreshed(pilot, table)
+        assert table.row_count == 1202 and table.keys == stub.names
+        assert screen.selected_key() == "Topic0700" and table.cursor_row == 702  # 700 - 1 + 3
+        assert table.cursor_row - table.scroll_y == on_screen
+        assert str(table.get_row_at(702)[messages]) == "1234567890123"

@@ -10,6 +10,7 @@ from rocketui.services.node_status import NodeStatus
 
 if TYPE_CHECKING:
     from rocketui.model.cluster import Node
+    from rocketui.reports.log_rates import LogRate
     from rocketui.services.broker_stats import StatsReport
     from rocketui.services.config_edit import Loaded
     from rocketui.services.grpc_produce import GrpcConsumeReport
@@ -40,6 +41,15 @@ class StatsUpdated(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StatsUpdated)
+
+
+class LogRatesUpdated(Message):
+    """New WARN/ERROR entries in each running node's main log since the previous look."""
+
+    def __init__(self, rates: list[LogRate], at: float) -> None:
+        super().__init__()
+        self.rates = rates
+        self.at = at
 
 
 class ActionProgress(Message):

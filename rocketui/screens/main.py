@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,9 +15,17 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
-from rocketui.messages import ActionFinished, ActionProgress, PlanReady, StatsUpdated, StatusUpdated
+from rocketui.messages import (
+    ActionFinished,
+    ActionProgress,
+    LogRatesUpdated,
+    PlanReady,
+    StatsUpdated,
+    StatusUpdated,
+)
 from rocketui.model.cluster import Node, NodeKind
 from rocketui.reports.events import opened, outcome_event, status_events
+from rocketui.reports.log_rates import LogRate, log_rate, rate_event
 from rocketui.reports.node_order import SORTS
 from rocketui.screens.bindings import bindings
 from rocketui.services.node_status import NodeState
@@ -29,6 +38,7 @@ from rocketui.widgets.event_pane import EventPane
 from rocketui.widgets.node_table import NodeTable
 
 STATS_SECONDS = 5.0  # the broker's own TPS figures are 10 s averages
+LOG_RATE_SECONDS = 5.0  # how often each running node's main log is looked at for WARN/ERROR
 
 VERBS = {"start": "Start", "stop": "Stop", "restart": "Restart", "start_all": "Start all", "stop_all": "Stop all"}
 
@@ -44,6 +54,8 @@ class MainScreen(Screen[None]):
         self.poll_interval = poll_interval
         self._poll_timer: Timer | None = None
         self._stats_timer: Timer | None = None
+        self._log_timer: Timer | None = None
+        self.log_rates: dict[str, LogRate] = {}  # node -> its main log's last look
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -80,6 +92,8 @@ class MainScreen(Screen[None]):
         self.call_after_refresh(self.poll)
         if self.poll_interval > 0 and self.cluster.brokers:
             self._stats_timer = self.set_timer(1.0, self._stats_worker)
+        if self.poll_interval > 0:
+            self._log_timer = self.set_timer(LOG_RATE_SECONDS, self.look_at_logs)
 
     # ------------------------------------------------------------ polling
     def poll(self) -> None:
@@ -112,6 +126,39 @@ class MainScreen(Screen[None]):
         finally:
             if self.is_attached:
                 self._stats_timer = self.set_timer(STATS_SECONDS, self._stats_worker)
+
+    def look_at_logs(self) -> Worker[None]:
+        return self._log_rates_worker()
+
+    @work(exclusive=True, group="log-rates", exit_on_error=False)
+    async def _log_rates_worker(self) -> None:
+        """New WARN/ERROR entries in each running node's main log since the last look: only the
+        bytes appended, at most 256 KiB per node (the use case says when it capped); nodes not
+        running (or on a host that does not answer) are skipped.  The next look is armed when
+        this one ended."""
+        try:
+            running = [
+                (self.cluster.node(name), status.pid)
+                for name, status in self.query_one(NodeTable).statuses.items()
+                if status.state is NodeState.RUNNING and status.pid and not status.host_state.startswith("unreachable")
+            ]
+            now = time.time()
+            rates = []
+            for appended in await self.ops.logs.appended(running, now):
+                rates.append(log_rate(appended))
+                await asyncio.sleep(0)  # a full 256 KiB is a few thousand lines to classify
+            self.post_message(LogRatesUpdated(rates, now))
+        except Exception as exc:  # shown; the next look tries again
+            self.set_status(f"reading the nodes' logs failed: {exc}", "red")
+        finally:
+            if self.poll_interval > 0 and self.is_attached:
+                self._log_timer = self.set_timer(LOG_RATE_SECONDS, self.look_at_logs)
+
+    def on_log_rates_updated(self, message: LogRatesUpdated) -> None:
+        self.log_rates = {rate.node: rate for rate in message.rates}
+        events = [rate_event(rate, message.at) for rate in message.rates]
+        self.query_one(EventPane).add([e for e in events if e is not None])
+        self._show_detail()
 
     async def on_stats_updated(self, message: StatsUpdated) -> None:
         table = self.query_one(NodeTable)
@@ -194,6 +241,9 @@ class MainScreen(Screen[None]):
         status = table.statuses.get(node.name)
         if status and status.version:
             parts.append(f"RocketMQ {status.version}")
+        rate = self.log_rates.get(node.name)
+        if rate is not None and status is not None and status.state is NodeState.RUNNING:
+            parts.append(f"{rate.file}: {rate.text()}")
         text = "  ·  ".join(parts)
         if status and status.message:
             text += f"\n{status.state.value}: {status.message}"

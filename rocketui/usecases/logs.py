@@ -7,22 +7,24 @@ and never a backend.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from rocketui.backends.base import BackendError, FileStat
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.log_format import LineFormat
 from rocketui.rocketmq.logs import LogFile
+from rocketui.services.log_appended import Appended, AppendedReader
 from rocketui.services.logs import LineBatch, LogService, Tail
 from rocketui.services.nodes import NodeService
 
 # BackendError: what a query raises when the host cannot be reached or read (front ends catch it)
-__all__ = ["BackendError", "FileStat", "LineBatch", "LogFile", "LogQueries", "Tail"]
+__all__ = ["Appended", "BackendError", "FileStat", "LineBatch", "LogFile", "LogQueries", "Tail"]
 
 
 class LogQueries:
     def __init__(self, cluster: Cluster, nodes: NodeService) -> None:
         self._logs = LogService(cluster, nodes)
+        self._appended = AppendedReader(self._logs)
 
     @property
     def cluster(self) -> Cluster:
@@ -64,3 +66,8 @@ class LogQueries:
         self, node: Node, log: LogFile, count: int, min_level: int, *, max_lines: int = 200_000
     ) -> tuple[list[list[str]], int, bool]:
         return await self._logs.last_entries(node, log, count, min_level, max_lines=max_lines)
+
+    async def appended(self, nodes: Sequence[tuple[Node, int]], now: float) -> list[Appended]:
+        """What each (running node, JVM pid)'s main log got since the previous call that included
+        it (bounded bytes per node; see services.log_appended)."""
+        return await self._appended.read(nodes, now)

@@ -141,3 +141,51 @@ async def test_filter_and_sort_keep_the_cursor_on_its_node() -> None:
         await pilot.press("o", "o")  # name, then state: what needs attention first
         assert table.sort_key == "state"
         assert table.shown_names[:2] == ["broker-a-s", "broker-b"]  # starting, stopped, then the running ones
+
+
+async def test_a_node_logging_errors_makes_an_event_and_its_counts_show_under_the_table(tmp_path) -> None:
+    """The real log use case on a broker.log written with a real 5.5.0 broker's bytes
+    (tests/data/logs/5.5.0/broker.log): the first look notes its end, the second counts what came."""
+    from pathlib import Path
+
+    from textual.widgets import Static
+
+    from rocketui.model.loader import parse_cluster
+    from rocketui.screens.main import MainScreen
+    from rocketui.widgets.event_pane import EventPane
+    from tests.support.fake_service import DEMO
+
+    real = (Path(__file__).resolve().parents[1] / "data" / "logs" / "5.5.0" / "broker.log").read_bytes()
+    lines = real.splitlines(keepends=True)
+    cluster = parse_cluster(DEMO.replace("/tmp/rocketui-demo", str(tmp_path)), str(tmp_path / "demo.yaml"))
+    log = Path(cluster.log_dir(cluster.node("broker-a"))) / "broker.log"
+    stopped = Path(cluster.log_dir(cluster.node("broker-b"))) / "broker.log"  # broker-b is stopped: not read
+    for path in (log, stopped):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"".join(lines[:300]))
+    app = RocketUI(cluster, service=TableService(cluster, DEMO_STATUSES), poll_interval=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        pane = screen.query_one(EventPane)
+        before = pane.count
+        await screen.look_at_logs().wait()
+        await pilot.pause()
+        assert pane.count == before  # the first look: nothing counted
+        for path in (log, stopped):
+            with open(path, "ab") as f:
+                f.write(b"".join(lines[300:]))
+        await screen.look_at_logs().wait()
+        await pilot.pause()
+        assert pane.count == before + 1  # broker-a's only
+        said = "".join(segment.text for segment in pane.lines[-1])
+        assert "broker-a: 3 ERROR, 1 WARN in the last " in said
+        assert said.endswith(
+            " — first: 2026-11-30 13:22:05 ERROR brokerOutApi_thread_2 - Failed to register current broker to "
+            "name server. TargetHost=127.0.0.1:12020"
+        )
+        await pilot.press("down")  # broker-a
+        await pilot.pause()
+        detail = str(screen.query_one("#node-detail", Static).render())
+        assert "broker.log: 3 ERROR, 1 WARN in the last " in detail

@@ -1,0 +1,116 @@
+"""What each running node's main log got since the last look, for the events pane's WARN/ERROR
+counts: the bytes appended, at most CAP of them per node and look (the newest when more was
+written), as complete inert lines.  Through the node's host backend, local or SSH alike: one stat
+and one ranged read per node and look.
+
+Per node it keeps the file it reads (path and line layout, worked out again when the node's JVM
+changes, since a restart may bring another logback XML), the file's identity (inode) and the
+offset read up to.  A replaced file (logback renames broker.log into otherdays/ at 128 MB and
+starts a new one) or a shrunk one (truncated) is read again from byte 0.  The first look at a
+node only notes where its log ends: what was there before is not counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rocketui.backends.base import BackendError, FileStat
+from rocketui.model.cluster import Node
+from rocketui.rocketmq.logs import LogFile, display_lines
+from rocketui.services.logs import LogService
+
+CAP = 256 * 1024  # bytes read per node and look
+CONCURRENCY = 16  # nodes read at once (SSH requests share each host's one connection)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """The complete lines a node's main log got since the previous look."""
+
+    node: str
+    log: LogFile  # path and line layout
+    lines: list[str]  # inert, oldest first
+    seconds: float  # since the previous look at this node
+    read: int = 0  # bytes read
+    skipped: int = 0  # bytes appended but not read (over the cap): the oldest of them
+    restarted: str = ""  # "rotated" | "truncated": the file was read again from its start
+
+
+@dataclass
+class _Place:
+    pid: int
+    log: LogFile
+    inode: int | None  # None: the file did not exist yet
+    offset: int  # read up to here (after the last complete line)
+    at: float  # when
+
+
+class AppendedReader:
+    def __init__(self, logs: LogService, *, cap: int = CAP) -> None:
+        self._logs = logs
+        self.cap = cap
+        self._places: dict[str, _Place] = {}
+
+    async def read(self, nodes: Sequence[tuple[Node, int]], now: float) -> list[Appended]:
+        """For each (running node, its JVM's pid), what its main log got since the previous look
+        that included it.  A node looked at for the first time, or whose host or file could not be
+        read this time, gives nothing; nodes not passed keep their place for later."""
+        limit = asyncio.Semaphore(CONCURRENCY)
+
+        async def one(node: Node, pid: int) -> Appended | None:
+            async with limit:
+                try:
+                    return await self._one(node, pid, now)
+                except (BackendError, OSError):
+                    return None  # tried again at the next look, from the same place
+
+        found = await asyncio.gather(*(one(node, pid) for node, pid in nodes))
+        return [a for a in found if a is not None]
+
+    async def _one(self, node: Node, pid: int, now: float) -> Appended | None:
+        place = self._places.get(node.name)
+        if place is None or place.pid != pid:
+            listed = await self._logs.files(node)
+            log = listed[0][0]  # the main log (broker.log, namesrv.log, …), even before it exists
+            if place is not None and place.log.path == log.path:
+                place.pid, place.log = pid, log  # restarted: the same file goes on
+            else:
+                st = await self._logs.backend(node).stat(log.path)
+                self._places[node.name] = _Place(pid, log, _inode(st), st.size if st else 0, now)
+                return None
+        backend = self._logs.backend(node)
+        st = await backend.stat(place.log.path)
+        seconds, place.at = now - place.at, now
+        if st is None:
+            place.inode, place.offset = None, 0
+            return Appended(node.name, place.log, [], seconds)
+        start, restarted = place.offset, ""
+        if place.inode is None:
+            start = 0  # created since the last look
+        elif st.inode != place.inode:
+            start, restarted = 0, "rotated"
+        elif st.size < place.offset:
+            start, restarted = 0, "truncated"
+        place.inode = st.inode
+        first = max(start, st.size - self.cap)
+        data = await backend.read_range(place.log.path, first, st.size - first) if st.size > first else b""
+        read, skipped = len(data), first - start
+        if skipped:  # read from the middle of a line: the piece before the first newline is left out
+            cut = data.find(b"\n") + 1 if b"\n" in data else len(data)
+            skipped += cut
+            data_start, data = first + cut, data[cut:]
+        else:
+            data_start = first
+        complete = data[: data.rfind(b"\n") + 1]  # a line being written waits for its newline
+        place.offset = data_start + len(complete)
+        if not complete and len(data) >= self.cap:  # one line longer than the cap: not waited for
+            place.offset = data_start + len(data)
+            skipped += len(data)
+        lines = display_lines(complete) if complete else []
+        return Appended(node.name, place.log, lines, seconds, read, skipped, restarted)
+
+
+def _inode(st: FileStat | None) -> int | None:
+    return st.inode if st is not None else None

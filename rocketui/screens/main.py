@@ -128,6 +128,7 @@ class MainScreen(Screen[None]):
                 self._stats_timer = self.set_timer(STATS_SECONDS, self._stats_worker)
 
     def look_at_logs(self) -> Worker[None]:
+        """Look at the running nodes' logs now (the timer's callback; tests await the worker)."""
         return self._log_rates_worker()
 
     @work(exclusive=True, group="log-rates", exit_on_error=False)

@@ -293,6 +293,7 @@ async def key_latency(cluster_file: str, seconds: float) -> None:
 
     rocketui.app.MainScreen = Timed  # type: ignore[misc]  # the app pushes this one
     app = rocketui.app.RocketUI(load_cluster(cluster_file), poll_interval=1.0)
+    app.freeze_startup_objects = True  # as in a real terminal
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause(3.0)  # the first polls connect every host
         end = time.monotonic() + seconds

@@ -109,6 +109,7 @@ async def rocketui_phase(tmp: Path, seconds: float, script: Path) -> dict[str, f
                 latencies.append(now - sent.pop(min(sent)))
 
     app = RocketUI(cluster, service=service, poll_interval=0)
+    app.freeze_startup_objects = True  # as in a real terminal
     result: dict[str, float] = {}
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()

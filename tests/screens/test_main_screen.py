@@ -189,3 +189,21 @@ async def test_a_node_logging_errors_makes_an_event_and_its_counts_show_under_th
         await pilot.pause()
         detail = str(screen.query_one("#node-detail", Static).render())
         assert "broker.log: 3 ERROR, 1 WARN in the last " in detail
+
+
+async def test_objects_alive_after_the_first_frame_are_frozen_when_asked() -> None:
+    import gc
+
+    app = make_app()
+    app.freeze_startup_objects = True
+    before = gc.get_freeze_count()
+    try:
+        async with app.run_test() as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+    headless = make_app()
+    async with headless.run_test() as pilot:
+        await settle(pilot)
+        assert headless.freeze_startup_objects is False and gc.get_freeze_count() == 0

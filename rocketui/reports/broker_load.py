@@ -103,7 +103,9 @@ def _namesrv_cells(counts: NamesrvCounts | None) -> LoadCells:
         return BLANK
     if counts.error:
         return LoadCells(inert(f"? {counts.error}")[:40], "", "", "")
-    return LoadCells(f"{counts.brokers} brokers, {counts.topics} topics", "", "", "")
+    brokers = f"{counts.brokers} broker" + ("" if counts.brokers == 1 else "s")
+    topics = f"{counts.topics} topic" + ("" if counts.topics == 1 else "s")
+    return LoadCells(f"{brokers}, {topics}", "", "", "")
 
 
 def _broker_cells(stats: BrokerStats, trend: list[float]) -> LoadCells:

@@ -87,3 +87,11 @@ def test_an_unanswering_broker_says_why_inert() -> None:
     history.add(report(BrokerStats("broker-a", 0, "127.0.0.1:10911", error="connect refused\x1b]52;c;x\x07")))
     load = history.cells(cluster.node("broker-a")).load
     assert load.startswith("? connect refused") and "\x1b" not in load and "\x07" not in load
+
+
+def test_a_namesrv_with_one_broker_says_one_broker() -> None:
+    from rocketui.reports.broker_load import _namesrv_cells
+    from rocketui.services.broker_stats import NamesrvCounts
+
+    assert _namesrv_cells(NamesrvCounts("127.0.0.1:9876", brokers=1, topics=1)).load == "1 broker, 1 topic"
+    assert _namesrv_cells(NamesrvCounts("127.0.0.1:9876", brokers=0, topics=16)).load == "0 brokers, 16 topics"

@@ -21,7 +21,7 @@ from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.route import ClusterInfo
 from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeError, NodeService, Progress
-from rocketui.services.rolling_controller import Elect, controller_step, elected_order, roles
+from rocketui.services.rolling_controller import Elect, controller_step, elected_order, roles, stop_then_start
 
 if TYPE_CHECKING:
     from rocketui.services.ha_status import HaStatus
@@ -191,12 +191,7 @@ async def rolling_restart(
 
 async def _restart(service: NodeService, node: Node, *, stop: Step, start: Step, timeout: float) -> None:
     """Stop, start, and wait until every namesrv lists it as defined (NodeError otherwise)."""
-    stopped = await stop(node)
-    if stopped.state is not NodeState.STOPPED:
-        raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
-    started = await start(node)
-    if started.state is not NodeState.RUNNING:
-        raise NodeError(f"start ended {started.state.value}: {started.message}")
+    await stop_then_start(node, stop, start)
     await wait_registered_as_defined(service, node, timeout=timeout)
 
 

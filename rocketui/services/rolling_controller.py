@@ -113,12 +113,7 @@ async def controller_step(
         drained = master
     try:
         progress(node.name, f"{step} rolling restart: stopping")
-        stopped = await stop(node)
-        if stopped.state is not NodeState.STOPPED:
-            raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
-        started = await start(node)
-        if started.state is not NodeState.RUNNING:
-            raise NodeError(f"start ended {started.state.value}: {started.message}")
+        await stop_then_start(node, stop, start)
         await wait_registered(service, node, timeout=timeout)
         await wait_in_sync(service, node, timeout=timeout)
     finally:
@@ -196,3 +191,15 @@ async def wait_in_sync(service: NodeService, node: Node, *, timeout: float) -> N
         if time.monotonic() > deadline:
             raise NodeError(f"{node.name} not back in the sync-state set after {timeout:g}s ({seen})")
         await asyncio.sleep(0.25)
+
+
+async def stop_then_start(
+    node: Node, stop: Callable[[Node], Awaitable[NodeStatus]], start: Callable[[Node], Awaitable[NodeStatus]]
+) -> None:
+    """One broker's stop and start in a rolling restart (NodeError when either did not end as asked)."""
+    stopped = await stop(node)
+    if stopped.state is not NodeState.STOPPED:
+        raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
+    started = await start(node)
+    if started.state is not NodeState.RUNNING:
+        raise NodeError(f"start ended {started.state.value}: {started.message}")

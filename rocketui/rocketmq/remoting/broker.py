@@ -25,6 +25,7 @@ from rocketui.rocketmq.remoting.message import (
     new_unique_msg_id,
 )
 from rocketui.rocketmq.remoting.namesrv import parse_json_body
+from rocketui.rocketmq.remoting.peer import Peer
 from rocketui.rocketmq.remoting.results import (
     HaStatus,
     PullResult,
@@ -78,7 +79,7 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
 
 
-class BrokerClient(BrokerAdmin):
+class BrokerClient(BrokerAdmin, Peer):
     def __init__(
         self,
         addr: str,
@@ -88,8 +89,7 @@ class BrokerClient(BrokerAdmin):
         client: RemotingClient | None = None,
         broker_name: str | None = None,
     ) -> None:
-        self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
-        self.addr = self.remoting.addr
+        Peer.__init__(self, addr, connector=connector, timeout=timeout, client=client)
         # Set when `addr` is a proxy's remoting port: the proxy relays each request to the master
         # of the broker it names (ext field `bname`; `n` in SEND_MESSAGE_V2), and refuses requests
         # that name none (VERSION_NOT_SUPPORTED "Request doesn't have field bname").
@@ -99,15 +99,6 @@ class BrokerClient(BrokerAdmin):
         if self.broker_name is not None:
             fields[key] = self.broker_name
         return fields
-
-    async def __aenter__(self) -> BrokerClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.remoting.close()
 
     def _int(self, response: RemotingCommand, name: str, what: str) -> int:
         value = response.ext_fields.get(name)

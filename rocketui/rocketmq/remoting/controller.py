@@ -24,11 +24,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import RemotingCommand
 from rocketui.rocketmq.remoting.codes import RequestCode
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.namesrv import parse_json_body
+from rocketui.rocketmq.remoting.peer import Peer
 
 
 @dataclass(frozen=True)
@@ -179,27 +179,7 @@ def replica_sets_from_json(data: Any) -> dict[str, ReplicaSet]:
     return out
 
 
-class ControllerClient:
-    def __init__(
-        self,
-        addr: str,
-        *,
-        connector: Connector | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        client: RemotingClient | None = None,
-    ) -> None:
-        self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
-        self.addr = self.remoting.addr
-
-    async def __aenter__(self) -> ControllerClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.remoting.close()
-
+class ControllerClient(Peer):
     async def metadata(self) -> ControllerMetadata:
         """The Raft group as this controller sees it (any peer answers)."""
         response = await self.remoting.invoke(RequestCode.CONTROLLER_GET_METADATA_INFO)

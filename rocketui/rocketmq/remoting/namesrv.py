@@ -7,9 +7,10 @@ from typing import Any
 
 from rocketui.rocketmq.remoting import lenient_json
 from rocketui.rocketmq.remoting.admin import NamesrvAdmin
-from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
+from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector
 from rocketui.rocketmq.remoting.codes import RequestCode
 from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.peer import Peer
 from rocketui.rocketmq.remoting.route import (
     ClusterInfo,
     RouteFormatError,
@@ -29,27 +30,7 @@ def parse_json_body(addr: str, what: str, body: bytes) -> Any:
         raise RemotingError(addr, f"{what} body is not valid JSON: {exc}") from None
 
 
-class NamesrvClient(NamesrvAdmin):
-    def __init__(
-        self,
-        addr: str,
-        *,
-        connector: Connector | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        client: RemotingClient | None = None,
-    ) -> None:
-        self.remoting = client or RemotingClient(addr, connector=connector, timeout=timeout)
-        self.addr = self.remoting.addr
-
-    async def __aenter__(self) -> NamesrvClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.remoting.close()
-
+class NamesrvClient(NamesrvAdmin, Peer):
     async def cluster_info(self) -> ClusterInfo:
         """Clusters and brokers currently registered at this namesrv."""
         response = await self.remoting.invoke(RequestCode.GET_BROKER_CLUSTER_INFO)

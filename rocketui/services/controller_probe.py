@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rocketui.backends.base import HostPool
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.controller import ControllerClient, ControllerMetadata, ReplicaSet
+from rocketui.services.peer_cache import PeerCache
 
 ASK_TIMEOUT = 2.0
 
@@ -67,7 +68,7 @@ class ControllerProbe:
     def __init__(self, cluster: Cluster, pool: HostPool) -> None:
         self.cluster = cluster
         self.pool = pool
-        self._clients: dict[str, ControllerClient] = {}
+        self._clients: PeerCache[ControllerClient] = PeerCache()
         self._lock = asyncio.Lock()
         self.seen: dict[tuple[str, int], MasterChange] = {}  # changes seen live (or journaled)
         self._new: list[MasterChange] = []  # seen in this process, not yet taken by `take_changes`
@@ -76,25 +77,13 @@ class ControllerProbe:
 
     def _client(self, node: Node) -> ControllerClient:
         addr = self.cluster.controller_endpoint(node)
-        client = self._clients.get(addr)
-        if client is None:
-            backend = self.pool.get(node.host)
-            client = self._clients[addr] = ControllerClient(
-                addr, connector=backend.open_connection, timeout=ASK_TIMEOUT
-            )
-        return client
-
-    async def _drop(self, addr: str) -> None:
-        client = self._clients.pop(addr, None)
-        if client is not None:
-            try:
-                await client.close()
-            except Exception:
-                pass
+        backend = self.pool.get(node.host)
+        return self._clients.get(
+            addr, lambda: ControllerClient(addr, connector=backend.open_connection, timeout=ASK_TIMEOUT)
+        )
 
     async def close(self) -> None:
-        for addr in list(self._clients):
-            await self._drop(addr)
+        await self._clients.close()
 
     async def view(self, *, skip_hosts: Collection[str] = ()) -> ControllerView | None:
         """None when the cluster has no controller."""
@@ -128,7 +117,7 @@ class ControllerProbe:
                         replicas = await self._client(leader).sync_state_data(names)
                 except Exception as exc:  # any failure: "unknown now", said in the table
                     replicas_error = f"leader {leader.name}: {exc}"
-                    await self._drop(self.cluster.controller_endpoint(leader))
+                    await self._clients.drop(self.cluster.controller_endpoint(leader))
             self._remember(replicas)
             self.last = ControllerView(
                 metadata=metadata,
@@ -173,8 +162,8 @@ class ControllerProbe:
             async with asyncio.timeout(ASK_TIMEOUT):
                 return await self._client(node).metadata()
         except TimeoutError:
-            await self._drop(addr)
+            await self._clients.drop(addr)
             return f"no answer within {ASK_TIMEOUT:g}s"
         except Exception as exc:
-            await self._drop(addr)
+            await self._clients.drop(addr)
             return str(exc) or type(exc).__name__

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from rocketui.backends.base import HostPool
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.namesrv import NamesrvClient
+from rocketui.services.peer_cache import PeerCache
 
 ASK_TIMEOUT = 2.0
 
@@ -50,7 +51,7 @@ class ProxyProbe:
     def __init__(self, cluster: Cluster, pool: HostPool) -> None:
         self.cluster = cluster
         self.pool = pool
-        self._clients: dict[str, NamesrvClient] = {}
+        self._clients: PeerCache[NamesrvClient] = PeerCache()
 
     async def serving(self, node: Node) -> ProxyServing:
         backend = self.pool.get(node.host)
@@ -63,25 +64,16 @@ class ProxyProbe:
         if not (remoting and grpc):
             return ProxyServing(remoting, grpc, None, "not accepting connections")
         addr = self.cluster.proxy_endpoint(node)
-        client = self._clients.get(addr)
-        if client is None:
-            client = self._clients[addr] = NamesrvClient(addr, connector=backend.open_connection, timeout=ASK_TIMEOUT)
+        client = self._clients.get(
+            addr, lambda: NamesrvClient(addr, connector=backend.open_connection, timeout=ASK_TIMEOUT)
+        )
         try:
             async with asyncio.timeout(ASK_TIMEOUT):
                 await client.topic_route(self.cluster.name)
         except Exception as exc:  # refused, timed out, no route: it does not serve routes now
-            await self._drop(addr)
+            await self._clients.drop(addr)
             return ProxyServing(True, True, False, str(exc) or type(exc).__name__)
         return ProxyServing(True, True, True)
 
-    async def _drop(self, addr: str) -> None:
-        client = self._clients.pop(addr, None)
-        if client is not None:
-            try:
-                await client.close()
-            except Exception:
-                pass
-
     async def close(self) -> None:
-        for addr in list(self._clients):
-            await self._drop(addr)
+        await self._clients.close()

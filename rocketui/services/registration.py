@@ -9,10 +9,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from rocketui.backends.base import HostPool
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.route import ClusterInfo
+from rocketui.services.peer_cache import PeerCache
+
+if TYPE_CHECKING:  # imported when first asked: not needed for the first frame
+    from rocketui.rocketmq.remoting.namesrv import NamesrvClient
 
 ASK_TIMEOUT = 3.0  # seconds for one namesrv's answer, connect to its host included
 
@@ -25,7 +30,7 @@ class RegistrationProbe:
         self.errors: dict[str, str] = {}
         self._cached: tuple[float, dict[str, set[str]] | None] = (0.0, None)
         self._lock = asyncio.Lock()
-        self._clients: dict[str, object] = {}  # one persistent connection per namesrv
+        self._clients: PeerCache[NamesrvClient] = PeerCache()  # one persistent connection per namesrv
         self.views: dict[str, ClusterInfo] = {}  # namesrv address → its last ClusterInfo (answering ones)
 
     async def registered_addresses(self, *, skip_hosts: Collection[str] = ()) -> dict[str, set[str]] | None:
@@ -49,17 +54,8 @@ class RegistrationProbe:
             self._cached = (time.monotonic(), value)
             return value
 
-    async def _drop(self, key: str) -> None:
-        client = self._clients.pop(key, None)
-        if client is not None:
-            try:
-                await client.close()  # type: ignore[attr-defined]
-            except Exception:
-                pass
-
     async def close(self) -> None:
-        for key in list(self._clients):
-            await self._drop(key)
+        await self._clients.close()
 
     def invalidate(self) -> None:
         self._cached = (0.0, None)
@@ -77,19 +73,19 @@ class RegistrationProbe:
                     self.errors[key] = "not accepting connections"
                     self.views.pop(key, None)
                     return key, None
-                client = self._clients.get(key)
-                if client is None:
-                    client = self._clients[key] = NamesrvClient(key, connector=backend.open_connection, timeout=2.0)
-                info = await client.cluster_info()  # type: ignore[attr-defined]
+                client = self._clients.get(
+                    key, lambda: NamesrvClient(key, connector=backend.open_connection, timeout=2.0)
+                )
+                info = await client.cluster_info()
         except TimeoutError:
             self.errors[key] = f"no answer within {ASK_TIMEOUT:g}s"
             self.views.pop(key, None)
-            await self._drop(key)
+            await self._clients.drop(key)
             return key, None
         except Exception as exc:  # any failure means "unknown at this namesrv", shown to the user
             self.errors[key] = str(exc) or type(exc).__name__
             self.views.pop(key, None)
-            await self._drop(key)
+            await self._clients.drop(key)
             return key, None
         self.errors.pop(key, None)
         self.views[key] = info

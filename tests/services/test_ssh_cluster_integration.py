@@ -109,6 +109,21 @@ async def service(env: Env) -> AsyncIterator[NodeService]:
         await svc.close()
 
 
+@pytest.fixture
+async def running(service: NodeService) -> None:
+    """Both nodes up, whichever tests ran before (started here when not): each test after the
+    first states what it needs instead of relying on the first having started them."""
+    for _ in range(100):  # a fresh poller shows a host "connecting" until its first listing
+        statuses = await service.status_all()
+        if all(s.state is not NodeState.UNKNOWN for s in statuses.values()):
+            break
+        await asyncio.sleep(0.1)
+    for name in ("ns", "broker-b"):
+        if statuses[name].state is not NodeState.RUNNING:
+            started = await service.start(service.cluster.node(name), timeout=120)
+            assert started.state is NodeState.RUNNING, started.message
+
+
 def accepts(address: str, port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -180,7 +195,7 @@ async def test_start_over_ssh_registers_and_outlives_the_connections(env: Env, s
         await again.close()
 
 
-async def test_broker_logs_are_tailed_over_ssh(env: Env, service: NodeService) -> None:
+async def test_broker_logs_are_tailed_over_ssh(env: Env, service: NodeService, running: None) -> None:
     broker = service.cluster.node("broker-b")
     logs = LogService(service.cluster, service)
     files = {f.name: (f.path, st) for f, st in await logs.files(broker)}
@@ -194,7 +209,7 @@ async def test_broker_logs_are_tailed_over_ssh(env: Env, service: NodeService) -
     assert len(shown.lines) > 10 and st.size == (log_dir / "broker.log").stat().st_size
 
 
-async def test_properties_edit_is_saved_atomically_over_sftp(env: Env, service: NodeService) -> None:
+async def test_properties_edit_is_saved_atomically_over_sftp(env: Env, service: NodeService, running: None) -> None:
     broker = service.cluster.node("broker-b")
     backend = service.backend(broker)
     before = env.broker_config.read_bytes()
@@ -239,7 +254,9 @@ def broker_unreachable(statuses: dict[str, NodeStatus]) -> bool:
 
 
 @pytest.mark.parametrize("fault", ["killed", "hung"])
-async def test_a_host_that_goes_down_is_reported_within_5s(env: Env, service: NodeService, fault: str) -> None:
+async def test_a_host_that_goes_down_is_reported_within_5s(
+    env: Env, service: NodeService, running: None, fault: str
+) -> None:
     """killed: sshd and its connections die (connection reset, then refused).  hung: sshd and its
     connections stop answering (SIGSTOP), like a powered-off host: no reset, no refusal."""
     running = await service.status_all()
@@ -270,7 +287,9 @@ async def test_a_host_that_goes_down_is_reported_within_5s(env: Env, service: No
     assert statuses["broker-b"].pid == broker_pid and statuses["broker-b"].host_state == "connected"
 
 
-async def test_stop_over_ssh_stops_exactly_that_jvm_and_the_log_shows_it(env: Env, service: NodeService) -> None:
+async def test_stop_over_ssh_stops_exactly_that_jvm_and_the_log_shows_it(
+    env: Env, service: NodeService, running: None
+) -> None:
     cluster: Cluster = service.cluster
     broker = cluster.node("broker-b")
     before = await service.status_all()

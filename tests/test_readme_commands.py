@@ -1,0 +1,21 @@
+"""The README's first lines are the two set-up commands, and CI runs the second one as written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    block = text.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
+    commands = readme_commands()
+    assert len(commands) == 2
+    assert commands[0].endswith("rocketui clusters/local.yaml")
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
+    assert ci[-1] == commands[1] == "bash scripts/test"

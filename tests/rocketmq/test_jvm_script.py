@@ -23,6 +23,7 @@ from rocketui.rocketmq.install import render_script
 from rocketui.rocketmq.shell_lines import CODE, classify
 
 DATA = Path(__file__).parent.parent / "data" / "jvm"
+DIST_533 = Path(__file__).parent.parent / "data" / "dist" / "5.3.3" / "bin"
 
 SCRIPTS = {
     "runserver-4.9.x": (DATA / "runserver-4.9.x.sh").read_text(),
@@ -33,6 +34,8 @@ SCRIPTS = {
     "runbroker-rocketui": render_script("runbroker.sh"),
 }
 UPSTREAM = {p.stem: p.read_text() for p in sorted((DATA / "upstream").glob("*.sh"))}
+# 5.3.3's launchers are kept once, with the rest of that release's bin/ (tests/data/dist/5.3.3)
+UPSTREAM.update({f"{name}-5.3.3": (DIST_533 / f"{name}.sh").read_text() for name in ("runbroker", "runserver")})
 SCRIPTS.update({f"upstream-{name}": text for name, text in UPSTREAM.items()})
 
 

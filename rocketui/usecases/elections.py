@@ -11,12 +11,16 @@ import time
 from rocketui.model.cluster import Cluster
 from rocketui.services.controller_probe import ControllerProbe, MasterChange
 from rocketui.services.elected import cause_of
-from rocketui.services.node_status import NodeStatus
+from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.usecases.gate import ActionRecord, Gate
 from rocketui.usecases.journal import Journal
 
 OBSERVED_MASTER_CHANGE = "observed master change"
 LOOK_BACK = 30 * 86400.0  # journal entries older than this are not read back
+# A killed master's launch wrapper outlives its JVM for a moment (state "starting"), and a host
+# may not answer one poll: the cause waits for a settled state, at most this long.
+SETTLE_WAIT = 20.0
+_UNSETTLED = (NodeState.STARTING, NodeState.UNKNOWN)
 _LINE = re.compile(
     r"^(?P<group>\S+) epoch (?P<epoch>[0-9]+): master (?P<old>\S*) -> (?P<new>\S+) \((?P<cause>[^)]*)\)$"
 )
@@ -40,6 +44,7 @@ class Elections:
         self.journal = journal
         self.gate = gate
         self._seeded = False
+        self._unsettled: list[MasterChange] = []  # seen, cause not yet known
 
     def seed(self) -> None:
         """Changes journaled earlier (by any rocketui) for this cluster: read once."""
@@ -73,10 +78,15 @@ class Elections:
         """Journal the master changes this process saw since the last poll, with what the old
         master had done (its state now)."""
         names = {self.cluster.endpoint(b): b.name for b in self.cluster.brokers}
-        for change in self.probe.take_changes():
+        waiting, self._unsettled = self._unsettled + self.probe.take_changes(), []
+        for change in waiting:
             old = names.get(change.old)
+            state = statuses[old].state if old in statuses else None
+            if state in _UNSETTLED and time.time() - change.at < SETTLE_WAIT:
+                self._unsettled.append(change)  # judged at a later poll
+                continue
             new = names.get(change.new, change.new)
-            cause = cause_of(statuses[old].state if old in statuses else None)
+            cause = cause_of(state)
             done = MasterChange(change.broker_name, change.epoch, change.old, change.new, change.at, cause)
             self.probe.record(done)
             if self._journaled(done):  # another rocketui watching the same cluster was first

@@ -63,3 +63,37 @@ async def test_journaled_once_and_read_back(tmp_path: Path) -> None:
     seen = later.seen[("broker-a", 2)]
     assert (seen.old, seen.new, seen.cause) == ("127.0.0.1:20911", "127.0.0.1:20921", "died")
     assert abs(seen.at - entries[0].ts) < 0.01 and seen.at <= time.time()
+
+
+async def test_cause_waits_while_the_old_master_is_between_states(tmp_path: Path) -> None:
+    # A SIGKILLed JVM's launch wrapper lives on a moment ("starting"): "died" is only known after.
+    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
+    journal = Journal(tmp_path / "journal.jsonl")
+    gate = Gate()
+    gate.listeners.append(journal.listener(cluster))
+    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]  # nothing is asked here
+    elections = Elections(cluster, probe, journal, gate)
+    probe._remember(sets("before"))
+    probe._remember(sets("after"))
+    slave = NodeStatus("broker-a-s", NodeState.RUNNING)
+    await elections.observe({"broker-a": NodeStatus("broker-a", NodeState.STARTING), "broker-a-s": slave})
+    assert not [e for e in journal.entries() if e.action == OBSERVED_MASTER_CHANGE]
+    await elections.observe({"broker-a": NodeStatus("broker-a", NodeState.CRASHED), "broker-a-s": slave})
+    entries = [e for e in journal.entries() if e.action == OBSERVED_MASTER_CHANGE]
+    assert [e.commands for e in entries] == [["broker-a epoch 2: master 127.0.0.1:20911 -> 127.0.0.1:20921 (died)"]]
+    assert probe.seen[("broker-a", 2)].cause == "died"
+
+
+async def test_cause_is_fixed_after_the_settle_wait(tmp_path: Path) -> None:
+    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
+    journal = Journal(tmp_path / "journal.jsonl")
+    gate = Gate()
+    gate.listeners.append(journal.listener(cluster))
+    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]
+    elections = Elections(cluster, probe, journal, gate)
+    probe._remember(sets("before"))
+    probe._remember(sets("after"))
+    change = probe._new[0]
+    probe._new[0] = MasterChange(change.broker_name, change.epoch, change.old, change.new, time.time() - 60)
+    await elections.observe({"broker-a": NodeStatus("broker-a", NodeState.UNKNOWN)})  # host never answers
+    assert probe.seen[("broker-a", 2)].cause == "went down"

@@ -4,7 +4,9 @@ A 5.x slave copies its master's topics and groups only about once a minute (long
 restart): a topic created on the master alone is unknown to the slave for that long, and a
 kill -9 of the master then leaves SEND_OK messages unreadable from the slave (TOPIC_NOT_EXIST).
 So rocketui creates on the master, then on each slave (a 5.x slave accepts it; the next sync
-rewrites the same definition), and confirms the slave lists it before reporting success.
+rewrites the same definition), and confirms the slave lists it before reporting success.  A sync
+fetched from the master just before the create can land just after it and wipe the slave's copy,
+so while confirming, the create is sent to the slave again every few seconds.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rocketui.rocketmq.remoting.admin_bodies import SubscriptionGroup
+from rocketui.rocketmq.remoting.admin_bodies import SubscriptionGroup, TopicConfig
 from rocketui.rocketmq.remoting.broker import BrokerClient
 from rocketui.services.admin_clients import AdminError, BrokerGroup
 
-SLAVE_CONFIRM_TIMEOUT = 10.0
+SLAVE_CONFIRM_TIMEOUT = 20.0
+RESEND_EVERY = 3.0  # seconds between creates sent again to a slave that does not list the topic
 RETRY_PREFIX = "%RETRY%"
 
 ClientFor = Callable[[str], BrokerClient]
@@ -59,15 +62,35 @@ async def create_in_groups(
 
 
 async def confirm_topic(client: BrokerClient, spec: TopicSpec) -> None:
-    deadline = time.monotonic() + SLAVE_CONFIRM_TIMEOUT
+    start = time.monotonic()
+    resent = start
     want = (spec.read_queues, spec.write_queues, spec.perm)
     while True:
         config = (await client.all_topic_configs()).get(spec.name)
         if config is not None and (config.read_queue_nums, config.write_queue_nums, config.perm) == want:
             return
-        if time.monotonic() > deadline:
-            raise AdminError(f"slave {client.addr} does not show topic {spec.name} as created")
+        now = time.monotonic()
+        if now - start > SLAVE_CONFIRM_TIMEOUT:
+            raise AdminError(
+                f"slave {client.addr} does not show topic {spec.name} as created "
+                f"(asked {SLAVE_CONFIRM_TIMEOUT:g} s; it lists {_shown(config)})"
+            )
+        if now - resent >= RESEND_EVERY:  # a stale sync from the master wiped it: create it again
+            resent = now
+            await client.create_topic(
+                spec.name,
+                read_queue_nums=spec.read_queues,
+                write_queue_nums=spec.write_queues,
+                perm=spec.perm,
+                order=spec.order,
+            )
         await asyncio.sleep(0.2)
+
+
+def _shown(config: TopicConfig | None) -> str:
+    if config is None:
+        return "no such topic"
+    return f"read {config.read_queue_nums}, write {config.write_queue_nums}, perm {config.perm}"
 
 
 async def ensure_consumer_group(

@@ -234,8 +234,9 @@ class Backend(ABC):
         """All processes whose executable basename is `name`, in one round trip."""
 
     @abstractmethod
-    async def snapshot(self, name: str = "java") -> HostSnapshot:
-        """`processes(name)` and the listening TCP sockets, in one round trip."""
+    async def snapshot(self, name: str = "java", ports: frozenset[int] | None = None) -> HostSnapshot:
+        """`processes(name)` and the listening TCP sockets, in one round trip; only those on
+        `ports` when given (a host with thousands of listeners then answers with a few lines)."""
 
     @abstractmethod
     async def signal(self, pid: int, sig: int, *, start_ticks: int | None = None) -> bool:

@@ -108,9 +108,9 @@ class LocalBackend(Backend):
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
         return await asyncio.to_thread(procfs.list_processes, name)
 
-    async def snapshot(self, name: str = "java") -> HostSnapshot:
+    async def snapshot(self, name: str = "java", ports: frozenset[int] | None = None) -> HostSnapshot:
         def read() -> HostSnapshot:
-            return HostSnapshot(procfs.list_processes(name), procfs.listening())
+            return HostSnapshot(procfs.list_processes(name), procfs.listening(ports))
 
         return await asyncio.to_thread(read)
 

@@ -91,24 +91,28 @@ def _hex_address(text: str) -> str:
     return socket.inet_ntop(socket.AF_INET6, words)
 
 
-def parse_listening(text: str) -> frozenset[tuple[str, int]]:
+def parse_listening(text: str, ports: frozenset[int] | None = None) -> frozenset[tuple[str, int]]:
     """(address, port) of every LISTEN socket in /proc/net/tcp and /proc/net/tcp6 content (their
-    header lines and anything else that is not a socket line are skipped)."""
+    header lines and anything else that is not a socket line are skipped); only those on `ports`
+    when given."""
     found: set[tuple[str, int]] = set()
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 4 or fields[3] != TCP_LISTEN or ":" not in fields[1]:
             continue
-        address, _, port = fields[1].partition(":")
+        address, _, port_hex = fields[1].partition(":")
         try:
-            found.add((_hex_address(address), int(port, 16)))
+            port = int(port_hex, 16)
+            if ports is None or port in ports:
+                found.add((_hex_address(address), port))
         except ValueError:
             continue
     return frozenset(found)
 
 
-def listening() -> frozenset[tuple[str, int]] | None:
-    """This machine's listening TCP sockets (None when /proc/net/tcp cannot be read)."""
+def listening(ports: frozenset[int] | None = None) -> frozenset[tuple[str, int]] | None:
+    """This machine's listening TCP sockets, those on `ports` only when given (None when
+    /proc/net/tcp cannot be read)."""
     text = ""
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -117,4 +121,4 @@ def listening() -> frozenset[tuple[str, int]] | None:
         except OSError:
             if path.endswith("tcp"):
                 return None
-    return parse_listening(text)
+    return parse_listening(text, ports)

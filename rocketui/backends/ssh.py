@@ -256,8 +256,8 @@ class SSHBackend(Backend):
             detail = err.decode(errors="replace").strip() or str(exc)
             raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None
 
-    async def snapshot(self, name: str = "java") -> HostSnapshot:
-        status, out, err = await self._script(scripts.snapshot_script(name), "process listing", retry=True)
+    async def snapshot(self, name: str = "java", ports: frozenset[int] | None = None) -> HostSnapshot:
+        status, out, err = await self._script(scripts.snapshot_script(name, ports), "process listing", retry=True)
         try:
             processes, listening = scripts.parse_snapshot(out, name)
         except scripts.ScriptOutputError as exc:

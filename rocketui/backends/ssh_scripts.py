@@ -49,10 +49,20 @@ def processes_script(name: str) -> str:
 LISTEN_MARK = b"\0rocketui-listen\n"
 
 
-def snapshot_script(name: str) -> str:
-    """`processes_script` then, after LISTEN_MARK, the LISTEN lines of /proc/net/tcp{,6}."""
+def listen_pattern(ports: frozenset[int] | None) -> str:
+    """An ERE for the LISTEN (state 0A) lines of /proc/net/tcp{,6}, only those on `ports` when
+    given: `sl local_address:PORT rem_address:port 0A`, ports as 4 upper-case hex digits."""
+    port = "[0-9A-F]{4}" if ports is None else "(" + "|".join(sorted(f"{p:04X}" for p in ports)) + ")"
+    return f"^ *[0-9]+: [0-9A-F]+:{port} [0-9A-F]+:[0-9A-F]{{4}} 0A "
+
+
+def snapshot_script(name: str, ports: frozenset[int] | None = None) -> str:
+    """`processes_script` then, after LISTEN_MARK, the LISTEN lines of /proc/net/tcp{,6} (those
+    on `ports` only, when given: the filter runs on the host, so its other sockets never travel)."""
+    pattern = shlex.quote(listen_pattern(ports))
     return processes_script(name).removesuffix("exit 0\n") + (
-        "printf '\\000rocketui-listen\\n'\ncat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep ' 0A ' || true\nexit 0\n"
+        "printf '\\000rocketui-listen\\n'\n"
+        f"cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -E {pattern} || true\nexit 0\n"
     )
 
 

@@ -202,7 +202,9 @@ class NodeService:
         return await self.pool.get(host_name).processes("java")
 
     async def _snapshot(self, host_name: str) -> HostSnapshot:
-        return await self.pool.get(host_name).snapshot("java")
+        # only the sockets a status asks about (`_status` checks each node's own port)
+        ports = frozenset(n.port for n in self.cluster.nodes if n.host == host_name)
+        return await self.pool.get(host_name).snapshot("java", ports)
 
     async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
         if processes is None:

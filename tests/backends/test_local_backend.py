@@ -95,3 +95,19 @@ async def test_port_open() -> None:
     finally:
         server.close()
     assert not await b.port_open("127.0.0.1", port)
+
+
+async def test_snapshot_lists_only_the_ports_asked_for() -> None:
+    b = LocalBackend()
+    servers = [socket.socket(), socket.socket()]
+    try:
+        for s in servers:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+        mine, other = (s.getsockname()[1] for s in servers)
+        everything = (await b.snapshot("java")).listening
+        assert everything is not None and {("127.0.0.1", mine), ("127.0.0.1", other)} <= everything
+        assert (await b.snapshot("java", frozenset({mine}))).listening == {("127.0.0.1", mine)}
+    finally:
+        for s in servers:
+            s.close()

@@ -366,6 +366,24 @@ async def test_ports_and_tunnels_are_seen_from_the_host(backend: SSHBackend) -> 
     assert backend.stats.connections == 1
 
 
+async def test_snapshot_filters_listening_sockets_on_the_host(backend: SSHBackend) -> None:
+    # the host answers with the LISTEN lines of the ports asked for only (IPv4 and IPv6)
+    servers = [socket.socket(), socket.socket(socket.AF_INET6)]
+    try:
+        servers[0].bind(("127.0.0.1", 0))
+        servers[1].bind(("::1", 0))
+        for s in servers:
+            s.listen()
+        v4, v6 = (s.getsockname()[1] for s in servers)
+        everything = (await backend.snapshot("java")).listening
+        assert everything is not None and {("127.0.0.1", v4), ("::1", v6)} <= everything
+        assert (await backend.snapshot("java", frozenset({v4, v6}))).listening == {("127.0.0.1", v4), ("::1", v6)}
+        assert (await backend.snapshot("java", frozenset({v6}))).listening == {("::1", v6)}
+    finally:
+        for s in servers:
+            s.close()
+
+
 # ---------------------------------------------------------------------------------- follow
 class Follower:
     """Consumes backend.follow in a task so the test can act on the file meanwhile."""

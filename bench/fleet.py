@@ -232,10 +232,17 @@ async def refresh_times(cluster: Cluster, polls: int, freeze: SSHServer | None =
         await ops.close()
 
 
-def anchor_poll(servers: list[SSHServer], known: Path) -> float:
-    script = ssh_scripts.snapshot_script("java")
+def anchor_poll(servers: list[SSHServer], known: Path, cluster: Cluster) -> float:
+    """OpenSSH, one host after another, each asked what rocketui asks it (its nodes' ports)."""
+    scripts = {
+        s.address: ssh_scripts.snapshot_script(
+            "java", frozenset(n.port for n in cluster.nodes if cluster.host(n.host).address == s.address)
+        )
+        for s in servers
+    }
     t0 = time.perf_counter()
     for s in servers:
+        script = scripts[s.address]
         argv = s.ssh_argv(known_hosts=known)
         argv[-1] = f"{USER}@{s.address}"
         out = subprocess.run([*argv, "-o", "ControlMaster=no", script], capture_output=True)
@@ -379,7 +386,7 @@ def main() -> None:
 
         anchors, refreshes = [], []
         for _ in range(3):
-            anchors.append(anchor_poll(servers, known))
+            anchors.append(anchor_poll(servers, known, cluster))
         times, running = asyncio.run(refresh_times(cluster, args.polls))
         refreshes.extend(times)
         a, r = statistics.median(anchors), statistics.median(refreshes)

@@ -95,7 +95,8 @@ class HostSnapshot:
         unknown from here (ask with a connection)."""
         if self.listening is None:
             return None
-        return any(p == port and a in (address, "0.0.0.0", "::", "::ffff:" + address) for a, p in self.listening)
+        listening = self.listening
+        return any((a, port) in listening for a in (address, "0.0.0.0", "::", "::ffff:" + address))
 
 
 @dataclass(frozen=True)

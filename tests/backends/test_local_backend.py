@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rocketui.backends.base import EXIT_MARKER, Command, FileChanged
+from rocketui.backends.base import EXIT_MARKER, Command, FileChanged, HostSnapshot
 from rocketui.backends.local import LocalBackend
 
 
@@ -111,3 +111,15 @@ async def test_snapshot_lists_only_the_ports_asked_for() -> None:
     finally:
         for s in servers:
             s.close()
+
+
+def test_listens_on_its_address_or_a_wildcard_of_that_port() -> None:
+    def snap(*pairs: tuple[str, int]) -> HostSnapshot:
+        return HostSnapshot([], frozenset(pairs))
+
+    assert snap(("10.0.0.5", 10911)).listens("10.0.0.5", 10911)
+    assert not snap(("10.0.0.6", 10911)).listens("10.0.0.5", 10911)
+    assert not snap(("10.0.0.5", 10912)).listens("10.0.0.5", 10911)
+    for wildcard in ("0.0.0.0", "::", "::ffff:10.0.0.5"):
+        assert snap((wildcard, 10911)).listens("10.0.0.5", 10911), wildcard
+    assert HostSnapshot([], None).listens("10.0.0.5", 10911) is None

@@ -48,6 +48,10 @@ from rocketui.services.run_record import FILE_NAME as RECORD_FILE
 from rocketui.services.run_record import RunRecord
 
 RECORD_CACHE_SECONDS = 10.0
+# A node's own reads in a poll (run record, version, crash output) on a host that answered its
+# listing are quick; a host that froze right after answering must not hold the poll until its
+# keepalive gives up (~40 s): the node is shown unknown for that poll instead.
+NODE_READS_WAIT = 3.0
 # A JVM this young without an open port is taken to be starting (5.x brokers open it in ~5-20 s
 # on a busy host); an older one with a closed port is shutting down or hung.
 STARTING_GRACE = 180.0
@@ -254,7 +258,7 @@ class NodeService:
         registered, controllers = await asyncio.gather(
             self.registration.registered_addresses(skip_hosts=silent), self.controllers.view(skip_hosts=silent)
         )
-        results = await asyncio.gather(*(self._status(n, by_host[n.host], registered) for n in self.cluster.nodes))
+        results = await asyncio.gather(*(self._bounded(n, by_host[n.host], registered) for n in self.cluster.nodes))
         # what the namesrvs and controllers say against the cluster file: "master down", wrong id, …
         from rocketui.services.roles_now import roles_now  # lazy: not needed for the first frame
         from rocketui.services.topology_check import annotate
@@ -269,6 +273,22 @@ class NodeService:
             snap = exc
         registered = await self.registration.registered_addresses() if node.kind is NodeKind.BROKER else None
         return await self._status(node, snap, registered)
+
+    async def _bounded(
+        self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None
+    ) -> NodeStatus:
+        """`_status`, or unknown when the node's host stops answering its reads (see NODE_READS_WAIT)."""
+        try:
+            async with asyncio.timeout(NODE_READS_WAIT):
+                return await self._status(node, snap, registered)
+        except TimeoutError:
+            error = BackendError(f"{node.host}: no answer within {NODE_READS_WAIT:g}s")
+            return NodeStatus(
+                node.name,
+                NodeState.UNKNOWN,
+                message=str(error),
+                host_state=self._host_down(self.pool.connection_state(node.host), error),
+            )
 
     async def _status(
         self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None

@@ -84,3 +84,34 @@ async def test_a_value_the_writer_refuses_stops_the_start(tmp_path: Path, home: 
         await svc.close()
     assert not Path(cluster.run_dir(node), "namesrv.properties").exists()
     assert not Path(cluster.run_dir(node), "stdout.log").exists()
+
+
+async def test_a_node_whose_host_stops_answering_its_reads_is_unknown_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A host can freeze between answering the listing and the node's own reads (run record,
+    # version): the poll shows that node unknown after NODE_READS_WAIT instead of hanging on it.
+    import asyncio
+
+    from rocketui.services import nodes as nodes_module
+    from rocketui.services.node_status import NodeState
+    from tests.support.fake_service import demo_cluster
+
+    monkeypatch.setattr(nodes_module, "NODE_READS_WAIT", 0.2)
+    cluster = demo_cluster()
+    service = NodeService(cluster, BackendPool(cluster))
+    answered = service._status
+
+    async def frozen_for_broker_a(node, snap, registered):  # type: ignore[no-untyped-def]
+        if node.name == "broker-a":
+            await asyncio.sleep(3600)
+        return await answered(node, snap, registered)
+
+    monkeypatch.setattr(service, "_status", frozen_for_broker_a)
+    try:
+        statuses = await asyncio.wait_for(service.status_all(), 30)
+    finally:
+        await service.close()
+    assert statuses["broker-a"].state is NodeState.UNKNOWN
+    assert "no answer within 0.2s" in statuses["broker-a"].message
+    assert statuses["broker-b"].state is not NodeState.UNKNOWN

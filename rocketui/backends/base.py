@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -277,6 +277,10 @@ class Backend(ABC):
     @abstractmethod
     async def stat(self, path: str) -> FileStat | None:
         """None when the file does not exist."""
+
+    async def stat_many(self, paths: Sequence[str]) -> list[FileStat | None]:
+        """`stat` of each path, in order; a remote host answers them in one round trip."""
+        return [await self.stat(p) for p in paths]
 
     @abstractmethod
     async def listdir(self, path: str) -> list[str]:

@@ -17,7 +17,7 @@ import contextlib
 import os
 import posixpath
 import signal as signal_mod
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar, cast
 
 import asyncssh
@@ -382,6 +382,21 @@ class SSHBackend(Backend):
             return scripts.parse_stat(out.decode(errors="replace"))
         except (scripts.ScriptOutputError, ValueError) as exc:
             raise BackendError(f"{self.name}: cannot stat {path}: {exc}") from None
+
+    async def stat_many(self, paths: Sequence[str]) -> list[FileStat | None]:
+        if not paths:
+            return []
+        expanded = [await self.expand_path(p) for p in paths]
+        status, out, err = await self._script(
+            scripts.stat_many_script(expanded), f"stat {len(expanded)} files", retry=True
+        )
+        try:
+            if status != 0:
+                raise scripts.ScriptOutputError(err.decode(errors="replace").strip() or f"exit status {status}")
+            return scripts.parse_stat_many(out.decode(errors="replace"), expanded)
+        except (scripts.ScriptOutputError, ValueError) as exc:
+            detail = err.decode(errors="replace").strip()
+            raise BackendError(f"{self.name}: {exc}" + (f": {detail}" if detail else "")) from None
 
     async def listdir(self, path: str) -> list[str]:
         path = await self.expand_path(path)

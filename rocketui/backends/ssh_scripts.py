@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rocketui.backends import procfs
@@ -156,6 +157,37 @@ def stat_script(path: str) -> str:
     has neither inodes nor sub-second times, so stat(1) it is."""
     q = shlex.quote(path)
     return f"[ -e {q} ] || exit {STAT_MISSING}\nexec stat -L -c '%s %i %a %Y %y' -- {q}\n"
+
+
+STAT_MANY_MISSING = "-"
+STAT_MANY_FAILED = "!"
+
+
+def stat_many_script(paths: Sequence[str]) -> str:
+    """One line per path, in order: `stat_script`'s fields, STAT_MANY_MISSING when there is no
+    such file, STAT_MANY_FAILED when stat(1) could not tell (its reason goes to stderr)."""
+    quoted = " ".join(shlex.quote(p) for p in paths)
+    return (
+        f"for p in {quoted}; do\n"
+        f'  if [ ! -e "$p" ]; then echo {STAT_MANY_MISSING}\n'
+        f"  else stat -L -c '%s %i %a %Y %y' -- \"$p\" || echo {STAT_MANY_FAILED}; fi\n"
+        "done\nexit 0\n"
+    )
+
+
+def parse_stat_many(output: str, paths: Sequence[str]) -> list[FileStat | None]:
+    lines = output.splitlines()
+    if len(lines) != len(paths):
+        raise ScriptOutputError(f"expected {len(paths)} stat lines, got {len(lines)}: {output[:200]!r}")
+    out: list[FileStat | None] = []
+    for path, line in zip(paths, lines, strict=True):
+        if line == STAT_MANY_MISSING:
+            out.append(None)
+        elif line == STAT_MANY_FAILED:
+            raise ScriptOutputError(f"cannot stat {path}")
+        else:
+            out.append(parse_stat(line))
+    return out
 
 
 def parse_stat(output: str) -> FileStat:

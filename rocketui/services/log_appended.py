@@ -1,7 +1,7 @@
 """What each running node's main log got since the last look, for the events pane's WARN/ERROR
 counts: the bytes appended, at most CAP of them per node and look (the newest when more was
 written), as complete inert lines.  Through the node's host backend, local or SSH alike: one stat
-and one ranged read per node and look.
+round trip per host and one ranged read per node whose log grew.
 
 Per node it keeps the file it reads (path and line layout, worked out again when the node's JVM
 changes, since a restart may bring another logback XML), the file's identity (inode) and the
@@ -56,32 +56,59 @@ class AppendedReader:
     async def read(self, nodes: Sequence[tuple[Node, int]], now: float) -> list[Appended]:
         """For each (running node, its JVM's pid), what its main log got since the previous look
         that included it.  A node looked at for the first time, or whose host or file could not be
-        read this time, gives nothing; nodes not passed keep their place for later."""
+        read this time, gives nothing; nodes not passed keep their place for later.  The files
+        of one host are stat'ed in one round trip (a fleet look is one per host, not per node)."""
         limit = asyncio.Semaphore(CONCURRENCY)
+        known: dict[str, _Place] = {}
 
-        async def one(node: Node, pid: int) -> Appended | None:
+        async def settle(node: Node, pid: int) -> None:
             async with limit:
                 try:
-                    return await self._one(node, pid, now)
+                    place = await self._settle(node, pid, now)
                 except (BackendError, OSError):
-                    return None  # tried again at the next look, from the same place
+                    return  # tried again at the next look, from the same place
+                if place is not None:
+                    known[node.name] = place
 
-        found = await asyncio.gather(*(one(node, pid) for node, pid in nodes))
-        return [a for a in found if a is not None]
+        await asyncio.gather(*(settle(node, pid) for node, pid in nodes))
+        by_host: dict[str, list[Node]] = {}
+        for node, _ in nodes:
+            if node.name in known:
+                by_host.setdefault(node.host, []).append(node)
+        found: dict[str, Appended] = {}
 
-    async def _one(self, node: Node, pid: int, now: float) -> Appended | None:
+        async def host(group: list[Node]) -> None:
+            async with limit:
+                backend = self._logs.backend(group[0])
+                try:
+                    stats = await backend.stat_many([known[n.name].log.path for n in group])
+                except (BackendError, OSError):
+                    return
+                for node, st in zip(group, stats, strict=True):
+                    try:
+                        found[node.name] = await self._advance(node, known[node.name], st, now)
+                    except (BackendError, OSError):
+                        continue
+
+        await asyncio.gather(*(host(group) for group in by_host.values()))
+        return [found[node.name] for node, _ in nodes if node.name in found]
+
+    async def _settle(self, node: Node, pid: int, now: float) -> _Place | None:
+        """The node's place to read on from; None at a first look (which only notes the end)."""
         place = self._places.get(node.name)
-        if place is None or place.pid != pid:
-            listed = await self._logs.files(node)
-            log = listed[0][0]  # the main log (broker.log, namesrv.log, …), even before it exists
-            if place is not None and place.log.path == log.path:
-                place.pid, place.log = pid, log  # restarted: the same file goes on
-            else:
-                st = await self._logs.backend(node).stat(log.path)
-                self._places[node.name] = _Place(pid, log, _inode(st), st.size if st else 0, now)
-                return None
-        backend = self._logs.backend(node)
-        st = await backend.stat(place.log.path)
+        if place is not None and place.pid == pid:
+            return place
+        listed = await self._logs.files(node)
+        log = listed[0][0]  # the main log (broker.log, namesrv.log, …), even before it exists
+        if place is not None and place.log.path == log.path:
+            place.pid, place.log = pid, log  # restarted: the same file goes on
+            return place
+        st = await self._logs.backend(node).stat(log.path)
+        self._places[node.name] = _Place(pid, log, _inode(st), st.size if st else 0, now)
+        return None
+
+    async def _advance(self, node: Node, place: _Place, st: FileStat | None, now: float) -> Appended:
+        """Read what was appended since `place`, given the file's stat now."""
         seconds, place.at = now - place.at, now
         if st is None:
             place.inode, place.offset = None, 0
@@ -95,6 +122,7 @@ class AppendedReader:
             start, restarted = 0, "truncated"
         place.inode = st.inode
         first = max(start, st.size - self.cap)
+        backend = self._logs.backend(node)
         data = await backend.read_range(place.log.path, first, st.size - first) if st.size > first else b""
         read, skipped = len(data), first - start
         if skipped:  # read from the middle of a line: the piece before the first newline is left out

@@ -17,6 +17,7 @@ import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -382,6 +383,31 @@ async def test_snapshot_filters_listening_sockets_on_the_host(backend: SSHBacken
     finally:
         for s in servers:
             s.close()
+
+
+async def test_stat_many_answers_like_stat_in_one_round_trip(backend: SSHBackend, tmp_path: Path) -> None:
+    plain = tmp_path / "broker.log"
+    plain.write_bytes(b"x" * 1234)
+    odd = tmp_path / 'it\'s a "log" $(touch pwned)\nnext'
+    odd.write_bytes(b"y")
+    linked = tmp_path / "link"
+    linked.symlink_to(plain)
+    paths = [str(plain), str(tmp_path / "missing.log"), str(odd), str(linked)]
+    scripts_run: list[str] = []
+    run_script = backend._script
+
+    async def counted(script: str, what: str, **kwargs: Any) -> tuple[int, bytes, bytes]:
+        scripts_run.append(what)
+        return await run_script(script, what, **kwargs)
+
+    backend._script = counted  # type: ignore[method-assign]
+    many = await backend.stat_many(paths)
+    assert scripts_run == ["stat 4 files"]
+    assert many == [await backend.stat(p) for p in paths]
+    assert many[0] is not None and many[0].size == 1234 and many[1] is None and many[3] == many[0]
+    assert many[2] is not None and many[2].size == 1
+    assert not (tmp_path / "pwned").exists()
+    assert await backend.stat_many([]) == []
 
 
 # ---------------------------------------------------------------------------------- follow

@@ -144,3 +144,43 @@ async def test_a_restarted_jvm_goes_on_in_the_same_file_and_a_missing_one_appear
     append(log, LINES[5])
     (got,) = await appended.read([(node, 2)], 15.0)  # another pid: the same file, from where it was
     assert got.lines == display_lines(LINES[5])
+
+
+async def test_a_look_stats_the_logs_of_one_host_in_one_request(tmp_path: Path) -> None:
+    # After the first look, each look asks a host once for the stat of all its nodes' logs (a
+    # fleet look is one round trip per host), and reads only the logs that grew.
+    appended, logs, node, log = reader(tmp_path)
+    namesrv = logs.cluster.node("ns")
+    ns_log = Path(logs.cluster.log_dir(namesrv)) / "namesrv.log"
+    ns_log.parent.mkdir(parents=True, exist_ok=True)
+    ns_log.write_bytes(b"")
+    log.write_bytes(b"".join(LINES[:10]))
+    backend = logs.backend(node)
+    asked: list[list[str]] = []
+    single: list[str] = []
+    stat_many, stat = backend.stat_many, backend.stat
+
+    inside = [False]
+
+    async def counted_many(paths: list[str]) -> list[object]:
+        asked.append(list(paths))
+        inside[0] = True  # the local backend's stat_many is a loop over stat
+        try:
+            return await stat_many(paths)
+        finally:
+            inside[0] = False
+
+    async def counted(path: str) -> object:
+        if not inside[0]:
+            single.append(path)
+        return await stat(path)
+
+    backend.stat_many = counted_many  # type: ignore[method-assign,assignment]
+    backend.stat = counted  # type: ignore[method-assign,assignment]
+    nodes = [(namesrv, 11), (node, 22)]
+    assert await appended.read(nodes, 100.0) == []  # first look: each node's log found and noted
+    single.clear()
+    append(log, b"".join(LINES[10:20]))
+    got = await appended.read(nodes, 105.0)
+    assert asked == [[str(ns_log), str(log)]] and single == []
+    assert [(a.node, len(a.lines) > 0) for a in got] == [("ns", False), ("broker-a", True)]

@@ -52,3 +52,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         leaked = kill_jvms_under(str(base))
         if leaked:
             print(f"\nrocketui tests: stopped {len(leaked)} leaked JVM(s) under {base}: {leaked}")
+
+
+@pytest.fixture(autouse=True)
+def steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inputs do not blink in tests: a snapshot taken on a loaded machine caught the cursor in
+    its hidden half-second (a one-cell difference); steady, it is always drawn."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input.__dict__["cursor_blink"], "_default", False)

@@ -104,7 +104,9 @@ class HostListings:
             )
             if not done:
                 return
-            if len(pending) <= max(1, len(tasks) // 10) and len(tasks) > 1:
+            # (a tenth of the hosts: with fewer than ten, every host gets the whole wait — a
+            # host that failed at once is not "most hosts answered" beside one busy host)
+            if len(pending) <= len(tasks) // 10:
                 # the stragglers: as long again as the answered ones took, at least STRAGGLER_GRACE
                 grace = max(STRAGGLER_GRACE, time.monotonic() - started)
                 deadline = min(deadline, time.monotonic() + grace)

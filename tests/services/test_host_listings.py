@@ -69,3 +69,13 @@ async def test_a_host_known_to_be_down_is_retried_without_making_the_poll_wait()
     result = await listings.poll(["ok", "slow"])  # would never return if it waited for "slow"
     assert result["ok"] == [JVM] and isinstance(result["slow"], Pending) and hosts.calls == ["ok", "slow"]
     listings.close()
+
+
+async def test_beside_a_host_that_failed_at_once_a_busy_host_gets_the_whole_wait() -> None:
+    # Two hosts, one refused at once: the other is not a straggler among many that answered.
+    hosts = Hosts()
+    listings = HostListings(hosts.fetch, wait=5.0)
+    asyncio.get_running_loop().call_later(0.6, lambda: hosts.gates.setdefault("busy", asyncio.Event()).set())
+    result = await listings.poll(["fail", "busy"])
+    assert str(result["fail"]) == "fail: connection refused" and result["busy"] == [JVM]
+    listings.close()

@@ -34,25 +34,19 @@ class Tmux:
 
     def open(self, command: str, width: int = 140, height: int = 30) -> None:
         self.run("kill-session", "-t", self.session, check=False)
-        subprocess.run(
-            [
-                "tmux",
-                "-L",
-                self.socket,
-                "new-session",
-                "-d",
-                "-s",
-                self.session,
-                "-x",
-                str(width),
-                "-y",
-                str(height),
-                command,
-            ],
-            check=True,
-            # COLUMNS/LINES (pytest-xdist workers have them) would win over the pane's real size
-            env={k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"TERM": "xterm-256color"},
-        )
+        argv = ["tmux", "-L", self.socket, "new-session", "-d", "-s", self.session]
+        argv += ["-x", str(width), "-y", str(height), command]
+        # COLUMNS/LINES (pytest-xdist workers have them) would win over the pane's real size
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")} | {"TERM": "xterm-256color"}
+        for _ in range(20):
+            started = subprocess.run(argv, env=env, capture_output=True, text=True)
+            # the server of a session that just ended may still be exiting on the same socket:
+            # tmux then says "server exited unexpectedly"; a moment later a new one starts
+            if started.returncode == 0 or "server exited unexpectedly" not in started.stderr:
+                break
+            time.sleep(0.25)
+        if started.returncode != 0:
+            raise AssertionError(f"tmux new-session failed: {started.stderr.strip()}")
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", self.session, *keys)

@@ -46,19 +46,24 @@ async def create_in_groups(
         if group.master is None:
             raise AdminError(f"broker {group.name} has no master registered: cannot create {spec.name} there")
         for addr in (group.master, *group.slaves):
-            await client_for(addr).create_topic(
-                spec.name,
-                read_queue_nums=spec.read_queues,
-                write_queue_nums=spec.write_queues,
-                perm=spec.perm,
-                order=spec.order,
-            )
+            await _create_at(client_for(addr), spec)
             done.append(addr)
             notes.append(f"UPDATE_AND_CREATE_TOPIC {spec.name} at {group.name} {addr}")
         for slave in group.slaves:
             await confirm_topic(client_for(slave), spec)
             notes.append(f"confirmed {spec.name} on slave {slave}")
     return done
+
+
+async def _create_at(client: BrokerClient, spec: TopicSpec) -> None:
+    """UPDATE_AND_CREATE_TOPIC of `spec` at one broker."""
+    await client.create_topic(
+        spec.name,
+        read_queue_nums=spec.read_queues,
+        write_queue_nums=spec.write_queues,
+        perm=spec.perm,
+        order=spec.order,
+    )
 
 
 async def confirm_topic(client: BrokerClient, spec: TopicSpec) -> None:
@@ -77,13 +82,7 @@ async def confirm_topic(client: BrokerClient, spec: TopicSpec) -> None:
             )
         if now - resent >= RESEND_EVERY:  # a stale sync from the master wiped it: create it again
             resent = now
-            await client.create_topic(
-                spec.name,
-                read_queue_nums=spec.read_queues,
-                write_queue_nums=spec.write_queues,
-                perm=spec.perm,
-                order=spec.order,
-            )
+            await _create_at(client, spec)
         await asyncio.sleep(0.2)
 
 

@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+from rocketui.model.cluster import Cluster
 from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.remoting.controller import replica_sets_from_json
 from rocketui.services.controller_probe import ControllerProbe, MasterChange
@@ -31,6 +32,19 @@ def sets(name: str) -> dict:
     return replica_sets_from_json(json.loads((DATA / f"{name}_sync_state_1006.json").read_text()))
 
 
+def after_a_kill(tmp_path: Path) -> tuple[Cluster, Journal, Gate, ControllerProbe, Elections]:
+    """A journaled cluster whose probe saw the controllers' answers of a poll before the kill of
+    broker-a's master and of the one after it (captured from real 5.5.0 controllers)."""
+    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
+    journal = Journal(tmp_path / "journal.jsonl")
+    gate = Gate()
+    gate.listeners.append(journal.listener(cluster))
+    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]  # nothing is asked here
+    probe._remember(sets("before"))
+    probe._remember(sets("after"))
+    return cluster, journal, gate, probe, Elections(cluster, probe, journal, gate)
+
+
 def test_line_round_trip() -> None:
     change = MasterChange("broker-a", 2, "127.0.0.1:20911", "127.0.0.1:20921", 10.0, "died")
     assert parse_change_line(change_line(change), 10.0) == change
@@ -38,14 +52,7 @@ def test_line_round_trip() -> None:
 
 
 async def test_journaled_once_and_read_back(tmp_path: Path) -> None:
-    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
-    journal = Journal(tmp_path / "journal.jsonl")
-    gate = Gate()
-    gate.listeners.append(journal.listener(cluster))
-    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]  # nothing is asked here
-    elections = Elections(cluster, probe, journal, gate)
-    probe._remember(sets("before"))  # a poll before the kill …
-    probe._remember(sets("after"))  # … and the one after it
+    cluster, journal, gate, probe, elections = after_a_kill(tmp_path)
     statuses = {
         "broker-a": NodeStatus("broker-a", NodeState.CRASHED),
         "broker-a-s": NodeStatus("broker-a-s", NodeState.RUNNING),
@@ -67,14 +74,7 @@ async def test_journaled_once_and_read_back(tmp_path: Path) -> None:
 
 async def test_cause_waits_while_the_old_master_is_between_states(tmp_path: Path) -> None:
     # A SIGKILLed JVM's launch wrapper lives on a moment ("starting"): "died" is only known after.
-    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
-    journal = Journal(tmp_path / "journal.jsonl")
-    gate = Gate()
-    gate.listeners.append(journal.listener(cluster))
-    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]  # nothing is asked here
-    elections = Elections(cluster, probe, journal, gate)
-    probe._remember(sets("before"))
-    probe._remember(sets("after"))
+    _, journal, _, probe, elections = after_a_kill(tmp_path)
     slave = NodeStatus("broker-a-s", NodeState.RUNNING)
     await elections.observe({"broker-a": NodeStatus("broker-a", NodeState.STARTING), "broker-a-s": slave})
     assert not [e for e in journal.entries() if e.action == OBSERVED_MASTER_CHANGE]
@@ -85,14 +85,7 @@ async def test_cause_waits_while_the_old_master_is_between_states(tmp_path: Path
 
 
 async def test_cause_is_fixed_after_the_settle_wait(tmp_path: Path) -> None:
-    cluster = parse_cluster(TEXT, str(tmp_path / "c.yaml"))
-    journal = Journal(tmp_path / "journal.jsonl")
-    gate = Gate()
-    gate.listeners.append(journal.listener(cluster))
-    probe = ControllerProbe(cluster, pool=None)  # type: ignore[arg-type]
-    elections = Elections(cluster, probe, journal, gate)
-    probe._remember(sets("before"))
-    probe._remember(sets("after"))
+    _, _, _, probe, elections = after_a_kill(tmp_path)
     change = probe._new[0]
     probe._new[0] = MasterChange(change.broker_name, change.epoch, change.old, change.new, time.time() - 60)
     await elections.observe({"broker-a": NodeStatus("broker-a", NodeState.UNKNOWN)})  # host never answers

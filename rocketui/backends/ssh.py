@@ -395,8 +395,8 @@ class SSHBackend(Backend):
                 raise scripts.ScriptOutputError(err.decode(errors="replace").strip() or f"exit status {status}")
             return scripts.parse_stat_many(out.decode(errors="replace"), expanded)
         except (scripts.ScriptOutputError, ValueError) as exc:
-            detail = err.decode(errors="replace").strip()
-            raise BackendError(f"{self.name}: {exc}" + (f": {detail}" if detail else "")) from None
+            why = err.decode(errors="replace").strip()  # stat(1)'s own reason, when it gave one
+            raise BackendError(f"{self.name}: {exc}" + (f" ({why})" if why and why not in str(exc) else "")) from None
 
     async def listdir(self, path: str) -> list[str]:
         path = await self.expand_path(path)

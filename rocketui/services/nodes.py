@@ -82,6 +82,7 @@ class NodeService:
         self._locks: dict[str, asyncio.Lock] = {}
         self._records: dict[str, tuple[float, RunRecord | None]] = {}
         self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
+        self._ports: tuple[Cluster | None, dict[str, frozenset[int]]] = (None, {})
         self._crashes = CrashCache()
         self.listings = HostListings(
             self._snapshot, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
@@ -207,8 +208,16 @@ class NodeService:
 
     async def _snapshot(self, host_name: str) -> HostSnapshot:
         # only the sockets a status asks about (`_status` checks each node's own port)
-        ports = frozenset(n.port for n in self.cluster.nodes if n.host == host_name)
-        return await self.pool.get(host_name).snapshot("java", ports)
+        return await self.pool.get(host_name).snapshot("java", self._ports_on(host_name))
+
+    def _ports_on(self, host_name: str) -> frozenset[int]:
+        """The ports of the nodes on a host, worked out once per cluster (every poll asks)."""
+        if self._ports[0] is not self.cluster:
+            by_host: dict[str, set[int]] = {}
+            for n in self.cluster.nodes:
+                by_host.setdefault(n.host, set()).add(n.port)
+            self._ports = (self.cluster, {h: frozenset(p) for h, p in by_host.items()})
+        return self._ports[1].get(host_name, frozenset())
 
     async def find(self, node: Node, processes: list[ProcessInfo] | None = None) -> ProcessInfo | None:
         if processes is None:

@@ -47,7 +47,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="create the topic, if missing, on this cluster's masters or this broker name",
     )
     parser.add_argument("--queues", type=int, default=4, help="queues of a created topic (default 4)")
-    parser.add_argument("--timeout", type=float, default=3.0, help="send timeout in seconds (default 3)")
+    parser.add_argument(
+        "--timeout", type=float, default=3.0, help="send timeout in seconds, every attempt included (default 3)"
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="attempts after a failed one, as the Java client's retryTimesWhenSendFailed (default 2; oneway: none)",
+    )
     parser.add_argument("--group", default=DEFAULT_GROUP, help=f"consumer group of the check (default {DEFAULT_GROUP})")
     parser.add_argument(
         "--verify-timeout", type=float, default=30.0, help="how long the check waits for late messages (default 30 s)"
@@ -96,6 +104,7 @@ async def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         rate=args.rate,
         create=_creation(args, ctx),
         send_timeout=args.timeout,
+        retries=args.retries,
     )
     problems = spec.problems()
     if (args.grpc or args.verify_grpc) and not args.via:

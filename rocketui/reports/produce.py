@@ -26,6 +26,12 @@ def progress_lines(p: ProduceProgress) -> list[str]:
         lines.append("errors: " + ", ".join(f"{k} {n}" for k, n in p.errors.items()))
         if p.last_error:
             lines.append(f"last error: {p.last_error}")
+    if p.retried:
+        lines.append(
+            "sent again after a failed attempt: "
+            + ", ".join(f"{k} {n:,}" for k, n in p.retried.items())
+            + " (at once, on another broker's queue when there is one, as the Java client does)"
+        )
     if p.per_broker:
         lines.append("per broker: " + ", ".join(f"{b} {n:,}" for b, n in p.per_broker.items()))
     return [inert(line) for line in lines]  # error texts come from brokers

@@ -17,14 +17,14 @@ import secrets
 import time
 from array import array
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
 from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
-from rocketui.rocketmq.remoting.message import PROP_KEYS, PROP_TAGS
+from rocketui.rocketmq.remoting.message import PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, new_unique_msg_id
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
 from rocketui.services.admin_clients import AdminError, BrokerGroup
 from rocketui.services.mq_route import (
@@ -37,6 +37,7 @@ from rocketui.services.mq_route import (
     write_queues,
 )
 from rocketui.services.mq_transport import coalescing
+from rocketui.services.mqtest_retry import retry_queue, retryable
 from rocketui.services.mqtest_stats import LatencyHistogram, LatencySummary, RateWindow
 from rocketui.services.topic_replicas import TopicSpec, create_in_groups
 
@@ -124,7 +125,8 @@ class ProduceSpec:
     rate: float | None = None  # messages/s over the whole run; None = as fast as possible
     create: TopicCreation | None = None
     producer_group: str = "rocketui_mqtest"
-    send_timeout: float = 3.0
+    send_timeout: float = 3.0  # for every attempt of one message together, as in the Java client
+    retries: int = 2  # sends again after a failed attempt (see mqtest_retry); oneway never retries
     max_consecutive_errors: int = 50  # give up after this many failures in a row
 
     def problems(self) -> list[str]:
@@ -147,6 +149,8 @@ class ProduceSpec:
             out.append(f"queue count must be 1..1024, got {self.create.queues}")
         if self.send_timeout <= 0:
             out.append("send timeout must be positive")
+        if not 0 <= self.retries <= 16:
+            out.append(f"retries must be 0..16, got {self.retries}")
         return out
 
     @property
@@ -231,6 +235,7 @@ class ProduceProgress:
     per_queue: dict[str, int]  # "broker[q]" → sent
     statuses: dict[str, int]  # SEND_OK / FLUSH_DISK_TIMEOUT / ... → count
     finished: bool = False
+    retried: dict[str, int] = field(default_factory=dict)  # ErrorKind value → attempts sent again
 
     @property
     def failed(self) -> int:
@@ -254,6 +259,7 @@ class ProduceProgress:
             "per_broker": self.per_broker,
             "per_queue": self.per_queue,
             "statuses": self.statuses,
+            "retried": self.retried,
         }
 
 
@@ -322,7 +328,8 @@ class ProduceRun:
         self._attempted = 0
         self._sent = 0
         self._in_flight = 0
-        self._errors: dict[str, int] = {}
+        self._errors: dict[str, int] = {}  # messages whose last attempt failed, by kind
+        self._retried: dict[str, int] = {}  # failed attempts that were sent again, by kind
         self._last_error: str | None = None
         self._consecutive_errors = 0
         self._statuses: dict[str, int] = {}
@@ -373,6 +380,7 @@ class ProduceRun:
             per_queue={str(q): n for q, n in sorted(self._per_queue.items())},
             statuses=dict(self._statuses),
             finished=self._phase is Phase.DONE,
+            retried=dict(self._retried),
         )
 
     async def run(self) -> ProduceReport:
@@ -521,7 +529,7 @@ class ProduceRun:
         self._set_phase(Phase.CREATE)
         self._mark_send_start()
         self._acks = AckLog(self.spec.count, [queue])
-        ok = await self._send_one(0, queue, masters[queue.broker_name])
+        ok = await self._send_one(0, queue, masters[queue.broker_name], retries=0)
         if not ok:
             kind, message = classify_error(self._last_exc or RuntimeError("send failed"))
             if kind is ErrorKind.TOPIC_MISSING:
@@ -615,34 +623,63 @@ class ProduceRun:
             if spec.mode is SendMode.ONEWAY and seq % 64 == 63:
                 await asyncio.sleep(0)  # a oneway write rarely waits: let progress and batching run
 
-    async def _send_one(self, seq: int, queue: Queue, addr: str) -> bool:
+    async def _send_one(self, seq: int, queue: Queue, addr: str, *, retries: int | None = None) -> bool:
+        """Send message `seq`, again on another queue after a retryable failure (mqtest_retry)
+        while attempts and the send timeout last; count it once, as stored or as failed."""
         spec = self.spec
         props = dict(self._properties)
         props[PROP_SEQ] = str(seq)
+        props[PROP_UNIQ_KEY] = new_unique_msg_id()  # one message id for all its attempts, as in Java
         body = message_body(self.run_id, seq, spec.body_size)
-        client = self._client(addr, queue.broker_name)
+        left = 0 if spec.mode is SendMode.ONEWAY else spec.retries if retries is None else retries
         self._attempted += 1
         self._in_flight += 1
         t0 = time.perf_counter()
         try:
-            if spec.mode is SendMode.ONEWAY:
-                await client.send_oneway(
-                    spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
-                )
-                status, offset = "WRITTEN", -1
-            else:
-                result = await client.send_v2(
-                    spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
-                )
-                status, offset = result.status.value, result.queue_offset
-        except RemotingError as exc:
-            self._last_exc = exc
-            self._record_error(exc)
-            return False
+            while True:
+                client = self._client(addr, queue.broker_name)
+                try:
+                    if spec.mode is SendMode.ONEWAY:
+                        await client.send_oneway(
+                            spec.topic,
+                            body,
+                            properties=props,
+                            queue_id=queue.queue_id,
+                            producer_group=spec.producer_group,
+                        )
+                        status, offset = "WRITTEN", -1
+                    else:
+                        result = await client.send_v2(
+                            spec.topic,
+                            body,
+                            properties=props,
+                            queue_id=queue.queue_id,
+                            producer_group=spec.producer_group,
+                            timeout=max(spec.send_timeout - (time.perf_counter() - t0), 0.001),
+                        )
+                        status, offset = result.status.value, result.queue_offset
+                    break
+                except RemotingError as exc:
+                    budget = spec.send_timeout - (time.perf_counter() - t0)
+                    if left > 0 and budget > 0 and retryable(exc, sync=spec.mode is SendMode.SYNC):
+                        left -= 1
+                        self._retry_noted(exc)
+                        queue = retry_queue(self._queues, queue)
+                        addr = self._masters.get(queue.broker_name, addr)
+                        continue
+                    self._last_exc = exc
+                    self._record_error(exc)
+                    return False
         finally:
             self._in_flight -= 1
         self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
         return True
+
+    def _retry_noted(self, exc: RemotingError) -> None:
+        kind, _ = classify_error(exc)
+        self._retried[kind.value] = self._retried.get(kind.value, 0) + 1
+        if kind is ErrorKind.CONNECTION and self._phase is Phase.SEND and not self._relayed:
+            self._refresh_route_soon()
 
     def _acked(self, seq: int, queue: Queue, offset: int, status: str, seconds: float | None) -> None:
         """Count one stored (oneway: written) message; `seconds` is its latency (None: oneway)."""

@@ -23,6 +23,7 @@ class FakeMq:
     send_script: SendScript = lambda seq: None
     stall: Callable[[int], bool] = lambda seq: False
     sent: list[dict[str, str]] = field(default_factory=list)
+    attempts: list[dict[str, str]] = field(default_factory=list)  # every send asked, answered or not
     created: list[str] = field(default_factory=list)
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     perms: dict[str, int] = field(default_factory=lambda: {"TBW102": 7})  # default 6 (read+write)
@@ -110,6 +111,7 @@ class FakeMq:
         ext = cmd.ext_fields  # type: ignore[attr-defined]
         props = decode_properties(ext["i"])
         seq = int(props.get("rui_seq", "-1"))
+        self.attempts.append({**ext, **props})
         if self.stall(seq):
             return
         scripted = self.send_script(seq)

@@ -210,8 +210,41 @@ async def test_busy_and_disk_full_are_counted_by_kind(fake: FakeMq) -> None:
     report = await ProduceRun(ProduceSpec(topic="T", count=6), [fake.addr]).run()
     p = report.progress
     assert p.sent == 4 and p.errors == {"broker busy": 1, "service not available": 1}
+    # both codes are in the Java client's retry codes: each message was tried 3 times in all
+    assert p.retried == {"broker busy": 2, "service not available": 2} and len(fake.attempts) == 4 + 2 * 3
     assert "disk full" in (p.last_error or "") and "diskSpaceWarningLevelRatio" in (p.last_error or "")
     assert not report.acks.acked(1) and report.acks.acked(2)
+
+
+async def test_a_busy_answer_is_sent_again_like_the_java_client_in_sync_mode(fake: FakeMq) -> None:
+    busy = {2: 1, 5: 2}  # seq → busy answers before it is stored
+
+    def script(seq: int) -> tuple[int, str] | None:
+        if busy.get(seq, 0) > 0:
+            busy[seq] -= 1
+            return (2, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 205ms")
+        return None
+
+    fake.send_script = script
+    report = await ProduceRun(ProduceSpec(topic="T", count=8), [fake.addr]).run()
+    p = report.progress
+    assert (p.sent, p.failed, p.errors, p.retried) == (8, 0, {}, {"broker busy": 3})
+    assert p.attempted == 8 and p.statuses == {"SEND_OK": 8} and report.acks.count == 8
+    tries = [a for a in fake.attempts if a["rui_seq"] == "5"]
+    # one message id for every attempt (a retry is the same message), the next queue each time
+    assert len({a["UNIQ_KEY"] for a in tries}) == 1 and [a["e"] for a in tries] == ["1", "0", "1"]
+    # where each one was stored is recorded: seq 2 (queue 0 by turn) went to queue 1 on its retry
+    assert report.acks.get(2) == (Queue("broker-f", 1), 1) and report.acks.get(5) == (Queue("broker-f", 1), 3)
+
+
+async def test_async_mode_does_not_resend_a_broker_answer_and_retries_0_never_resends(fake: FakeMq) -> None:
+    fake.send_script = lambda seq: (2, "[TIMEOUT_CLEAN_QUEUE]broker busy") if seq == 1 else None
+    spec = ProduceSpec(topic="T", count=4, mode=SendMode.ASYNC, in_flight=2)
+    p = (await ProduceRun(spec, [fake.addr]).run()).progress
+    assert (p.sent, p.errors, p.retried) == (3, {"broker busy": 1}, {})  # Java: the callback gets it
+    fake.attempts.clear()
+    p = (await ProduceRun(ProduceSpec(topic="T", count=4, retries=0), [fake.addr]).run()).progress
+    assert (p.sent, p.errors, p.retried, len(fake.attempts)) == (3, {"broker busy": 1}, {}, 4)
 
 
 async def test_gives_up_after_consecutive_failures(fake: FakeMq) -> None:

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from rocketui.text import inert
 from rocketui.usecases.operations import Operations
@@ -85,6 +85,15 @@ class AdminTableScreen(Screen[None]):
 
     def selected_key(self) -> str | None:
         return self.query_one(KeyedTable).selected_key
+
+    def action_open(self) -> None:
+        """Enter on a row (subclasses: its detail screen)."""
+
+    @on(DataTable.RowSelected, "#admin-table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        # the focused table answers Enter itself (select_cursor), so the screen's binding never fires
+        event.stop()
+        self.action_open()
 
     @on(Input.Changed, "#admin-filter")
     def _filter(self) -> None:

@@ -60,6 +60,25 @@ SCRIPT_TIMEOUT = 30.0
 UPLOAD_MIN_RATE = 256 * 1024  # bytes/s: an upload slower than this (2 Mbit/s) times out
 
 
+CLOSE_WAIT = 2.0  # seconds an exec channel's close may take before its slot is given back anyway
+# sshd refuses a session beyond MaxSessions ("open failed", code 2 from OpenSSH; other servers say
+# administratively prohibited); nothing ran, so the open is tried again after these pauses while
+# the connection lives
+OPEN_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+_SESSION_REFUSED = (asyncssh.OPEN_CONNECT_FAILED, asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED)
+
+
+async def _open_process(conn: asyncssh.SSHClientConnection, command: str) -> asyncssh.SSHClientProcess[bytes]:
+    for delay in (*OPEN_RETRY_DELAYS, None):
+        try:
+            return await conn.create_process(command, encoding=None)
+        except asyncssh.ChannelOpenError as exc:
+            if delay is None or conn.is_closed() or exc.code not in _SESSION_REFUSED:
+                raise
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 class _NeverStarted(HostUnreachable):
     """The connection was already dead when a channel was requested: nothing ran remotely."""
 
@@ -153,7 +172,7 @@ class SSHBackend(Backend):
         """(exit status, stdout, stderr; -signal when killed) of a script on a new exec channel;
         the remote shell's pid goes to `pids` as soon as it is known."""
         async with self._link.channels:
-            proc = await conn.create_process(scripts.PID_PREFIX + script, encoding=None)
+            proc = await _open_process(conn, scripts.PID_PREFIX + script)
             try:
                 pre = b""
                 while (line := await proc.stderr.readline()) and len(pre) < 65536:
@@ -167,6 +186,11 @@ class SSHBackend(Backend):
                 out, err = await proc.communicate(input or None)
             finally:
                 proc.close()
+                # the slot is free only once sshd has closed its end too (else a burst of short
+                # commands can find all of MaxSessions taken by channels closing on its side)
+                with contextlib.suppress(asyncssh.Error, OSError, TimeoutError):
+                    async with asyncio.timeout(CLOSE_WAIT):
+                        await proc.wait_closed()
         if proc.returncode is None:
             raise ConnectionResetError("the channel closed without an exit status")
         return proc.returncode, out, pre + err

@@ -40,7 +40,12 @@ async def test_start_detached_runs_in_own_session_and_records_exit(tmp_path: Pat
             await asyncio.sleep(0.1)
         assert out.read_text() == "hello a b;c\n"
         assert os.getsid(leader) == leader and os.getpgid(leader) == leader
-        sleeps = [p for p in await b.processes("sleep") if p.pgid == leader]
+        sleeps: list = []
+        for _ in range(100):  # sh starts sleep just after the echo (late on a loaded machine)
+            sleeps = [p for p in await b.processes("sleep") if p.pgid == leader]
+            if sleeps:
+                break
+            await asyncio.sleep(0.05)
         assert len(sleeps) == 1 and sleeps[0].argv == ("sleep", "30")
         assert await b.signal(sleeps[0].pid, signal.SIGTERM, start_ticks=sleeps[0].start_ticks)
         for _ in range(50):

@@ -109,6 +109,19 @@ async def test_many_concurrent_commands_share_one_connection(backend: SSHBackend
     assert backend.stats.connections == 1
 
 
+async def test_a_host_allowing_fewer_sessions_than_rocketui_opens_still_runs_every_command(server: SSHServer) -> None:
+    # sshd's MaxSessions (10 here) below rocketui's channel limit (an admin's lower setting, or
+    # channels still closing on sshd's side): a refused open ran nothing and is tried again
+    b = SSHBackend(ssh_host(server), max_channels=16, backoff=(0.1, 0.5))
+    try:
+        cmds = [Command.of(["sh", "-c", f"sleep 0.3; echo {i}"]) for i in range(30)]
+        results = await asyncio.gather(*(b.run(c) for c in cmds))
+        assert [r.stdout for r in results] == [f"{i}\n" for i in range(30)]
+        assert b.stats.connections == 1
+    finally:
+        await b.close()
+
+
 async def test_timed_out_command_is_killed_remotely(backend: SSHBackend, tmp_path: Path) -> None:
     marker = str(tmp_path / "timeout-marker")
     with pytest.raises(BackendError, match="timed out after 0.5s"):

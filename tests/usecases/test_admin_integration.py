@@ -225,5 +225,17 @@ def test_cli_twins(env: two_brokers.TwoBrokers, tmp_path: Path, capsys: pytest.C
     assert code == 2 and "read-only" in err
     code, out, _ = run("msg", "--topic", "AdmCli", "--key", "nope")
     assert code == 1 and "Message not found" in out
+    code, out, _ = run("drain", "broker-a", "--dry-run")
+    assert code == 0 and "mqadmin updateBrokerConfig" in out and "-k brokerPermission -v 4" in out, out
+    code, out, _ = run("undrain", "broker-a", "--dry-run")
+    assert code == 0 and "-k brokerPermission -v 6" in out, out
+    code, _, err = run("drain", "broker-a", "--read-only")
+    assert code == 2 and "read-only" in err
+    code, _, err = run("reset-offset", "AdmCliGroup", "--to", "yesterday-ish")
+    assert code == 2 and "cannot read 'yesterday-ish' as a time" in err
+    code, _, err = run("reset-offset", "AdmCliNoGroup", "--to", "earliest", "--dry-run")
+    assert code == 2 and "AdmCliNoGroup" in err, err
+    code, out, _ = run("lag", "AdmCliNoGroup", "--json")
+    assert code == 1 and all(not g["queues"] and not g["online"] for g in json.loads(out)["groups"]), out
     code, out, _ = run("topic", "delete", "AdmCli")
     assert code == 0 and "deleted" in out

@@ -98,8 +98,7 @@ class AppendedReader:
         place = self._places.get(node.name)
         if place is not None and place.pid == pid:
             return place
-        listed = await self._logs.files(node)
-        log = listed[0][0]  # the main log (broker.log, namesrv.log, …), even before it exists
+        log = await self._logs.main_log(node)  # broker.log, namesrv.log, …, even before it exists
         if place is not None and place.log.path == log.path:
             place.pid, place.log = pid, log  # restarted: the same file goes on
             return place

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from rocketui.backends.base import Backend, BackendError, Command, FileStat
+from rocketui.backends.base import Backend, BackendError, Command, FileStat, ProcessInfo
 from rocketui.model.cluster import Cluster, Node, NodeKind
 from rocketui.rocketmq.log_entries import TaggedLine, group_entries, leveled_entries, merge_by_time
 from rocketui.rocketmq.log_format import (
@@ -216,7 +216,23 @@ class LogService:
         The node's logback XML decides paths and line layouts: the one its running JVM was started
         with (`-Duser.home` and an edited copy are honoured, and the JVM's GC log is listed), else
         the installation's own.  When the XML cannot be read the stock layout is assumed and each
-        file's `format.origin` says so."""
+        file's `format.origin` says so.  The files are stat'ed in one request."""
+        files, jvm = await self._log_files(node)
+        backend = self.backend(node)
+        if jvm is not None:
+            files += await self._gc_log(backend, jvm.argv, jvm.pid)
+        listed = list(zip(files, await backend.stat_many([f.path for f in files]), strict=True))
+        main, rest = listed[:1], listed[1:]
+        # the side list shows files that exist, plus the main log even before it is created
+        return main + [(f, st) for f, st in rest if st is not None]
+
+    async def main_log(self, node: Node) -> LogFile:
+        """The node's main log (broker.log, namesrv.log, …) as its logback XML places it, even
+        before it exists: what `files` lists first, without listing and stat'ing the others."""
+        return (await self._log_files(node))[0][0]
+
+    async def _log_files(self, node: Node) -> tuple[list[LogFile], ProcessInfo | None]:
+        """The node's log files by its XML (no GC log), and its running JVM if any."""
         backend = self.backend(node)
         log_dir = await backend.expand_path(self.cluster.log_dir(node))
         run_dir = await backend.expand_path(self.cluster.run_dir(node))
@@ -228,14 +244,7 @@ class LogService:
         home = await backend.expand_path(self.cluster.rocketmq_home(self.cluster.host(node.host)))
         xml = xml_of(node.kind, self.version, home, props)
         layouts, why = await self._layouts(node, xml, props, log_dir)
-        files = self._files_from(node, layouts, why, xml, log_dir, run_dir)
-        if jvm is not None:
-            files += await self._gc_log(backend, jvm.argv, jvm.pid)
-        stats = [await backend.stat(f.path) for f in files]
-        listed = list(zip(files, stats, strict=False))
-        main, rest = listed[:1], listed[1:]
-        # the side list shows files that exist, plus the main log even before it is created
-        return main + [(f, st) for f, st in rest if st is not None]
+        return self._files_from(node, layouts, why, xml, log_dir, run_dir), jvm
 
     async def _layouts(
         self, node: Node, xml: str | None, props: dict[str, str] | None, log_dir: str

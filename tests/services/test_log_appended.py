@@ -179,6 +179,9 @@ async def test_a_look_stats_the_logs_of_one_host_in_one_request(tmp_path: Path) 
     backend.stat = counted  # type: ignore[method-assign,assignment]
     nodes = [(namesrv, 11), (node, 22)]
     assert await appended.read(nodes, 100.0) == []  # first look: each node's log found and noted
+    # ... by its XML and one stat of the main log: the node's other logs are neither listed nor
+    # stat'ed (a fleet's first look was ~10 requests per node)
+    assert asked == [] and sorted(Path(p).suffix for p in single) == [".log", ".log", ".xml", ".xml"], single
     single.clear()
     append(log, b"".join(LINES[10:20]))
     got = await appended.read(nodes, 105.0)

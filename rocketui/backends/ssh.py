@@ -171,26 +171,26 @@ class SSHBackend(Backend):
     ) -> tuple[int, bytes, bytes]:
         """(exit status, stdout, stderr; -signal when killed) of a script on a new exec channel;
         the remote shell's pid goes to `pids` as soon as it is known."""
-        async with self._link.channels:
+        await self._link.channels.acquire()
+        try:
             proc = await _open_process(conn, scripts.PID_PREFIX + script)
-            try:
-                pre = b""
-                while (line := await proc.stderr.readline()) and len(pre) < 65536:
-                    pid = scripts.split_pid_line(line)
-                    if pid is not None:
-                        pids.append(pid)
-                        break
-                    pre += line  # the login shell's own chatter before our first line
-                if not input:
-                    proc.stdin.write_eof()
-                out, err = await proc.communicate(input or None)
-            finally:
-                proc.close()
-                # the slot is free only once sshd has closed its end too (else a burst of short
-                # commands can find all of MaxSessions taken by channels closing on its side)
-                with contextlib.suppress(asyncssh.Error, OSError, TimeoutError):
-                    async with asyncio.timeout(CLOSE_WAIT):
-                        await proc.wait_closed()
+        except BaseException:
+            self._link.channels.release()
+            raise
+        try:
+            pre = b""
+            while (line := await proc.stderr.readline()) and len(pre) < 65536:
+                pid = scripts.split_pid_line(line)
+                if pid is not None:
+                    pids.append(pid)
+                    break
+                pre += line  # the login shell's own chatter before our first line
+            if not input:
+                proc.stdin.write_eof()
+            out, err = await proc.communicate(input or None)
+        finally:
+            proc.close()
+            self._link.release_when_closed(proc, CLOSE_WAIT)
         if proc.returncode is None:
             raise ConnectionResetError("the channel closed without an exit status")
         return proc.returncode, out, pre + err

@@ -85,6 +85,7 @@ class HostConnection:
         self._shell: RemoteShell | None = None
         self._shell_lock = asyncio.Lock()
         self.channels = asyncio.Semaphore(max_channels)
+        self._closing: set[asyncio.Task[None]] = set()  # channels whose slot returns once closed
         self._backoff = backoff
         self._delay = 0.0
         self._retry_at = 0.0
@@ -297,6 +298,24 @@ class HostConnection:
                         return None
         return None if shell.lock.locked() else shell
 
+    def release_when_closed(self, channel: asyncssh.SSHClientProcess[bytes], wait: float) -> None:
+        """Give `channel`'s slot back once sshd has closed its end too (at most `wait` seconds):
+        a slot freed at our close alone lets a burst of short commands find every one of sshd's
+        MaxSessions still taken.  The caller has its answer already and does not wait."""
+
+        async def release() -> None:
+            try:
+                async with asyncio.timeout(wait):
+                    await channel.wait_closed()
+            except (TimeoutError, OSError, asyncssh.Error):
+                pass
+            finally:
+                self.channels.release()
+
+        task = asyncio.get_running_loop().create_task(release())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
     def lost(self, conn: asyncssh.SSHClientConnection) -> None:
         """`conn` failed at the connection level: forget it so the next caller reconnects."""
         if self._conn is conn:
@@ -322,6 +341,8 @@ class HostConnection:
                     await conn.wait_closed()
             except (TimeoutError, OSError, asyncssh.Error):
                 pass
+        if self._closing:  # their channels closed with the connection
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
 
 def _local_user() -> str:

@@ -8,6 +8,7 @@ that stat changes.  Nothing here changes a host.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -72,6 +73,7 @@ class Distributions:
         self.pool = pool
         self.ttl = ttl
         self._cache: dict[tuple[str, str], tuple[float, Distribution]] = {}
+        self._probing: dict[tuple[str, str], asyncio.Task[Distribution]] = {}
         self._jars: dict[str, JarCache] = {}
 
     async def at(self, host: str, home: str) -> Distribution:
@@ -82,7 +84,21 @@ class Distributions:
         cached = self._cache.get(key)
         if cached and time.monotonic() - cached[0] < self.ttl:
             return cached[1]
-        found = await probe(backend, expanded, self._jars.setdefault(host, {}))
+        # the nodes of one host ask at once (a status poll): one probe answers them all
+        task = self._probing.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._probe(key, backend))
+            self._probing[key] = task
+            task.add_done_callback(lambda done: self._probed(key, done))
+        return await asyncio.shield(task)  # a caller that gives up leaves it to the others
+
+    def _probed(self, key: tuple[str, str], task: asyncio.Task[Distribution]) -> None:
+        self._probing.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here: each caller still gets it from its await
+
+    async def _probe(self, key: tuple[str, str], backend: Backend) -> Distribution:
+        found = await probe(backend, key[1], self._jars.setdefault(key[0], {}))
         self._cache[key] = (time.monotonic(), found)
         return found
 

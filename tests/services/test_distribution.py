@@ -67,3 +67,37 @@ topology: {{masters: 1, namesrvs: 1}}
         assert not (await dists.of_node(broker)).own_scripts
     finally:
         await pool.close_all()
+
+
+async def test_the_nodes_of_a_host_asking_at_once_share_one_probe(tmp_path: Path) -> None:
+    import asyncio
+
+    home = make_home(tmp_path / "a", "5.5.0", "rmq.broker.logback.xml", marker=True)
+    cluster = parse_cluster(
+        f"""\
+cluster: C
+rocketmq: {{home: {home}, version: "5.5.0"}}
+work_dir: {tmp_path / "work"}
+hosts:
+  local: {{backend: local, address: 127.0.0.1}}
+topology: {{masters: 2, slaves_per_master: 1, namesrvs: 1}}
+""",
+        str(tmp_path / "c.yaml"),
+    )
+    pool = BackendPool(cluster)
+    backend = pool.get("local")
+    listed: list[str] = []
+    listdir = backend.listdir
+
+    async def counted(path: str) -> list[str]:
+        listed.append(path)
+        return await listdir(path)
+
+    backend.listdir = counted  # type: ignore[method-assign]
+    dists = Distributions(cluster, pool)
+    try:
+        found = await asyncio.gather(*(dists.of_node(n) for n in cluster.nodes))  # as a status poll asks
+        assert {d.version for d in found} == {"5.5.0"} and len(found) == 5
+        assert sorted(listed) == [f"{home}/conf", f"{home}/lib"]  # one probe: lib and conf listed once
+    finally:
+        await pool.close_all()

@@ -34,7 +34,7 @@ from rocketui.model.loader import load_cluster
 from rocketui.model.topology import parse_layout
 from rocketui.rocketmq.remoting import BrokerClient, NamesrvClient, PullStatus, RemotingError, SendStatus
 from rocketui.services.ha_status import ha_status
-from rocketui.services.node_status import NodeState
+from rocketui.services.node_status import NodeState, NodeStatus
 from rocketui.services.nodes import NodeService
 from rocketui.services.rolling import RollingReport
 from rocketui.services.topic_replicas import TopicSpec
@@ -210,8 +210,13 @@ async def kill_master_and_see_it_down(service: NodeService, master: str, slave: 
         return all(0 not in v.get(cluster.node(master).broker_name or "", {}) for v in (await views(cluster)).values())
 
     await wait_for(f"the namesrvs to drop {master}", dropped)
-    statuses = await service.status_all()
-    assert statuses[master].state is NodeState.CRASHED
+    statuses: dict[str, NodeStatus] = {}
+
+    async def crashed() -> bool:  # the launch wrapper records the exit a moment after the JVM died
+        statuses.update(await service.status_all())
+        return statuses[master].state is NodeState.CRASHED
+
+    await wait_for(f"{master} shown crashed", crashed, timeout=20)
     assert statuses[slave].state is NodeState.RUNNING
     assert statuses[slave].note == f"master down ({master}: crashed)"
 

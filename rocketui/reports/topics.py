@@ -53,7 +53,9 @@ def queue_rows(detail: TopicDetail) -> list[tuple[str, ...]]:
 def detail_text(detail: TopicDetail) -> str:
     lines = [f"topic {detail.topic}: {detail.messages} message(s)"]
     for name, c in sorted(detail.configs.items()):
-        lines.append(f"  {name}: read {c.read_queue_nums} write {c.write_queue_nums} perm {c.perm} order {c.order}")
+        lines.append(
+            f"  {name}: read {c.read_queue_nums} write {c.write_queue_nums} perm {c.perm} order {str(c.order).lower()}"
+        )
     lines.append("groups: " + (", ".join(detail.groups) or "none"))
     lines += table(queue_rows(detail), QUEUE_COLUMNS)
     lines += [f"error: {e}" for e in detail.errors]

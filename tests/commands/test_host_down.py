@@ -90,3 +90,19 @@ def test_status_when_no_host_answers_exits_non_zero(tmp_path: Path) -> None:
     out = rocketui(path, "status")
     no_traceback(out)
     assert out.returncode == 1 and "no host answered: gone" in out.stderr
+
+
+def test_reading_logs_and_settings_of_the_unreachable_node_says_which_host(cluster: Path) -> None:
+    for args in (
+        ("logs", "broker-x"),
+        ("logs", "broker-x", "--list"),
+        ("config", "broker-x", "get"),
+        ("jvm", "broker-x", "get"),
+    ):
+        out = rocketui(cluster, *args)
+        no_traceback(out)
+        assert out.returncode == 1, (args, out.stdout, out.stderr)
+        assert f"rocketui {args[0]}: gone (" in out.stderr and "cannot connect" in out.stderr, (args, out.stderr)
+    out = rocketui(cluster, "logs", "--merged", "-n", "5")
+    no_traceback(out)  # the reachable node's lines are still printed; the other is named
+    assert out.returncode == 1 and "rocketui logs: broker-x: gone (" in out.stderr, out.stderr

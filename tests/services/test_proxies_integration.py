@@ -14,6 +14,9 @@ One class per cluster, its JVMs started once (`started`) and killed when the cla
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -128,6 +131,19 @@ class TestClusterProxy:
         await serving(ops)
         await produce(ops, "ViaProxyGrpc", count=100, via="proxy-1", grpc=True)  # read back by rocketui
         await produce(ops, "ViaProxyToGrpc", count=100, via="proxy-1", verify_grpc=True)  # read by the official one
+        # the CLI twin: the official client sends, rocketui reads back
+        cli = [sys.executable, "-m", "rocketui", ops.cluster.source, "produce", "--via", "proxy-1", "--grpc"]
+        out = await asyncio.to_thread(
+            subprocess.run,
+            [*cli, "--create", "--topic", "ViaProxyGrpcCli", "--count", "20", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+        data = json.loads(out.stdout)
+        assert data["produce"]["sent"] == 20 and data["produce"]["errors"] == {}
+        assert (data["verify"]["received"], data["verify"]["missing"], data["verify"]["duplicated"]) == (20, 0, 0)
 
     async def test_stop_all_leaves_no_jvm(self, ops: Operations, started: tuple) -> None:
         await ensure_running(ops)

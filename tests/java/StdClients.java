@@ -16,6 +16,8 @@ import java.nio.charset.StandardCharsets;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.exception.MQBrokerException;
+import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
@@ -64,7 +66,10 @@ public class StdClients {
                         w.println("NOTOK " + r.getMsgId() + " " + r.getSendStatus());
                     }
                 } catch (Exception e) {
-                    w.println("FAIL " + n + " " + String.valueOf(e).replace('\n', ' '));
+                    // the broker's answer code when there was one (2 = SYSTEM_BUSY), -1 otherwise
+                    int code = e instanceof MQClientException ? ((MQClientException) e).getResponseCode()
+                        : e instanceof MQBrokerException ? ((MQBrokerException) e).getResponseCode() : -1;
+                    w.println("FAIL " + n + " code=" + code + " " + String.valueOf(e).replace('\n', ' '));
                 }
             }
             w.println("DONE " + n);

@@ -19,3 +19,12 @@ def test_the_readme_opens_with_two_commands_and_ci_runs_the_second() -> None:
     assert commands[0].endswith("rocketui clusters/local.yaml")
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and not line.startswith("#")]
     assert ci[-1] == commands[1] == "bash scripts/test"
+
+
+def test_prose_never_restates_the_test_command() -> None:
+    # a reader (or a tool) looking for the README's test command must find only the line in the
+    # opening block, not a sentence around an inline copy of it; fenced examples further down
+    # (the Developing section's variants) are code, not prose
+    text = (ROOT / "README.md").read_text()
+    prose = "".join(part for i, part in enumerate(text.split("```")) if i % 2 == 0)
+    assert "scripts/test" not in prose

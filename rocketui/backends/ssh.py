@@ -50,6 +50,7 @@ from rocketui.backends.ssh_connection import (
 )
 from rocketui.backends.ssh_files import atomic_write
 from rocketui.backends.ssh_follow import follow_remote
+from rocketui.backends.ssh_sessions import open_session
 from rocketui.backends.ssh_shell import ShellBroken
 from rocketui.model.cluster import Host
 
@@ -61,22 +62,6 @@ UPLOAD_MIN_RATE = 256 * 1024  # bytes/s: an upload slower than this (2 Mbit/s) t
 
 
 CLOSE_WAIT = 2.0  # seconds an exec channel's close may take before its slot is given back anyway
-# sshd refuses a session beyond MaxSessions ("open failed", code 2 from OpenSSH; other servers say
-# administratively prohibited); nothing ran, so the open is tried again after these pauses while
-# the connection lives
-OPEN_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
-_SESSION_REFUSED = (asyncssh.OPEN_CONNECT_FAILED, asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED)
-
-
-async def _open_process(conn: asyncssh.SSHClientConnection, command: str) -> asyncssh.SSHClientProcess[bytes]:
-    for delay in (*OPEN_RETRY_DELAYS, None):
-        try:
-            return await conn.create_process(command, encoding=None)
-        except asyncssh.ChannelOpenError as exc:
-            if delay is None or conn.is_closed() or exc.code not in _SESSION_REFUSED:
-                raise
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
 
 
 class _NeverStarted(HostUnreachable):
@@ -173,7 +158,7 @@ class SSHBackend(Backend):
         the remote shell's pid goes to `pids` as soon as it is known."""
         await self._link.channels.acquire()
         try:
-            proc = await _open_process(conn, scripts.PID_PREFIX + script)
+            proc = await open_session(conn, scripts.PID_PREFIX + script)
         except BaseException:
             self._link.channels.release()
             raise

@@ -22,6 +22,7 @@ import secrets
 import asyncssh
 
 from rocketui.backends.ssh_scripts import PID_PREFIX, kill_group_script, split_pid_line
+from rocketui.backends.ssh_sessions import open_session
 
 
 class ShellBroken(Exception):
@@ -48,7 +49,7 @@ class RemoteShell:
 
     @classmethod
     async def start(cls, conn: asyncssh.SSHClientConnection) -> RemoteShell:
-        proc = await conn.create_process(PID_PREFIX + "exec /bin/sh", encoding=None)
+        proc = await open_session(conn, PID_PREFIX + "exec /bin/sh")
         shell = cls(conn, proc)
         try:
             async with shell.lock:

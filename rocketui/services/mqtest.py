@@ -637,43 +637,43 @@ class ProduceRun:
         t0 = time.perf_counter()
         try:
             while True:
-                client = self._client(addr, queue.broker_name)
                 try:
-                    if spec.mode is SendMode.ONEWAY:
-                        await client.send_oneway(
-                            spec.topic,
-                            body,
-                            properties=props,
-                            queue_id=queue.queue_id,
-                            producer_group=spec.producer_group,
-                        )
-                        status, offset = "WRITTEN", -1
-                    else:
-                        result = await client.send_v2(
-                            spec.topic,
-                            body,
-                            properties=props,
-                            queue_id=queue.queue_id,
-                            producer_group=spec.producer_group,
-                            timeout=max(spec.send_timeout - (time.perf_counter() - t0), 0.001),
-                        )
-                        status, offset = result.status.value, result.queue_offset
+                    status, offset = await self._attempt(addr, queue, props, body, t0)
                     break
                 except RemotingError as exc:
                     budget = spec.send_timeout - (time.perf_counter() - t0)
-                    if left > 0 and budget > 0 and retryable(exc, sync=spec.mode is SendMode.SYNC):
-                        left -= 1
-                        self._retry_noted(exc)
-                        queue = retry_queue(self._queues, queue)
-                        addr = self._masters.get(queue.broker_name, addr)
-                        continue
-                    self._last_exc = exc
-                    self._record_error(exc)
-                    return False
+                    if left <= 0 or budget <= 0 or not retryable(exc, sync=spec.mode is SendMode.SYNC):
+                        self._last_exc = exc
+                        self._record_error(exc)
+                        return False
+                    left -= 1
+                    self._retry_noted(exc)
+                    queue = retry_queue(self._queues, queue)
+                    addr = self._masters.get(queue.broker_name, addr)
         finally:
             self._in_flight -= 1
         self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
         return True
+
+    async def _attempt(self, addr: str, queue: Queue, props: dict[str, str], body: bytes, t0: float) -> tuple[str, int]:
+        """One attempt of a message: (send status, queue offset); oneway: ("WRITTEN", -1).  A
+        sync or async attempt gets what is left of the send timeout started at `t0`."""
+        spec = self.spec
+        client = self._client(addr, queue.broker_name)
+        if spec.mode is SendMode.ONEWAY:
+            await client.send_oneway(
+                spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
+            )
+            return "WRITTEN", -1
+        result = await client.send_v2(
+            spec.topic,
+            body,
+            properties=props,
+            queue_id=queue.queue_id,
+            producer_group=spec.producer_group,
+            timeout=max(spec.send_timeout - (time.perf_counter() - t0), 0.001),
+        )
+        return result.status.value, result.queue_offset
 
     def _retry_noted(self, exc: RemotingError) -> None:
         kind, _ = classify_error(exc)

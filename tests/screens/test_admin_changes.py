@@ -82,6 +82,20 @@ def confirm_text(app: Any) -> str:
     return "\n".join([modal.title_text, modal.body, *modal.details])
 
 
+async def press_z(pilot: Any, app: Any) -> None:
+    await pilot.press("z")
+    await pilot_wait_for(pilot, lambda: isinstance(app.screen, ResetTargetModal), what="the target form")
+
+
+async def open_reset_form(pilot: Any, app: Any) -> None:
+    """`g`, Enter on the (one) group, `z`: the reset's target form."""
+    await pilot.press("g")
+    await pilot_wait_for(pilot, lambda: app.screen.selected_key() == "CapGroup", what="the groups")
+    await pilot.press("enter")
+    await pilot_wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), what="the group's detail")
+    await press_z(pilot, app)
+
+
 async def test_topic_create_shows_the_mqadmin_line_cancel_by_default_then_applies() -> None:
     admin = ChangingAdmin()
     app = app_with(admin)
@@ -134,12 +148,7 @@ async def test_enter_on_a_group_then_z_previews_old_and_new_offsets_then_resets(
     admin = ChangingAdmin()
     app = app_with(admin)
     async with app.run_test(size=(180, 40)) as pilot:
-        await pilot.press("g")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot_wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), what="the group's detail")
-        await pilot.press("z")
-        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ResetTargetModal), what="the target form")
+        await open_reset_form(pilot, app)
         await pilot.press("enter")  # "earliest", the form's default
         await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the preview")
         text = confirm_text(app)
@@ -149,8 +158,7 @@ async def test_enter_on_a_group_then_z_previews_old_and_new_offsets_then_resets(
         await pilot.press("escape")
         await pilot_wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), what="back to the group")
         assert admin.changes == []
-        await pilot.press("z")
-        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ResetTargetModal), what="the target form")
+        await press_z(pilot, app)
         app.screen.query_one("#reset-to").value = "latest"
         await pilot.press("enter")
         await pilot_wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the preview")
@@ -164,12 +172,7 @@ async def test_a_reset_target_that_is_no_time_says_so_in_the_form() -> None:
     admin = ChangingAdmin()
     app = app_with(admin)
     async with app.run_test(size=(180, 40)) as pilot:
-        await pilot.press("g")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot_wait_for(pilot, lambda: isinstance(app.screen, GroupDetailScreen), what="the group's detail")
-        await pilot.press("z")
-        await pilot_wait_for(pilot, lambda: isinstance(app.screen, ResetTargetModal), what="the target form")
+        await open_reset_form(pilot, app)
         app.screen.query_one("#reset-to").value = "yesterday-ish"
         await pilot.press("enter")
         await pilot.pause()
@@ -210,7 +213,9 @@ async def test_d_on_a_slave_or_namesrv_drains_nothing() -> None:
         await pilot.pause()
         await pilot.press("D")  # namesrv-1
         await pilot.pause()
-        await pilot.press("down", "down", "D")  # broker-a-s
+        await pilot.press("down", "down")
+        assert app.screen._selected().name == "broker-a-s"
+        await pilot.press("D")
         await pilot.pause()
         assert not isinstance(app.screen, (DrainScreen, ConfirmModal)) and admin.changes == []
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rocketui.backends.base import ProcessInfo
 from rocketui.backends.factory import BackendPool
+from rocketui.model.cluster import Cluster
 from rocketui.model.loader import parse_cluster
 from rocketui.services.distribution import Distributions
 
@@ -32,20 +33,23 @@ def make_home(root: Path, version: str, conf: str, *, marker: bool) -> Path:
     return root
 
 
-async def test_configured_home_then_the_running_jvms_home(tmp_path: Path) -> None:
-    configured = make_home(tmp_path / "a", "5.5.0", "rmq.broker.logback.xml", marker=True)
-    other = make_home(tmp_path / "b", "4.9.7", "logback_broker.xml", marker=False)
-    cluster = parse_cluster(
-        f"""\
+def local_cluster(tmp_path: Path, home: Path, topology: str) -> Cluster:
+    """A cluster on this machine whose configured home is `home`."""
+    text = f"""\
 cluster: C
-rocketmq: {{home: {configured}, version: "5.5.0"}}
+rocketmq: {{home: {home}, version: "5.5.0"}}
 work_dir: {tmp_path / "work"}
 hosts:
   local: {{backend: local, address: 127.0.0.1}}
-topology: {{masters: 1, namesrvs: 1}}
-""",
-        str(tmp_path / "c.yaml"),
-    )
+topology: {{{topology}}}
+"""
+    return parse_cluster(text, str(tmp_path / "c.yaml"))
+
+
+async def test_configured_home_then_the_running_jvms_home(tmp_path: Path) -> None:
+    configured = make_home(tmp_path / "a", "5.5.0", "rmq.broker.logback.xml", marker=True)
+    other = make_home(tmp_path / "b", "4.9.7", "logback_broker.xml", marker=False)
+    cluster = local_cluster(tmp_path, configured, "masters: 1, namesrvs: 1")
     pool = BackendPool(cluster)
     dists = Distributions(cluster, pool)
     try:
@@ -73,17 +77,7 @@ async def test_the_nodes_of_a_host_asking_at_once_share_one_probe(tmp_path: Path
     import asyncio
 
     home = make_home(tmp_path / "a", "5.5.0", "rmq.broker.logback.xml", marker=True)
-    cluster = parse_cluster(
-        f"""\
-cluster: C
-rocketmq: {{home: {home}, version: "5.5.0"}}
-work_dir: {tmp_path / "work"}
-hosts:
-  local: {{backend: local, address: 127.0.0.1}}
-topology: {{masters: 2, slaves_per_master: 1, namesrvs: 1}}
-""",
-        str(tmp_path / "c.yaml"),
-    )
+    cluster = local_cluster(tmp_path, home, "masters: 2, slaves_per_master: 1, namesrvs: 1")
     pool = BackendPool(cluster)
     backend = pool.get("local")
     listed: list[str] = []

@@ -222,7 +222,11 @@ async def test_a_busy_answer_is_sent_again_like_the_java_client_in_sync_mode(fak
     def script(seq: int) -> tuple[int, str] | None:
         if busy.get(seq, 0) > 0:
             busy[seq] -= 1
-            return (2, "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 205ms")
+            # BrokerFastFailure's answer to a send that waited > 200 ms in the queue (5.5.0 wording)
+            return (
+                2,
+                "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: 205ms, size of queue: 17",
+            )
         return None
 
     fake.send_script = script

@@ -56,6 +56,11 @@ def verify_lines(v: VerifyReport) -> list[str]:
         f"check: sent {v.sent:,} · stored {v.stored:,} · received {v.received:,} · missing {v.missing:,} · "
         f"duplicated {v.duplicated:,} ({v.elapsed:.2f}s, group {v.group})"
     ]
+    if v.resent_copies:
+        lines.append(
+            f"of the duplicated, {v.resent_copies:,} are copies of messages sent again after their connection "
+            "broke mid-send (the broker had stored them; RocketMQ delivers at least once, as with the Java client)"
+        )
     if v.corrupt:
         lines.append(f"corrupt bodies: {v.corrupt}")
     if v.unacked_received:

@@ -16,14 +16,14 @@ import asyncio
 import secrets
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
 from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import ResponseCode
-from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
+from rocketui.rocketmq.remoting.errors import ConnectFailed, ConnectionLost, RemotingError, RemotingTimeout
 from rocketui.rocketmq.remoting.message import PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, new_unique_msg_id
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
 from rocketui.services.admin_clients import AdminError, BrokerGroup
@@ -274,6 +274,9 @@ class ProduceReport:
     acks: AckLog
     stopped: bool = False  # stop() was called
     aborted: str | None = None  # why the run gave up early
+    # seq → attempts whose connection broke after the request may have been written and that
+    # were sent again: each may have stored a copy (at-least-once, as with the Java client)
+    unsure: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def expected(self) -> int:
@@ -330,6 +333,7 @@ class ProduceRun:
         self._in_flight = 0
         self._errors: dict[str, int] = {}  # messages whose last attempt failed, by kind
         self._retried: dict[str, int] = {}  # failed attempts that were sent again, by kind
+        self._unsure: dict[int, int] = {}  # seq → resent attempts that may have been stored
         self._last_error: str | None = None
         self._consecutive_errors = 0
         self._statuses: dict[str, int] = {}
@@ -404,6 +408,7 @@ class ProduceRun:
                 acks=self._acks,
                 stopped=self._stopping and self._aborted is None,
                 aborted=self._aborted,
+                unsure=dict(self._unsure),
             )
         finally:
             if self._refreshing is not None:
@@ -647,7 +652,7 @@ class ProduceRun:
                         self._record_error(exc)
                         return False
                     left -= 1
-                    self._retry_noted(exc)
+                    self._retry_noted(seq, exc)
                     queue = retry_queue(self._queues, queue)
                     addr = self._masters.get(queue.broker_name, addr)
         finally:
@@ -675,7 +680,9 @@ class ProduceRun:
         )
         return result.status.value, result.queue_offset
 
-    def _retry_noted(self, exc: RemotingError) -> None:
+    def _retry_noted(self, seq: int, exc: RemotingError) -> None:
+        if isinstance(exc, ConnectionLost) and not isinstance(exc, ConnectFailed):
+            self._unsure[seq] = self._unsure.get(seq, 0) + 1  # the broker may have stored it
         kind, _ = classify_error(exc)
         self._retried[kind.value] = self._retried.get(kind.value, 0) + 1
         if kind is ErrorKind.CONNECTION and self._phase is Phase.SEND and not self._relayed:

@@ -292,5 +292,6 @@ def produce_problem(spec: ProduceSpec, report: ProduceReport, verified: VerifyRe
     if p.sent != spec.count:
         return f"sent {p.sent} of {spec.count}"
     if verified is not None and not verified.ok:
-        return f"{verified.missing} missing, {verified.duplicated} duplicated"
+        extra = verified.duplicated - (verified.resent_copies if isinstance(verified, VerifyReport) else 0)
+        return f"{verified.missing} missing, {extra} duplicated"
     return ""

@@ -22,6 +22,8 @@ class FakeMq:
     broker_name: str = "broker-f"
     send_script: SendScript = lambda seq: None
     stall: Callable[[int], bool] = lambda seq: False
+    # stores the message, then the connection breaks before the answer (a broker killed mid-send)
+    cut: Callable[[int], bool] = lambda seq: False
     sent: list[dict[str, str]] = field(default_factory=list)
     attempts: list[dict[str, str]] = field(default_factory=list)  # every send asked, answered or not
     created: list[str] = field(default_factory=list)
@@ -100,12 +102,15 @@ class FakeMq:
                     )
                 )
             elif cmd.code == RequestCode.SEND_MESSAGE_V2:
-                self._send(cmd, writer)
+                if self._send(cmd, writer):
+                    writer.close()
+                    return
             else:
                 writer.write(reply(cmd, ResponseCode.REQUEST_CODE_NOT_SUPPORTED))
             await writer.drain()
 
-    def _send(self, cmd: object, writer: asyncio.StreamWriter) -> None:
+    def _send(self, cmd: object, writer: asyncio.StreamWriter) -> bool:
+        """Answer one send; True when the connection is to break instead."""
         from rocketui.rocketmq.remoting.message import decode_properties
 
         ext = cmd.ext_fields  # type: ignore[attr-defined]
@@ -113,12 +118,12 @@ class FakeMq:
         seq = int(props.get("rui_seq", "-1"))
         self.attempts.append({**ext, **props})
         if self.stall(seq):
-            return
+            return False
         scripted = self.send_script(seq)
         if scripted is not None:
             code, remark = scripted
             writer.write(reply(cmd, code, remark=remark))  # type: ignore[arg-type]
-            return
+            return False
         if ext["b"] not in self.topics:
             writer.write(
                 reply(
@@ -127,11 +132,13 @@ class FakeMq:
                     remark=f"topic[{ext['b']}] not exist, apply first please!",
                 )
             )
-            return
+            return False
         key = (ext["b"], int(ext["e"]))
         offset = self.offsets.get(key, 0)
         self.offsets[key] = offset + 1
         self.sent.append({**ext, **props})
+        if self.cut(seq):
+            return True
         writer.write(
             reply(
                 cmd,
@@ -142,6 +149,7 @@ class FakeMq:
                 },
             )
         )
+        return False
 
 
 async def start(fake: FakeMq) -> tuple[Peer, str]:

@@ -251,6 +251,31 @@ async def test_async_mode_does_not_resend_a_broker_answer_and_retries_0_never_re
     assert (p.sent, p.errors, p.retried, len(fake.attempts)) == (3, {"broker busy": 1}, {}, 4)
 
 
+async def test_a_send_whose_connection_broke_is_sent_again_and_marked_as_maybe_stored(fake: FakeMq) -> None:
+    cuts = {3: 1}  # the broker stores seq 3, then its connection breaks before the answer
+
+    def cut(seq: int) -> bool:
+        if cuts.get(seq, 0) > 0:
+            cuts[seq] -= 1
+            return True
+        return False
+
+    fake.cut = cut
+    for mode in (SendMode.SYNC, SendMode.ASYNC):  # a broken connection is retried in both, as in Java
+        fake.sent.clear()
+        cuts[3] = 1
+        report = await ProduceRun(ProduceSpec(topic="T", count=6, mode=mode), [fake.addr]).run()
+        p = report.progress
+        # async: every send in flight on the broken connection failed with it and went again
+        assert (p.sent, p.failed, list(p.retried)) == (6, 0, ["connection"]), mode
+        assert report.unsure[3] == 1 and sum(report.unsure.values()) == p.retried["connection"]
+        if mode is SendMode.SYNC:
+            assert report.unsure == {3: 1}
+        # stored twice under one message id: the verify step counts the extra copy as explained
+        copies = [m for m in fake.sent if m["rui_seq"] == "3"]
+        assert len(copies) == 2 and len({m["UNIQ_KEY"] for m in copies}) == 1
+
+
 async def test_gives_up_after_consecutive_failures(fake: FakeMq) -> None:
     fake.send_script = lambda seq: (2, "broker busy") if seq >= 2 else None
     spec = ProduceSpec(topic="T", count=1000, max_consecutive_errors=5)

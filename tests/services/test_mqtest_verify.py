@@ -62,6 +62,14 @@ def test_tally_counts_missing_duplicated_corrupt_foreign_and_unacked() -> None:
     assert t.unexpected(lambda s: s in acked) == 1
 
 
+def test_only_a_resend_after_a_broken_connection_explains_a_duplicate() -> None:
+    t = Tally("r", count=4, body_size=16)
+    for seq in (0, 1, 1, 2, 2, 2, 3, 3):
+        t.add(ours(seq))
+    # seq 1 was resent once after a broken connection, seq 2 once (but is there 3 times), 3 never
+    assert t.duplicated == 4 and t.explained({1: 1, 2: 1, 0: 2}) == 2
+
+
 def test_tally_saturates_instead_of_overflowing() -> None:
     t = Tally("r", count=1, body_size=16)
     for _ in range(300):

@@ -154,7 +154,8 @@ async def test_kill_master_failover_shown_live_no_send_ok_lost(ops: Operations, 
     failed = report.progress.failed
     print(f"\nfailover: {report.progress.sent} SEND_OK, {failed} failed of {spec.count}; notes {report.notes}")
     assert report.progress.sent + failed == spec.count and report.progress.sent > spec.count // 2
-    assert check is not None and check.missing == 0 and check.duplicated == 0, check  # every SEND_OK readable
+    # every SEND_OK readable; a copy too many only of a message resent after its connection broke
+    assert check is not None and check.missing == 0 and check.unexplained_duplicates == 0 and check.ok, check
 
     code, status = cli(cluster_file, "status")
     nodes = {n["node"]: n for n in status["nodes"]}

@@ -111,6 +111,28 @@ def parse_listening(text: str, ports: frozenset[int] | None = None) -> frozenset
     return frozenset(found)
 
 
+def parse_ss_listening(text: str) -> frozenset[tuple[str, int]]:
+    """(address, port) of every LISTEN line of `ss -ltn` output, addresses as parse_listening
+    gives them: `*` (a dual-stack wildcard, as a JVM binds) is `::`, brackets and `%iface` go.
+    Written here because no library reads ss's text; the forms handled are those iproute2 has
+    printed: `127.0.0.1:9876`, `[::1]:9876`, `*:9876`, `:::9876` (before 4.x), `a%lo:53`."""
+    found: set[tuple[str, int]] = set()
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 5 or fields[0] != "LISTEN":
+            continue
+        address, _, port = fields[3].rpartition(":")
+        address = address.removeprefix("[").removesuffix("]").partition("%")[0]
+        if address == "*":
+            address = "::"
+        try:
+            family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            found.add((socket.inet_ntop(family, socket.inet_pton(family, address)), int(port)))
+        except (OSError, ValueError):
+            continue
+    return frozenset(found)
+
+
 def listening(ports: frozenset[int] | None = None) -> frozenset[tuple[str, int]] | None:
     """This machine's listening TCP sockets, those on `ports` only when given (None when
     /proc/net/tcp cannot be read)."""

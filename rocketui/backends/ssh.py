@@ -96,6 +96,7 @@ class SSHBackend(Backend):
             on_trusted=on_trusted,
         )
         self._home: str | None = None
+        self._clock: scripts.HostClock | None = None  # CLK_TCK and btime, kept while boot_id holds
         self._user: tuple[asyncssh.SSHClientConnection, scripts.RemoteUser] | None = None
 
     def connection_state(self) -> str:
@@ -258,17 +259,22 @@ class SSHBackend(Backend):
             raise BackendError(f"{self.name}: could not start {command.shell()}: {detail}") from None
 
     async def processes(self, name: str = "java") -> list[ProcessInfo]:
-        status, out, err = await self._script(scripts.processes_script(name), "process listing", retry=True)
+        script = scripts.processes_script(name, self._clock)
+        status, out, err = await self._script(script, "process listing", retry=True)
         try:
-            return scripts.parse_processes(out, name)
+            found = scripts.parse_processes(out, name)
+            self._clock = scripts.parse_clock(out)
+            return found
         except scripts.ScriptOutputError as exc:
             detail = err.decode(errors="replace").strip() or str(exc)
             raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None
 
     async def snapshot(self, name: str = "java", ports: frozenset[int] | None = None) -> HostSnapshot:
-        status, out, err = await self._script(scripts.snapshot_script(name, ports), "process listing", retry=True)
+        script = scripts.snapshot_script(name, ports, self._clock)
+        status, out, err = await self._script(script, "process listing", retry=True)
         try:
             processes, listening = scripts.parse_snapshot(out, name)
+            self._clock = scripts.parse_clock(out)
         except scripts.ScriptOutputError as exc:
             detail = err.decode(errors="replace").strip() or str(exc)
             raise BackendError(f"{self.name}: cannot list processes (exit {status}): {detail}") from None

@@ -28,18 +28,42 @@ def ere_escape(text: str) -> str:
     return _ERE_SPECIAL.sub(r"\\\1", text)
 
 
-def processes_script(name: str) -> str:
-    """Prints a header line `rocketui-procs <CLK_TCK> <btime>`, then, NUL-terminated, grep -H
-    records `<pid>/stat:<content>` and one `<pid>/cmdline:<arg>` per argument, for every process
-    with an argument whose basename is `name` (the caller keeps those where it is argv[0]).
+@dataclass(frozen=True)
+class HostClock:
+    """What a host's process start times are read against: CLK_TCK and the boot time.  Both hold
+    until the host boots again (a new boot_id), so a poll that knows them does not ask again:
+    two processes fewer on the host per poll."""
+
+    clk_tck: int
+    btime: float
+    boot_id: str
+
+
+def processes_script(name: str, clock: HostClock | None = None) -> str:
+    """Prints a header line `rocketui-procs <CLK_TCK> <btime> <boot_id>`, then, NUL-terminated,
+    grep -H records `<pid>/stat:<content>` and one `<pid>/cmdline:<arg>` per argument, for every
+    process with an argument whose basename is `name` (the caller keeps those where it is argv[0]).
+    With the host's `clock` from an earlier listing, CLK_TCK and btime are taken from it while the
+    host's boot_id is still the same (read by the shell itself: no process started for it).
 
     grep -z prints the file name before every record, so no argument text can forge a record."""
     pattern = shlex.quote(f"^(.*/)?{ere_escape(name)}$")
+    if clock is not None and clock.boot_id:
+        known = (
+            f'if [ "$boot" = {shlex.quote(clock.boot_id)} ]; then clk={int(clock.clk_tck)}; '
+            f"bt='btime {int(clock.btime)}'; else\n"
+        )
+        end = "fi\n"
+    else:
+        known = end = ""
     return (
         "LC_ALL=C; export LC_ALL; cd /proc || exit 1\n"
-        "clk=$(getconf CLK_TCK 2>/dev/null) || clk=100\n"
+        "boot=''; { read -r boot < sys/kernel/random/boot_id; } 2>/dev/null\n"
+        + known
+        + "clk=$(getconf CLK_TCK 2>/dev/null) || clk=100\n"
         "bt=$(grep '^btime ' stat) || bt='btime 0'\n"
-        'printf \'rocketui-procs %s %s\\n\' "${clk:-100}" "${bt#btime }"\n'
+        + end
+        + 'printf \'rocketui-procs %s %s %s\\n\' "${clk:-100}" "${bt#btime }" "$boot"\n'
         "files=''\n"
         f'for f in $(grep -lsaz -E -e {pattern} [0-9]*/cmdline); do files="$files ${{f%/cmdline}}/stat $f"; done\n'
         "[ -z \"$files\" ] || grep -Hsaz '' $files\n"
@@ -48,6 +72,7 @@ def processes_script(name: str) -> str:
 
 
 LISTEN_MARK = b"\0rocketui-listen\n"
+SS_MARK = b"\0rocketui-listen ss\n"
 
 
 def listen_pattern(ports: frozenset[int] | None) -> str:
@@ -57,19 +82,38 @@ def listen_pattern(ports: frozenset[int] | None) -> str:
     return f"^ *[0-9]+: [0-9A-F]+:{port} [0-9A-F]+:[0-9A-F]{{4}} 0A "
 
 
-def snapshot_script(name: str, ports: frozenset[int] | None = None) -> str:
-    """`processes_script` then, after LISTEN_MARK, the LISTEN lines of /proc/net/tcp{,6} (those
-    on `ports` only, when given: the filter runs on the host, so its other sockets never travel)."""
+def ss_filter(ports: frozenset[int] | None) -> str:
+    """ss's filter for the listening sockets on `ports` (all of them when None)."""
+    if not ports:
+        return ""
+    return " " + shlex.quote("( " + " or ".join(f"sport = :{int(p)}" for p in sorted(ports)) + " )")
+
+
+def snapshot_script(name: str, ports: frozenset[int] | None = None, clock: HostClock | None = None) -> str:
+    """`processes_script` then the host's LISTEN sockets (those on `ports` only, when given: the
+    filter runs on the host, so its other sockets never travel): after SS_MARK from `ss -ltn`,
+    which the kernel answers from its listening sockets alone, or, where ss is missing or fails,
+    after LISTEN_MARK from /proc/net/tcp{,6}, which the kernel writes out with every socket of
+    the host (a busy broker's thousands of client connections, on every poll)."""
     pattern = shlex.quote(listen_pattern(ports))
-    return processes_script(name).removesuffix("exit 0\n") + (
+    return processes_script(name, clock).removesuffix("exit 0\n") + (
+        "printf '\\000rocketui-listen ss\\n'\n"
+        f"command -v ss >/dev/null 2>&1 && ss -ltn{ss_filter(ports)} 2>/dev/null && exit 0\n"
         "printf '\\000rocketui-listen\\n'\n"
-        f"cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -E {pattern} || true\nexit 0\n"
+        f"grep -shE {pattern} net/tcp net/tcp6 || true\nexit 0\n"
     )
 
 
 def parse_snapshot(output: bytes, name: str) -> tuple[list[ProcessInfo], frozenset[tuple[str, int]] | None]:
-    listing, mark, sockets = output.partition(LISTEN_MARK)
-    listening = procfs.parse_listening(sockets.decode(errors="replace")) if mark else None
+    listing, ss_mark, rest = output.partition(SS_MARK)
+    by_ss, proc_mark, by_proc = rest.partition(LISTEN_MARK)
+    listening: frozenset[tuple[str, int]] | None
+    if not ss_mark:  # the script ended before its socket part
+        listening = None
+    elif proc_mark:  # ss missing or failed: what it printed, if anything, does not count
+        listening = procfs.parse_listening(by_proc.decode(errors="replace"))
+    else:
+        listening = procfs.parse_ss_listening(by_ss.decode(errors="replace"))
     return parse_processes(listing, name), listening
 
 
@@ -80,12 +124,26 @@ class ScriptOutputError(ValueError):
     pass
 
 
+def parse_clock(output: bytes) -> HostClock | None:
+    """The host clock of a listing's header (None without a boot_id: nothing to check it by)."""
+    fields = output.partition(b"\n")[0].split()
+    if len(fields) != 4 or fields[0] != b"rocketui-procs":
+        return None
+    try:
+        return HostClock(int(fields[1]), float(fields[2]), fields[3].decode("ascii"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def parse_processes(output: bytes, name: str) -> list[ProcessInfo]:
     header, sep, body = output.partition(b"\n")
     fields = header.split()
-    if not sep or len(fields) != 3 or fields[0] != b"rocketui-procs":
+    if not sep or len(fields) not in (3, 4) or fields[0] != b"rocketui-procs":
         raise ScriptOutputError(f"unexpected process listing output: {header[:200]!r}")
-    clk_tck, btime = int(fields[1]), float(fields[2])
+    try:
+        clk_tck, btime = int(fields[1]), float(fields[2])
+    except ValueError:
+        raise ScriptOutputError(f"unexpected process listing output: {header[:200]!r}") from None
     stats: dict[int, str] = {}
     args: dict[int, list[bytes]] = {}
     for record in body.split(b"\0"):

@@ -90,3 +90,32 @@ def test_parse_the_outputs_seen_on_a_host() -> None:
 def test_identity() -> None:
     user = scripts.parse_identity(run(scripts.IDENTITY_SCRIPT).stdout)
     assert user.uid == os.getuid() and os.getgid() in user.gids
+
+
+def test_the_host_clock_is_asked_once_per_boot() -> None:
+    """The listing script on this machine's own /proc: a known clock is used while the boot_id
+    is the same; another boot's clock is ignored and the host asked again."""
+    boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    btime = next(
+        int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime ")
+    )
+
+    def listing(clock: scripts.HostClock | None) -> bytes:
+        return subprocess.run(["/bin/sh", "-c", scripts.processes_script("sh", clock)], capture_output=True).stdout
+
+    fresh = scripts.parse_clock(listing(None))
+    assert fresh == scripts.HostClock(os.sysconf("SC_CLK_TCK"), float(btime), boot)
+    # values no host has, to see which were printed
+    assert scripts.parse_clock(listing(scripts.HostClock(77, 5.0, boot))) == scripts.HostClock(77, 5.0, boot)
+    assert scripts.parse_clock(listing(scripts.HostClock(77, 5.0, "another-boot"))) == fresh
+    # and the processes are listed either way (the script's own /bin/sh among them)
+    assert all(p.argv[0].endswith("sh") for p in scripts.parse_processes(listing(fresh), "sh"))
+    assert scripts.parse_processes(listing(fresh), "sh")
+
+
+def test_a_listing_without_a_boot_id_still_parses() -> None:
+    """A host whose /proc has no boot_id (old kernels, some containers) prints an empty field."""
+    out = b"rocketui-procs 100 1732950000 \n"
+    assert scripts.parse_processes(out, "java") == [] and scripts.parse_clock(out) is None
+    with pytest.raises(scripts.ScriptOutputError):
+        scripts.parse_processes(b"rocketui-procs x y\n", "java")

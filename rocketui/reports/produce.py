@@ -57,9 +57,10 @@ def verify_lines(v: VerifyReport) -> list[str]:
         f"duplicated {v.duplicated:,} ({v.elapsed:.2f}s, group {v.group})"
     ]
     if v.resent_copies:
+        what = "is a copy" if v.resent_copies == 1 else "are copies"
         lines.append(
-            f"of the duplicated, {v.resent_copies:,} are copies of messages sent again after their connection "
-            "broke mid-send (the broker had stored them; RocketMQ delivers at least once, as with the Java client)"
+            f"{v.resent_copies:,} of the duplicated {what} of a message sent again after its connection broke "
+            "mid-send (the broker had stored the first attempt: RocketMQ delivers at least once, as with the Java client)"
         )
     if v.corrupt:
         lines.append(f"corrupt bodies: {v.corrupt}")

@@ -60,7 +60,8 @@ def verify_lines(v: VerifyReport) -> list[str]:
         what = "is a copy" if v.resent_copies == 1 else "are copies"
         lines.append(
             f"{v.resent_copies:,} of the duplicated {what} of a message sent again after its connection broke "
-            "mid-send (the broker had stored the first attempt: RocketMQ delivers at least once, as with the Java client)"
+            "mid-send (the broker had stored the first attempt: RocketMQ delivers at least once, "
+            "as with the Java client)"
         )
     if v.corrupt:
         lines.append(f"corrupt bodies: {v.corrupt}")

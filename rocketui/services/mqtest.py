@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from array import array
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, BrokerClient
+from rocketui.rocketmq.remoting.blocking import BlockingChannel
+from rocketui.rocketmq.remoting.broker import DEFAULT_TOPIC, SEND_CODES, BrokerClient, send_v2_request, send_v2_result
 from rocketui.rocketmq.remoting.client import Connector, RemotingClient
-from rocketui.rocketmq.remoting.codes import ResponseCode
+from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
 from rocketui.rocketmq.remoting.errors import ConnectFailed, ConnectionLost, RemotingError, RemotingTimeout
 from rocketui.rocketmq.remoting.message import PROP_KEYS, PROP_TAGS, PROP_UNIQ_KEY, new_unique_msg_id
 from rocketui.rocketmq.remoting.namesrv import cluster_info_from_any
@@ -352,18 +355,25 @@ class ProduceRun:
         self._last_exc: BaseException | None = None
         self._refreshing: asyncio.Task[None] | None = None
         self._refreshed_at = 0.0
+        self._blocking: dict[str, BlockingChannel] = {}  # the sync sender's sockets, by address
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._cancelled = False
+        self._wake = threading.Event()  # stop() cuts a blocking sender's rate wait short
 
     # ---------------------------------------------------------------- public
     def stop(self) -> None:
         """Stop issuing sends; `run()` returns once the in-flight ones are answered."""
         self._stopping = True
+        self._wake.set()
 
     def progress(self) -> ProduceProgress:
         now = time.monotonic()
         start = self._send_started
         elapsed = ((self._send_ended or now) - start) if start is not None else 0.0
+        per_queue = dict(self._per_queue)  # one copy: the blocking sender may add a queue meanwhile
         per_broker: dict[str, int] = {}
-        for q, n in self._per_queue.items():
+        for q, n in per_queue.items():
             per_broker[q.broker_name] = per_broker.get(q.broker_name, 0) + n
         return ProduceProgress(
             run_id=self.run_id,
@@ -381,13 +391,14 @@ class ProduceRun:
             recent_rate=self._window.rate(),
             latency=self._latency.summary(),
             per_broker=dict(sorted(per_broker.items())),
-            per_queue={str(q): n for q, n in sorted(self._per_queue.items())},
+            per_queue={str(q): n for q, n in sorted(per_queue.items())},
             statuses=dict(self._statuses),
             finished=self._phase is Phase.DONE,
             retried=dict(self._retried),
         )
 
     async def run(self) -> ProduceReport:
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
         try:
             lookup = await self._route()
             self._set_phase(Phase.OFFSETS)
@@ -415,6 +426,8 @@ class ProduceRun:
                 self._refreshing.cancel()
                 await asyncio.gather(self._refreshing, return_exceptions=True)
             self._clients = {}
+            for channel in self._blocking.values():
+                channel.close()
             remotings, self._remotings = self._remotings, {}
             await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
 
@@ -593,9 +606,12 @@ class ProduceRun:
         self._mark_send_start()
         ticker = asyncio.create_task(self._tick(), name=f"produce-progress {self.run_id}")
         try:
-            async with asyncio.TaskGroup() as group:
-                for _ in range(self.spec.workers):
-                    group.create_task(self._worker())
+            if self._direct_sync:
+                await self._run_blocking()
+            else:
+                async with asyncio.TaskGroup() as group:
+                    for _ in range(self.spec.workers):
+                        group.create_task(self._worker())
         finally:
             self._send_ended = time.monotonic()
             ticker.cancel()
@@ -660,6 +676,86 @@ class ProduceRun:
         self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
         return True
 
+    # ---------------------------------------------------------------- sync mode on blocking sockets
+    @property
+    def _direct_sync(self) -> bool:
+        """Sync mode straight to the brokers: one message at a time in a thread of its own on
+        blocking sockets (remoting/blocking: why).  Tunnels and proxies keep the asyncio client."""
+        return self.spec.mode is SendMode.SYNC and self.connector is None and self.proxy is None
+
+    async def _run_blocking(self) -> None:
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix=f"produce-{self.run_id}") as pool:
+            work = loop.run_in_executor(pool, self._blocking_worker)
+            try:
+                await asyncio.shield(work)
+            except asyncio.CancelledError:
+                self._cancelled = self._stopping = True
+                self._wake.set()
+                for channel in list(self._blocking.values()):
+                    channel.close()  # wakes a send waiting for its answer
+                await asyncio.gather(work, return_exceptions=True)
+                raise
+
+    def _blocking_worker(self) -> None:
+        """`_worker`, in the sender's thread."""
+        spec = self.spec
+        started = self._send_started or time.monotonic()
+        while not self._stopping and self._next_seq < spec.count:
+            seq = self._next_seq
+            self._next_seq += 1
+            if spec.rate:
+                delay = started + seq / spec.rate - time.monotonic()
+                if delay > 0 and self._wake.wait(delay):
+                    return  # stopped while waiting: this message was not sent
+            queue = self._queues[seq % len(self._queues)]
+            self._send_one_blocking(seq, queue, self._masters[queue.broker_name])
+
+    def _send_one_blocking(self, seq: int, queue: Queue, addr: str) -> None:
+        """`_send_one` on a blocking socket: the same attempts, retries and counts."""
+        spec = self.spec
+        props = dict(self._properties)
+        props[PROP_SEQ] = str(seq)
+        props[PROP_UNIQ_KEY] = new_unique_msg_id()
+        body = message_body(self.run_id, seq, spec.body_size)
+        left = spec.retries
+        self._attempted += 1
+        self._in_flight += 1
+        t0 = time.perf_counter()
+        try:
+            while True:
+                try:
+                    header, data, msg_id = send_v2_request(
+                        spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
+                    )
+                    channel = self._blocking.get(addr)
+                    if channel is None:
+                        channel = self._blocking[addr] = BlockingChannel(addr, connect_timeout=self.spec.send_timeout)
+                    response = channel.invoke(
+                        RequestCode.SEND_MESSAGE_V2,
+                        header,
+                        data,
+                        timeout=max(spec.send_timeout - (time.perf_counter() - t0), 0.001),
+                        expect=SEND_CODES,
+                    )
+                    result = send_v2_result(addr, response, spec.topic, msg_id)
+                    break
+                except RemotingError as exc:
+                    if self._cancelled:
+                        return
+                    budget = spec.send_timeout - (time.perf_counter() - t0)
+                    if left <= 0 or budget <= 0 or not retryable(exc, sync=True):
+                        self._last_exc = exc
+                        self._record_error(exc)
+                        return
+                    left -= 1
+                    self._retry_noted(seq, exc)
+                    queue = retry_queue(self._queues, queue)
+                    addr = self._masters.get(queue.broker_name, addr)
+        finally:
+            self._in_flight -= 1
+        self._acked(seq, queue, result.queue_offset, result.status.value, time.perf_counter() - t0)
+
     async def _attempt(self, addr: str, queue: Queue, props: dict[str, str], body: bytes, t0: float) -> tuple[str, int]:
         """One attempt of a message: (send status, queue offset); oneway: ("WRITTEN", -1).  A
         sync or async attempt gets what is left of the send timeout started at `t0`."""
@@ -718,6 +814,9 @@ class ProduceRun:
         return self.proxy is not None and self.proxy.addr is not None
 
     def _refresh_route_soon(self) -> None:
+        if threading.get_ident() != self._loop_thread and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._refresh_route_soon)  # asked by the blocking sender
+            return
         if self._refreshing is not None and not self._refreshing.done():
             return
         if time.monotonic() - self._refreshed_at < ROUTE_REFRESH:

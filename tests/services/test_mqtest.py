@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -366,3 +367,34 @@ async def test_cancel_leaves_no_task_or_connection(fake: FakeMq) -> None:
     await asyncio.sleep(0)
     assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
     assert run._clients == {} and run.progress().in_flight == 0
+
+
+async def test_cancel_of_a_sync_run_leaves_no_thread_task_or_socket(fake: FakeMq) -> None:
+    """Sync mode sends from a thread of its own on a blocking socket: cancelling the run wakes the
+    send waiting for its answer and ends that thread."""
+    fake.stall = lambda seq: seq == 3
+    run = ProduceRun(ProduceSpec(topic="T", count=100, send_timeout=30), [fake.addr])
+    task = asyncio.create_task(run.run())
+    for _ in range(300):
+        if run.progress().attempted == 4:
+            break
+        await asyncio.sleep(0.01)
+    assert run.progress().attempted == 4 and run.progress().in_flight == 1
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 5)
+    assert not [t for t in threading.enumerate() if t.name.startswith(f"produce-{run.run_id}")]
+    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+    assert run.progress().in_flight == 0 and run.progress().failed == 0  # cancelled, not failed
+
+
+async def test_stop_cuts_a_sync_runs_rate_wait_short(fake: FakeMq) -> None:
+    run: ProduceRun
+
+    def on_progress(p: ProduceProgress) -> None:
+        if p.sent >= 1:
+            run.stop()
+
+    run = ProduceRun(ProduceSpec(topic="T", count=10, rate=0.1), [fake.addr], on_progress=on_progress, progress_interval=0.01)
+    report = await asyncio.wait_for(run.run(), 5)  # the next message was due 10 s later
+    assert report.stopped and report.progress.sent == 1 and report.progress.attempted == 1

@@ -53,7 +53,7 @@ _SEND_STATUS = {
     ResponseCode.FLUSH_SLAVE_TIMEOUT: SendStatus.FLUSH_SLAVE_TIMEOUT,
     ResponseCode.SLAVE_NOT_AVAILABLE: SendStatus.SLAVE_NOT_AVAILABLE,
 }
-_SEND_CODES = tuple(_SEND_STATUS)
+SEND_CODES = tuple(_SEND_STATUS)  # the answers of a stored message
 _PULL_STATUS = {
     ResponseCode.SUCCESS: PullStatus.FOUND,
     ResponseCode.PULL_NOT_FOUND: PullStatus.NO_NEW_MSG,
@@ -77,6 +77,76 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     if not updates:
         raise ValueError("no broker config keys to update")
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
+
+
+def send_v2_request(
+    topic: str,
+    body: bytes,
+    *,
+    tags: str | None = None,
+    keys: str | list[str] | None = None,
+    properties: dict[str, str] | None = None,
+    queue_id: int = 0,
+    producer_group: str = DEFAULT_PRODUCER_GROUP,
+    flag: int = 0,
+    compress: bool = False,
+    wait_store: bool = True,
+    default_topic: str = DEFAULT_TOPIC,
+    default_topic_queue_nums: int = 4,
+) -> tuple[dict[str, str], bytes, str]:
+    """(SendMessageRequestHeaderV2 fields, body, message id) of one message (pure)."""
+    if not body:
+        raise ValueError(f"message body for topic {topic!r} is empty (the broker rejects empty bodies)")
+    props = dict(properties or {})
+    if tags:
+        props[PROP_TAGS] = tags
+    if keys:
+        props[PROP_KEYS] = keys if isinstance(keys, str) else " ".join(keys)
+    props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
+    props.setdefault(PROP_WAIT, "true" if wait_store else "false")
+    sys_flag = 0
+    if compress:
+        body, sys_flag = zlib.compress(body), SYSFLAG_COMPRESSED
+    header = {  # built as wire strings directly (the hot path)
+        "a": producer_group,
+        "b": topic,
+        "c": default_topic,
+        "d": str(default_topic_queue_nums),
+        "e": str(queue_id),
+        "f": str(sys_flag),
+        "g": str(int(time.time() * 1000)),
+        "h": str(flag),
+        "i": encode_properties(props),
+        "j": "0",
+        "k": "false",
+        "m": "false",
+    }
+    return header, body, props[PROP_UNIQ_KEY]
+
+
+def send_v2_result(addr: str, response: RemotingCommand, topic: str, msg_id: str) -> SendResult:
+    """The SendResult of a SEND_MESSAGE_V2 answer whose code is in SEND_CODES."""
+    ext = response.ext_fields
+
+    def number(name: str) -> int:
+        value = ext.get(name)
+        try:
+            return int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise RemotingError(
+                addr, f"SEND_MESSAGE_V2 response header {name!r} is {value!r}, expected an integer"
+            ) from None
+
+    return SendResult(
+        status=_SEND_STATUS[ResponseCode(response.code)],
+        msg_id=msg_id,
+        offset_msg_id=ext.get("msgId", ""),
+        topic=topic,
+        queue_id=number("queueId"),
+        queue_offset=number("queueOffset"),
+        transaction_id=ext.get("transactionId"),
+        region_id=ext.get("MSG_REGION"),
+    )
 
 
 class BrokerClient(BrokerAdmin, Peer):
@@ -128,46 +198,24 @@ class BrokerClient(BrokerAdmin, Peer):
     ) -> SendResult:
         """SEND_MESSAGE_V2 of one message to `queue_id`. `compress` zlib-compresses the body
         (sysFlag 0x1) as the Java client does above 4 KiB. Raises RemotingError on refusal."""
-        if not body:
-            raise ValueError(f"message body for topic {topic!r} is empty (the broker rejects empty bodies)")
-        props = dict(properties or {})
-        if tags:
-            props[PROP_TAGS] = tags
-        if keys:
-            props[PROP_KEYS] = keys if isinstance(keys, str) else " ".join(keys)
-        props.setdefault(PROP_UNIQ_KEY, new_unique_msg_id())
-        props.setdefault(PROP_WAIT, "true" if wait_store else "false")
-        sys_flag = 0
-        if compress:
-            body, sys_flag = zlib.compress(body), SYSFLAG_COMPRESSED
-        header = {  # SendMessageRequestHeaderV2, built as wire strings directly (the hot path)
-            "a": producer_group,
-            "b": topic,
-            "c": default_topic,
-            "d": str(default_topic_queue_nums),
-            "e": str(queue_id),
-            "f": str(sys_flag),
-            "g": str(int(time.time() * 1000)),
-            "h": str(flag),
-            "i": encode_properties(props),
-            "j": "0",
-            "k": "false",
-            "m": "false",
-        }
+        header, body, msg_id = send_v2_request(
+            topic,
+            body,
+            tags=tags,
+            keys=keys,
+            properties=properties,
+            queue_id=queue_id,
+            producer_group=producer_group,
+            flag=flag,
+            compress=compress,
+            wait_store=wait_store,
+            default_topic=default_topic,
+            default_topic_queue_nums=default_topic_queue_nums,
+        )
         response = await self.remoting.invoke(
-            RequestCode.SEND_MESSAGE_V2, self._via(header, "n"), body, timeout=timeout, expect=_SEND_CODES
+            RequestCode.SEND_MESSAGE_V2, self._via(header, "n"), body, timeout=timeout, expect=SEND_CODES
         )
-        ext = response.ext_fields
-        return SendResult(
-            status=_SEND_STATUS[ResponseCode(response.code)],
-            msg_id=props[PROP_UNIQ_KEY],
-            offset_msg_id=ext.get("msgId", ""),
-            topic=topic,
-            queue_id=self._int(response, "queueId", "SEND_MESSAGE_V2"),
-            queue_offset=self._int(response, "queueOffset", "SEND_MESSAGE_V2"),
-            transaction_id=ext.get("transactionId"),
-            region_id=ext.get("MSG_REGION"),
-        )
+        return send_v2_result(self.addr, response, topic, msg_id)
 
     async def send_oneway(
         self,

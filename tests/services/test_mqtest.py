@@ -395,6 +395,8 @@ async def test_stop_cuts_a_sync_runs_rate_wait_short(fake: FakeMq) -> None:
         if p.sent >= 1:
             run.stop()
 
-    run = ProduceRun(ProduceSpec(topic="T", count=10, rate=0.1), [fake.addr], on_progress=on_progress, progress_interval=0.01)
+    run = ProduceRun(
+        ProduceSpec(topic="T", count=10, rate=0.1), [fake.addr], on_progress=on_progress, progress_interval=0.01
+    )
     report = await asyncio.wait_for(run.run(), 5)  # the next message was due 10 s later
     assert report.stopped and report.progress.sent == 1 and report.progress.attempted == 1

@@ -12,7 +12,13 @@ import pytest
 from rocketui.rocketmq.remoting.blocking import BlockingChannel
 from rocketui.rocketmq.remoting.codec import RemotingCommand, encode_frame
 from rocketui.rocketmq.remoting.codes import ResponseCode
-from rocketui.rocketmq.remoting.errors import ConnectFailed, ConnectionLost, ProtocolError, RemotingError, RemotingTimeout
+from rocketui.rocketmq.remoting.errors import (
+    ConnectFailed,
+    ConnectionLost,
+    ProtocolError,
+    RemotingError,
+    RemotingTimeout,
+)
 from tests.rocketmq.remoting.fake_peer import Peer, free_port, read_cmd, reply
 
 
@@ -66,7 +72,11 @@ async def test_an_error_answer_and_go_away() -> None:
 @pytest.mark.parametrize(
     "garbage, kind, message",
     [
-        (struct.pack(">i", 100) + b"0123456789", ProtocolError, "truncated frame: connection closed after 10 of 100 bytes"),
+        (
+            struct.pack(">i", 100) + b"0123456789",
+            ProtocolError,
+            "truncated frame: connection closed after 10 of 100 bytes",
+        ),
         (struct.pack(">i", 32 * 1024 * 1024), ProtocolError, "frame length 33554432 exceeds the 16777216-byte"),
         (struct.pack(">ii", 9, 5) + b"{bad}", ProtocolError, "malformed frame from peer: bad JSON header"),
         (b"", ConnectionLost, "connection closed by peer"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from rocketui.rocketmq.remoting.broker import BrokerClient
 from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.codes import ResponseCode
-from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
 from rocketui.rocketmq.remoting.message import MessageExt
 from rocketui.rocketmq.remoting.results import PullStatus
 from rocketui.rocketmq.remoting.route import TopicRoute
@@ -44,6 +44,15 @@ def pull_error(exc: RemotingError, group: str, queue: Queue) -> MqTestError:
     return MqTestError(f"pulling {queue} failed: {exc}")
 
 
+class PullInterrupted(MqTestError):
+    """A pull that timed out or lost its connection (a broker or proxy slow or restarting): the
+    messages before `pos` were handed over; a standard consumer asks again from there."""
+
+    def __init__(self, message: str, pos: int) -> None:
+        super().__init__(message)
+        self.pos = pos
+
+
 async def pull_queue(
     client: BrokerClient,
     group: str,
@@ -66,6 +75,8 @@ async def pull_queue(
             result = await client.pull(
                 group, topic, queue.queue_id, pos, PULL_BATCH, subscription=subscription, suspend_ms=suspend_ms
             )
+        except (RemotingTimeout, ConnectionLost) as exc:
+            raise PullInterrupted(str(pull_error(exc, group, queue)), pos) from None
         except RemotingError as exc:
             raise pull_error(exc, group, queue) from None
         if result.status is PullStatus.FOUND:

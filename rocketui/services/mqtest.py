@@ -648,10 +648,7 @@ class ProduceRun:
         """Send message `seq`, again on another queue after a retryable failure (mqtest_retry)
         while attempts and the send timeout last; count it once, as stored or as failed."""
         spec = self.spec
-        props = dict(self._properties)
-        props[PROP_SEQ] = str(seq)
-        props[PROP_UNIQ_KEY] = new_unique_msg_id()  # one message id for all its attempts, as in Java
-        body = message_body(self.run_id, seq, spec.body_size)
+        props, body = self._message(seq)
         left = 0 if spec.mode is SendMode.ONEWAY else spec.retries if retries is None else retries
         self._attempted += 1
         self._in_flight += 1
@@ -662,19 +659,36 @@ class ProduceRun:
                     status, offset = await self._attempt(addr, queue, props, body, t0)
                     break
                 except RemotingError as exc:
-                    budget = spec.send_timeout - (time.perf_counter() - t0)
-                    if left <= 0 or budget <= 0 or not retryable(exc, sync=spec.mode is SendMode.SYNC):
-                        self._last_exc = exc
-                        self._record_error(exc)
+                    following = self._after_failure(seq, exc, left, t0, queue, addr)
+                    if following is None:
                         return False
                     left -= 1
-                    self._retry_noted(seq, exc)
-                    queue = retry_queue(self._queues, queue)
-                    addr = self._masters.get(queue.broker_name, addr)
+                    queue, addr = following
         finally:
             self._in_flight -= 1
         self._acked(seq, queue, offset, status, None if spec.mode is SendMode.ONEWAY else time.perf_counter() - t0)
         return True
+
+    def _message(self, seq: int) -> tuple[dict[str, str], bytes]:
+        """Properties and body of message `seq`: one message id for all its attempts, as in Java."""
+        props = dict(self._properties)
+        props[PROP_SEQ] = str(seq)
+        props[PROP_UNIQ_KEY] = new_unique_msg_id()
+        return props, message_body(self.run_id, seq, self.spec.body_size)
+
+    def _after_failure(
+        self, seq: int, exc: RemotingError, left: int, t0: float, queue: Queue, addr: str
+    ) -> tuple[Queue, str] | None:
+        """After a failed attempt: the queue and address of the next one (mqtest_retry), or None
+        when the message has failed (counted here)."""
+        budget = self.spec.send_timeout - (time.perf_counter() - t0)
+        if left <= 0 or budget <= 0 or not retryable(exc, sync=self.spec.mode is SendMode.SYNC):
+            self._last_exc = exc
+            self._record_error(exc)
+            return None
+        self._retry_noted(seq, exc)
+        queue = retry_queue(self._queues, queue)
+        return queue, self._masters.get(queue.broker_name, addr)
 
     # ---------------------------------------------------------------- sync mode on blocking sockets
     @property
@@ -714,10 +728,7 @@ class ProduceRun:
     def _send_one_blocking(self, seq: int, queue: Queue, addr: str) -> None:
         """`_send_one` on a blocking socket: the same attempts, retries and counts."""
         spec = self.spec
-        props = dict(self._properties)
-        props[PROP_SEQ] = str(seq)
-        props[PROP_UNIQ_KEY] = new_unique_msg_id()
-        body = message_body(self.run_id, seq, spec.body_size)
+        props, body = self._message(seq)
         left = spec.retries
         self._attempted += 1
         self._in_flight += 1
@@ -743,15 +754,11 @@ class ProduceRun:
                 except RemotingError as exc:
                     if self._cancelled:
                         return
-                    budget = spec.send_timeout - (time.perf_counter() - t0)
-                    if left <= 0 or budget <= 0 or not retryable(exc, sync=True):
-                        self._last_exc = exc
-                        self._record_error(exc)
+                    following = self._after_failure(seq, exc, left, t0, queue, addr)
+                    if following is None:
                         return
                     left -= 1
-                    self._retry_noted(seq, exc)
-                    queue = retry_queue(self._queues, queue)
-                    addr = self._masters.get(queue.broker_name, addr)
+                    queue, addr = following
         finally:
             self._in_flight -= 1
         self._acked(seq, queue, result.queue_offset, result.status.value, time.perf_counter() - t0)

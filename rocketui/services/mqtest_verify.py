@@ -26,7 +26,7 @@ from rocketui.rocketmq.remoting.client import Connector, RemotingClient
 from rocketui.rocketmq.remoting.errors import RemotingError
 from rocketui.rocketmq.remoting.message import MessageExt
 from rocketui.services.mq_route import MqTestError, ProxyTarget, Queue, read_queues, route_via
-from rocketui.services.mqconsume import pull_queue
+from rocketui.services.mqconsume import PullInterrupted, pull_queue
 from rocketui.services.mqtest import PROP_RUN, PROP_SEQ, AckLog, ProduceReport, SendMode, message_body
 
 DEFAULT_GROUP = "rocketui_verify"
@@ -186,6 +186,8 @@ async def verify_run(
     pulled: dict[Queue, int] = {q: 0 for q in queues}
     missing: list[int] = []
     complete = False
+    interrupted: dict[Queue, int] = {}  # pulls that timed out or lost their connection, by queue
+    last_interruption: dict[Queue, str] = {}
     try:
         while True:
             ends = await _max_offsets(clients, topic, queues, ack_ends)
@@ -196,16 +198,21 @@ async def verify_run(
                     pulled[q] += 1
                     return True
 
-                positions[q] = await pull_queue(
-                    clients[q.broker_name],
-                    group,
-                    topic,
-                    q,
-                    positions[q],
-                    ends[q],
-                    take,
-                    notes=notes,
-                )
+                try:
+                    positions[q] = await pull_queue(
+                        clients[q.broker_name],
+                        group,
+                        topic,
+                        q,
+                        positions[q],
+                        ends[q],
+                        take,
+                        notes=notes,
+                    )
+                except PullInterrupted as exc:  # asked again next round, as a standard consumer does
+                    positions[q] = exc.pos
+                    interrupted[q] = interrupted.get(q, 0) + 1
+                    last_interruption[q] = str(exc)
 
             await asyncio.gather(*(read(q) for q in queues if positions[q] < ends[q]))
             missing = tally.missing(expected)
@@ -217,6 +224,9 @@ async def verify_run(
             await asyncio.sleep(0.2)
     finally:
         await asyncio.gather(*(c.close() for c in remotings.values()), return_exceptions=True)
+
+    for q, times in sorted(interrupted.items()):
+        notes.append(f"{last_interruption[q]}; asked again ({times} time{'s' if times > 1 else ''} in all)")
 
     def where(seq: int) -> str:
         ack = report.acks.get(seq)

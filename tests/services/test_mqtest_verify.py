@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from rocketui.rocketmq.remoting.errors import RemotingError
+from rocketui.rocketmq.remoting.errors import ConnectionLost, RemotingError, RemotingTimeout
 from rocketui.rocketmq.remoting.message import MessageExt
 from rocketui.rocketmq.remoting.results import PullResult, PullStatus
 from rocketui.services.mq_route import MqTestError, Queue
-from rocketui.services.mqconsume import pull_queue
+from rocketui.services.mqconsume import PullInterrupted, pull_queue
 from rocketui.services.mqtest import message_body
 from rocketui.services.mqtest_verify import Tally
 
@@ -158,3 +158,21 @@ async def test_missing_group_is_explained() -> None:
         r"auto-create groups \(autoCreateSubscriptionGroup=false\)",
     ):
         await pull_queue(broker, "g", "T", Queue("b", 0), 0, 5, lambda m: True)  # type: ignore[arg-type]
+
+
+async def test_a_pull_that_times_out_says_where_to_ask_again() -> None:
+    """A slow proxy or broker: the messages already handed over stay counted once; the caller
+    asks again from the next offset (as a standard consumer does), a refusal still fails."""
+    timeout = RemotingTimeout("127.0.0.1:15000", "PULL_MESSAGE got no response within 5s")
+    broker = ScriptedBroker([found(0, 1, next_offset=2), timeout])
+    got: list[int] = []
+    with pytest.raises(PullInterrupted, match=r"pulling b\[0\] failed: 127.0.0.1:15000: PULL_MESSAGE got no") as cut:
+        await pull_queue(broker, "g", "T", Queue("b", 0), 0, 5, lambda m: got.append(m.queue_offset) is None)  # type: ignore[arg-type]
+    assert cut.value.pos == 2 and got == [0, 1]
+    lost = ScriptedBroker([ConnectionLost("b:1", "connection closed by peer")])
+    with pytest.raises(PullInterrupted):
+        await pull_queue(lost, "g", "T", Queue("b", 0), 3, 5, lambda m: True)  # type: ignore[arg-type]
+    refused = ScriptedBroker([RemotingError("b:1", "PULL_MESSAGE answered NO_PERMISSION (16)", code=16)])
+    with pytest.raises(MqTestError) as no:
+        await pull_queue(refused, "g", "T", Queue("b", 0), 0, 5, lambda m: True)  # type: ignore[arg-type]
+    assert not isinstance(no.value, PullInterrupted)

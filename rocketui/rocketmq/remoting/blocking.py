@@ -13,19 +13,17 @@ blocked call, which then fails with ConnectionLost.
 from __future__ import annotations
 
 import itertools
-import os
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Collection
 
-from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, SUCCESS_ONLY, split_addr
+from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, SUCCESS_ONLY, connect_failed, split_addr
 from rocketui.rocketmq.remoting.codec import MAX_FRAME_BYTES, CodecError, RemotingCommand, decode_payload, encode_frame
 from rocketui.rocketmq.remoting.codec import ext_fields as wire_fields
 from rocketui.rocketmq.remoting.codes import ResponseCode, code_name
 from rocketui.rocketmq.remoting.errors import (
-    ConnectFailed,
     ConnectionLost,
     ProtocolError,
     RemotingError,
@@ -98,12 +96,8 @@ class BlockingChannel:
                 return self._sock
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
-        except TimeoutError:
-            raise ConnectFailed(self.addr, f"connect timed out after {self.connect_timeout:g}s") from None
-        except OSError as exc:
-            errno = exc.errno or 0
-            reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
-            raise ConnectFailed(self.addr, f"cannot connect: {reason}") from exc
+        except (TimeoutError, OSError) as exc:
+            raise connect_failed(self.addr, exc, self.connect_timeout) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             if self._closed:

@@ -201,6 +201,16 @@ class _Connection:
                 pass
 
 
+def connect_failed(addr: str, exc: TimeoutError | OSError, connect_timeout: float) -> ConnectFailed:
+    """What a failed connect says: the timeout, or the errno's own text (it beats asyncio's
+    "Connect call failed (...)"; a gaierror has errno < 0)."""
+    if isinstance(exc, TimeoutError):
+        return ConnectFailed(addr, f"connect timed out after {connect_timeout:g}s")
+    errno = exc.errno or 0
+    reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
+    return ConnectFailed(addr, f"cannot connect: {reason}")
+
+
 class RemotingClient:
     """Request/response client for one address. Connects lazily, reconnects on demand after a
     lost connection, and is safe for concurrent requests from many tasks."""
@@ -326,13 +336,8 @@ class RemotingClient:
             try:
                 async with asyncio.timeout(self.connect_timeout):
                     reader, writer = await self._connector(self.host, self.port)
-            except TimeoutError:
-                raise ConnectFailed(self.addr, f"connect timed out after {self.connect_timeout:g}s") from None
-            except OSError as exc:
-                # errno text beats asyncio's "Connect call failed (...)"; gaierror has errno < 0
-                errno = exc.errno or 0
-                reason = os.strerror(errno) if errno > 0 else exc.strerror or str(exc)
-                raise ConnectFailed(self.addr, f"cannot connect: {reason}") from exc
+            except (TimeoutError, OSError) as exc:
+                raise connect_failed(self.addr, exc, self.connect_timeout) from exc
             except Exception as exc:  # tunnel connectors raise their own error types
                 raise ConnectFailed(self.addr, f"cannot connect: {exc}") from exc
             self._conn = _Connection(self.addr, reader, writer, self.max_frame)

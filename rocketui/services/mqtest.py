@@ -627,18 +627,25 @@ class ProduceRun:
         if self.on_progress is not None:
             self.on_progress(progress)
 
+    def _turn(self, started: float) -> tuple[int, float] | None:
+        """The next message to send and how long to wait for its turn at the spec's rate; None
+        when the run is done or stopped."""
+        if self._stopping or self._next_seq >= self.spec.count:
+            return None
+        seq = self._next_seq
+        self._next_seq += 1
+        rate = self.spec.rate
+        return seq, (started + seq / rate - time.monotonic()) if rate else 0.0
+
     async def _worker(self) -> None:
         spec = self.spec
         queues = self._queues
         addrs = self._masters
         started = self._send_started or time.monotonic()
-        while not self._stopping and self._next_seq < spec.count:
-            seq = self._next_seq
-            self._next_seq += 1
-            if spec.rate:
-                delay = started + seq / spec.rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
+        while (turn := self._turn(started)) is not None:
+            seq, delay = turn
+            if delay > 0:
+                await asyncio.sleep(delay)
             queue = queues[seq % len(queues)]
             await self._send_one(seq, queue, addrs[queue.broker_name])
             if spec.mode is SendMode.ONEWAY and seq % 64 == 63:
@@ -713,15 +720,11 @@ class ProduceRun:
 
     def _blocking_worker(self) -> None:
         """`_worker`, in the sender's thread."""
-        spec = self.spec
         started = self._send_started or time.monotonic()
-        while not self._stopping and self._next_seq < spec.count:
-            seq = self._next_seq
-            self._next_seq += 1
-            if spec.rate:
-                delay = started + seq / spec.rate - time.monotonic()
-                if delay > 0 and self._wake.wait(delay):
-                    return  # stopped while waiting: this message was not sent
+        while (turn := self._turn(started)) is not None:
+            seq, delay = turn
+            if delay > 0 and self._wake.wait(delay):
+                return  # stopped while waiting: this message was not sent
             queue = self._queues[seq % len(self._queues)]
             self._send_one_blocking(seq, queue, self._masters[queue.broker_name])
 

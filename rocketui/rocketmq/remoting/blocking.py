@@ -46,6 +46,7 @@ class BlockingChannel:
         self._opaques = itertools.count(1)
         self._lock = threading.Lock()  # close() against the calling thread's connect
         self._closed = False
+        self._busy = False  # a call is using the socket (only its thread may close it then)
 
     def invoke(
         self,
@@ -59,6 +60,40 @@ class BlockingChannel:
         """Send a request and wait up to `timeout` for its answer; the errors of RemotingClient."""
         deadline = time.monotonic() + timeout
         sock = self._connect()
+        try:
+            return self._exchange(sock, deadline, code, ext_fields, body, timeout, expect)
+        finally:
+            with self._lock:
+                self._busy = False
+                if self._closed:
+                    self._drop()  # closed from another thread meanwhile: the socket is ours to close
+
+    def close(self) -> None:
+        """Close the connection; a call waiting in another thread is woken (ConnectionLost) and
+        closes the socket itself, so no descriptor is closed under a thread still reading it."""
+        with self._lock:
+            self._closed = True
+            sock = self._sock
+            if sock is None:
+                return
+            if not self._busy:
+                self._drop()
+                return
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # the waiting recv() returns at once
+            except OSError:
+                pass
+
+    def _exchange(
+        self,
+        sock: socket.socket,
+        deadline: float,
+        code: int,
+        ext_fields: dict[str, str],
+        body: bytes,
+        timeout: float,
+        expect: Collection[int] | None,
+    ) -> RemotingCommand:
         opaque = next(self._opaques) & 0x7FFFFFFF or next(self._opaques)
         try:
             frame = encode_frame(
@@ -71,7 +106,7 @@ class BlockingChannel:
             sock.sendall(frame)
         except OSError as exc:
             self._drop()
-            raise ConnectionLost(self.addr, f"write failed: {exc.strerror or exc}") from None
+            raise self._lost(f"write failed: {exc.strerror or exc}") from None
         while True:
             response = self._read(sock, deadline, code, timeout)
             if response.is_response and response.opaque == opaque:
@@ -82,17 +117,13 @@ class BlockingChannel:
             raise RemotingError.from_response(self.addr, code, response.code, response.remark)
         return response
 
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            self._drop()
-
     # ------------------------------------------------------------------ internals
     def _connect(self) -> socket.socket:
         with self._lock:
             if self._closed:
                 raise ConnectionLost(self.addr, "connection closed by client")
             if self._sock is not None:
+                self._busy = True
                 return self._sock
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
@@ -104,16 +135,16 @@ class BlockingChannel:
                 sock.close()
                 raise ConnectionLost(self.addr, "connection closed by client")
             self._sock, self._frames, self._ready = sock, FrameBuffer(self.max_frame), deque()
+            self._busy = True
         return sock
 
     def _drop(self) -> None:
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a recv() blocked in another thread
-            except OSError:
-                pass
             sock.close()
+
+    def _lost(self, reason: str) -> ConnectionLost:
+        return ConnectionLost(self.addr, "connection closed by client" if self._closed else reason)
 
     def _read(self, sock: socket.socket, deadline: float, code: int, timeout: float) -> RemotingCommand:
         """The next frame; RemotingTimeout past `deadline` (the connection stays usable)."""
@@ -130,13 +161,13 @@ class BlockingChannel:
                 continue  # the deadline check above says so
             except OSError as exc:
                 self._drop()
-                raise ConnectionLost(self.addr, f"connection broken: {exc.strerror or exc}") from None
+                raise self._lost(f"connection broken: {exc.strerror or exc}") from None
             if not data:
                 cut = self._frames.cut_short()
                 self._drop()
                 if cut is not None:
                     raise ProtocolError(self.addr, cut)
-                raise ConnectionLost(self.addr, "connection closed by " + ("client" if self._closed else "peer"))
+                raise self._lost("connection closed by peer")
             try:
                 self._ready.extend(self._frames.feed(data))
             except CodecError as exc:

@@ -739,20 +739,7 @@ class ProduceRun:
         try:
             while True:
                 try:
-                    header, data, msg_id = send_v2_request(
-                        spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
-                    )
-                    channel = self._blocking.get(addr)
-                    if channel is None:
-                        channel = self._blocking[addr] = BlockingChannel(addr, connect_timeout=self.spec.send_timeout)
-                    response = channel.invoke(
-                        RequestCode.SEND_MESSAGE_V2,
-                        header,
-                        data,
-                        timeout=max(spec.send_timeout - (time.perf_counter() - t0), 0.001),
-                        expect=SEND_CODES,
-                    )
-                    result = send_v2_result(addr, response, spec.topic, msg_id)
+                    status, offset = self._attempt_blocking(addr, queue, props, body, t0)
                     break
                 except RemotingError as exc:
                     if self._cancelled:
@@ -764,7 +751,23 @@ class ProduceRun:
                     queue, addr = following
         finally:
             self._in_flight -= 1
-        self._acked(seq, queue, result.queue_offset, result.status.value, time.perf_counter() - t0)
+        self._acked(seq, queue, offset, status, time.perf_counter() - t0)
+
+    def _attempt_blocking(
+        self, addr: str, queue: Queue, props: dict[str, str], body: bytes, t0: float
+    ) -> tuple[str, int]:
+        """`_attempt` in sync mode on the address's blocking channel."""
+        spec = self.spec
+        header, data, msg_id = send_v2_request(
+            spec.topic, body, properties=props, queue_id=queue.queue_id, producer_group=spec.producer_group
+        )
+        channel = self._blocking.get(addr)
+        if channel is None:
+            channel = self._blocking[addr] = BlockingChannel(addr, connect_timeout=spec.send_timeout)
+        timeout = max(spec.send_timeout - (time.perf_counter() - t0), 0.001)
+        response = channel.invoke(RequestCode.SEND_MESSAGE_V2, header, data, timeout=timeout, expect=SEND_CODES)
+        result = send_v2_result(addr, response, spec.topic, msg_id)
+        return result.status.value, result.queue_offset
 
     async def _attempt(self, addr: str, queue: Queue, props: dict[str, str], body: bytes, t0: float) -> tuple[str, int]:
         """One attempt of a message: (send status, queue offset); oneway: ("WRITTEN", -1).  A

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
+from typing import TypedDict, Unpack
 
 import javaproperties
 
@@ -79,6 +80,30 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
 
 
+def header_int(addr: str, response: RemotingCommand, name: str, what: str) -> int:
+    """An integer field of a response header; a RemotingError naming it otherwise."""
+    value = response.ext_fields.get(name)
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise RemotingError(addr, f"{what} response header {name!r} is {value!r}, expected an integer") from None
+
+
+class MessageFields(TypedDict, total=False):
+    """What a message carries besides its topic and body (send_v2_request's keywords)."""
+
+    tags: str | None
+    keys: str | list[str] | None
+    properties: dict[str, str] | None
+    queue_id: int
+    producer_group: str
+    flag: int
+    compress: bool
+    wait_store: bool
+    default_topic: str
+    default_topic_queue_nums: int
+
+
 def send_v2_request(
     topic: str,
     body: bytes,
@@ -128,22 +153,13 @@ def send_v2_result(addr: str, response: RemotingCommand, topic: str, msg_id: str
     """The SendResult of a SEND_MESSAGE_V2 answer whose code is in SEND_CODES."""
     ext = response.ext_fields
 
-    def number(name: str) -> int:
-        value = ext.get(name)
-        try:
-            return int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise RemotingError(
-                addr, f"SEND_MESSAGE_V2 response header {name!r} is {value!r}, expected an integer"
-            ) from None
-
     return SendResult(
         status=_SEND_STATUS[ResponseCode(response.code)],
         msg_id=msg_id,
         offset_msg_id=ext.get("msgId", ""),
         topic=topic,
-        queue_id=number("queueId"),
-        queue_offset=number("queueOffset"),
+        queue_id=header_int(addr, response, "queueId", "SEND_MESSAGE_V2"),
+        queue_offset=header_int(addr, response, "queueOffset", "SEND_MESSAGE_V2"),
         transaction_id=ext.get("transactionId"),
         region_id=ext.get("MSG_REGION"),
     )
@@ -171,47 +187,14 @@ class BrokerClient(BrokerAdmin, Peer):
         return fields
 
     def _int(self, response: RemotingCommand, name: str, what: str) -> int:
-        value = response.ext_fields.get(name)
-        try:
-            return int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise RemotingError(
-                self.addr, f"{what} response header {name!r} is {value!r}, expected an integer"
-            ) from None
+        return header_int(self.addr, response, name, what)
 
     async def send_v2(
-        self,
-        topic: str,
-        body: bytes,
-        *,
-        tags: str | None = None,
-        keys: str | list[str] | None = None,
-        properties: dict[str, str] | None = None,
-        queue_id: int = 0,
-        producer_group: str = DEFAULT_PRODUCER_GROUP,
-        flag: int = 0,
-        compress: bool = False,
-        wait_store: bool = True,
-        default_topic: str = DEFAULT_TOPIC,
-        default_topic_queue_nums: int = 4,
-        timeout: float | None = None,
+        self, topic: str, body: bytes, *, timeout: float | None = None, **message: Unpack[MessageFields]
     ) -> SendResult:
         """SEND_MESSAGE_V2 of one message to `queue_id`. `compress` zlib-compresses the body
         (sysFlag 0x1) as the Java client does above 4 KiB. Raises RemotingError on refusal."""
-        header, body, msg_id = send_v2_request(
-            topic,
-            body,
-            tags=tags,
-            keys=keys,
-            properties=properties,
-            queue_id=queue_id,
-            producer_group=producer_group,
-            flag=flag,
-            compress=compress,
-            wait_store=wait_store,
-            default_topic=default_topic,
-            default_topic_queue_nums=default_topic_queue_nums,
-        )
+        header, body, msg_id = send_v2_request(topic, body, **message)
         response = await self.remoting.invoke(
             RequestCode.SEND_MESSAGE_V2, self._via(header, "n"), body, timeout=timeout, expect=SEND_CODES
         )

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import gc
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import App
+from textual.screen import Screen
+from textual.timer import Timer
 
 from rocketui.model.cluster import Cluster
 from rocketui.screens.bindings import bindings
@@ -21,6 +26,13 @@ from rocketui.widgets.confirm import ConfirmModal
 STYLES = Path(__file__).parent / "styles"
 # worker groups that change something: quitting while one runs asks first
 BUSY_GROUPS = frozenset({"actions", "config-save", "config-live", "mqtest", "quickstart"})
+COLLECT_AFTER_CLOSE_SECONDS = 0.5  # a closed log view is collectable 0.2-0.35 s after its close
+OPENING_SECONDS = 0.3  # a screen's compose, first layout and first lines (~40 ms) are over by then
+
+
+@dataclass
+class _TimerSlot:
+    timer: Timer | None = None
 
 
 class RocketUI(App[int]):
@@ -74,6 +86,10 @@ class RocketUI(App[int]):
             self.freeze_startup_objects = not self.is_headless  # not in every Pilot test
         if self.freeze_startup_objects:
             self.call_after_refresh(_freeze_startup_objects)
+            self._stack: list[weakref.ref[Screen[object]]] = []
+            self._gc_resume = _TimerSlot()
+            self._collect = _TimerSlot()
+            self.screen_change_signal.subscribe(self, self._screens_moved, immediate=True)
         for problem in self.user_config.problems:
             self.notify(problem, title="settings", severity="warning", timeout=15)
 
@@ -104,7 +120,37 @@ class RocketUI(App[int]):
             self.push_screen(HelpScreen())
 
     async def on_unmount(self) -> None:
+        gc.enable()  # paused while a screen opened, if the app ends meanwhile
         await self.ops.close()
+
+    def _screens_moved(self, screen: Screen[object]) -> None:
+        """Keep Python's full collections out of the moments an operator waits for.
+
+        A screen being opened allocates ~15k objects, enough to set off a full collection that
+        stops its first paint for 50-140 ms (bench/log_tail.py): the collector is paused while a
+        screen opens, as Textual pauses it while scrolling.  A closed screen leaves its widgets in
+        reference cycles that only a full collection frees: that collection is made once the
+        screens have stood still for a moment after the close, while the operator looks at the
+        screen below, instead of at a random later moment with all the screens closed since."""
+        open_now = {id(s) for s in self.screen_stack}
+        opened = any(id(s) not in {id(r()) for r in self._stack} for s in self.screen_stack)
+        closed = any((s := ref()) is not None and id(s) not in open_now for ref in self._stack)
+        self._stack = [weakref.ref(s) for s in self.screen_stack]
+        if opened:
+            gc.disable()
+            self._restart(self._gc_resume, OPENING_SECONDS, gc.enable)
+        if closed or self._collect.timer is not None:  # screens still moving: wait for them to stand still
+            self._restart(self._collect, COLLECT_AFTER_CLOSE_SECONDS, gc.collect)
+
+    def _restart(self, slot: _TimerSlot, delay: float, callback: Callable[[], object]) -> None:
+        if slot.timer is not None:
+            slot.timer.stop()
+
+        def fire() -> None:
+            slot.timer = None
+            callback()
+
+        slot.timer = self.set_timer(delay, fire)
 
 
 def _freeze_startup_objects() -> None:

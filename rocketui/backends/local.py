@@ -9,7 +9,7 @@ import shutil
 import signal as signal_mod
 from collections.abc import AsyncIterator, Callable
 
-from rocketui.backends import procfs
+from rocketui.backends import local_files, procfs
 from rocketui.backends.base import (
     EXIT_MARKER,
     Backend,
@@ -131,6 +131,9 @@ class LocalBackend(Backend):
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         return await asyncio.to_thread(_pread, self._abs(path), offset, length)
 
+    async def read_end(self, path: str, length: int) -> tuple[FileStat, bytes] | None:
+        return await asyncio.to_thread(local_files.read_end, self._abs(path), length)
+
     async def write_file(
         self,
         path: str,
@@ -140,8 +143,6 @@ class LocalBackend(Backend):
         backup_suffix: str | None = None,
         mode: int | None = None,
     ) -> Written:
-        from rocketui.backends import local_files
-
         return await asyncio.to_thread(
             local_files.atomic_write,
             self._abs(path),

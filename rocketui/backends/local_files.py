@@ -54,6 +54,20 @@ def stat_path(path: str) -> FileStat | None:
     return _file_stat(st)
 
 
+def read_end(path: str, length: int) -> tuple[FileStat, bytes] | None:
+    """`Backend.read_end` on this machine: one open, fstat and pread."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        st = os.fstat(fd)
+        size = min(length, st.st_size)
+        return _file_stat(st), (os.pread(fd, size, st.st_size - size) if size else b"")
+    finally:
+        os.close(fd)
+
+
 def _file_stat(st: os.stat_result) -> FileStat:
     return FileStat(st.st_size, st.st_mtime_ns, st.st_ino, st.st_mode & 0o7777)
 

@@ -34,7 +34,7 @@ from rocketui.rocketmq.log_format import LineFormat, host_zone, offset_label
 from rocketui.rocketmq.logs import Level, LogFile
 from rocketui.screens.bindings import bindings
 from rocketui.text import human_bytes, inert
-from rocketui.usecases.logs import BackendError, FileStat, LineBatch, LogQueries
+from rocketui.usecases.logs import BackendError, FileStat, LineBatch, LogQueries, Tail
 from rocketui.widgets.log_view import LogView
 
 FLUSH_SECONDS = 0.05
@@ -89,6 +89,16 @@ class LogsScreen(Screen):
         self._status_text = ""
         self._sources: dict[str, tuple[Node, LogFile]] = {}  # merged view: tag → its node's main log
         self.host_times = True  # stamps in the host's zone (the journal's clock); False: as written
+        # The end of the main log is asked for now, while Textual composes the screen: its one
+        # backend call (the stat and the last block) then usually ends before on_mount, which
+        # shows the lines before the first paint, instead of waiting for a layout step to end
+        # (bench/log_tail.py).
+        self._early: asyncio.Task[tuple[LogFile, Tail] | None] | None = None
+        if not self.merged:
+            try:
+                self._early = asyncio.get_running_loop().create_task(self._read_main_end())
+            except RuntimeError:  # built outside the app's loop: on_mount asks instead
+                self._early = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -115,8 +125,24 @@ class LogsScreen(Screen):
             files.border_title = "nodes"
             self._follow_merged()
         else:
+            early = self._early
+            ready = early.result() if early is not None and early.done() and not early.cancelled() else None
+            if ready is not None:
+                self.open_file(*ready)
             self._load_files()
             self.set_interval(SIZES_SECONDS, self._refresh_sizes)
+
+    def on_unmount(self) -> None:
+        if self._early is not None:
+            self._early.cancel()
+
+    async def _read_main_end(self) -> tuple[LogFile, Tail] | None:
+        """The main log by the stock layout and its last lines; None when either cannot be read
+        now (the follow worker then says why, and asks again)."""
+        try:
+            return await self.logs.quick_end(self.nodes[0], self.initial_lines)
+        except (BackendError, OSError):
+            return None
 
     @property
     def view(self) -> LogView:
@@ -146,13 +172,13 @@ class LogsScreen(Screen):
     @work(group="files", exclusive=True, exit_on_error=False)
     async def _load_files(self, keep: str | None = None) -> None:
         node = self.nodes[0]
-        quick: LogFile | None = None
-        if keep is None:
-            try:  # the end of the main log first; the side list (which looks at the JVM) after
-                quick = (await self.logs.quick_main(node))[0]
-                self.open_file(quick)
-            except (BackendError, OSError):
-                quick = None
+        quick = self.current if keep is None else None
+        if keep is None and quick is None:
+            # the end of the main log first; the side list (which looks at the JVM) after
+            early = await self._early if self._early is not None else await self._read_main_end()
+            if early is not None:
+                quick = early[0]
+                self.open_file(*early)
         delay = 1.0
         while True:  # a host that cannot be reached now (an SSH outage) is asked again
             try:
@@ -201,14 +227,22 @@ class LogsScreen(Screen):
             if str(box.get_option_at_index(i).prompt) != str(prompt):
                 box.replace_option_prompt_at_index(i, prompt)
 
-    def open_file(self, log: LogFile) -> None:
+    def open_file(self, log: LogFile, shown: Tail | None = None) -> None:
+        """Show `log` from its end (`shown`: its last lines, already read) and follow it."""
         self.current = log
         self.view.set_format(log.format)
         self._update_header()
         self.view.clear()
         self._queue.clear()
         self._queued_lines = 0
-        self._follow_one(log)
+        if shown is not None:
+            self._show_end(shown)
+        self._follow_one(log, shown.end if shown is not None else None)
+
+    def _show_end(self, shown: Tail) -> None:
+        self._queue.append(_Queued("", LineBatch(shown.lines, start=shown.start, offset=shown.end)))
+        self._set_state("following")
+        self._flush()  # the end of the file at once, not at the next tick
 
     @on(OptionList.OptionSelected, "#log-files")
     def _file_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -220,18 +254,15 @@ class LogsScreen(Screen):
                 self.view.focus()
 
     @work(group="follow", exclusive=True, exit_on_error=False)
-    async def _follow_one(self, log: LogFile) -> None:
+    async def _follow_one(self, log: LogFile, start: int | None = None) -> None:
+        """Follow `log` from `start`; from its last lines when the caller has not shown them."""
         node = self.nodes[0]
-        start: int | None = None
         delay = 1.0
-        while True:
+        while start is None:
             try:
                 shown, _st = await self.logs.tail(node, log, self.initial_lines)
-                self._queue.append(_Queued("", LineBatch(shown.lines, start=shown.start, offset=shown.end)))
+                self._show_end(shown)
                 start = shown.end
-                self._set_state("following")
-                self._flush()  # the end of the file at once, not at the next tick
-                break
             except FileNotFoundError:  # the follower reports it (and its appearance)
                 self._set_state("waiting for the file")
                 break

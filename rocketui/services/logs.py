@@ -54,12 +54,15 @@ class Tail:
     bytes_read: int = 0
 
 
-async def read_before(backend: Backend, path: str, end: int, count: int, *, block: int = BLOCK) -> Tail:
-    """The last `count` complete lines before byte `end`, read backwards block by block."""
+async def read_before(
+    backend: Backend, path: str, end: int, count: int, *, block: int = BLOCK, have: bytes = b""
+) -> Tail:
+    """The last `count` complete lines before byte `end`, read backwards block by block; `have`:
+    the bytes just before `end`, already read (not read again)."""
     if end <= 0 or count <= 0:
         return Tail([], max(end, 0), max(end, 0))
-    pos = end
-    buf = b""
+    pos = end - len(have)
+    buf = have
     read = 0
     while pos > 0:
         # count+1 newlines guarantee `count` complete lines (the first piece may be partial)
@@ -88,24 +91,28 @@ async def read_before(backend: Backend, path: str, end: int, count: int, *, bloc
 
 async def tail(backend: Backend, path: str, count: int) -> tuple[Tail, FileStat]:
     """The last `count` lines of a file and its stat (the end they stop at).  A partial last line
-    (a writer mid-line) is left out; following from `Tail.end` delivers it whole."""
-    st = await backend.stat(path)
-    if st is None:
+    (a writer mid-line) is left out; following from `Tail.end` delivers it whole.  The stat and
+    the last block come in one backend call; older blocks are read only for long lines."""
+    got = await backend.read_end(path, BLOCK)
+    if got is None:
         raise FileNotFoundError(path)
+    st, last = got
     end = st.size
-    read = 0
+    have = b""
     if end:
         size = min(BLOCK, end)
-        last = await backend.read_range(path, end - size, size)
-        read = len(last)
         cut = last.rfind(b"\n")
-        if cut >= 0:
+        if cut >= 0:  # (bytes short of `size`: the file shrank after the stat; they still start there)
             end = end - size + cut + 1
+            have = last[: cut + 1]
         elif size == end:
             end = 0  # the whole file is one unterminated line: following delivers it
-        # else: a last line longer than a block; it is shown cut rather than waited for
-    result = await read_before(backend, path, end, count)
-    return Tail(result.lines, result.start, result.end, result.bytes_read + read), st
+        elif len(last) < size:
+            end -= size  # shrank, and no newline left in the block: the lines before it
+        else:
+            have = last  # a last line longer than a block; it is shown cut rather than waited for
+    result = await read_before(backend, path, end, count, have=have)
+    return Tail(result.lines, result.start, result.end, result.bytes_read + len(last)), st
 
 
 class LineSplitter:
@@ -320,20 +327,20 @@ class LogService:
         names = sorted(n for n in await backend.listdir(gc_dir) if n.startswith(prefix) and n.endswith(".log"))
         return [LogFile(GC_NAME, f"{gc_dir}/{names[-1]}", gc_format())] if names else []
 
-    async def quick_main(self, node: Node) -> tuple[LogFile, FileStat | None]:
-        """The main log by the stock layout alone (two stats, no process lookup, no XML): what the
-        view opens at once, before `files` has looked at the running JVM and its XML."""
+    async def quick_end(self, node: Node, count: int) -> tuple[LogFile, Tail] | None:
+        """The main log by the stock layout alone (no process lookup, no XML) and its last `count`
+        lines — its captured stdout while the main log does not exist yet; None when neither
+        does.  What the view opens at once, before `files` has looked at the JVM and its XML."""
         backend = self.backend(node)
         log_dir = await backend.expand_path(self.cluster.log_dir(node))
         run_dir = await backend.expand_path(self.cluster.run_dir(node))
         defaults = default_log_files(node.kind, log_dir, run_dir, version=self.version, why="XML not read yet")
-        main, stdout = defaults[0], defaults[-1]
-        st = await backend.stat(main.path)
-        if st is None:
-            out = await backend.stat(stdout.path)
-            if out is not None:
-                return stdout, out
-        return main, st
+        for log in (defaults[0], defaults[-1]):
+            try:
+                return log, (await tail(backend, log.path, count))[0]
+            except FileNotFoundError:
+                continue
+        return None
 
     async def main_file(self, node: Node) -> tuple[LogFile, FileStat | None]:
         """The node's main log, or its captured stdout while the main log does not exist yet."""

@@ -37,8 +37,8 @@ class LogQueries:
     async def files(self, node: Node) -> list[tuple[LogFile, FileStat | None]]:
         return await self._logs.files(node)
 
-    async def quick_main(self, node: Node) -> tuple[LogFile, FileStat | None]:
-        return await self._logs.quick_main(node)
+    async def quick_end(self, node: Node, count: int) -> tuple[LogFile, Tail] | None:
+        return await self._logs.quick_end(node, count)
 
     async def main_file(self, node: Node) -> tuple[LogFile, FileStat | None]:
         return await self._logs.main_file(node)

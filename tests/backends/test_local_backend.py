@@ -76,6 +76,9 @@ async def test_files_and_conflict(tmp_path: Path) -> None:
     st = await b.stat(str(path))
     assert st is not None and st.mode == 0o640
     assert await b.read_range(str(path), 2, 10) == b"1\n"
+    assert await b.read_end(str(path), 2) == (st, b"1\n")
+    assert await b.read_end(str(path), 100) == (st, b"a=1\n")
+    assert await b.read_end(str(tmp_path / "missing"), 10) is None
     new = await b.write_file(str(path), b"a=2\n", expect=st, backup_suffix=".bak")
     assert path.read_bytes() == b"a=2\n" and (tmp_path / "f.properties.bak").read_bytes() == b"a=1\n"
     assert new.stat.mode == 0o640 and new.path == str(path) and new.backup == f"{path}.bak"

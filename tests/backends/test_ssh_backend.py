@@ -343,6 +343,9 @@ async def test_reads_listing_and_paths(backend: SSHBackend, tmp_path: Path) -> N
     path.write_bytes(b"0123456789" * 1000)
     assert await backend.read_range(str(path), 9995, 100) == b"56789"
     assert await backend.read_range(str(path), 3, 4) == b"3456"
+    st = await backend.stat(str(path))
+    assert await backend.read_end(str(path), 7) == (st, b"3456789")
+    assert await backend.read_end(str(tmp_path / "missing"), 7) is None
     assert await backend.read_file(str(path)) == path.read_bytes()
     with pytest.raises(FileNotFoundError):
         await backend.read_file(str(tmp_path / "missing"))

@@ -177,7 +177,7 @@ async def test_e_finds_every_warn_and_error_the_broker_wrote_and_colours_them(li
         shown = view.lines()
         on_disk = live.lines("broker-a", "broker.log")
         assert shown == on_disk[: len(shown)]  # the whole file so far (fewer than 500 lines)
-        # the view opens at once on the stock layout (quick_main); the JVM's own XML replaces it
+        # the view opens at once on the stock layout (quick_end); the JVM's own XML replaces it
         # as soon as the file listing has looked at the running JVM
         await pilot_wait_for(pilot, lambda: view.format_of().origin.endswith("conf/rmq.broker.logback.xml"))
         expected = problems(shown)

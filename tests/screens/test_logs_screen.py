@@ -104,6 +104,34 @@ async def test_l_shows_the_end_of_the_main_log_and_follows_new_lines(tmp_path: P
         assert not isinstance(app.screen, LogsScreen)
 
 
+class _MountProbe(LogsScreen):
+    """Records how many lines the view holds when the screen's own Mount is handled."""
+
+    lines_at_mount = -1
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.lines_at_mount = self.view.line_count
+
+
+async def test_the_end_read_while_the_screen_is_built_is_shown_at_its_mount(tmp_path: Path) -> None:
+    # the read of the main log's end starts when the screen is made; once it is in, the first
+    # mount shows it (no worker or thread hop left between the push and the lines)
+    logs = log_dir(tmp_path, "broker-a")
+    (logs / "broker.log").write_text("".join(line(i) for i in range(800)))
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = _MountProbe(app.ops.logs, [app.cluster.node("broker-a")])
+        assert screen._early is not None
+        await pilot_wait_for(pilot, screen._early.done)
+        await app.push_screen(screen)
+        await pilot_wait_for(pilot, lambda: screen.lines_at_mount >= 0)
+        assert screen.lines_at_mount == 500
+        assert screen.view.lines()[-1].endswith("message 799")
+        assert screen.current is not None and screen.current.name == "broker.log"
+
+
 async def test_side_list_switches_files(tmp_path: Path) -> None:
     logs = log_dir(tmp_path, "broker-a")
     (logs / "broker.log").write_text(line(1, text="from broker.log"))

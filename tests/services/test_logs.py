@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rocketui.backends.base import FileStat
 from rocketui.backends.local import LocalBackend
 from rocketui.services.logs import LineSplitter, read_before, tail
 
@@ -17,11 +18,19 @@ class CountingBackend(LocalBackend):
     def __init__(self) -> None:
         super().__init__()
         self.bytes_read = 0
+        self.calls = 0
 
     async def read_range(self, path: str, offset: int, length: int) -> bytes:
         data = await super().read_range(path, offset, length)
         self.bytes_read += len(data)
+        self.calls += 1
         return data
+
+    async def read_end(self, path: str, length: int) -> tuple[FileStat, bytes] | None:
+        got = await super().read_end(path, length)
+        self.bytes_read += len(got[1]) if got else 0
+        self.calls += 1
+        return got
 
     async def read_file(self, path: str) -> bytes:
         raise AssertionError("the log view must never read a whole file")
@@ -37,7 +46,21 @@ async def test_the_end_of_a_1_gb_file_is_shown_without_reading_the_file(tmp_path
     shown, st = await tail(backend, str(path), 60)
     assert shown.lines[-1].endswith("line 199") and len(shown.lines) == 60
     assert shown.end == st.size == os.path.getsize(path)
-    assert backend.bytes_read <= 2 * 64 * 1024
+    assert backend.bytes_read <= 64 * 1024
+    assert backend.calls == 1  # the stat and the last block in one call: the view opens after one hop
+
+
+async def test_a_last_line_longer_than_a_block_reads_on_without_reading_a_block_twice(tmp_path: Path) -> None:
+    path = tmp_path / "stdout.log"
+    long_line = b"x" * (100 * 1024)
+    # a last line longer than a block, still being written: shown as it is rather than waited for
+    path.write_bytes(b"first\n" + long_line + b"\nlast\n" + long_line)
+    backend = CountingBackend()
+    shown, st = await tail(backend, str(path), 2)
+    assert st.size == path.stat().st_size
+    assert len(shown.lines) == 2 and shown.lines[0] == "last" and shown.lines[1].startswith("x" * 1000)
+    assert shown.end == st.size
+    assert backend.bytes_read <= st.size  # no byte read twice
 
 
 async def test_tail_leaves_out_a_partial_last_line_and_older_lines_continue_seamlessly(tmp_path: Path) -> None:

@@ -4,17 +4,14 @@ screen soon after its close (as in a real terminal: `freeze_startup_objects`).""
 from __future__ import annotations
 
 import gc
-import textwrap
 import weakref
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from rocketui.app import RocketUI
-from rocketui.model.loader import parse_cluster
 from rocketui.screens.help import HelpScreen
-from tests.support.fake_service import TableService
+from tests.support.fake_service import TableService, demo_cluster
 from tests.support.waits import pilot_wait_for
 
 
@@ -28,24 +25,15 @@ def collector() -> Iterator[None]:
         gc.enable()
 
 
-def make_app(tmp_path: Path) -> RocketUI:
-    text = textwrap.dedent(f"""\
-        cluster: GcCluster
-        rocketmq: {{home: {tmp_path}/rocketmq, version: "5.5.0"}}
-        work_dir: {tmp_path}/work
-        hosts:
-          local: {{backend: local, address: 127.0.0.1}}
-        nodes:
-          - {{name: namesrv-1, kind: namesrv, host: local, port: 9876}}
-        """)
-    cluster = parse_cluster(text, str(tmp_path / "c.yaml"))
+def make_app() -> RocketUI:
+    cluster = demo_cluster()
     app = RocketUI(cluster, service=TableService(cluster, {}), poll_interval=0)
     app.freeze_startup_objects = True  # what a real terminal run does
     return app
 
 
-async def test_opening_pauses_the_collector_and_a_closed_screen_is_collected(tmp_path: Path, collector: None) -> None:
-    app = make_app(tmp_path)
+async def test_opening_pauses_the_collector_and_a_closed_screen_is_collected(collector: None) -> None:
+    app = make_app()
     async with app.run_test() as pilot:
         await pilot.pause()
         assert gc.isenabled()

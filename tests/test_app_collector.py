@@ -20,9 +20,13 @@ def collector() -> Iterator[None]:
     """The collector as the test found it, whatever the app did to it."""
     was_enabled = gc.isenabled()
     yield
-    gc.unfreeze()
     if was_enabled:
         gc.enable()
+    # the app froze what was alive (its own widgets too): everything alive frozen again, as the
+    # suite keeps it (tests/conftest.py), the app's garbage collected
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def make_app() -> RocketUI:

@@ -17,11 +17,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from rocketui.backends.base import BackendError, HostSnapshot
+from rocketui.services.stragglers import wait_most
 
 Listing = HostSnapshot | BaseException
-
-
-STRAGGLER_GRACE = 0.3  # seconds a late host gets once the others have answered
 
 
 class Pending(BackendError):
@@ -95,21 +93,7 @@ class HostListings:
         """Until every listing is in, or `wait` passed; once most hosts have answered, the few
         left get only a little longer (a host that has just died must not make this poll take
         `wait`: the others' rows stay live)."""
-        started = time.monotonic()
-        pending = set(tasks)
-        deadline = started + self.wait
-        while pending:
-            done, pending = await asyncio.wait(
-                pending, timeout=max(0.0, deadline - time.monotonic()), return_when=asyncio.FIRST_COMPLETED
-            )
-            if not done:
-                return
-            # (a tenth of the hosts: with fewer than ten, every host gets the whole wait — a
-            # host that failed at once is not "most hosts answered" beside one busy host)
-            if len(pending) <= len(tasks) // 10:
-                # the stragglers: as long again as the answered ones took, at least STRAGGLER_GRACE
-                grace = max(STRAGGLER_GRACE, time.monotonic() - started)
-                deadline = min(deadline, time.monotonic() + grace)
+        await wait_most(tasks, self.wait)
 
     def close(self) -> None:
         for entry in self._tasks.values():

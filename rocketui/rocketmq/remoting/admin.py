@@ -48,7 +48,8 @@ def _body(addr: str, what: str, body: bytes) -> Any:
         raise RemotingError(addr, f"{what} body is not valid JSON: {exc}") from None
 
 
-def _header_int(addr: str, response: RemotingCommand, name: str, what: str) -> int:
+def header_int(addr: str, response: RemotingCommand, name: str, what: str) -> int:
+    """An integer field of a response header; a RemotingError naming it otherwise."""
     value = response.ext_fields.get(name)
     try:
         return int(value)  # type: ignore[arg-type]
@@ -158,14 +159,14 @@ class BrokerAdmin:
                 }
             ),
         )
-        return _header_int(self.addr, response, "offset", "SEARCH_OFFSET_BY_TIMESTAMP")
+        return header_int(self.addr, response, "offset", "SEARCH_OFFSET_BY_TIMESTAMP")
 
     async def earliest_store_time(self, topic: str, queue_id: int) -> int:
         """Store time (ms) of the first message still in the queue, -1 when empty."""
         response = await self.remoting.invoke(
             RequestCode.GET_EARLIEST_MSG_STORETIME, ext_fields({"topic": topic, "queueId": queue_id})
         )
-        return _header_int(self.addr, response, "timestamp", "GET_EARLIEST_MSG_STORETIME")
+        return header_int(self.addr, response, "timestamp", "GET_EARLIEST_MSG_STORETIME")
 
     async def reset_offset(
         self, group: str, topic: str, timestamp_ms: int, *, force: bool = True
@@ -290,11 +291,11 @@ class NamesrvAdmin:
     async def wipe_write_perm(self, broker_name: str) -> int:
         """WIPE_WRITE_PERM_OF_BROKER in this namesrv's memory only; returns the topics touched."""
         response = await self.remoting.invoke(RequestCode.WIPE_WRITE_PERM_OF_BROKER, {"brokerName": broker_name})
-        return _header_int(self.addr, response, "wipeTopicCount", "WIPE_WRITE_PERM_OF_BROKER")
+        return header_int(self.addr, response, "wipeTopicCount", "WIPE_WRITE_PERM_OF_BROKER")
 
     async def add_write_perm(self, broker_name: str) -> int:
         response = await self.remoting.invoke(RequestCode.ADD_WRITE_PERM_OF_BROKER, {"brokerName": broker_name})
-        return _header_int(self.addr, response, "addTopicCount", "ADD_WRITE_PERM_OF_BROKER")
+        return header_int(self.addr, response, "addTopicCount", "ADD_WRITE_PERM_OF_BROKER")
 
     async def delete_topic(self, topic: str, cluster: str | None = None) -> None:
         """DELETE_TOPIC_IN_NAMESRV (only that cluster's queue data when `cluster` is given)."""

@@ -9,7 +9,7 @@ from typing import TypedDict, Unpack
 
 import javaproperties
 
-from rocketui.rocketmq.remoting.admin import BrokerAdmin
+from rocketui.rocketmq.remoting.admin import BrokerAdmin, header_int
 from rocketui.rocketmq.remoting.client import DEFAULT_TIMEOUT, Connector, RemotingClient
 from rocketui.rocketmq.remoting.codec import RemotingCommand, ext_fields
 from rocketui.rocketmq.remoting.codes import RequestCode, ResponseCode
@@ -78,15 +78,6 @@ def encode_config_body(updates: dict[str, str]) -> bytes:
     if not updates:
         raise ValueError("no broker config keys to update")
     return "".join(javaproperties.join_key_value(k, str(v)) + "\n" for k, v in updates.items()).encode()
-
-
-def header_int(addr: str, response: RemotingCommand, name: str, what: str) -> int:
-    """An integer field of a response header; a RemotingError naming it otherwise."""
-    value = response.ext_fields.get(name)
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise RemotingError(addr, f"{what} response header {name!r} is {value!r}, expected an integer") from None
 
 
 class MessageFields(TypedDict, total=False):

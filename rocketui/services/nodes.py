@@ -584,6 +584,10 @@ class NodeService:
         self._transient.pop(node.name, None)
         return await self.status(node)
 
+    async def accepts(self, node: Node) -> bool:
+        """Does the node's own port accept connections (its JVM may still be booting)?"""
+        return await self.backend(node).port_open(self.cluster.advertised_address(node), node.port, timeout=0.5)
+
     async def _serving_ports_open(self, node: Node) -> bool:
         """The node's own port and the ports it serves clients on (a proxy's remoting and gRPC
         ports, an embedded controller's port) all accept connections."""

@@ -194,12 +194,25 @@ async def wait_in_sync(service: NodeService, node: Node, *, timeout: float) -> N
 
 
 async def stop_then_start(
-    node: Node, stop: Callable[[Node], Awaitable[NodeStatus]], start: Callable[[Node], Awaitable[NodeStatus]]
+    node: Node,
+    stop: Callable[[Node], Awaitable[NodeStatus]],
+    start: Callable[[Node], Awaitable[NodeStatus]],
+    alongside: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """One broker's stop and start in a rolling restart (NodeError when either did not end as asked)."""
+    """One broker's stop and start in a rolling restart (NodeError when either did not end as asked).
+    `alongside` runs while the start waits for the broker to be ready and must end too."""
     stopped = await stop(node)
     if stopped.state is not NodeState.STOPPED:
         raise NodeError(f"stop ended {stopped.state.value}: {stopped.message}")
-    started = await start(node)
-    if started.state is not NodeState.RUNNING:
-        raise NodeError(f"start ended {started.state.value}: {started.message}")
+    side = asyncio.ensure_future(alongside()) if alongside is not None else None
+    try:
+        started = await start(node)
+        if started.state is not NodeState.RUNNING:
+            raise NodeError(f"start ended {started.state.value}: {started.message}")
+        if side is not None:
+            await side
+    finally:
+        if side is not None and not side.done():
+            side.cancel()
+            with contextlib.suppress(asyncio.CancelledError, NodeError):
+                await side

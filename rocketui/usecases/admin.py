@@ -150,13 +150,19 @@ class Admin:
         ]
         return Plan("reset offsets", plan.group, lines, [f"to {plan.target}"])
 
-    async def _master(self, broker_name: str) -> tuple[Node, BrokerGroup]:
+    async def _master(self, broker_name: str) -> tuple[Node, str]:
+        """The master of a broker name and its address: as registered at the namesrvs; with none
+        registered, the brokerId 0 of the cluster file if its port accepts (a master restarting in
+        a rolling restart is drained then, before it registers).  Controller mode has no file-
+        defined master: there the one elected must be registered."""
         node = next((b for b in self.cluster.brokers if b.broker_name == broker_name and b.broker_id == 0), None)
         if node is None:
             raise AdminError(f"the cluster file defines no master of broker {broker_name}")
         group = next((g for g in await self.clients.groups() if g.name == broker_name), None)
         if group is None or group.master is None:
-            raise AdminError(f"broker {broker_name} has no master registered at the namesrvs")
+            if node.controller_mode or not await self.nodes.accepts(node):
+                raise AdminError(f"broker {broker_name} has no master registered at the namesrvs")
+            return node, self.cluster.endpoint(node)
         # controller mode: the master is whoever was elected; its own config file is the one it rewrites
         elected = next(
             (
@@ -166,12 +172,12 @@ class Admin:
             ),
             None,
         )
-        return elected or node, group
+        return elected or node, group.master
 
     async def plan_drain(self, broker_name: str, *, undo: bool = False) -> Plan:
-        _, group = await self._master(broker_name)
+        _, address = await self._master(broker_name)
         perm = READ_WRITE if undo else READ_ONLY
-        line = mqadmin.update_broker_config(self.namesrvs, group.master or "", "brokerPermission", str(perm))
+        line = mqadmin.update_broker_config(self.namesrvs, address, "brokerPermission", str(perm))
         notes = [
             "the broker re-registers at every namesrv at once; producers move within their route refresh (≤30 s)",
             "the broker rewrites its config file on this request: rocketui puts the file back as it was",
@@ -268,12 +274,12 @@ class Admin:
         to zero; `undo` makes it writable again."""
         try:
             plan = await self.plan_drain(broker_name, undo=undo)
-            node, group = await self._master(broker_name)
+            node, address = await self._master(broker_name)
         except EXPECTED as exc:
             return Outcome.refusal("undrain" if undo else "drain", broker_name, str(exc))
 
         async def body(record: ActionRecord) -> DrainWatch:
-            client = self.clients.broker(group.master or "")
+            client = self.clients.broker(address)
             path = await self.nodes.config_path(node)
             change = await set_permission(client, self.nodes.backend(node), path, READ_WRITE if undo else READ_ONLY)
             record.commands.append(f"brokerPermission {change.before} -> {change.after}")

@@ -4,6 +4,8 @@ The node operations are replaced by a recorder (real JVMs: tests/services/test_t
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from rocketui.model.cluster import Cluster, Node
@@ -62,6 +64,8 @@ class Recorder(TableService):
         self.calls: list[str] = []
         self.fail_start = fail_start
         self.in_sync = 1
+        self.listening: set[str] = set()
+        self.note_registered = False  # record when a start is done ("registered X")
 
     async def ha(self, service: object, master: Node) -> HaStatus:
         self.calls.append(f"ha {master.name}")
@@ -73,9 +77,17 @@ class Recorder(TableService):
 
     async def start(self, node: Node, **kw: object) -> NodeStatus:
         self.calls.append(f"start {node.name}")
+        self.listening.add(node.name)  # the port opens early; boot line and registration come later
         if node.name == self.fail_start:
             return NodeStatus(node.name, NodeState.FAILED, message="port already in use")
+        for _ in range(5):  # a few polls of the port (HOLD_POLL_SECONDS) before the start is done
+            await asyncio.sleep(0.05)
+        if self.note_registered:
+            self.calls.append(f"registered {node.name}")
         return NodeStatus(node.name, NodeState.RUNNING)
+
+    async def accepts(self, node: Node) -> bool:
+        return node.name in self.listening
 
 
 def test_order_slaves_before_their_master() -> None:
@@ -177,22 +189,51 @@ def drain_steps(service: Recorder, sync: bool, fail_drain: str | None = None) ->
 
 async def test_drains_masters_and_sync_masters_while_their_slave_restarts() -> None:
     service = Recorder(cluster())
+    service.note_registered = True
     report = await rolling_restart(
         service, stop=service.stop, start=service.start, ha=service.ha, drain=drain_steps(service, sync=True)
     )
     assert report.ok, report.summary()
     calls = [c for c in service.calls if not c.startswith("ha")]
-    assert calls[:8] == [
+    assert calls[:10] == [
         "drain broker-a",  # while its slave restarts: a sync master would wait for the slave
         "stop broker-a-s",
         "start broker-a-s",
+        "registered broker-a-s",
         # kept drained for the master's own restart (an undrain/drain pair costs a route refresh)
         "stop broker-a",
         "start broker-a",
-        "drain broker-a (hold)",  # back writable from its file: held until its slave is in sync
+        # back writable from its file: drained again as soon as its port accepts, before it
+        # registers (a producer's route refresh in between would send to it), until its slave syncs
+        "drain broker-a (hold)",
+        "registered broker-a",
         "undrain broker-a",
         "drain broker-b",
     ]
+
+
+async def test_a_held_master_whose_hold_fails_aborts_and_is_made_writable() -> None:
+    service = Recorder(cluster())
+    steps = drain_steps(service, sync=True)
+    holds: list[str] = []
+
+    async def drain(master: Node, wait: bool) -> None:
+        if not wait:
+            holds.append(master.name)
+            raise NodeError("connection reset")
+        await steps.drain(master, wait)
+
+    report = await rolling_restart(
+        service,
+        stop=service.stop,
+        start=service.start,
+        ha=service.ha,
+        drain=DrainSteps(drain, steps.undrain, steps.is_sync_master),
+    )
+    assert not report.ok and "broker-a: connection reset" in report.error, report.error
+    assert holds == ["broker-a"]
+    assert service.calls[-1] == "undrain broker-a"
+    assert "start broker-b-s" not in service.calls
 
 
 async def test_async_slaves_restart_without_draining_their_master() -> None:

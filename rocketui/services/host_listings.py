@@ -4,9 +4,11 @@ A poll asks every host for its processes at once and waits at most `wait` second
 that has not finished by then keeps running in its own task (a connect to a silent host takes
 its connect_timeout; a hung connection takes until the keepalive gives up): that host is
 reported as `Pending`, and later polls look at the same task without waiting for it again, so
-they are as fast as the hosts that answer.  Nor is a host waited for that is known to be down
-(`hopeless`: its last connect failed and this listing is a retry).  A listing that finished
-between two polls is used by the next one if it is fresh.
+they are as fast as the hosts that answer.  Once most hosts have answered, the last ones get
+only a grace (services/stragglers.py), so a host that has just died costs the poll a moment.  Nor
+is a host waited for that is known to be down (`hopeless`: its last connect failed and this
+listing is a retry).  A listing that finished between two polls is used by the next one if it
+is fresh.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from rocketui.backends.base import BackendError, HostSnapshot
-from rocketui.services.stragglers import wait_most
+from rocketui.services.stragglers import PATIENT, Grace, wait_most
 
 Listing = HostSnapshot | BaseException
 
@@ -67,8 +69,9 @@ class HostListings:
             return entry, True
         return current, False
 
-    async def poll(self, hosts: Iterable[str]) -> dict[str, Listing]:
-        """host → its snapshot (processes, listening sockets), the error that ended its listing, or `Pending`."""
+    async def poll(self, hosts: Iterable[str], grace: Grace = PATIENT) -> dict[str, Listing]:
+        """host → its snapshot (processes, listening sockets), the error that ended its listing, or
+        `Pending`.  `grace`: what the last new listings get once most are in (stragglers.wait_most)."""
         hosts = list(hosts)
         hopeless = {h for h in hosts if self._hopeless(h)}
         started = {h: self._task(h) for h in hosts}
@@ -77,7 +80,7 @@ class HostListings:
             entry.task for h, (entry, fresh) in started.items() if fresh and h not in hopeless and not entry.task.done()
         ]
         if new:  # listings still pending from an earlier poll already had their wait
-            await self._wait(new)
+            await wait_most(new, self.wait, grace)
         results: dict[str, Listing] = {}
         now = time.monotonic()
         for host, entry in entries.items():
@@ -88,12 +91,6 @@ class HostListings:
                 del self._tasks[host]  # consumed: the next poll lists afresh
             results[host] = _retrieve(entry.task)
         return results
-
-    async def _wait(self, tasks: list[asyncio.Task[HostSnapshot]]) -> None:
-        """Until every listing is in, or `wait` passed; once most hosts have answered, the few
-        left get only a little longer (a host that has just died must not make this poll take
-        `wait`: the others' rows stay live)."""
-        await wait_most(tasks, self.wait)
 
     def close(self) -> None:
         for entry in self._tasks.values():

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
     from rocketui.services.proxy_probe import ProxyServing
 
 
+# The host column of a node whose host is connected but has not answered this poll yet: its row
+# keeps the last poll's state until the host is called unreachable (services/nodes.py).
+LATE = "no answer yet"
+
+
 class NodeState(StrEnum):
     STOPPED = "stopped"
     STARTING = "starting"

@@ -17,6 +17,7 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from rocketui.backends.base import (
@@ -41,12 +42,12 @@ from rocketui.services.host_listings import HostListings, Listing, Pending
 from rocketui.services.java_probe import JavaProbe
 from rocketui.services.node_files import NodeFileError, generated_config, proxy_json
 from rocketui.services.node_match import find_jvm, node_config_path
-from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.services.node_status import LATE, NodeState, NodeStatus
 from rocketui.services.proxy_probe import ProxyProbe
 from rocketui.services.registration import RegistrationProbe
 from rocketui.services.run_record import FILE_NAME as RECORD_FILE
 from rocketui.services.run_record import RunRecord
-from rocketui.services.stragglers import wait_most
+from rocketui.services.stragglers import PATIENT, QUICK, wait_most
 
 RECORD_CACHE_SECONDS = 10.0
 # A node's own reads in a poll (run record, version, crash output) on a host that answered its
@@ -85,6 +86,7 @@ class NodeService:
         self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
         self._ports: tuple[Cluster | None, dict[str, frozenset[int]]] = (None, {})
         self._crashes = CrashCache()
+        self._last: dict[str, NodeStatus] = {}  # the last full poll's rows, shown for a late host
         self.listings = HostListings(
             self._snapshot, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
         )
@@ -263,18 +265,23 @@ class NodeService:
         """Status of every node: one process listing per host, one cluster query per namesrv.
         A host that does not answer within `listings.wait` is reported as such (its listing goes
         on in the background), and its namesrvs are not asked: the other hosts' rows stay live."""
-        by_host = await self.listings.poll(sorted({n.host for n in self.cluster.nodes}))
+        # after a first poll a late host's rows stay as they were (marked LATE) until the next
+        # one, so the last hosts and nodes need only a short grace: a host that has just died
+        # costs this poll a moment (bench/fleet.py); a one-shot poll waits patiently instead
+        grace = QUICK if self._last else PATIENT
+        by_host = await self.listings.poll(sorted({n.host for n in self.cluster.nodes}), grace)
         silent = {h for h, listing in by_host.items() if isinstance(listing, (Pending, HostUnreachable))}
         registered, controllers = await asyncio.gather(
             self.registration.registered_addresses(skip_hosts=silent), self.controllers.view(skip_hosts=silent)
         )
-        results = await self._node_reads(by_host, registered)
+        results = await self._node_reads(by_host, registered, grace is QUICK)
         # what the namesrvs and controllers say against the cluster file: "master down", wrong id, …
         from rocketui.services.roles_now import roles_now  # lazy: not needed for the first frame
         from rocketui.services.topology_check import annotate
 
         statuses = annotate(self.cluster, {s.node: s for s in results}, self.registration.views)
-        return await roles_now(self.cluster, statuses, controllers, self.proxies)
+        self._last = await roles_now(self.cluster, statuses, controllers, self.proxies)
+        return self._last
 
     async def status(self, node: Node) -> NodeStatus:
         try:
@@ -285,30 +292,50 @@ class NodeService:
         return await self._status(node, snap, registered)
 
     async def _node_reads(
-        self, by_host: dict[str, Listing], registered: dict[str, set[str]] | None
+        self, by_host: dict[str, Listing], registered: dict[str, set[str]] | None, quick: bool
     ) -> list[NodeStatus]:
         """Each node's own reads (see NODE_READS_WAIT); once nine in ten nodes have answered, the
-        rest get only as long again as those took: on a fleet a host that froze right after its
-        listing costs the poll a moment, not 3 s (bench/fleet.py).  A node not answered in time
-        is shown unknown for this poll."""
-        tasks = [asyncio.ensure_future(self._status(n, by_host[n.host], registered)) for n in self.cluster.nodes]
-        given = await wait_most(tasks, NODE_READS_WAIT)
-        results: list[NodeStatus] = []
-        for node, task in zip(self.cluster.nodes, tasks, strict=True):
+        rest get only a grace (stragglers.wait_most): on a fleet a host that froze right after its
+        listing costs the poll a moment, not 3 s (bench/fleet.py).  A node whose host is late
+        (connected, silent for less than `listings.wait`) or whose reads were not answered in
+        time keeps its last row, marked LATE; with no last row it is shown unknown."""
+        results: dict[str, NodeStatus] = {}
+        tasks: dict[str, asyncio.Future[NodeStatus]] = {}
+        for node in self.cluster.nodes:
+            listing = by_host[node.host]
+            late = (
+                self._late(node, listing.age) if isinstance(listing, Pending) and self._waiting(node, listing) else None
+            )
+            if late is not None:
+                results[node.name] = late
+            else:
+                tasks[node.name] = asyncio.ensure_future(self._status(node, listing, registered))
+        given = await wait_most(list(tasks.values()), NODE_READS_WAIT, QUICK if quick else PATIENT)
+        for node in self.cluster.nodes:
+            task = tasks.get(node.name)
+            if task is None:
+                continue
             if task.done():
-                results.append(task.result())
+                results[node.name] = task.result()
                 continue
             task.cancel()
             error = BackendError(f"{node.host}: no answer within {given:.1f}s")
-            results.append(
-                NodeStatus(
-                    node.name,
-                    NodeState.UNKNOWN,
-                    message=str(error),
-                    host_state=self._host_down(self.pool.connection_state(node.host), error),
-                )
+            results[node.name] = self._late(node, given) or NodeStatus(
+                node.name,
+                NodeState.UNKNOWN,
+                message=str(error),
+                host_state=self._host_down(self.pool.connection_state(node.host), error),
             )
-        return results
+        return [results[n.name] for n in self.cluster.nodes]
+
+    def _waiting(self, node: Node, listing: Pending) -> bool:
+        """Still waiting for a connected host, not yet long enough to call it unreachable."""
+        return listing.age < self.listings.wait and self.pool.connection_state(node.host) == "connected"
+
+    def _late(self, node: Node, waited: float) -> NodeStatus | None:
+        """The node's last row, its host marked LATE (None before a first poll)."""
+        last = self._last.get(node.name)
+        return replace(last, host_state=f"{LATE} ({waited:.1f}s)") if last is not None else None
 
     async def _status(
         self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None

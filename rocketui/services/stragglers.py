@@ -5,17 +5,35 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-STRAGGLER_GRACE = 0.3  # seconds the late ones get once nine in ten have answered
+
+@dataclass(frozen=True)
+class Grace:
+    """How long the late ones get once nine in ten have answered: `factor` times as long as
+    those took, at least `floor` seconds."""
+
+    floor: float
+    factor: float
+
+    def after(self, elapsed: float) -> float:
+        return max(self.floor, self.factor * elapsed)
 
 
-async def wait_most(tasks: Collection[asyncio.Future[Any]], wait: float) -> float:
-    """Until every task is done or `wait` passed; once nine in ten are done, the rest get only as
-    long again as those took (at least STRAGGLER_GRACE): a host that has just died costs the
-    poll a moment, not the whole wait.  With fewer than ten tasks every one gets the whole wait
-    (one that failed at once is not "most answered" beside one busy peer).  Returns the
-    seconds the late ones were given in all; the caller decides what a task still pending means."""
+# A one-shot poll (the CLI's `status`, a first frame): the late ones get as long again, since
+# what is not in by then is shown as not answering.
+PATIENT = Grace(0.3, 1.0)
+# A poll that repeats and shows a late host's last rows meanwhile (marked "no answer yet"): a
+# host that has just died must not cost it anything, and a slow one is in by the next poll.
+QUICK = Grace(0.1, 0.25)
+
+
+async def wait_most(tasks: Collection[asyncio.Future[Any]], wait: float, grace: Grace = PATIENT) -> float:
+    """Until every task is done or `wait` passed; once nine in ten are done, the rest get only
+    the `grace`.  With fewer than ten tasks every one gets the whole wait (one that failed at
+    once is not "most answered" beside one busy peer).  Returns the seconds the late ones were
+    given in all; the caller decides what a task still pending means."""
     started = time.monotonic()
     pending = set(tasks)
     deadline = started + wait
@@ -26,6 +44,5 @@ async def wait_most(tasks: Collection[asyncio.Future[Any]], wait: float) -> floa
         if not done:
             break
         if len(pending) <= len(tasks) // 10:
-            grace = max(STRAGGLER_GRACE, time.monotonic() - started)
-            deadline = min(deadline, time.monotonic() + grace)
+            deadline = min(deadline, time.monotonic() + grace.after(time.monotonic() - started))
     return deadline - started

@@ -13,7 +13,7 @@ from rocketui.model.cluster import BackendKind, Cluster, Node
 from rocketui.reports.broker_load import LOAD_COLUMNS, LoadCells, LoadHistory
 from rocketui.reports.node_order import LOAD_SORTS, ordered
 from rocketui.reports.status import COLUMNS, status_row
-from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.services.node_status import LATE, NodeState, NodeStatus
 from rocketui.text import inert
 
 STATE_STYLE = {
@@ -39,7 +39,7 @@ HOST_STATE_CHARS = 48  # the start of a long reason; the detail line under the t
 def host_state_style(state: str) -> str:
     if state == "connected":
         return "green"
-    if state == "connecting":
+    if state == "connecting" or state.startswith(LATE):
         return "yellow"
     return "bold red" if state.startswith("unreachable") else "dim"
 

@@ -160,3 +160,95 @@ async def test_on_a_fleet_a_node_whose_host_froze_gets_only_a_grace_once_most_ha
     assert statuses["b3"].state is NodeState.UNKNOWN
     assert "no answer within 0.3s" in statuses["b3"].message  # the grace, not the 60 s wait
     assert all(statuses[n.name].state is not NodeState.UNKNOWN for n in cluster.nodes if n.name != "b3")
+
+
+def fleet_cluster(hosts: int) -> Cluster:
+    """One broker per host (all local, each under its own host name), plus a namesrv."""
+    import textwrap
+
+    from rocketui.model.loader import parse_cluster
+
+    host_lines = "".join(f"  h{i}: {{backend: local, address: 127.0.0.1}}\n" for i in range(hosts))
+    brokers = "".join(
+        f"  - {{name: b{i}, kind: broker, host: h{i}, port: {11000 + 10 * i}, broker_name: b{i}, config: /etc/b{i}.p}}\n"
+        for i in range(hosts)
+    )
+    text = (
+        textwrap.dedent("""\
+        cluster: Fleet
+        rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
+        work_dir: /tmp/rocketui-fleet-test
+        hosts:
+        """)
+        + host_lines
+        + "nodes:\n  - {name: ns, kind: namesrv, host: h0, port: 9876}\n"
+        + brokers
+    )
+    return parse_cluster(text, "/tmp/fleet.yaml")
+
+
+async def test_a_connected_host_that_is_late_keeps_its_last_rows_until_it_is_called_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # On a fleet, once most hosts have listed their processes a late one gets only the quick
+    # grace: its rows stay as the last poll saw them, marked "no answer yet", so a host that has
+    # just died costs the poll a moment and a slow one is not called down; after `listings.wait`
+    # of silence it is called unreachable.
+    import asyncio
+
+    from rocketui.services.node_status import LATE, NodeState
+
+    cluster = fleet_cluster(12)
+    service = NodeService(cluster, BackendPool(cluster))
+    monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
+    answer = service.listings._fetch
+    frozen: set[str] = set()
+
+    async def fetch(host: str):  # type: ignore[no-untyped-def]
+        if host in frozen:
+            await asyncio.sleep(3600)
+        return await answer(host)
+
+    monkeypatch.setattr(service.listings, "_fetch", fetch)
+    service.listings.wait = 600.0
+    try:
+        first = await asyncio.wait_for(service.status_all(), 30)
+        assert first["b3"].state is NodeState.STOPPED and first["b3"].host_state == "connected"
+        frozen.add("h3")
+        late = await asyncio.wait_for(service.status_all(), 30)  # would take 600 s if it waited
+        assert late["b3"].state is NodeState.STOPPED and late["b3"].host_state.startswith(f"{LATE} (")
+        assert late["b4"] == first["b4"]
+        service.listings.wait = 0.2
+        await asyncio.sleep(0.3)
+        down = await asyncio.wait_for(service.status_all(), 30)
+        assert down["b3"].state is NodeState.UNKNOWN and down["b3"].host_state.startswith("unreachable: no answer for")
+    finally:
+        await service.close()
+
+
+async def test_a_first_poll_waits_patiently_and_later_ones_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a one-shot poll (the CLI's status) has no last rows to show for a late host, so its late
+    # hosts get the patient grace; a later poll of the same service shows their last rows instead
+    import asyncio
+
+    from rocketui.services.node_status import NodeState
+    from rocketui.services.stragglers import PATIENT, Grace
+
+    cluster = fleet_cluster(12)
+    service = NodeService(cluster, BackendPool(cluster))
+    monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
+    graces: list[Grace] = []
+    poll = service.listings.poll
+
+    async def recorded(hosts, grace):  # type: ignore[no-untyped-def]
+        graces.append(grace)
+        return await poll(hosts, grace)
+
+    monkeypatch.setattr(service.listings, "poll", recorded)
+    try:
+        first = await asyncio.wait_for(service.status_all(), 30)
+        await asyncio.wait_for(service.status_all(), 30)
+    finally:
+        await service.close()
+    assert graces[0] is PATIENT and graces[1] is not PATIENT
+    assert first["b3"].state is NodeState.STOPPED

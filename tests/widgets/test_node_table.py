@@ -163,3 +163,13 @@ async def test_sorted_by_put_tps_the_rows_follow_each_report_and_the_cursor_its_
         assert table.shown_names == ["b000-0", "b000-1", "b001-0", "b001-1", "ns-1"]
         assert table.selected_node is not None and table.selected_node.name == "b000-0"
         assert str(table.get_cell("b000-0", "load")).startswith("put 900 ")
+
+
+def test_host_states_are_coloured_by_what_they_mean() -> None:
+    from rocketui.services.node_status import LATE
+    from rocketui.widgets.node_table import host_state_style
+
+    assert host_state_style("connected") == "green"
+    assert host_state_style("connecting") == "yellow"
+    assert host_state_style(f"{LATE} (0.4s)") == "yellow"  # late, not yet called down
+    assert host_state_style("unreachable: no answer for 2s") == "bold red"

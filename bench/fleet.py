@@ -21,11 +21,12 @@ Measured in one run:
                    medians; target fleet <= 1.5x the 2-node cluster's)
   status refresh   `Operations.status_all()` of all 300 nodes after the first poll (median, max;
                    target <= 1 s); anchor: OpenSSH `ssh host <the same listing script>` per host
-                   in sequence; and the same refresh with one host frozen (SIGSTOP: a dead host)
+                   in sequence; and the same refresh with one host frozen (SIGSTOP: a dead host),
+                   the first poll after each of several freezes apart from the later ones
   key latency      p50/p99 of a key press handled while the TUI polls every second (target p99
                    < 100 ms), and how much of that time the TUI's main thread waited for a core
   memory           peak RSS of the TUI process (target < 250 MB)
-Usage: python bench/fleet.py [--hosts 100] [--per-host 3] [--polls 7]   (root: unshare, sshd)
+Usage: python bench/fleet.py [--hosts 100] [--per-host 3] [--polls 7] [--freezes 5]   (root: unshare, sshd)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -214,26 +216,79 @@ async def start_standins(cluster: Cluster, root: Path, info: Path) -> None:
         await ops.close()
 
 
-async def refresh_times(cluster: Cluster, polls: int, freeze: SSHServer | None = None) -> tuple[list[float], int]:
+async def refresh_times(cluster: Cluster, polls: int) -> tuple[list[float], int, int]:
+    """(each poll's seconds, nodes running in the last, rows shown late — "no answer yet" — in all
+    the polls: a live host that missed the poll's grace)."""
+    from rocketui.services.node_status import LATE
     from rocketui.usecases.operations import Operations
 
     ops = Operations(cluster)
     try:
         await ops.status_all()  # connects every host
-        if freeze is not None:
-            freeze.freeze()
         times = []
-        running = 0
+        running = late = 0
         for _ in range(polls):
             t0 = time.perf_counter()
             statuses = await ops.status_all()
             times.append(time.perf_counter() - t0)
             running = sum(1 for s in statuses.values() if s.state.value == "running")
+            late += sum(1 for s in statuses.values() if s.host_state.startswith(LATE))
             await asyncio.sleep(0.2)
-        return times, running
+        return times, running, late
     finally:
-        if freeze is not None:
-            freeze.thaw()
+        await ops.close()
+
+
+@dataclass
+class Frozen:
+    first: list[float] = field(default_factory=list)  # the poll right after each freeze
+    later: list[float] = field(default_factory=list)  # the other polls while frozen
+    shown: list[str] = field(default_factory=list)  # its nodes' state in the first and the last poll
+    others_late: int = 0  # rows of the other hosts shown late ("no answer yet") while it was frozen
+    rows: int = 0  # rows of the other hosts in those polls
+
+
+async def frozen_times(cluster: Cluster, polls: int, server: SSHServer, cycles: int) -> Frozen:
+    """`cycles` times: freeze one host (SIGSTOP: a dead host), `polls` polls, thaw, and poll
+    until its nodes run again.  The first poll after a freeze is the one that finds the host
+    silent; the later ones already know."""
+    from rocketui.services.node_status import LATE
+    from rocketui.usecases.operations import Operations
+
+    ops = Operations(cluster)
+    mine = [n.name for n in cluster.nodes if cluster.host(n.host).address == server.address]
+    result = Frozen()
+
+    async def all_back() -> None:  # its nodes running and its connection up: a clean start
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            statuses = await ops.status_all()
+            if all(statuses[n].state.value == "running" and statuses[n].host_state == "connected" for n in mine):
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"{server.address}'s nodes were not all running within 60 s")
+
+    try:
+        await all_back()  # the first poll connects every host
+        for _ in range(cycles):
+            server.freeze()
+            try:
+                for i in range(polls):
+                    t0 = time.perf_counter()
+                    statuses = await ops.status_all()
+                    (result.first if i == 0 else result.later).append(time.perf_counter() - t0)
+                    others = [st for name, st in statuses.items() if name not in mine]
+                    result.rows += len(others)
+                    result.others_late += sum(1 for st in others if st.host_state.startswith(LATE))
+                    if i in (0, polls - 1):
+                        result.shown.append(f"{statuses[mine[0]].state.value} / {statuses[mine[0]].host_state}")
+                    await asyncio.sleep(0.2)
+            finally:
+                server.thaw()
+            await all_back()
+        return result
+    finally:
+        server.thaw()
         await ops.close()
 
 
@@ -331,6 +386,7 @@ def main() -> None:
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--per-host", type=int, default=3)
     parser.add_argument("--polls", type=int, default=7)
+    parser.add_argument("--freezes", type=int, default=5, help="freeze cycles of one host")
     parser.add_argument("--seconds", type=float, default=20.0, help="key-latency phase")
     parser.add_argument("--keys-phase", metavar="CLUSTER_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="leave the fleet running (debugging)")
@@ -403,19 +459,25 @@ def main() -> None:
         anchors, refreshes = [], []
         for _ in range(3):
             anchors.append(anchor_poll(servers, known, cluster))
-        times, running = asyncio.run(refresh_times(cluster, args.polls))
+        times, running, late = asyncio.run(refresh_times(cluster, args.polls))
         refreshes.extend(times)
         a, r = statistics.median(anchors), statistics.median(refreshes)
         print(
             f"status refresh    {len(cluster.nodes)} nodes: median {r * 1000:7.1f} ms, max {max(refreshes) * 1000:7.1f} ms "
-            f"({running} running)  (target <= 1000 ms)"
+            f"({running} running; {late} of {args.polls * len(cluster.nodes)} rows shown late)  (target <= 1000 ms)"
         )
         print(f"anchor            ssh per host in sequence: {a * 1000:7.1f} ms   ratio rocketui/anchor {r / a:.3f}x")
-        frozen, running_f = asyncio.run(refresh_times(cluster, args.polls, freeze=servers[-1]))
+        frozen = asyncio.run(frozen_times(cluster, args.polls, servers[-1], args.freezes))
         print(
-            f"one host frozen   median {statistics.median(frozen) * 1000:7.1f} ms, max {max(frozen) * 1000:7.1f} ms "
-            f"({running_f} running; its {args.per_host} nodes shown unknown)"
+            f"one host frozen   first poll after each of {args.freezes} freezes: median "
+            f"{statistics.median(frozen.first) * 1000:7.1f} ms, max {max(frozen.first) * 1000:7.1f} ms; "
+            f"later polls median {statistics.median(frozen.later) * 1000:7.1f} ms, max {max(frozen.later) * 1000:7.1f} ms"
+            f"  (target: as the refresh above)"
         )
+        print(
+            f"                  its first node in the first and the last poll of two freezes: {'; '.join(frozen.shown[:4])}"
+        )
+        print(f"                  the other hosts' rows shown late meanwhile: {frozen.others_late} of {frozen.rows}")
 
         where = "hosts in one CPU group" if cpu.available else "no CPU cgroup here: hosts compete one by one"
         rss = key_phase(fleet_file, args.seconds, where)

@@ -26,7 +26,7 @@ class Grace:
 PATIENT = Grace(0.3, 1.0)
 # A poll that repeats and shows a late host's last rows meanwhile (marked "no answer yet"): a
 # host that has just died must not cost it anything, and a slow one is in by the next poll.
-QUICK = Grace(0.1, 0.25)
+QUICK = Grace(0.05, 0.1)
 
 
 async def wait_most(tasks: Collection[asyncio.Future[Any]], wait: float, grace: Grace = PATIENT) -> float:

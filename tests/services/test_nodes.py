@@ -127,64 +127,44 @@ async def test_a_node_whose_host_stops_answering_its_reads_is_unknown_not_waited
     assert statuses["broker-b"].state is not NodeState.UNKNOWN
 
 
+def fleet_cluster(brokers: int, *, own_hosts: bool) -> Cluster:
+    """A namesrv and `brokers` brokers, all local: on one host, or each on a host of its own name."""
+    import textwrap
+
+    from rocketui.model.loader import parse_cluster
+
+    host = [f"h{i}" if own_hosts else "local" for i in range(brokers)]
+    hosts = "".join(f"  {h}: {{backend: local, address: 127.0.0.1}}\n" for h in dict.fromkeys(host))
+    nodes = "".join(
+        f"  - {{name: b{i}, kind: broker, host: {host[i]}, port: {11000 + 10 * i}, broker_name: b{i}, config: /etc/b{i}.p}}\n"
+        for i in range(brokers)
+    )
+    text = textwrap.dedent("""\
+        cluster: Fleet
+        rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
+        work_dir: /tmp/rocketui-fleet-test
+        hosts:
+        """)
+    return parse_cluster(
+        text + hosts + f"nodes:\n  - {{name: ns, kind: namesrv, host: {host[0]}, port: 9876}}\n" + nodes,
+        "/tmp/fleet.yaml",
+    )
+
+
 async def test_on_a_fleet_a_node_whose_host_froze_gets_only_a_grace_once_most_have_answered(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # ten and more nodes: once nine in ten have answered, the late one gets as long again as they
     # took (at least the straggler grace), not the whole NODE_READS_WAIT (bench/fleet.py saw 3.3 s)
-    import textwrap
-
-    from rocketui.model.loader import parse_cluster
     from rocketui.services import nodes as nodes_module
     from rocketui.services.node_status import NodeState
 
     monkeypatch.setattr(nodes_module, "NODE_READS_WAIT", 60.0)
-    brokers = "".join(
-        f"  - {{name: b{i}, kind: broker, host: local, port: {11000 + 10 * i}, broker_name: b{i}, config: /etc/b{i}.p}}\n"
-        for i in range(12)
-    )
-    text = (
-        textwrap.dedent("""\
-        cluster: Fleet
-        rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
-        work_dir: /tmp/rocketui-fleet-test
-        hosts:
-          local: {backend: local, address: 127.0.0.1}
-        nodes:
-          - {name: ns, kind: namesrv, host: local, port: 9876}
-        """)
-        + brokers
-    )
-    cluster = parse_cluster(text, "/tmp/fleet.yaml")
+    cluster = fleet_cluster(12, own_hosts=False)
     statuses = await status_all_with_frozen_reads(monkeypatch, cluster, "b3")
     assert statuses["b3"].state is NodeState.UNKNOWN
     assert "no answer within 0.3s" in statuses["b3"].message  # the grace, not the 60 s wait
     assert all(statuses[n.name].state is not NodeState.UNKNOWN for n in cluster.nodes if n.name != "b3")
-
-
-def fleet_cluster(hosts: int) -> Cluster:
-    """One broker per host (all local, each under its own host name), plus a namesrv."""
-    import textwrap
-
-    from rocketui.model.loader import parse_cluster
-
-    host_lines = "".join(f"  h{i}: {{backend: local, address: 127.0.0.1}}\n" for i in range(hosts))
-    brokers = "".join(
-        f"  - {{name: b{i}, kind: broker, host: h{i}, port: {11000 + 10 * i}, broker_name: b{i}, config: /etc/b{i}.p}}\n"
-        for i in range(hosts)
-    )
-    text = (
-        textwrap.dedent("""\
-        cluster: Fleet
-        rocketmq: {home: /opt/rocketmq, version: "5.5.0"}
-        work_dir: /tmp/rocketui-fleet-test
-        hosts:
-        """)
-        + host_lines
-        + "nodes:\n  - {name: ns, kind: namesrv, host: h0, port: 9876}\n"
-        + brokers
-    )
-    return parse_cluster(text, "/tmp/fleet.yaml")
 
 
 async def test_a_connected_host_that_is_late_keeps_its_last_rows_until_it_is_called_unreachable(
@@ -198,7 +178,7 @@ async def test_a_connected_host_that_is_late_keeps_its_last_rows_until_it_is_cal
 
     from rocketui.services.node_status import LATE, NodeState
 
-    cluster = fleet_cluster(12)
+    cluster = fleet_cluster(12, own_hosts=True)
     service = NodeService(cluster, BackendPool(cluster))
     monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
     answer = service.listings._fetch
@@ -234,7 +214,7 @@ async def test_a_first_poll_waits_patiently_and_later_ones_quickly(monkeypatch: 
     from rocketui.services.node_status import NodeState
     from rocketui.services.stragglers import PATIENT, Grace
 
-    cluster = fleet_cluster(12)
+    cluster = fleet_cluster(12, own_hosts=True)
     service = NodeService(cluster, BackendPool(cluster))
     monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
     graces: list[Grace] = []

@@ -391,6 +391,8 @@ def main() -> None:
     parser.add_argument("--keys-phase", metavar="CLUSTER_FILE", help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="leave the fleet running (debugging)")
     args = parser.parse_args()
+    if args.polls < 2 or args.freezes < 1:  # a freeze's first poll is reported apart from the later ones
+        parser.error("--polls must be at least 2 and --freezes at least 1")
     if args.keys_phase:
         asyncio.run(key_latency(args.keys_phase, args.seconds))
         return
@@ -475,7 +477,7 @@ def main() -> None:
             f"  (target: as the refresh above)"
         )
         print(
-            f"                  its first node in the first and the last poll of two freezes: {'; '.join(frozen.shown[:4])}"
+            f"                  its first node in the first and the last poll of the first two freezes: {'; '.join(frozen.shown[:4])}"
         )
         print(f"                  the other hosts' rows shown late meanwhile: {frozen.others_late} of {frozen.rows}")
 

@@ -135,13 +135,16 @@ class MainScreen(Screen[None]):
     async def _log_rates_worker(self) -> None:
         """New WARN/ERROR entries in each running node's main log since the last look: only the
         bytes appended, at most 256 KiB per node (the use case says when it capped); nodes not
-        running (or on a host that does not answer) are skipped.  The next look is armed when
+        running, or on a host that does not answer or has not answered yet, are skipped.  The next look is armed when
         this one ended."""
         try:
             running = [
                 (self.cluster.node(name), status.pid)
                 for name, status in self.query_one(NodeTable).statuses.items()
-                if status.state is NodeState.RUNNING and status.pid and not status.host_state.startswith("unreachable")
+                if status.state is NodeState.RUNNING
+                and status.pid
+                and not status.late
+                and not status.host_state.startswith("unreachable")
             ]
             now = time.time()
             rates = []

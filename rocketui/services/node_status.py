@@ -53,6 +53,11 @@ class NodeStatus:
     proxy: ProxyServing | None = None
 
     @property
+    def late(self) -> bool:
+        """The last poll's row, kept while its host (or its own reads) has not answered yet."""
+        return self.host_state.startswith(LATE)
+
+    @property
     def registered(self) -> bool | None:
         if self.registered_at is None:
             return None

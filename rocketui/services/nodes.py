@@ -14,6 +14,7 @@ the use-case layer (`rocketui.usecases.lifecycle`), which runs every call here t
 from __future__ import annotations
 
 import asyncio
+import math
 import signal
 import time
 from collections.abc import Callable
@@ -86,7 +87,12 @@ class NodeService:
         self._seen_running: set[str] = set()  # adopted nodes seen up in this session (no record)
         self._ports: tuple[Cluster | None, dict[str, frozenset[int]]] = (None, {})
         self._crashes = CrashCache()
-        self._last: dict[str, NodeStatus] = {}  # the last full poll's rows, shown for a late host
+        # the last full poll's rows, shown for a late host, and when each node last answered
+        # (so a node whose reads keep hanging is kept no longer than a silent host); both belong
+        # to the cluster they were polled for and are dropped when the cluster file is reloaded
+        self._last: dict[str, NodeStatus] = {}
+        self._answered: dict[str, float] = {}
+        self._polled: Cluster | None = None
         self.listings = HostListings(
             self._snapshot, hopeless=lambda host: self.pool.connection_state(host).startswith("unreachable")
         )
@@ -268,6 +274,8 @@ class NodeService:
         # after a first poll a late host's rows stay as they were (marked LATE) until the next
         # one, so the last hosts and nodes need only a short grace: a host that has just died
         # costs this poll a moment (bench/fleet.py); a one-shot poll waits patiently instead
+        if self._polled is not self.cluster:
+            self._last, self._answered, self._polled = {}, {}, self.cluster
         grace = QUICK if self._last else PATIENT
         by_host = await self.listings.poll(sorted({n.host for n in self.cluster.nodes}), grace)
         silent = {h for h, listing in by_host.items() if isinstance(listing, (Pending, HostUnreachable))}
@@ -317,10 +325,13 @@ class NodeService:
                 continue
             if task.done():
                 results[node.name] = task.result()
+                self._answered[node.name] = time.monotonic()
                 continue
             task.cancel()
             error = BackendError(f"{node.host}: no answer within {given:.1f}s")
-            results[node.name] = self._late(node, given) or NodeStatus(
+            silent = time.monotonic() - self._answered.get(node.name, -math.inf)
+            kept = self._late(node, silent) if self._still_waiting(node.host, silent) else None
+            results[node.name] = kept or NodeStatus(
                 node.name,
                 NodeState.UNKNOWN,
                 message=str(error),
@@ -330,12 +341,16 @@ class NodeService:
 
     def _waiting(self, node: Node, listing: Pending) -> bool:
         """Still waiting for a connected host, not yet long enough to call it unreachable."""
-        return listing.age < self.listings.wait and self.pool.connection_state(node.host) == "connected"
+        return self._still_waiting(node.host, listing.age)
 
-    def _late(self, node: Node, waited: float) -> NodeStatus | None:
-        """The node's last row, its host marked LATE (None before a first poll)."""
+    def _still_waiting(self, host: str, silent: float) -> bool:
+        return silent < self.listings.wait and self.pool.connection_state(host) == "connected"
+
+    def _late(self, node: Node, silent: float) -> NodeStatus | None:
+        """The node's last row, its host marked LATE with how long it has been silent (None
+        before a first poll)."""
         last = self._last.get(node.name)
-        return replace(last, host_state=f"{LATE} ({waited:.1f}s)") if last is not None else None
+        return replace(last, host_state=f"{LATE} ({silent:.1f}s)") if last is not None else None
 
     async def _status(
         self, node: Node, snap: HostSnapshot | BaseException, registered: dict[str, set[str]] | None

@@ -17,7 +17,9 @@ from rocketui.services.proxy_probe import ProxyProbe, ProxyServing
 async def roles_now(
     cluster: Cluster, statuses: dict[str, NodeStatus], view: ControllerView | None, proxies: ProxyProbe
 ) -> dict[str, NodeStatus]:
-    up = [n for n in cluster.proxies if statuses[n.name].state is NodeState.RUNNING]
+    # a late row is the last poll's, already annotated: asked again, a silent host's proxy would
+    # cost the poll its port timeouts and the row would get its notes twice
+    up = [n for n in cluster.proxies if statuses[n.name].state is NodeState.RUNNING and not statuses[n.name].late]
     serving: dict[str, ProxyServing] = dict(
         zip((n.name for n in up), await asyncio.gather(*(proxies.serving(n) for n in up)), strict=True)
     )
@@ -26,6 +28,9 @@ async def roles_now(
     notes = elected_notes(cluster, view, states)
     out: dict[str, NodeStatus] = {}
     for name, status in statuses.items():
+        if status.late:
+            out[name] = status
+            continue
         node = cluster.node(name)
         changes: dict[str, object] = {}
         if name in roles and status.state is NodeState.RUNNING:

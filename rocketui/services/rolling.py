@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rocketui.backends.base import BackendError
 from rocketui.model.cluster import Cluster, Node
 from rocketui.rocketmq.remoting.route import ClusterInfo
 from rocketui.services.node_status import NodeState, NodeStatus
@@ -123,9 +124,11 @@ async def rolling_restart(
     statuses = await service.status_all()
     for node in order:
         st = statuses.get(node.name)
-        if st is None or st.state is not NodeState.RUNNING or st.registered is False:
+        if st is None or st.state is not NodeState.RUNNING or st.registered is False or st.late:
             what = (
-                "not registered at every namesrv"
+                "not answering yet (its row is the last poll's)"
+                if st and st.late
+                else "not registered at every namesrv"
                 if st and st.state is NodeState.RUNNING
                 else (st.state.value if st else "unknown")
             )
@@ -209,7 +212,7 @@ async def _restart_held(
 
     async def hold() -> None:
         deadline = time.monotonic() + timeout
-        while not await service.accepts(node):
+        while not await _accepts(service, node):
             if time.monotonic() > deadline:
                 raise NodeError(f"port {node.port} did not open within {timeout:g}s")
             await asyncio.sleep(HOLD_POLL_SECONDS)
@@ -217,6 +220,15 @@ async def _restart_held(
 
     await stop_then_start(node, stop, start, alongside=hold)
     await wait_registered_as_defined(service, node, timeout=timeout)
+
+
+async def _accepts(service: NodeService, node: Node) -> bool:
+    """Its port accepts; a host that fails to answer this once (a lost SSH connection being
+    remade) counts as "not yet", so the hold keeps trying until its deadline."""
+    try:
+        return await service.accepts(node)
+    except BackendError:
+        return False
 
 
 async def _order(service: NodeService, names: Iterable[str] | None) -> tuple[list[Node], str]:

@@ -212,7 +212,10 @@ async def stop_then_start(
         if side is not None:
             await side
     finally:
-        if side is not None and not side.done():
-            side.cancel()
+        if side is not None:
+            if not side.done():
+                side.cancel()
+            # awaited in every case: a side that failed while the start failed too is retrieved
+            # (the start's error is the one raised)
             with contextlib.suppress(asyncio.CancelledError, NodeError):
                 await side

@@ -176,8 +176,12 @@ async def test_a_connected_host_that_is_late_keeps_its_last_rows_until_it_is_cal
     # of silence it is called unreachable.
     import asyncio
 
+    from rocketui.services import nodes as nodes_module
     from rocketui.services.node_status import LATE, NodeState
+    from rocketui.services.stragglers import Grace
 
+    # the live hosts must not miss the quick grace on a loaded machine (b4 is compared whole)
+    monkeypatch.setattr(nodes_module, "QUICK", Grace(1.0, 1.0))
     cluster = fleet_cluster(12, own_hosts=True)
     service = NodeService(cluster, BackendPool(cluster))
     monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
@@ -212,7 +216,7 @@ async def test_a_first_poll_waits_patiently_and_later_ones_quickly(monkeypatch: 
     import asyncio
 
     from rocketui.services.node_status import NodeState
-    from rocketui.services.stragglers import PATIENT, Grace
+    from rocketui.services.stragglers import PATIENT, QUICK, Grace
 
     cluster = fleet_cluster(12, own_hosts=True)
     service = NodeService(cluster, BackendPool(cluster))
@@ -228,7 +232,48 @@ async def test_a_first_poll_waits_patiently_and_later_ones_quickly(monkeypatch: 
     try:
         first = await asyncio.wait_for(service.status_all(), 30)
         await asyncio.wait_for(service.status_all(), 30)
+        # the cluster file reloaded: the last rows belonged to the old one and are not shown
+        service.cluster = fleet_cluster(12, own_hosts=True)
+        await asyncio.wait_for(service.status_all(), 30)
     finally:
         await service.close()
-    assert graces[0] is PATIENT and graces[1] is not PATIENT
+    assert graces == [PATIENT, QUICK, PATIENT]
     assert first["b3"].state is NodeState.STOPPED
+
+
+async def test_a_node_whose_reads_keep_hanging_is_kept_late_no_longer_than_a_silent_host(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # its host answers the listing but the node's own reads hang (a stuck file system): the
+    # last row is kept, marked late, for no longer than `listings.wait`, as for a silent host;
+    # then the node is unknown, so a crash behind the hang is not hidden for ever
+    import asyncio
+
+    from rocketui.services.node_status import NodeState
+
+    cluster = fleet_cluster(12, own_hosts=False)
+    service = NodeService(cluster, BackendPool(cluster))
+    monkeypatch.setattr(service.pool, "connection_state", lambda host: "connected")
+    answered = service._status
+    frozen: set[str] = set()
+
+    async def reads(node, snap, registered):  # type: ignore[no-untyped-def]
+        if node.name in frozen:
+            await asyncio.sleep(3600)
+        return await answered(node, snap, registered)
+
+    monkeypatch.setattr(service, "_status", reads)
+    service.listings.wait = 600.0
+    try:
+        first = await asyncio.wait_for(service.status_all(), 30)
+        assert first["b3"].state is NodeState.STOPPED and not first["b3"].late
+        frozen.add("b3")
+        kept = await asyncio.wait_for(service.status_all(), 30)
+        assert kept["b3"].state is NodeState.STOPPED and kept["b3"].late
+        service.listings.wait = 0.2
+        await asyncio.sleep(0.3)
+        for _ in range(2):  # and stays so: the kept row is not kept again
+            gone = await asyncio.wait_for(service.status_all(), 30)
+            assert gone["b3"].state is NodeState.UNKNOWN and "no answer within" in gone["b3"].message
+    finally:
+        await service.close()

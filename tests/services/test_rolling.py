@@ -5,14 +5,16 @@ The node operations are replaced by a recorder (real JVMs: tests/services/test_t
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
+from rocketui.backends.base import BackendError
 from rocketui.model.cluster import Cluster, Node
 from rocketui.model.loader import parse_cluster
 from rocketui.rocketmq.remoting.route import BrokerData, ClusterInfo
 from rocketui.services.ha_status import HaStatus, parse_ha_status
-from rocketui.services.node_status import NodeState, NodeStatus
+from rocketui.services.node_status import LATE, NodeState, NodeStatus
 from rocketui.services.nodes import NodeError
 from rocketui.services.rolling import DrainSteps, rolling_order, rolling_restart
 from tests.support.fake_service import DEMO_STATUSES, TableService, demo_cluster
@@ -73,6 +75,7 @@ class Recorder(TableService):
 
     async def stop(self, node: Node, **kw: object) -> NodeStatus:
         self.calls.append(f"stop {node.name}")
+        self.listening.discard(node.name)
         return NodeStatus(node.name, NodeState.STOPPED)
 
     async def start(self, node: Node, **kw: object) -> NodeStatus:
@@ -257,3 +260,33 @@ async def test_a_drain_that_does_not_finish_aborts_before_stopping() -> None:
     assert not report.ok and "put TPS still" in report.error
     assert not any(c.startswith("stop") for c in service.calls)
     assert service.calls[-1] == "undrain broker-a"  # not left read-only
+
+
+async def test_refuses_to_start_while_a_brokers_row_is_the_last_polls() -> None:
+    # a host that has not answered this poll yet keeps its last row (running, registered):
+    # that is no proof the broker is still up, so the restart does not begin on it
+    service = Recorder(cluster())
+    service.statuses["broker-b"] = replace(service.statuses["broker-b"], host_state=f"{LATE} (0.4s)")
+    report = await rolling_restart(service, stop=service.stop, start=service.start, ha=service.ha)
+    assert not report.ok and service.calls == []
+    assert report.error.startswith("broker-b is not answering yet (its row is the last poll's)"), report.error
+
+
+async def test_a_held_masters_port_check_that_fails_once_is_asked_again() -> None:
+    # over SSH the port check can fail while the connection is remade: the hold keeps asking
+    # until its deadline instead of ending the restart without undraining
+    class Flaky(Recorder):
+        failures = 2
+
+        async def accepts(self, node: Node) -> bool:
+            if node.name == "broker-a" and self.failures:
+                self.failures -= 1
+                raise BackendError("127.0.0.1: connection lost")
+            return await super().accepts(node)
+
+    service = Flaky(cluster())
+    report = await rolling_restart(
+        service, stop=service.stop, start=service.start, ha=service.ha, drain=drain_steps(service, sync=True)
+    )
+    assert report.ok, report.summary()
+    assert service.failures == 0 and "drain broker-a (hold)" in service.calls

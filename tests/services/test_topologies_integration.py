@@ -262,6 +262,8 @@ async def rolling_with_producers(ops: Operations, workdir: Path, topic: str) -> 
     try:
         for p in producers.values():
             p.wait_started()
+        for p in producers.values():
+            p.wait_sending()
         await asyncio.sleep(3)
         events: list[tuple[float, str, str]] = []
         t0 = time.monotonic()
@@ -280,7 +282,8 @@ async def rolling_with_producers(ops: Operations, workdir: Path, topic: str) -> 
     for retries, result in results.items():
         print(
             f"  retries {retries}: {len(result.ok)} SEND_OK, {len(result.failed)} failed, "
-            f"{len(result.busy)} answered busy, {len(result.not_ok)} not OK"
+            f"{len(result.busy)} answered busy, {len(result.not_ok)} not OK; "
+            f"{len(result.cold)} failed before its first SEND_OK, before the restart: {result.cold[:2]}"
         )
         assert len(result.ok) > 1000, (retries, len(result.ok))
         assert result.failed == [], (retries, result.failed[:5])

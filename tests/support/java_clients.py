@@ -52,6 +52,19 @@ class JavaClient:
                 raise RuntimeError(f"java client did not start within {timeout:g}s: {self.log.read_text()[-2000:]}")
             time.sleep(0.1)
 
+    def wait_sending(self, timeout: float = 60.0) -> None:
+        """Until a producer's first SEND_OK: its route is loaded and its connections are open.  A
+        test around an operation starts it only then: on the loaded 2-core machine the first send
+        of a cold client JVM can outlast the 3 s send timeout before anything was done (seen once:
+        message 1 timed out while another worker started a cluster)."""
+        deadline = time.monotonic() + timeout
+        while not any(line.startswith("OK ") for line in self.lines()):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"java client exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"java producer had no SEND_OK within {timeout:g}s: {self.lines()[-5:]}")
+            time.sleep(0.1)
+
     def stop(self, timeout: float = 30.0) -> None:
         self.stop_file.touch()
         try:
@@ -70,6 +83,8 @@ class ProducerResult:
     # (5.x, default retries), a retries-0 producer cannot
     busy: list[str] = field(default_factory=list)
     not_ok: list[str] = field(default_factory=list)
+    # failed before the first SEND_OK (a cold client; see JavaClient.wait_sending), not in `failed`
+    cold: list[str] = field(default_factory=list)
 
 
 def start_client(classes: Path, home: Path, workdir: Path, name: str, *args: str) -> JavaClient:
@@ -93,7 +108,7 @@ def producer_result(client: JavaClient) -> ProducerResult:
             msg_id, _, broker = rest.partition(" ")
             result.ok.append((msg_id, broker))
         elif kind == "FAIL":
-            (result.busy if " code=2 " in rest else result.failed).append(rest)
+            (result.busy if " code=2 " in rest else result.failed if result.ok else result.cold).append(rest)
         elif kind == "NOTOK":
             result.not_ok.append(rest)
     return result

@@ -44,25 +44,22 @@ class JavaClient:
         return self.out.read_text(errors="replace").splitlines() if self.out.exists() else []
 
     def wait_started(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(line.startswith("STARTED") for line in self.lines()):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"java client exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"java client did not start within {timeout:g}s: {self.log.read_text()[-2000:]}")
-            time.sleep(0.1)
+        self._wait_for_line("STARTED", "did not start", timeout)
 
     def wait_sending(self, timeout: float = 60.0) -> None:
         """Until a producer's first SEND_OK: its route is loaded and its connections are open.  A
         test around an operation starts it only then: on the loaded 2-core machine the first send
         of a cold client JVM can outlast the 3 s send timeout before anything was done (seen once:
         message 1 timed out while another worker started a cluster)."""
+        self._wait_for_line("OK ", "had no SEND_OK", timeout)
+
+    def _wait_for_line(self, prefix: str, failure: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while not any(line.startswith("OK ") for line in self.lines()):
+        while not any(line.startswith(prefix) for line in self.lines()):
             if self.proc.poll() is not None:
                 raise RuntimeError(f"java client exited {self.proc.returncode}: {self.log.read_text()[-2000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"java producer had no SEND_OK within {timeout:g}s: {self.lines()[-5:]}")
+                raise RuntimeError(f"java client {failure} within {timeout:g}s: {self.log.read_text()[-2000:]}")
             time.sleep(0.1)
 
     def stop(self, timeout: float = 30.0) -> None:

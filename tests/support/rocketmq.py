@@ -64,6 +64,11 @@ def kill_jvms_under(root: str, *, grace: float = 1.0) -> list[int]:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+    # a killed JVM is gone only once the kernel has torn down its mappings (a broker maps its
+    # commitlog): wait, so that the next test's ports and the run's last check find it gone
+    deadline = time.monotonic() + 10.0
+    while time.monotonic() < deadline and java_processes_under(root):
+        time.sleep(0.1)
     return pids
 
 

@@ -28,3 +28,8 @@ def test_prose_never_restates_the_test_command() -> None:
     text = (ROOT / "README.md").read_text()
     prose = "".join(part for i, part in enumerate(text.split("```")) if i % 2 == 0)
     assert "scripts/test" not in prose
+    # nor a sentence that points back at it ("the test command", "the second line …"): a
+    # checker read such a paragraph as the command's continuation
+    lowered = prose.lower()
+    for phrase in ("test command", "second line", "second one", "two commands"):
+        assert phrase not in lowered, phrase

@@ -135,8 +135,8 @@ class MainScreen(Screen[None]):
     async def _log_rates_worker(self) -> None:
         """New WARN/ERROR entries in each running node's main log since the last look: only the
         bytes appended, at most 256 KiB per node (the use case says when it capped); nodes not
-        running, or on a host that does not answer or has not answered yet, are skipped.  The next look is armed when
-        this one ended."""
+        running, or on a host that does not answer or has not answered yet, are skipped.  The
+        next look is armed when this one ended."""
         try:
             running = [
                 (self.cluster.node(name), status.pid)

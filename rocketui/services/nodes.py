@@ -48,7 +48,7 @@ from rocketui.services.proxy_probe import ProxyProbe
 from rocketui.services.registration import RegistrationProbe
 from rocketui.services.run_record import FILE_NAME as RECORD_FILE
 from rocketui.services.run_record import RunRecord
-from rocketui.services.stragglers import PATIENT, QUICK, wait_most
+from rocketui.services.stragglers import PATIENT, QUICK, Grace, wait_most
 
 RECORD_CACHE_SECONDS = 10.0
 # A node's own reads in a poll (run record, version, crash output) on a host that answered its
@@ -282,7 +282,7 @@ class NodeService:
         registered, controllers = await asyncio.gather(
             self.registration.registered_addresses(skip_hosts=silent), self.controllers.view(skip_hosts=silent)
         )
-        results = await self._node_reads(by_host, registered, grace is QUICK)
+        results = await self._node_reads(by_host, registered, grace)
         # what the namesrvs and controllers say against the cluster file: "master down", wrong id, …
         from rocketui.services.roles_now import roles_now  # lazy: not needed for the first frame
         from rocketui.services.topology_check import annotate
@@ -300,7 +300,7 @@ class NodeService:
         return await self._status(node, snap, registered)
 
     async def _node_reads(
-        self, by_host: dict[str, Listing], registered: dict[str, set[str]] | None, quick: bool
+        self, by_host: dict[str, Listing], registered: dict[str, set[str]] | None, grace: Grace
     ) -> list[NodeStatus]:
         """Each node's own reads (see NODE_READS_WAIT); once nine in ten nodes have answered, the
         rest get only a grace (stragglers.wait_most): on a fleet a host that froze right after its
@@ -312,13 +312,15 @@ class NodeService:
         for node in self.cluster.nodes:
             listing = by_host[node.host]
             late = (
-                self._late(node, listing.age) if isinstance(listing, Pending) and self._waiting(node, listing) else None
+                self._late(node, listing.age)
+                if isinstance(listing, Pending) and self._still_waiting(node.host, listing.age)
+                else None
             )
             if late is not None:
                 results[node.name] = late
             else:
                 tasks[node.name] = asyncio.ensure_future(self._status(node, listing, registered))
-        given = await wait_most(list(tasks.values()), NODE_READS_WAIT, QUICK if quick else PATIENT)
+        given = await wait_most(list(tasks.values()), NODE_READS_WAIT, grace)
         for node in self.cluster.nodes:
             task = tasks.get(node.name)
             if task is None:
@@ -339,11 +341,9 @@ class NodeService:
             )
         return [results[n.name] for n in self.cluster.nodes]
 
-    def _waiting(self, node: Node, listing: Pending) -> bool:
-        """Still waiting for a connected host, not yet long enough to call it unreachable."""
-        return self._still_waiting(node.host, listing.age)
-
     def _still_waiting(self, host: str, silent: float) -> bool:
+        """Still waiting for a connected host (or a node's reads), not yet long enough to call it
+        unreachable."""
         return silent < self.listings.wait and self.pool.connection_state(host) == "connected"
 
     def _late(self, node: Node, silent: float) -> NodeStatus | None:
@@ -626,17 +626,18 @@ class NodeService:
         self._transient.pop(node.name, None)
         return await self.status(node)
 
-    async def accepts(self, node: Node) -> bool:
-        """Does the node's own port accept connections (its JVM may still be booting)?"""
-        return await self.backend(node).port_open(self.cluster.advertised_address(node), node.port, timeout=0.5)
+    async def accepts(self, node: Node, port: int | None = None) -> bool:
+        """Does the node's own port (or `port` of its address) accept connections (its JVM may
+        still be booting)?"""
+        address = self.cluster.advertised_address(node)
+        return await self.backend(node).port_open(address, port or node.port, timeout=0.5)
 
     async def _serving_ports_open(self, node: Node) -> bool:
         """The node's own port and the ports it serves clients on (a proxy's remoting and gRPC
         ports, an embedded controller's port) all accept connections."""
-        address = self.cluster.advertised_address(node)
         wanted = [p for p in (node.port, node.controller_port, node.proxy_remoting_port, node.grpc_port) if p]
         for port in dict.fromkeys(wanted):
-            if not await self.backend(node).port_open(address, port, timeout=0.5):
+            if not await self.accepts(node, port):
                 return False
         return True
 

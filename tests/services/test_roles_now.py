@@ -4,6 +4,7 @@ here; real JVMs: tests/services/test_proxies_integration.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from rocketui.model.cluster import Node
 from rocketui.model.loader import load_cluster
@@ -26,7 +27,7 @@ class AskedProxies:
 async def test_a_late_row_is_left_as_the_last_poll_made_it() -> None:
     # a late row is the last poll's, already annotated: its silent host is not asked again
     # (that would cost the poll the port timeouts) and its notes are not added a second time
-    cluster = load_cluster("clusters/cluster-proxy.yaml")
+    cluster = load_cluster(str(Path(__file__).resolve().parents[2] / "clusters" / "cluster-proxy.yaml"))
     proxy = cluster.proxies[0]
     statuses = {n.name: NodeStatus(n.name, NodeState.RUNNING) for n in cluster.nodes}
     probe = AskedProxies()

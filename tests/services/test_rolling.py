@@ -89,7 +89,7 @@ class Recorder(TableService):
             self.calls.append(f"registered {node.name}")
         return NodeStatus(node.name, NodeState.RUNNING)
 
-    async def accepts(self, node: Node) -> bool:
+    async def accepts(self, node: Node, port: int | None = None) -> bool:
         return node.name in self.listening
 
 
@@ -278,7 +278,7 @@ async def test_a_held_masters_port_check_that_fails_once_is_asked_again() -> Non
     class Flaky(Recorder):
         failures = 2
 
-        async def accepts(self, node: Node) -> bool:
+        async def accepts(self, node: Node, port: int | None = None) -> bool:
             if node.name == "broker-a" and self.failures:
                 self.failures -= 1
                 raise BackendError("127.0.0.1: connection lost")

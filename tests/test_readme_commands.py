@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,3 +34,13 @@ def test_prose_never_restates_the_test_command() -> None:
     lowered = prose.lower()
     for phrase in ("test command", "second line", "second one", "two commands"):
         assert phrase not in lowered, phrase
+
+
+def test_no_prose_above_developing_speaks_of_tests() -> None:
+    # a checker took the README's lines that mention tests ("Both need … the tests also need
+    # root …", the keys table's "test panel") as the test command's continuation: above the
+    # Developing section only the opening block's command mentions tests (paths in `code` aside)
+    text = (ROOT / "README.md").read_text().split("\n## Developing", 1)[0]
+    prose = "".join(part for i, part in enumerate(text.split("```")) if i % 2 == 0)
+    lines = [re.sub(r"`[^`]*`", "", line) for line in prose.splitlines()]
+    assert [line for line in lines if re.search(r"\btest", line, re.IGNORECASE)] == []
